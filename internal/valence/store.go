@@ -1,0 +1,82 @@
+package valence
+
+import (
+	"context"
+	"encoding/json"
+)
+
+// Kind names a collection of stored records.
+type Kind string
+
+// The kinds of record the core keeps.
+const (
+	KindPodManager Kind = "pod_managers"
+	KindFlavor     Kind = "flavors"
+	KindNode       Kind = "nodes"
+	// KindIntent records a compose in progress, written before the pod manager
+	// is asked for anything, so that a restarted server can finish or undo it.
+	KindIntent Kind = "intents"
+)
+
+// Kinds lists every kind, for stores that prepare a bucket or prefix per kind.
+var Kinds = []Kind{KindPodManager, KindFlavor, KindNode, KindIntent}
+
+// Record is one stored object as the store sees it: an id, the values that
+// must be unique within its kind, the values it can be filtered by, and an
+// opaque JSON body that only the core interprets.
+type Record struct {
+	Kind Kind
+	// ID is the record's key within its kind (a uuid minted by the core).
+	ID string
+	// Revision is assigned by the store on every write; an Update or Delete
+	// naming an older revision is refused with Conflict.
+	Revision int64
+	// SchemaVersion is the version of Data's layout, so that a later release
+	// can recognise and migrate records written by an earlier one.
+	SchemaVersion int
+	// Unique maps an index name to a value that no other record of the same
+	// kind may hold under that name (e.g. "name", "url", "podm_index").
+	// Empty values are not indexed.
+	Unique map[string]string
+	// Fields are the values List can filter on by exact match.
+	Fields map[string]string
+	// Data is the record's body.
+	Data json.RawMessage
+}
+
+// ListOptions selects and pages a List.
+type ListOptions struct {
+	// Filters keep records whose Fields[k] == v for every k, v.
+	Filters map[string]string
+	// Marker, when set, starts the page after the record with this ID.
+	Marker string
+	// Limit caps the page size; 0 means no limit.
+	Limit int
+}
+
+// Store keeps records durably. Lists are ordered by ID. Implementations must
+// be safe for concurrent use, also across processes sharing one backend:
+// uniqueness and revisions hold even when two servers race.
+type Store interface {
+	// Get returns the record, or an *Error with code NotFound.
+	Get(ctx context.Context, kind Kind, id string) (Record, error)
+	// List returns the records of kind that match opts, in ID order, and
+	// whether more remain after the page.
+	List(ctx context.Context, kind Kind, opts ListOptions) (records []Record, more bool, err error)
+	// Create stores a new record and returns it with its revision. An existing
+	// ID, or a Unique value already held by another record of the kind, is an
+	// *Error with code Conflict naming the clashing index.
+	Create(ctx context.Context, rec Record) (Record, error)
+	// Update replaces a record whose stored revision equals rec.Revision and
+	// returns it with its new revision. A different revision is Conflict, a
+	// missing record NotFound; Unique values are checked as in Create.
+	Update(ctx context.Context, rec Record) (Record, error)
+	// Delete removes the record. With revision 0 it deletes whatever is
+	// stored; otherwise the stored revision must match (Conflict if not).
+	// A missing record is NotFound.
+	Delete(ctx context.Context, kind Kind, id string, revision int64) error
+	// Ping reports whether the backend answers; it backs /readyz.
+	Ping(ctx context.Context) error
+	// Close releases the backend.
+	Close() error
+}
