@@ -1,0 +1,123 @@
+package bolt
+
+import (
+	"context"
+
+	bbolt "go.etcd.io/bbolt"
+
+	"github.com/valence-rsd/valence/internal/store/internal/records"
+	"github.com/valence-rsd/valence/internal/valence"
+)
+
+// Create stores a new record with the next revision.
+func (s *Store) Create(ctx context.Context, rec valence.Record) (valence.Record, error) {
+	if err := records.CheckRecord(rec); err != nil {
+		return valence.Record{}, err
+	}
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		if tx.Bucket(recordBucket(rec.Kind)).Get([]byte(rec.ID)) != nil {
+			return records.Exists(rec.Kind, rec.ID)
+		}
+		claims := records.Claims(rec.Unique)
+		if err := checkFree(tx, rec.Kind, claims); err != nil {
+			return err
+		}
+		var err error
+		rec, err = put(tx, rec, claims, nil)
+		return err
+	})
+	if err != nil {
+		return valence.Record{}, err
+	}
+	return rec, nil
+}
+
+// Update replaces the record if its stored revision is rec.Revision.
+func (s *Store) Update(ctx context.Context, rec valence.Record) (valence.Record, error) {
+	if err := records.CheckRecord(rec); err != nil {
+		return valence.Record{}, err
+	}
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
+		old, err := get(tx, rec.Kind, rec.ID)
+		if err != nil {
+			return err
+		}
+		if old.Revision != rec.Revision {
+			return records.Stale(rec.Kind, rec.ID, rec.Revision, old.Revision)
+		}
+		claim, release := records.Diff(old.Unique, rec.Unique)
+		if err := checkFree(tx, rec.Kind, claim); err != nil {
+			return err
+		}
+		rec, err = put(tx, rec, claim, release)
+		return err
+	})
+	if err != nil {
+		return valence.Record{}, err
+	}
+	return rec, nil
+}
+
+// Delete removes the record and frees its unique values.
+func (s *Store) Delete(ctx context.Context, kind valence.Kind, id string, revision int64) error {
+	if err := records.CheckKey(kind, id); err != nil {
+		return err
+	}
+	return s.update(ctx, func(tx *bbolt.Tx) error {
+		old, err := get(tx, kind, id)
+		if err != nil {
+			return err
+		}
+		if revision != 0 && old.Revision != revision {
+			return records.Stale(kind, id, revision, old.Revision)
+		}
+		unique := tx.Bucket(uniqueBucket(kind))
+		for _, c := range records.Claims(old.Unique) {
+			if err := unique.Delete(uniqueKey(c)); err != nil {
+				return err
+			}
+		}
+		return tx.Bucket(recordBucket(kind)).Delete([]byte(id))
+	})
+}
+
+// checkFree refuses claims already held in kind's unique bucket. Callers
+// pass only values the record does not hold itself.
+func checkFree(tx *bbolt.Tx, kind valence.Kind, claims []records.Claim) error {
+	unique := tx.Bucket(uniqueBucket(kind))
+	for _, c := range claims {
+		if unique.Get(uniqueKey(c)) != nil {
+			return records.Taken(kind, c)
+		}
+	}
+	return nil
+}
+
+// put writes rec with the next store-wide revision, releases and claims
+// unique values, and returns rec as stored.
+func put(tx *bbolt.Tx, rec valence.Record, claim, release []records.Claim) (valence.Record, error) {
+	rev, err := tx.Bucket(metaBucket).NextSequence()
+	if err != nil {
+		return valence.Record{}, err
+	}
+	rec.Revision = int64(rev)
+	value, err := records.Encode(rec, true)
+	if err != nil {
+		return valence.Record{}, err
+	}
+	unique := tx.Bucket(uniqueBucket(rec.Kind))
+	for _, c := range release {
+		if err := unique.Delete(uniqueKey(c)); err != nil {
+			return valence.Record{}, err
+		}
+	}
+	for _, c := range claim {
+		if err := unique.Put(uniqueKey(c), []byte(rec.ID)); err != nil {
+			return valence.Record{}, err
+		}
+	}
+	if err := tx.Bucket(recordBucket(rec.Kind)).Put([]byte(rec.ID), value); err != nil {
+		return valence.Record{}, err
+	}
+	return rec, nil
+}

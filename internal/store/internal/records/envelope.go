@@ -1,0 +1,59 @@
+// Package records holds what the bolt and etcd stores share: the JSON
+// envelope a record is kept in, validation, filtering, paging and the
+// wording of the errors, so that both stores behave and speak alike.
+package records
+
+import (
+	"encoding/json"
+
+	"github.com/valence-rsd/valence/internal/valence"
+)
+
+// envelope is the stored form of a record. The kind and id live in the key,
+// not here, so a record cannot disagree with where it is stored. Revision is
+// kept only by stores without a native per-key revision (bolt); etcd uses
+// the key's ModRevision and leaves it zero.
+type envelope struct {
+	SchemaVersion int               `json:"schema_version"`
+	Revision      int64             `json:"revision,omitempty"`
+	Unique   map[string]string `json:"unique,omitempty"`
+	Fields   map[string]string `json:"fields,omitempty"`
+	Data     json.RawMessage   `json:"data,omitempty"`
+}
+
+// Encode returns the stored form of rec, keeping rec.Revision only when
+// withRevision is set. Data that is not JSON is Invalid.
+func Encode(rec valence.Record, withRevision bool) ([]byte, error) {
+	env := envelope{
+		SchemaVersion: rec.SchemaVersion,
+		Unique:        rec.Unique,
+		Fields:        rec.Fields,
+		Data:          rec.Data,
+	}
+	if withRevision {
+		env.Revision = rec.Revision
+	}
+	b, err := json.Marshal(env)
+	if err != nil {
+		return nil, valence.Wrap(err, valence.Invalid, "%s %q: data is not valid JSON", rec.Kind, rec.ID)
+	}
+	return b, nil
+}
+
+// Decode rebuilds the record of kind and id from its stored form. A stored
+// value that does not decode is Internal: only a bug or damage can cause it.
+func Decode(kind valence.Kind, id string, b []byte) (valence.Record, error) {
+	var env envelope
+	if err := json.Unmarshal(b, &env); err != nil {
+		return valence.Record{}, valence.Wrap(err, valence.Internal, "stored %s %q is damaged", kind, id)
+	}
+	return valence.Record{
+		Kind:          kind,
+		ID:            id,
+		Revision:      env.Revision,
+		SchemaVersion: env.SchemaVersion,
+		Unique:        env.Unique,
+		Fields:        env.Fields,
+		Data:          env.Data,
+	}, nil
+}
