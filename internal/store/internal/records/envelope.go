@@ -16,9 +16,9 @@ import (
 type envelope struct {
 	SchemaVersion int               `json:"schema_version"`
 	Revision      int64             `json:"revision,omitempty"`
-	Unique   map[string]string `json:"unique,omitempty"`
-	Fields   map[string]string `json:"fields,omitempty"`
-	Data     json.RawMessage   `json:"data,omitempty"`
+	Unique        map[string]string `json:"unique,omitempty"`
+	Fields        map[string]string `json:"fields,omitempty"`
+	Data          json.RawMessage   `json:"data,omitempty"`
 }
 
 // Encode returns the stored form of rec, keeping rec.Revision only when
