@@ -1,0 +1,155 @@
+package config
+
+import (
+	"flag"
+	"os"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite configs/valence-api.env from the Config struct")
+
+const envFilePath = "../../configs/valence-api.env"
+
+// clearEnv unsets every VALENCE_ variable for the test, so the host's
+// environment cannot leak into it.
+func clearEnv(t *testing.T) {
+	t.Helper()
+	for _, kv := range os.Environ() {
+		if name, _, _ := strings.Cut(kv, "="); strings.HasPrefix(name, Prefix+"_") {
+			t.Setenv(name, "")
+			os.Unsetenv(name)
+		}
+	}
+}
+
+func TestDefaults(t *testing.T) {
+	clearEnv(t)
+	c, err := Load()
+	if err != nil {
+		t.Fatalf("Load with no settings: %v", err)
+	}
+	want := Config{
+		Listen:          "127.0.0.1:8181",
+		LogLevel:        "info",
+		LogFormat:       "json",
+		AuthStrategy:    "noauth",
+		Store:           "bolt:///var/lib/valence/valence.db",
+		EtcdPrefix:      "/valence",
+		PodmTimeout:     30 * time.Second,
+		ComposeTimeout:  10 * time.Minute,
+		ShutdownTimeout: 30 * time.Second,
+		Metrics:         true,
+	}
+	if !reflect.DeepEqual(c, want) {
+		t.Errorf("defaults\n got %+v\nwant %+v", c, want)
+	}
+}
+
+func TestValuesAreRead(t *testing.T) {
+	clearEnv(t)
+	t.Setenv("VALENCE_LISTEN", "[::1]:9000")
+	t.Setenv("VALENCE_STORE", "etcd://10.0.0.1:2379,10.0.0.2:2379")
+	t.Setenv("VALENCE_PODM_TIMEOUT", "5s")
+	t.Setenv("VALENCE_METRICS", "false")
+	t.Setenv("VALENCE_CORS_ORIGINS", "https://a.example,https://b.example")
+	c, err := Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Listen != "[::1]:9000" || c.Store != "etcd://10.0.0.1:2379,10.0.0.2:2379" ||
+		c.PodmTimeout != 5*time.Second || c.Metrics ||
+		!reflect.DeepEqual(c.CORSOrigins, []string{"https://a.example", "https://b.example"}) {
+		t.Errorf("settings not read: %+v", c)
+	}
+}
+
+func TestBadValuesNameTheVariable(t *testing.T) {
+	cases := []struct {
+		env   map[string]string
+		names string // the variable the error must name
+	}{
+		{map[string]string{"VALENCE_LISTEN": "8181"}, "VALENCE_LISTEN"},
+		{map[string]string{"VALENCE_LOG_LEVEL": "loud"}, "VALENCE_LOG_LEVEL"},
+		{map[string]string{"VALENCE_LOG_FORMAT": "xml"}, "VALENCE_LOG_FORMAT"},
+		{map[string]string{"VALENCE_AUTH_STRATEGY": "trust-me"}, "VALENCE_AUTH_STRATEGY"},
+		{map[string]string{"VALENCE_STORE": "mysql://db"}, "VALENCE_STORE"},
+		{map[string]string{"VALENCE_STORE": "bolt://relative.db"}, "VALENCE_STORE"},
+		{map[string]string{"VALENCE_STORE": "etcd://"}, "VALENCE_STORE"},
+		{map[string]string{"VALENCE_STORE": "::"}, "VALENCE_STORE"},
+		{map[string]string{"VALENCE_PODM_TIMEOUT": "soon"}, "VALENCE_PODM_TIMEOUT"},
+		{map[string]string{"VALENCE_PODM_TIMEOUT": "-1s"}, "VALENCE_PODM_TIMEOUT"},
+		{map[string]string{"VALENCE_COMPOSE_TIMEOUT": "0s"}, "VALENCE_COMPOSE_TIMEOUT"},
+		{map[string]string{"VALENCE_SHUTDOWN_TIMEOUT": "10"}, "VALENCE_SHUTDOWN_TIMEOUT"},
+		{map[string]string{"VALENCE_METRICS": "sometimes"}, "VALENCE_METRICS"},
+		{map[string]string{"VALENCE_TLS_CERT": "/etc/valence/cert.pem"}, "VALENCE_TLS_CERT"},
+		{map[string]string{"VALENCE_TLS_KEY": "/etc/valence/key.pem"}, "VALENCE_TLS_CERT"},
+		{map[string]string{"VALENCE_ETCD_CERT_FILE": "/c.pem"}, "VALENCE_ETCD_CERT_FILE"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.names, func(t *testing.T) {
+			clearEnv(t)
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			_, err := Load()
+			if err == nil {
+				t.Fatalf("Load accepted %v", tc.env)
+			}
+			if !strings.Contains(err.Error(), tc.names) {
+				t.Errorf("error %q does not name %s", err, tc.names)
+			}
+		})
+	}
+}
+
+func TestEveryFieldIsDocumented(t *testing.T) {
+	typ := reflect.TypeFor[Config]()
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		if f.Tag.Get("envconfig") == "" || f.Tag.Get("desc") == "" {
+			t.Errorf("field %s lacks an envconfig name or a desc", f.Name)
+		}
+		if _, ok := f.Tag.Lookup("default"); !ok {
+			t.Errorf("field %s has no default", f.Name)
+		}
+	}
+}
+
+// TestEnvFileMatchesStruct fails when configs/valence-api.env and the struct
+// disagree; -update rewrites the file.
+func TestEnvFileMatchesStruct(t *testing.T) {
+	want := EnvFile()
+	if *update {
+		if err := os.WriteFile(envFilePath, []byte(want), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(envFilePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != want {
+		t.Errorf("%s is out of date with internal/config; run: go test ./internal/config -update", envFilePath)
+	}
+	// Each documented default must also be what Load yields: parse the file
+	// back and load it.
+	clearEnv(t)
+	for _, line := range strings.Split(string(got), "\n") {
+		if kv, ok := strings.CutPrefix(line, "#"+Prefix+"_"); ok {
+			k, v, _ := strings.Cut(kv, "=")
+			t.Setenv(Prefix+"_"+k, v)
+		}
+	}
+	fromFile, err := Load()
+	if err != nil {
+		t.Fatalf("the env file's defaults do not load: %v", err)
+	}
+	clearEnv(t)
+	defaults, _ := Load()
+	if !reflect.DeepEqual(fromFile, defaults) {
+		t.Errorf("env file defaults %+v differ from struct defaults %+v", fromFile, defaults)
+	}
+}

@@ -1,0 +1,74 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+
+	"github.com/rs/zerolog"
+
+	"github.com/valence-rsd/valence/api"
+	"github.com/valence-rsd/valence/internal/valence"
+)
+
+// wireError is how one core error code is shown on the wire.
+type wireError struct {
+	status int
+	code   string
+	title  string
+}
+
+// wireErrors maps each core error code to its HTTP status, wire code and
+// title: the one place where the core's failures become HTTP.
+var wireErrors = map[valence.Code]wireError{
+	valence.NotFound:              {http.StatusNotFound, "NotFound", "Resource could not be found"},
+	valence.Conflict:              {http.StatusConflict, "Conflict", "Conflict with the current state"},
+	valence.Invalid:               {http.StatusBadRequest, "BadRequest", "Bad Request"},
+	valence.PodManagerUnavailable: {http.StatusServiceUnavailable, "PodManagerUnavailable", "Pod manager unavailable"},
+	valence.PodManagerError:       {http.StatusBadGateway, "PodManagerError", "Pod manager error"},
+	valence.Timeout:               {http.StatusGatewayTimeout, "Timeout", "Operation timed out"},
+	valence.Unauthorized:          {http.StatusUnauthorized, "Unauthorized", "Authentication required"},
+	valence.Forbidden:             {http.StatusForbidden, "Forbidden", "Operation not permitted"},
+	valence.Unavailable:           {http.StatusServiceUnavailable, "ServiceUnavailable", "Service unavailable"},
+	valence.Internal:              {http.StatusInternalServerError, "InternalServerError", "Internal server error"},
+}
+
+// renderError writes err in the error format of the API. A core *Error shows
+// its message; anything else is an internal failure whose cause is logged and
+// never shown.
+func renderError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *valence.Error
+	if !errors.As(err, &e) {
+		e = valence.Wrap(err, valence.Internal, "the server could not handle the request")
+	}
+	we, ok := wireErrors[e.Code]
+	if !ok {
+		we = wireErrors[valence.Internal]
+	}
+	status := we.status
+	if e.Status != 0 {
+		status = e.Status
+	}
+	ev := zerolog.Ctx(r.Context()).Warn()
+	if status >= 500 {
+		ev = zerolog.Ctx(r.Context()).Error()
+	}
+	ev.Err(e.Err).Str("code", string(e.Code)).Msg(e.Message)
+	writeErrorBody(w, r, status, api.Error{Code: we.code, Title: we.title, Detail: e.Message, ExtendedInfo: e.ExtendedInfo})
+}
+
+// writeErrorBody completes body with the status and request id and writes it.
+func writeErrorBody(w http.ResponseWriter, r *http.Request, status int, body api.Error) {
+	body.Status = status
+	body.RequestID = RequestID(r.Context())
+	writeJSON(w, status, body)
+}
+
+// writeJSON writes v as the JSON body of a response with status.
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	// The status is sent; an encoding failure here can only be a broken
+	// connection, which there is no one left to tell.
+	_ = json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,125 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"runtime/debug"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/google/uuid"
+	"github.com/rs/zerolog"
+
+	"github.com/valence-rsd/valence/api"
+)
+
+// RequestIDHeader carries the id of a request on every response.
+const RequestIDHeader = "X-OpenStack-Request-Id"
+
+type requestIDKey struct{}
+
+// RequestID returns the id of the request that ctx belongs to, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	return id
+}
+
+// requestID mints req-<uuid4> for every request, sends it back in
+// X-OpenStack-Request-Id and keeps it in the context for logs and errors.
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := "req-" + uuid.NewString()
+		w.Header().Set(RequestIDHeader, id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
+	})
+}
+
+// accessLog puts a request-scoped logger in the context and writes one line
+// per request once it is answered.
+func accessLog(base zerolog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			log := base.With().Str("request_id", RequestID(r.Context())).Logger()
+			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+			defer func() {
+				ev := log.Info()
+				if ww.Status() >= 500 {
+					ev = log.Error()
+				}
+				ev.Str("method", r.Method).
+					Str("route", routePattern(r)).
+					Int("status", statusOf(ww)).
+					Int("bytes", ww.BytesWritten()).
+					Dur("duration", time.Since(start)).
+					Str("remote", r.RemoteAddr).
+					Msg("request")
+			}()
+			next.ServeHTTP(ww, r.WithContext(log.WithContext(r.Context())))
+		})
+	}
+}
+
+// routePattern is the pattern that matched (never the raw path, which would
+// explode the cardinality of metrics and leak ids into them).
+func routePattern(r *http.Request) string {
+	if rctx := chi.RouteContext(r.Context()); rctx != nil {
+		if p := rctx.RoutePattern(); p != "" {
+			return p
+		}
+	}
+	return "unmatched"
+}
+
+// statusOf is the status sent, 200 when the handler wrote a body without one.
+func statusOf(ww middleware.WrapResponseWriter) int {
+	if s := ww.Status(); s != 0 {
+		return s
+	}
+	return http.StatusOK
+}
+
+// recoverer turns a panic in a handler into a logged stack and a JSON 500.
+func recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			p := recover()
+			if p == nil {
+				return
+			}
+			if p == http.ErrAbortHandler {
+				panic(p) // the server's own signal to drop the connection
+			}
+			zerolog.Ctx(r.Context()).Error().Str("panic", fmt.Sprint(p)).Bytes("stack", debug.Stack()).Msg("handler panicked")
+			writeErrorBody(w, r, http.StatusInternalServerError, api.Error{
+				Code: "InternalServerError", Title: "Internal server error",
+				Detail: "The server failed while handling the request; its log has the details under this request id.",
+			})
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// limitBody refuses bodies over max bytes: at once when Content-Length says
+// so, and while reading when the body is chunked.
+func limitBody(max int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > max {
+				writeErrorBody(w, r, http.StatusRequestEntityTooLarge, tooLarge(max))
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, max)
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+func tooLarge(max int64) api.Error {
+	return api.Error{
+		Code: "RequestEntityTooLarge", Title: "Request body too large",
+		Detail: fmt.Sprintf("The request body is larger than %d bytes.", max),
+	}
+}

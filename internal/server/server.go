@@ -1,0 +1,67 @@
+// Package server is the HTTP face of Valence: the chi router, its middleware,
+// the handlers and the one error renderer. Handlers decode, call the core and
+// render; nothing else lives here.
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+	"github.com/go-chi/cors"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/rs/zerolog"
+)
+
+// MaxBodyBytes is the largest request body accepted (413 above it).
+const MaxBodyBytes = 1 << 20
+
+// ReadyCheck reports whether one dependency of the server answers.
+type ReadyCheck func(ctx context.Context) error
+
+// Options are what the router is built from.
+type Options struct {
+	// Log receives one access line per request and every error's cause.
+	Log zerolog.Logger
+	// Registry, when set, serves /metrics and receives the request metrics.
+	Registry *prometheus.Registry
+	// CORSOrigins allowed by CORS; empty turns CORS off.
+	CORSOrigins []string
+	// Ready are the checks behind /readyz, by name.
+	Ready map[string]ReadyCheck
+}
+
+// New builds the router with its middleware in the documented order:
+// request id, access log and metrics, panic recovery, body limit.
+func New(opts Options) http.Handler {
+	r := chi.NewRouter()
+	r.Use(middleware.StripSlashes, middleware.GetHead)
+	r.Use(requestID)
+	r.Use(accessLog(opts.Log))
+	if opts.Registry != nil {
+		r.Use(newMetrics(opts.Registry).middleware)
+	}
+	r.Use(recoverer)
+	r.Use(limitBody(MaxBodyBytes))
+	if len(opts.CORSOrigins) > 0 {
+		r.Use(cors.Handler(cors.Options{
+			AllowedOrigins: opts.CORSOrigins,
+			AllowedMethods: []string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"},
+			AllowedHeaders: []string{"Content-Type", "X-Auth-Token", "Authorization", "X-OpenStack-Request-Id"},
+			ExposedHeaders: []string{"X-OpenStack-Request-Id", "Location", "Link", "Warning"},
+		}))
+	}
+	r.NotFound(notFound)
+	r.MethodNotAllowed(methodNotAllowed(r))
+
+	r.Get("/", root)
+	r.Get("/v1", v1)
+	r.Get("/healthz", healthz)
+	r.Get("/readyz", readyz(opts.Ready))
+	if opts.Registry != nil {
+		r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
+	}
+	return r
+}

@@ -1,0 +1,378 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/valence-rsd/valence/api"
+	"github.com/valence-rsd/valence/internal/valence"
+)
+
+var requestIDPattern = regexp.MustCompile(`^req-[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+
+// syncBuffer is a log sink safe for the server's goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) lines(t *testing.T) []map[string]any {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(s.b.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line is not JSON: %q", line)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+type fixture struct {
+	srv *httptest.Server
+	log *syncBuffer
+}
+
+// newFixture serves the real router, with extra test-only routes mounted on
+// it so that the middleware chain can be exercised through them.
+func newFixture(t *testing.T, opts Options) *fixture {
+	t.Helper()
+	logs := &syncBuffer{}
+	opts.Log = zerolog.New(logs)
+	h := New(opts)
+	r := h.(chi.Router)
+	r.Get("/test/panic", func(http.ResponseWriter, *http.Request) { panic("boom: secret internals") })
+	r.Post("/test/echo", func(w http.ResponseWriter, r *http.Request) {
+		n, err := io.Copy(io.Discard, r.Body)
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeErrorBody(w, r, http.StatusRequestEntityTooLarge, tooLarge(mbe.Limit))
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]int64{"read": n})
+	})
+	r.Get("/test/error/{code}", func(w http.ResponseWriter, r *http.Request) {
+		renderError(w, r, &valence.Error{
+			Code: valence.Code(chi.URLParam(r, "code")), Message: "told so",
+			ExtendedInfo: []string{"because"}, Err: errors.New("hidden cause"),
+		})
+	})
+	r.Get("/test/plain-error", func(w http.ResponseWriter, r *http.Request) {
+		renderError(w, r, errors.New("db password=hunter2 leaked in an error"))
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &fixture{srv: srv, log: logs}
+}
+
+func (f *fixture) do(t *testing.T, method, path string, body io.Reader) (*http.Response, []byte) {
+	t.Helper()
+	req, err := http.NewRequest(method, f.srv.URL+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp, b
+}
+
+// checkError asserts the API.md error format and returns the body.
+func checkError(t *testing.T, resp *http.Response, raw []byte, status int, code string) api.Error {
+	t.Helper()
+	if resp.StatusCode != status {
+		t.Fatalf("status %d, want %d; body %s", resp.StatusCode, status, raw)
+	}
+	if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+		t.Errorf("Content-Type %q", ct)
+	}
+	var keys map[string]any
+	if err := json.Unmarshal(raw, &keys); err != nil {
+		t.Fatalf("error body is not JSON: %s", raw)
+	}
+	for _, k := range []string{"code", "title", "detail", "status", "request_id"} {
+		if _, ok := keys[k]; !ok {
+			t.Errorf("error body lacks %q: %s", k, raw)
+		}
+	}
+	var e api.Error
+	_ = json.Unmarshal(raw, &e)
+	if e.Code != code || e.Status != status || e.Detail == "" || e.Title == "" {
+		t.Errorf("error body %+v, want code %s status %d with title and detail", e, code, status)
+	}
+	if e.RequestID != resp.Header.Get(RequestIDHeader) {
+		t.Errorf("request_id %q differs from header %q", e.RequestID, resp.Header.Get(RequestIDHeader))
+	}
+	return e
+}
+
+func TestRequestIDIsOnEveryResponseAndUnique(t *testing.T) {
+	f := newFixture(t, Options{})
+	seen := map[string]bool{}
+	for _, path := range []string{"/", "/v1", "/healthz", "/nope", "/", "/test/panic"} {
+		resp, _ := f.do(t, "GET", path, nil)
+		id := resp.Header.Get(RequestIDHeader)
+		if !requestIDPattern.MatchString(id) {
+			t.Errorf("%s: request id %q is not req-<uuid4>", path, id)
+		}
+		if seen[id] {
+			t.Errorf("%s: request id %q repeated", path, id)
+		}
+		seen[id] = true
+	}
+}
+
+func TestUnknownPathIsJSON404(t *testing.T) {
+	f := newFixture(t, Options{})
+	resp, body := f.do(t, "GET", "/nope", nil)
+	checkError(t, resp, body, 404, "NotFound")
+}
+
+func TestWrongMethodIs405WithAllow(t *testing.T) {
+	f := newFixture(t, Options{})
+	resp, body := f.do(t, "DELETE", "/v1", nil)
+	checkError(t, resp, body, 405, "MethodNotAllowed")
+	if allow := resp.Header.Get("Allow"); allow != "GET, HEAD" {
+		t.Errorf("Allow %q, want %q", allow, "GET, HEAD")
+	}
+	// The trailing-slash form routes the same way.
+	resp, body = f.do(t, "PUT", "/v1/", nil)
+	checkError(t, resp, body, 405, "MethodNotAllowed")
+}
+
+func TestBodyLimit(t *testing.T) {
+	f := newFixture(t, Options{})
+	big := bytes.Repeat([]byte("x"), MaxBodyBytes+1)
+
+	resp, body := f.do(t, "POST", "/test/echo", bytes.NewReader(big))
+	checkError(t, resp, body, 413, "RequestEntityTooLarge")
+
+	// A chunked body declares no length; the limit holds while reading.
+	resp, body = f.do(t, "POST", "/test/echo", io.MultiReader(bytes.NewReader(big)))
+	checkError(t, resp, body, 413, "RequestEntityTooLarge")
+
+	resp, body = f.do(t, "POST", "/test/echo", bytes.NewReader(big[:MaxBodyBytes]))
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"read":1048576`) {
+		t.Errorf("a body of exactly the limit: %d %s", resp.StatusCode, body)
+	}
+}
+
+func TestPanicBecomesJSON500WithoutInternals(t *testing.T) {
+	f := newFixture(t, Options{})
+	resp, body := f.do(t, "GET", "/test/panic", nil)
+	checkError(t, resp, body, 500, "InternalServerError")
+	if strings.Contains(string(body), "boom") || strings.Contains(string(body), "goroutine") {
+		t.Errorf("panic details leaked to the caller: %s", body)
+	}
+	var logged bool
+	for _, l := range f.log.lines(t) {
+		if l["panic"] == "boom: secret internals" && l["stack"] != nil {
+			logged = true
+		}
+	}
+	if !logged {
+		t.Error("the panic and its stack were not logged")
+	}
+}
+
+func TestErrorRenderer(t *testing.T) {
+	f := newFixture(t, Options{})
+	for code, we := range wireErrors {
+		resp, body := f.do(t, "GET", "/test/error/"+string(code), nil)
+		e := checkError(t, resp, body, we.status, we.code)
+		if e.Detail != "told so" || len(e.ExtendedInfo) != 1 || e.ExtendedInfo[0] != "because" {
+			t.Errorf("%s: body %s", code, body)
+		}
+		if strings.Contains(string(body), "hidden cause") {
+			t.Errorf("%s: the cause leaked: %s", code, body)
+		}
+	}
+	resp, body := f.do(t, "GET", "/test/plain-error", nil)
+	checkError(t, resp, body, 500, "InternalServerError")
+	if strings.Contains(string(body), "hunter2") {
+		t.Errorf("an internal error leaked: %s", body)
+	}
+}
+
+func TestAccessLogLine(t *testing.T) {
+	f := newFixture(t, Options{})
+	resp, body := f.do(t, "GET", "/v1/", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET /v1/: %d", resp.StatusCode)
+	}
+	f.do(t, "GET", "/nope/123", nil)
+	lines := f.log.lines(t)
+	if len(lines) != 2 {
+		t.Fatalf("want one access line per request, got %d: %v", len(lines), lines)
+	}
+	l := lines[0]
+	want := map[string]any{
+		"request_id": resp.Header.Get(RequestIDHeader), "method": "GET", "route": "/v1",
+		"status": float64(200), "bytes": float64(len(body)), "message": "request",
+	}
+	for k, v := range want {
+		if l[k] != v {
+			t.Errorf("log %s = %v, want %v (line %v)", k, l[k], v, l)
+		}
+	}
+	if _, ok := l["duration"].(float64); !ok {
+		t.Errorf("log line has no numeric duration: %v", l)
+	}
+	if lines[1]["route"] != "unmatched" || lines[1]["status"] != float64(404) {
+		t.Errorf("unmatched path logged as %v", lines[1])
+	}
+}
+
+func TestRootDocument(t *testing.T) {
+	f := newFixture(t, Options{})
+	resp, body := f.do(t, "GET", "/", nil)
+	var root api.Root
+	if err := json.Unmarshal(body, &root); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("GET /: %d %s", resp.StatusCode, body)
+	}
+	if len(root.Versions) != 1 || root.Versions[0].ID != "v1" || root.Versions[0].Status != "CURRENT" ||
+		root.Versions[0].Links[0].Href != f.srv.URL+"/v1/" {
+		t.Errorf("root document %+v", root)
+	}
+	for _, k := range []string{`"min_version":""`, `"max_version":""`, `"name":`, `"description":`} {
+		if !strings.Contains(string(body), k) {
+			t.Errorf("root document lacks %s: %s", k, body)
+		}
+	}
+}
+
+func TestV1Document(t *testing.T) {
+	f := newFixture(t, Options{})
+	for _, path := range []string{"/v1", "/v1/"} {
+		resp, body := f.do(t, "GET", path, nil)
+		var doc map[string]any
+		if err := json.Unmarshal(body, &doc); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+		}
+		if doc["id"] != "v1" {
+			t.Errorf("id %v", doc["id"])
+		}
+		for _, coll := range []string{"pod_managers", "flavors", "nodes", "systems", "storages", "racks"} {
+			links, _ := doc[coll].([]any)
+			if len(links) != 2 {
+				t.Errorf("%s: want self and bookmark links, got %v", coll, doc[coll])
+				continue
+			}
+			self := links[0].(map[string]any)
+			if self["rel"] != "self" || self["href"] != f.srv.URL+"/v1/"+coll+"/" {
+				t.Errorf("%s self link %v", coll, self)
+			}
+		}
+	}
+}
+
+func TestHealthAndReadiness(t *testing.T) {
+	storeDown := errors.New("store: connection refused")
+	var fail bool
+	f := newFixture(t, Options{Ready: map[string]ReadyCheck{
+		"store": func(context.Context) error {
+			if fail {
+				return storeDown
+			}
+			return nil
+		},
+	}})
+	if resp, body := f.do(t, "GET", "/healthz", nil); resp.StatusCode != 200 || !strings.Contains(string(body), `"status":"ok"`) {
+		t.Errorf("healthz: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := f.do(t, "GET", "/readyz", nil); resp.StatusCode != 200 {
+		t.Errorf("readyz with the store up: %d", resp.StatusCode)
+	}
+	fail = true
+	resp, body := f.do(t, "GET", "/readyz", nil)
+	if resp.StatusCode != 503 || !strings.Contains(string(body), "store: store: connection refused") {
+		t.Errorf("readyz with the store down: %d %s", resp.StatusCode, body)
+	}
+	if resp, _ := f.do(t, "HEAD", "/healthz", nil); resp.StatusCode != 200 {
+		t.Errorf("HEAD /healthz: %d", resp.StatusCode)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	f := newFixture(t, Options{Registry: reg})
+	f.do(t, "GET", "/v1", nil)
+	f.do(t, "GET", "/v1/", nil)
+	f.do(t, "GET", "/nope/1234", nil)
+	resp, body := f.do(t, "GET", "/metrics", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET /metrics: %d", resp.StatusCode)
+	}
+	text := string(body)
+	for _, want := range []string{
+		`valence_http_requests_total{code="200",method="GET",route="/v1"} 2`,
+		`valence_http_requests_total{code="404",method="GET",route="unmatched"} 1`,
+		`valence_http_request_duration_seconds_bucket{code="200",method="GET",route="/v1",le="+Inf"} 2`,
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+	if strings.Contains(text, "1234") {
+		t.Error("a raw path leaked into a metric label")
+	}
+
+	noMetrics := newFixture(t, Options{})
+	resp, body = noMetrics.do(t, "GET", "/metrics", nil)
+	checkError(t, resp, body, 404, "NotFound")
+}
+
+func TestCORS(t *testing.T) {
+	f := newFixture(t, Options{CORSOrigins: []string{"https://horizon.example"}})
+	req, _ := http.NewRequest("OPTIONS", f.srv.URL+"/v1", nil)
+	req.Header.Set("Origin", "https://horizon.example")
+	req.Header.Set("Access-Control-Request-Method", "GET")
+	resp, err := f.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "https://horizon.example" {
+		t.Errorf("preflight Allow-Origin %q", got)
+	}
+	req, _ = http.NewRequest("GET", f.srv.URL+"/v1", nil)
+	req.Header.Set("Origin", "https://evil.example")
+	resp, err = f.srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("Access-Control-Allow-Origin"); got != "" {
+		t.Errorf("foreign origin allowed: %q", got)
+	}
+}

@@ -1,0 +1,87 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/valence-rsd/valence/api"
+)
+
+// readyTimeout bounds one round of readiness checks.
+const readyTimeout = 3 * time.Second
+
+// baseURL is the scheme and host the caller used to reach us.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}
+
+func root(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, api.Root{
+		Name:        "OpenStack Valence API",
+		Description: "Valence manages Rack Scale Design pod managers and the nodes composed from them.",
+		Versions: []api.Version{{
+			ID: "v1", Status: "CURRENT",
+			Links: []api.Link{{Href: baseURL(r) + "/v1/", Rel: "self"}},
+		}},
+	})
+}
+
+func v1(w http.ResponseWriter, r *http.Request) {
+	base := baseURL(r)
+	pair := func(coll string) []api.Link {
+		return []api.Link{
+			{Href: base + "/v1/" + coll + "/", Rel: "self"},
+			{Href: base + "/" + coll + "/", Rel: "bookmark"},
+		}
+	}
+	writeJSON(w, http.StatusOK, api.V1{
+		ID: "v1",
+		Links: []api.Link{
+			{Href: base + "/v1/", Rel: "self"},
+			{Href: base + "/v1/openapi.yaml", Rel: "describedby", Type: "application/yaml"},
+		},
+		MediaTypes:  []api.MediaType{{Base: "application/json", Type: "application/vnd.openstack.valence.v1+json"}},
+		PodManagers: pair("pod_managers"),
+		Flavors:     pair("flavors"),
+		Nodes:       pair("nodes"),
+		Systems:     pair("systems"),
+		Storages:    pair("storages"),
+		Racks:       pair("racks"),
+	})
+}
+
+func healthz(w http.ResponseWriter, _ *http.Request) {
+	writeJSON(w, http.StatusOK, api.Health{Status: "ok"})
+}
+
+// readyz answers 200 when every check passes and 503 naming those that fail.
+func readyz(checks map[string]ReadyCheck) http.HandlerFunc {
+	names := make([]string, 0, len(checks))
+	for name := range checks {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), readyTimeout)
+		defer cancel()
+		var failed []string
+		for _, name := range names {
+			if err := checks[name](ctx); err != nil {
+				failed = append(failed, fmt.Sprintf("%s: %v", name, err))
+			}
+		}
+		if len(failed) > 0 {
+			writeJSON(w, http.StatusServiceUnavailable, api.Health{Status: "unavailable", Reason: strings.Join(failed, "; ")})
+			return
+		}
+		writeJSON(w, http.StatusOK, api.Health{Status: "ok"})
+	}
+}
