@@ -1,0 +1,223 @@
+package redfish
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/stmcginnis/gofish"
+	"github.com/stmcginnis/gofish/schemas"
+)
+
+// Auth selects how the client authenticates to the pod manager.
+type Auth int
+
+const (
+	// AuthAuto uses a Redfish session when the service root links
+	// Links.Sessions, and HTTP Basic otherwise (the RSD 2.5 PODM has no
+	// Links.Sessions, and gofish cannot open a session without it).
+	AuthAuto Auth = iota
+	// AuthBasic sends HTTP Basic credentials on every request.
+	AuthBasic
+	// AuthSession opens a Redfish session (X-Auth-Token) and fails with
+	// ErrNotSupported if the service root offers none.
+	AuthSession
+)
+
+// Defaults applied by Connect to zero Config fields.
+const (
+	DefaultTimeout       = 30 * time.Second
+	DefaultMaxConcurrent = 16
+)
+
+// Config says how to reach and authenticate to one pod manager.
+type Config struct {
+	// Endpoint is the base URL, e.g. "https://podm.example:8443". A trailing
+	// "/" or "/redfish/v1" is tolerated.
+	Endpoint string
+	// Username and Password are the credentials; empty Username means no auth.
+	Username, Password string
+	// Auth selects Basic or session authentication; see Auth.
+	Auth Auth
+	// Insecure turns TLS certificate verification off. Verification is on by default.
+	Insecure bool
+	// CACert is an optional PEM bundle trusted in addition to the system roots.
+	CACert []byte
+	// Timeout bounds each HTTP request (DefaultTimeout if zero). Whole
+	// operations are bounded by the caller's context.
+	Timeout time.Duration
+	// MaxConcurrent bounds the requests in flight to this pod manager, shared
+	// by all calls on the Client (DefaultMaxConcurrent if zero).
+	MaxConcurrent int
+	// HTTPClient replaces the client built from Insecure, CACert and Timeout.
+	HTTPClient *http.Client
+}
+
+// Client is a connection to one RSD pod manager or plain Redfish service.
+// It is safe for concurrent use.
+type Client struct {
+	api          *gofish.APIClient
+	info         ServiceInfo
+	links        rootLinks
+	max          int
+	closeTimeout time.Duration
+}
+
+// Connect reads the service root, detects the RSD version and capabilities,
+// and authenticates. ctx bounds the connection only; later calls take their own.
+func Connect(ctx context.Context, cfg Config) (*Client, error) {
+	endpoint, err := normalizeEndpoint(cfg.Endpoint)
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxConcurrent <= 0 {
+		cfg.MaxConcurrent = DefaultMaxConcurrent
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		if hc, err = newHTTPClient(cfg); err != nil {
+			return nil, err
+		}
+	}
+	gc := gofish.ClientConfig{
+		Endpoint:              endpoint,
+		HTTPClient:            hc,
+		NoModifyTransport:     true, // our transport already holds the TLS and pool settings
+		ReuseConnections:      true, // otherwise gofish closes the connection after every request
+		MaxConcurrentRequests: int64(cfg.MaxConcurrent),
+	}
+	// gofish reads the root unauthenticated before it authenticates; connect
+	// anonymously first to learn whether the root offers sessions.
+	api, err := gofish.ConnectContext(ctx, gc)
+	if err != nil {
+		return nil, wrapErr(http.MethodGet, schemas.DefaultServiceRoot, err)
+	}
+	c := &Client{api: api, max: cfg.MaxConcurrent, closeTimeout: cfg.Timeout}
+	var root rootJSON
+	if err := c.getJSON(ctx, schemas.DefaultServiceRoot, &root); err != nil {
+		return nil, err
+	}
+	c.info, c.links = root.detect()
+	if cfg.Username == "" {
+		return c, nil
+	}
+	gc.Username, gc.Password = cfg.Username, cfg.Password
+	switch cfg.Auth {
+	case AuthBasic:
+		gc.BasicAuth = true
+	case AuthSession:
+		if !c.info.Has(CapSessions) {
+			return nil, fmt.Errorf("redfish: session authentication: %w", ErrNotSupported)
+		}
+	default:
+		gc.BasicAuth = !c.info.Has(CapSessions)
+	}
+	if c.api, err = gofish.ConnectContext(ctx, gc); err != nil {
+		return nil, wrapErr(http.MethodPost, root.Links.Sessions.String(), err)
+	}
+	return c, nil
+}
+
+// Info returns what Connect detected about the service.
+func (c *Client) Info() ServiceInfo { return c.info }
+
+// Close logs out of the Redfish session, if there is one, and drops idle connections.
+func (c *Client) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), c.closeTimeout)
+	defer cancel()
+	c.api.WithContext(ctx).Logout()
+	return nil
+}
+
+func normalizeEndpoint(endpoint string) (string, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return "", fmt.Errorf("redfish: endpoint %q: want http(s)://host[:port]", endpoint)
+	}
+	// gofish appends "/redfish/v1/..." to the endpoint as given.
+	u.Path = strings.TrimSuffix(strings.TrimSuffix(strings.TrimSuffix(u.Path, "/"), "/redfish/v1"), "/")
+	return u.String(), nil
+}
+
+func newHTTPClient(cfg Config) (*http.Client, error) {
+	tlsCfg := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: cfg.Insecure} //nolint:gosec // explicit opt-in
+	if len(cfg.CACert) > 0 {
+		pool, err := x509.SystemCertPool()
+		if err != nil {
+			pool = x509.NewCertPool()
+		}
+		if !pool.AppendCertsFromPEM(cfg.CACert) {
+			return nil, errors.New("redfish: CACert holds no PEM certificate")
+		}
+		tlsCfg.RootCAs = pool
+	}
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = tlsCfg
+	// Keep as many idle connections as requests may be in flight, so a
+	// fan-out reuses them instead of opening and closing one per request.
+	tr.MaxIdleConnsPerHost = cfg.MaxConcurrent
+	tr.MaxConnsPerHost = cfg.MaxConcurrent
+	return &http.Client{Transport: tr, Timeout: cfg.Timeout}, nil
+}
+
+// at returns the gofish client bound to ctx for one call.
+func (c *Client) at(ctx context.Context) *gofish.APIClient { return c.api.WithContext(ctx) }
+
+// getJSON decodes the resource at uri into v.
+func (c *Client) getJSON(ctx context.Context, uri string, v any) error {
+	resp, err := c.at(ctx).Get(uri)
+	if err != nil {
+		return wrapErr(http.MethodGet, uri, err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		return fmt.Errorf("redfish: GET %s: decoding: %w", uri, err)
+	}
+	return nil
+}
+
+// send issues a POST, PATCH or DELETE with an optional JSON body and returns
+// the answer's headers. Any 2xx is success.
+func (c *Client) send(ctx context.Context, method, uri string, body any) (http.Header, error) {
+	var rd io.ReadSeeker
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, fmt.Errorf("redfish: %s %s: %w", method, uri, err)
+		}
+		rd = bytes.NewReader(b)
+	}
+	resp, err := c.at(ctx).RunRawRequestWithHeaders(method, uri, rd, "application/json", nil)
+	if err != nil {
+		if success2xx(err) {
+			return http.Header{}, nil
+		}
+		return nil, wrapErr(method, uri, err)
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, resp.Body) // drain so the connection is reused
+	return resp.Header, nil
+}
+
+// locationPath returns the path of a Location header, which RSD PODMs send
+// absolute (JAX-RS, ≤2.3) or relative (Spring, 2.4+).
+func locationPath(h http.Header, method, uri string) (string, error) {
+	loc := h.Get("Location")
+	u, err := url.Parse(loc)
+	if loc == "" || err != nil || u.Path == "" {
+		return "", fmt.Errorf("redfish: %s %s: answer has no usable Location header (%q)", method, uri, loc)
+	}
+	return u.Path, nil
+}

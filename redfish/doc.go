@@ -1,0 +1,17 @@
+// Package redfish is a client for Intel Rack Scale Design (RSD) 2.x Pod
+// Managers and plain Redfish services, built on github.com/stmcginnis/gofish:
+// the Go counterpart of OpenStack's rsd-lib.
+//
+// gofish does the transport, authentication, sessions and the standard
+// resources (systems, processors, memory, storage); this package adds what
+// RSD adds: detection of the RSD version and capabilities, composed nodes
+// (Allocate, Assemble, Reset, boot override, volume attach and detach,
+// delete), RSD storage (Swordfish volumes in 2.3+, RSS logical drives in
+// 2.1/2.2), an inventory summed the way an operator reads it and fetched
+// with bounded parallelism, and one error type, *Error, that carries the pod
+// manager's reasons.
+//
+// Operations take a node, system or volume by URI; nodes and systems also by Id.
+// A plain Redfish service (no Oem.Intel_RackScale) serves systems, chassis
+// and ResetSystem; composition on it fails with ErrNotSupported.
+package redfish
