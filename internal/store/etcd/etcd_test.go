@@ -1,0 +1,228 @@
+package etcd
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/valence-rsd/valence/internal/store/etcd/etcdtest"
+	"github.com/valence-rsd/valence/internal/store/storetest"
+	"github.com/valence-rsd/valence/internal/valence"
+)
+
+// prefixes numbers test prefixes, so tests share one server without
+// seeing each other's keys.
+var prefixes atomic.Int64
+
+// openAt opens a store on endpoints under prefix, closed with t.
+func openAt(t *testing.T, endpoints []string, prefix string) *Store {
+	t.Helper()
+	s, err := Open(t.Context(), Config{Endpoints: endpoints, Prefix: prefix})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// newPrefix returns a prefix no other test uses.
+func newPrefix() string {
+	return fmt.Sprintf("/test-%d", prefixes.Add(1))
+}
+
+// TestEtcd runs every test that needs a server against one etcd, started
+// once for the package.
+func TestEtcd(t *testing.T) {
+	endpoints := etcdtest.Start(t)
+	t.Run("Contract", func(t *testing.T) {
+		storetest.Run(t, func(t *testing.T) valence.Store {
+			s, err := Open(t.Context(), Config{Endpoints: endpoints, Prefix: newPrefix()})
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			return s // storetest.Run closes it
+		})
+	})
+	t.Run("KeyLayout", func(t *testing.T) { testKeyLayout(t, endpoints) })
+	t.Run("TwoReplicasCreate", func(t *testing.T) { testTwoReplicasCreate(t, endpoints) })
+	t.Run("TwoReplicasUpdate", func(t *testing.T) { testTwoReplicasUpdate(t, endpoints) })
+}
+
+// testKeyLayout pins the documented key layout, which operators rely on
+// when they inspect or back up a cluster with etcdctl.
+func testKeyLayout(t *testing.T, endpoints []string) {
+	prefix := newPrefix()
+	s := openAt(t, endpoints, prefix+"/")
+	rec, err := s.Create(t.Context(), valence.Record{
+		Kind: valence.KindPodManager, ID: "pm1", SchemaVersion: 2,
+		Unique: map[string]string{"url": "https://10.0.0.1:8443/redfish/v1"},
+		Data:   json.RawMessage(`{"a":1}`),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		prefix + "/pod_managers/records/pm1":                                 `{"schema_version":2,"unique":{"url":"https://10.0.0.1:8443/redfish/v1"},"data":{"a":1}}`,
+		prefix + "/pod_managers/unique/url/https://10.0.0.1:8443/redfish/v1": "pm1",
+	}
+	resp, err := s.cli.Get(t.Context(), prefix+"/", clientv3.WithPrefix())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(resp.Kvs) != len(want) {
+		t.Errorf("%d keys under %s, want %d", len(resp.Kvs), prefix, len(want))
+	}
+	for _, kv := range resp.Kvs {
+		if want[string(kv.Key)] != string(kv.Value) {
+			t.Errorf("key %s = %s, want %q", kv.Key, kv.Value, want[string(kv.Key)])
+		}
+		if string(kv.Key) == prefix+"/pod_managers/records/pm1" && kv.ModRevision != rec.Revision {
+			t.Errorf("record's ModRevision %d, Create said %d", kv.ModRevision, rec.Revision)
+		}
+	}
+}
+
+// race runs a and b at the same moment and returns their errors.
+func race(a, b func() error) (errA, errB error) {
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	wg.Go(func() { <-start; errA = a() })
+	wg.Go(func() { <-start; errB = b() })
+	close(start)
+	wg.Wait()
+	return errA, errB
+}
+
+// oneWinner checks that exactly one of two racers won and the other got Conflict.
+func oneWinner(t *testing.T, what string, errA, errB error) {
+	t.Helper()
+	switch {
+	case errA == nil && errB == nil:
+		t.Errorf("%s: both replicas won", what)
+	case errA != nil && errB != nil:
+		t.Errorf("%s: neither replica won: %v; %v", what, errA, errB)
+	case !valence.IsCode(errA, valence.Conflict) && !valence.IsCode(errB, valence.Conflict):
+		t.Errorf("%s: the loser's error is not Conflict: %v%v", what, errA, errB)
+	}
+}
+
+const rounds = 200
+
+// testTwoReplicasCreate races two clients, as two valence-api replicas,
+// to create records with the same name, and with the same id.
+func testTwoReplicasCreate(t *testing.T, endpoints []string) {
+	prefix := newPrefix()
+	a, b := openAt(t, endpoints, prefix), openAt(t, endpoints, prefix)
+	ctx := t.Context()
+	create := func(s *Store, id, name string) func() error {
+		return func() error {
+			_, err := s.Create(ctx, valence.Record{Kind: valence.KindNode, ID: id, Unique: map[string]string{"name": name}})
+			return err
+		}
+	}
+	start := time.Now()
+	for r := range rounds {
+		name := fmt.Sprintf("node-%d", r)
+		errA, errB := race(create(a, "a-"+name, name), create(b, "b-"+name, name))
+		oneWinner(t, "name "+name, errA, errB)
+		id := fmt.Sprintf("id-%d", r)
+		errA, errB = race(create(a, id, id+"-a"), create(b, id, id+"-b"))
+		oneWinner(t, "id "+id, errA, errB)
+	}
+	recs, _, err := a.List(ctx, valence.KindNode, valence.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != 2*rounds {
+		t.Errorf("%d records stored after %d rounds, want %d", len(recs), rounds, 2*rounds)
+	}
+	t.Logf("%d contested creates of names and %d of ids in %v", rounds, rounds, time.Since(start))
+}
+
+// testTwoReplicasUpdate races two clients to update one record from the
+// same revision, and checks the loser's write left no trace.
+func testTwoReplicasUpdate(t *testing.T, endpoints []string) {
+	prefix := newPrefix()
+	a, b := openAt(t, endpoints, prefix), openAt(t, endpoints, prefix)
+	ctx := t.Context()
+	rec, err := a.Create(ctx, valence.Record{Kind: valence.KindNode, ID: "n1", Unique: map[string]string{"name": "n"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	update := func(s *Store, writer string) func() error {
+		return func() error {
+			mine := rec
+			mine.Fields = map[string]string{"writer": writer}
+			mine.Unique = map[string]string{"name": writer}
+			_, err := s.Update(ctx, mine)
+			return err
+		}
+	}
+	start := time.Now()
+	for r := range rounds {
+		nameA, nameB := fmt.Sprintf("a-%d", r), fmt.Sprintf("b-%d", r)
+		errA, errB := race(update(a, nameA), update(b, nameB))
+		oneWinner(t, fmt.Sprintf("round %d", r), errA, errB)
+		if rec, err = b.Get(ctx, valence.KindNode, "n1"); err != nil {
+			t.Fatal(err)
+		}
+		winner := nameB
+		if errA == nil {
+			winner = nameA
+		}
+		if rec.Fields["writer"] != winner || rec.Unique["name"] != winner {
+			t.Fatalf("round %d: stored writer %q name %q, want the winner %q", r, rec.Fields["writer"], rec.Unique["name"], winner)
+		}
+	}
+	// Only the last winner's name may remain claimed.
+	resp, err := a.cli.Get(ctx, prefix+"/nodes/unique/", clientv3.WithPrefix(), clientv3.WithCountOnly())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Count != 1 {
+		t.Errorf("%d names claimed after the updates, want 1", resp.Count)
+	}
+	t.Logf("%d contested updates in %v", rounds, time.Since(start))
+}
+
+func TestOpenUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close() // nothing listens there now
+	start := time.Now()
+	_, err = Open(context.Background(), Config{Endpoints: []string{addr}, DialTimeout: 300 * time.Millisecond})
+	if !valence.IsCode(err, valence.Unavailable) {
+		t.Errorf("Open of %s: %v, want Unavailable", addr, err)
+	}
+	if took := time.Since(start); took > 3*time.Second {
+		t.Errorf("Open took %v despite a 300ms dial timeout", took)
+	}
+}
+
+func TestTLSConfig(t *testing.T) {
+	plain := Config{Endpoints: []string{"127.0.0.1:2379"}}
+	if c, err := plain.tls(); c != nil || err != nil {
+		t.Errorf("plain endpoints: TLS %v, error %v; want none", c, err)
+	}
+	https := Config{Endpoints: []string{"https://etcd:2379"}}
+	if c, err := https.tls(); c == nil || err != nil {
+		t.Errorf("https endpoint: TLS %v, error %v; want TLS with system roots", c, err)
+	}
+	missing := Config{Endpoints: []string{"etcd:2379"}, CAFile: "/nonexistent/ca.pem"}
+	if _, err := missing.tls(); err == nil {
+		t.Error("a missing CA file was accepted")
+	}
+	if _, err := Open(context.Background(), missing); err == nil {
+		t.Error("Open accepted a missing CA file")
+	}
+}
