@@ -146,15 +146,21 @@ func (n *ComposedNode) uses(uri string) bool {
 		slices.Contains(n.Links.LocalDrives, uri)
 }
 
-// nodeURI accepts a node's URI or its Id.
+// NodeURI returns the URI of the node with the given Id under the Nodes
+// collection; a URI is returned as is. It is "" on a service that does not compose.
+func (c *Client) NodeURI(id string) string {
+	if strings.HasPrefix(id, "/") || c.links.nodes == "" {
+		return id
+	}
+	return strings.TrimSuffix(c.links.nodes, "/") + "/" + id
+}
+
+// nodeURI accepts a node's URI or Id and fails on a service that does not compose.
 func (c *Client) nodeURI(idOrURI string) (string, error) {
 	if err := c.need(CapCompose); err != nil {
 		return "", err
 	}
-	if strings.HasPrefix(idOrURI, "/") {
-		return idOrURI, nil
-	}
-	return strings.TrimSuffix(c.links.nodes, "/") + "/" + idOrURI, nil
+	return c.NodeURI(idOrURI), nil
 }
 
 // need fails with ErrNotSupported unless the service has the capability.

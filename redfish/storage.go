@@ -2,6 +2,7 @@ package redfish
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -70,6 +71,10 @@ type volumeJSON struct {
 		IntelRackScale struct{ Bootable bool } `json:"Intel_RackScale"`
 	}
 	Links struct{ Targets schemas.Links }
+	// Addresses is what an RSS remote target exposes.
+	Addresses []struct {
+		ISCSI json.RawMessage `json:"iSCSI"`
+	}
 }
 
 func (j *volumeJSON) volume(uri, service string) *Volume {
@@ -83,6 +88,11 @@ func (j *volumeJSON) volume(uri, service string) *Volume {
 	}
 	if j.Bootable != nil {
 		v.Bootable = *j.Bootable
+	}
+	for _, a := range j.Addresses {
+		if len(a.ISCSI) > 0 {
+			v.Protocol = firstNonEmpty(v.Protocol, "iSCSI")
+		}
 	}
 	// A Swordfish volume names its protocol only through its identifiers.
 	for _, id := range j.Identifiers {

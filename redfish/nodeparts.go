@@ -1,0 +1,135 @@
+package redfish
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/stmcginnis/gofish"
+	"github.com/stmcginnis/gofish/schemas"
+)
+
+// NodeParts are the resources a composed node is made of, read through its links.
+type NodeParts struct {
+	Processors         []Processor
+	Memory             []MemoryModule
+	EthernetInterfaces []EthernetInterface
+	LocalDrives        []Drive
+	// RemoteDrives are remote targets (2.1/2.2) or volumes (2.3+).
+	RemoteDrives []Drive
+}
+
+// Processor is one processor of a node.
+type Processor struct {
+	URI, Model, InstructionSet string
+	MaxSpeedMHz, TotalCores    int
+}
+
+// MemoryModule is one DIMM of a node.
+type MemoryModule struct {
+	URI                                           string
+	MemoryDeviceType                              string
+	CapacityMiB, OperatingSpeedMHz, DataWidthBits int
+}
+
+// EthernetInterface is one network interface of a node.
+type EthernetInterface struct {
+	URI, MACAddress string
+	SpeedMbps       int
+	// State is the Status.State, e.g. Enabled.
+	State string
+	IPv4  []IPv4Address
+	VLANs []VLAN
+}
+
+// IPv4Address is an IPv4 address of an interface.
+type IPv4Address struct{ Address, SubnetMask, Gateway string }
+
+// VLAN is a VLAN of an interface.
+type VLAN struct {
+	ID      int
+	Enabled bool
+}
+
+// Drive is a local drive or a remote drive or volume of a node.
+type Drive struct {
+	URI, Name   string
+	CapacityGiB float64
+	// Type is the media type (HDD, SSD) of a local drive.
+	Type string
+	// Interface is the protocol of a local drive (SATA, NVMe, ...); Protocol
+	// that of a remote one (iSCSI, NVMeOverFabrics).
+	Interface, Protocol string
+}
+
+// NodeParts reads the processors, memory, interfaces and drives a node links,
+// in parallel. On partial failure it returns what it read with the error.
+func (c *Client) NodeParts(ctx context.Context, n *ComposedNode) (*NodeParts, error) {
+	api := c.at(ctx)
+	p := &NodeParts{}
+	var errs [5]error
+	p.Processors, errs[0] = fetchAll(ctx, c, n.Links.Processors, func(_ context.Context, uri string) (Processor, error) {
+		cpu, err := schemas.GetObject[schemas.Processor](api, uri)
+		if err != nil {
+			return Processor{}, wrapErr(http.MethodGet, uri, err)
+		}
+		return Processor{URI: uri, Model: cpu.Model, InstructionSet: string(cpu.InstructionSet),
+			MaxSpeedMHz: gofish.Deref(cpu.MaxSpeedMHz), TotalCores: gofish.Deref(cpu.TotalCores)}, nil
+	})
+	p.Memory, errs[1] = fetchAll(ctx, c, n.Links.Memory, func(_ context.Context, uri string) (MemoryModule, error) {
+		m, err := schemas.GetObject[schemas.Memory](api, uri)
+		if err != nil {
+			return MemoryModule{}, wrapErr(http.MethodGet, uri, err)
+		}
+		return MemoryModule{URI: uri, MemoryDeviceType: string(m.MemoryDeviceType), CapacityMiB: gofish.Deref(m.CapacityMiB),
+			OperatingSpeedMHz: gofish.Deref(m.OperatingSpeedMhz), DataWidthBits: gofish.Deref(m.DataWidthBits)}, nil
+	})
+	p.EthernetInterfaces, errs[2] = fetchAll(ctx, c, n.Links.EthernetInterfaces, func(_ context.Context, uri string) (EthernetInterface, error) {
+		return ethernetInterface(api, uri)
+	})
+	local, remote := n.Links.LocalDrives, n.Links.RemoteDrives
+	// 2.3+ nodes list drives and volumes together under Storage.
+	for _, uri := range n.Links.Storage {
+		if strings.Contains(uri, "/Volumes/") {
+			remote = append(remote, uri)
+		} else {
+			local = append(local, uri)
+		}
+	}
+	p.LocalDrives, errs[3] = fetchAll(ctx, c, local, func(_ context.Context, uri string) (Drive, error) {
+		d, err := schemas.GetObject[schemas.Drive](api, uri)
+		if err != nil {
+			return Drive{}, wrapErr(http.MethodGet, uri, err)
+		}
+		return Drive{URI: uri, Name: d.Name, CapacityGiB: float64(gofish.Deref(d.CapacityBytes)) / bytesPerGiB,
+			Type: string(d.MediaType), Interface: string(d.Protocol)}, nil
+	})
+	p.RemoteDrives, errs[4] = fetchAll(ctx, c, remote, func(ctx context.Context, uri string) (Drive, error) {
+		v, err := c.GetVolume(ctx, uri)
+		if err != nil {
+			return Drive{}, err
+		}
+		return Drive{URI: uri, Name: v.Name, CapacityGiB: v.CapacityGiB, Protocol: v.Protocol}, nil
+	})
+	return p, errors.Join(errs[:]...)
+}
+
+func ethernetInterface(api *gofish.APIClient, uri string) (EthernetInterface, error) {
+	e, err := schemas.GetObject[schemas.EthernetInterface](api, uri)
+	if err != nil {
+		return EthernetInterface{}, wrapErr(http.MethodGet, uri, err)
+	}
+	nic := EthernetInterface{URI: uri, MACAddress: e.MACAddress, SpeedMbps: gofish.Deref(e.SpeedMbps), State: string(e.Status.State)}
+	for _, a := range e.IPv4Addresses {
+		nic.IPv4 = append(nic.IPv4, IPv4Address{Address: a.Address, SubnetMask: a.SubnetMask, Gateway: a.Gateway})
+	}
+	vlans, err := e.VLANs()
+	if err != nil {
+		return nic, collectionErr(uri+"/VLANs", err)
+	}
+	for _, v := range vlans {
+		nic.VLANs = append(nic.VLANs, VLAN{ID: int(v.VLANID), Enabled: v.VLANEnable})
+	}
+	return nic, nil
+}
