@@ -85,3 +85,6 @@ func ErrorCode(err error) Code {
 
 // IsCode reports whether err carries the given code.
 func IsCode(err error, code Code) bool { return ErrorCode(err) == code }
+
+// asError is errors.As for *Error, kept short for the core's many checks.
+func asError(err error, target **Error) bool { return errors.As(err, target) }

@@ -1,0 +1,270 @@
+package valence
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/rs/zerolog"
+)
+
+// intent records a compose in progress. It is written before the pod manager
+// is asked for anything and names the allocated node as soon as there is one,
+// so that a compose cut short by a crash is undone by whoever finds it later.
+type intent struct {
+	// UUID is the uuid the node will have.
+	UUID      string    `json:"uuid"`
+	Name      string    `json:"name"`
+	PodmID    string    `json:"podm_id"`
+	NodeURI   string    `json:"node_uri,omitempty"`
+	Deadline  time.Time `json:"deadline"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func intentIndex(i intent) (string, map[string]string, map[string]string) {
+	return i.UUID, nil, map[string]string{"podm_id": i.PodmID}
+}
+
+// ComposeRequest asks for a new node.
+type ComposeRequest struct {
+	Name        string
+	Description string
+	// PodmID picks the pod manager; empty lets the service choose one.
+	PodmID string
+	// FlavorID or Properties give the requirements; neither means none.
+	FlavorID   string
+	Properties *Properties
+	// ProjectID owns the node.
+	ProjectID string
+}
+
+// Compose allocates and assembles a node and records it. It returns only
+// once the node is Assembled; on any failure nothing is left behind, neither
+// on the pod manager nor in the store.
+func (s *Service) Compose(ctx context.Context, req ComposeRequest) (Node, error) {
+	start := s.opts.Now()
+	n, err := s.compose(ctx, req)
+	if s.opts.Metrics != nil {
+		s.opts.Metrics.ComposeDone(s.opts.Now().Sub(start), ErrorCode(err))
+	}
+	return n, err
+}
+
+func (s *Service) compose(ctx context.Context, req ComposeRequest) (Node, error) {
+	req.Name = strings.TrimSpace(req.Name)
+	if req.Name == "" {
+		return Node{}, Errorf(Invalid, "name is required")
+	}
+	props, err := s.requirements(ctx, req)
+	if err != nil {
+		return Node{}, err
+	}
+	candidates, err := s.composeCandidates(ctx, req.PodmID)
+	if err != nil {
+		return Node{}, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.ComposeTimeout)
+	defer cancel()
+	// Try the candidates in turn while each has no resources or cannot be
+	// reached: the pod managers are the authority on what they can satisfy.
+	var short []string
+	var extended []string
+	for _, pm := range candidates {
+		n, err := s.composeOn(ctx, pm, req, props)
+		if err == nil {
+			return n, nil
+		}
+		if len(candidates) == 1 || !(IsCode(err, Conflict) || IsCode(err, PodManagerUnavailable)) {
+			return Node{}, err
+		}
+		var e *Error
+		asError(err, &e)
+		short = append(short, fmt.Sprintf("%s: %s", pm.Name, e.Message))
+		extended = append(extended, e.ExtendedInfo...)
+	}
+	return Node{}, &Error{Code: Conflict, Message: "No pod manager could compose this node: " + strings.Join(short, "; "), ExtendedInfo: extended}
+}
+
+// requirements resolves the properties of a compose: a flavor's, the
+// caller's own, or none.
+func (s *Service) requirements(ctx context.Context, req ComposeRequest) (Properties, error) {
+	switch {
+	case req.FlavorID != "" && req.Properties != nil:
+		return Properties{}, Errorf(Invalid, "give flavor_id or properties, not both")
+	case req.FlavorID != "":
+		f, _, err := s.flavors.get(ctx, req.FlavorID)
+		return f.Properties, err
+	case req.Properties != nil:
+		return *req.Properties, req.Properties.Validate()
+	}
+	return Properties{}, nil
+}
+
+// composeCandidates returns the pod manager named, or every online one that
+// can compose, the one with the most free systems first.
+func (s *Service) composeCandidates(ctx context.Context, podmID string) ([]PodManager, error) {
+	if podmID != "" {
+		pm, err := s.podmByID(ctx, podmID)
+		if err != nil {
+			return nil, err
+		}
+		if !pm.Has(CapCompose) && pm.Status == StatusOnline {
+			return nil, Errorf(Invalid, "Pod manager %s (%s) cannot compose nodes: it is a plain Redfish service or its driver is %s.", pm.Name, pm.UUID, pm.Driver)
+		}
+		return []PodManager{pm}, nil
+	}
+	all, err := s.podms.all(ctx, map[string]string{"status": StatusOnline})
+	if err != nil {
+		return nil, err
+	}
+	var out []PodManager
+	for _, pm := range all {
+		if pm.Has(CapCompose) {
+			out = append(out, pm)
+		}
+	}
+	if len(out) == 0 {
+		return nil, Errorf(Conflict, "No online pod manager can compose nodes.")
+	}
+	return out, nil
+}
+
+// composeOn runs one compose on one pod manager: intent, allocate, assemble,
+// wait, record; and undoes it all on failure.
+func (s *Service) composeOn(ctx context.Context, pm PodManager, req ComposeRequest, props Properties) (Node, error) {
+	log := zerolog.Ctx(ctx).With().Str("podm_id", pm.UUID).Str("node_name", req.Name).Logger()
+	areq, err := allocateRequest(req.Name, req.Description, props, pm.RSDVersion)
+	if err != nil {
+		return Node{}, err
+	}
+	conn, err := s.connect(ctx, pm)
+	if err != nil {
+		return Node{}, err
+	}
+	now := s.now()
+	in := intent{UUID: newID(), Name: req.Name, PodmID: pm.UUID, CreatedAt: now, Deadline: now.Add(s.opts.ComposeTimeout)}
+	if err := s.intents.create(ctx, in); err != nil {
+		return Node{}, err
+	}
+	uri, err := conn.Allocate(ctx, areq)
+	if err != nil {
+		s.forgetIntent(ctx, in, log)
+		return Node{}, deadlineError(ctx, err, "allocate", s.opts.ComposeTimeout)
+	}
+	log = log.With().Str("node_uri", uri).Logger()
+	log.Info().Msg("compose: allocated")
+	n, err := s.assemble(ctx, conn, pm, req, in, uri)
+	if err != nil {
+		log.Warn().Err(err).Msg("compose failed; deleting the allocated node")
+		s.rollback(ctx, conn, in, uri, log)
+		return Node{}, deadlineError(ctx, err, "assemble", s.opts.ComposeTimeout)
+	}
+	s.forgetIntent(ctx, in, log)
+	s.inventories.forget(pm.UUID)
+	log.Info().Str("node_uuid", n.UUID).Msg("compose: assembled")
+	return n, nil
+}
+
+// assemble takes an allocated node to Assembled and records it.
+func (s *Service) assemble(ctx context.Context, conn PodManagerConn, pm PodManager, req ComposeRequest, in intent, uri string) (Node, error) {
+	if _, err := s.intents.modify(ctx, in.UUID, func(i *intent) error { i.NodeURI = uri; return nil }); err != nil {
+		return Node{}, err
+	}
+	if err := conn.Assemble(ctx, uri); err != nil {
+		return Node{}, err
+	}
+	if err := conn.WaitAssembled(ctx, uri); err != nil {
+		return Node{}, err
+	}
+	pn, err := conn.GetNode(ctx, uri)
+	if err != nil {
+		return Node{}, err
+	}
+	now := s.now()
+	n := Node{
+		UUID: in.UUID, Name: req.Name, Description: req.Description, PodmID: pm.UUID,
+		Index: pn.Index, ResourceURI: uri, State: NodeAssembled, PowerState: pn.PowerState,
+		ProjectID: req.ProjectID, CreatedAt: now, UpdatedAt: now,
+	}
+	return n, s.nodes.create(ctx, n)
+}
+
+// rollback deletes an allocated node and then the intent. It runs on a
+// context of its own: the compose's may be the one that ran out.
+func (s *Service) rollback(ctx context.Context, conn PodManagerConn, in intent, uri string, log zerolog.Logger) {
+	cctx, cancel := s.podmCtx(context.WithoutCancel(ctx))
+	defer cancel()
+	if err := conn.DeleteNode(cctx, uri); err != nil {
+		// The intent stays, naming the node, so that recovery deletes it later.
+		log.Error().Err(err).Msg("rollback: cannot delete the allocated node; it will be retried")
+		return
+	}
+	s.forgetIntent(cctx, in, log)
+}
+
+func (s *Service) forgetIntent(ctx context.Context, in intent, log zerolog.Logger) {
+	if err := s.intents.delete(context.WithoutCancel(ctx), in.UUID); err != nil && !IsCode(err, NotFound) {
+		log.Error().Err(err).Str("intent", in.UUID).Msg("cannot remove the compose intent; recovery will")
+	}
+}
+
+// deadlineError turns a failure caused by the compose deadline into Timeout.
+func deadlineError(ctx context.Context, err error, step string, limit time.Duration) error {
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return Wrap(err, Timeout, "The pod manager did not finish the compose (%s) within %s.", step, limit)
+	}
+	return err
+}
+
+// recoverIntents undoes composes whose deadline has passed long enough ago
+// that no server can still be working on them: it deletes the node they
+// allocated, unless the compose had in fact been recorded, and the intent.
+func (s *Service) recoverIntents(ctx context.Context) {
+	intents, err := s.intents.all(ctx, nil)
+	if err != nil {
+		s.opts.Log.Warn().Err(err).Msg("recovery: cannot list compose intents")
+		return
+	}
+	for _, in := range intents {
+		if s.opts.Now().Before(in.Deadline.Add(s.opts.PodmTimeout)) {
+			continue
+		}
+		log := s.opts.Log.With().Str("intent", in.UUID).Str("podm_id", in.PodmID).Str("node_uri", in.NodeURI).Logger()
+		if err := s.recoverIntent(ctx, in); err != nil {
+			log.Warn().Err(err).Msg("recovery: compose not undone yet; will retry")
+			continue
+		}
+		log.Info().Msg("recovery: abandoned compose undone")
+	}
+}
+
+func (s *Service) recoverIntent(ctx context.Context, in intent) error {
+	_, _, err := s.nodes.get(ctx, in.UUID)
+	recorded := err == nil
+	if err != nil && !IsCode(err, NotFound) {
+		return err
+	}
+	if in.NodeURI != "" && !recorded {
+		pm, err := s.podmByID(ctx, in.PodmID)
+		if err == nil {
+			conn, err := s.connect(ctx, pm)
+			if err != nil {
+				return err
+			}
+			cctx, cancel := s.podmCtx(ctx)
+			defer cancel()
+			if err := conn.DeleteNode(cctx, in.NodeURI); err != nil {
+				return err
+			}
+		} else if !IsCode(err, NotFound) {
+			return err
+		}
+	}
+	err = s.intents.delete(ctx, in.UUID)
+	if IsCode(err, NotFound) {
+		return nil
+	}
+	return err
+}

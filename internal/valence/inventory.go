@@ -1,0 +1,232 @@
+package valence
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+)
+
+// inventoryCache keeps each pod manager's systems, racks and volumes for a
+// short while, so that a burst of list calls costs one walk of the pod
+// manager rather than one per call.
+type inventoryCache struct {
+	ttl time.Duration
+	now func() time.Time
+	mu  sync.Mutex
+	m   map[inventoryKey]inventoryEntry
+}
+
+type inventoryKey struct {
+	podmID string
+	kind   string
+}
+
+type inventoryEntry struct {
+	at    time.Time
+	value any
+}
+
+func newInventoryCache(ttl time.Duration, now func() time.Time) *inventoryCache {
+	return &inventoryCache{ttl: ttl, now: now, m: map[inventoryKey]inventoryEntry{}}
+}
+
+// cached returns a fresh cached value of kind for a pod manager, or fetches
+// and caches it.
+func cached[T any](c *inventoryCache, podmID, kind string, fetch func() (T, error)) (T, error) {
+	key := inventoryKey{podmID, kind}
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok && c.now().Sub(e.at) < c.ttl {
+		return e.value.(T), nil
+	}
+	v, err := fetch()
+	if err != nil {
+		return v, err
+	}
+	c.mu.Lock()
+	c.m[key] = inventoryEntry{at: c.now(), value: v}
+	c.mu.Unlock()
+	return v, nil
+}
+
+// forget drops everything cached for a pod manager, after a change to it.
+func (c *inventoryCache) forget(podmID string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k := range c.m {
+		if k.podmID == podmID {
+			delete(c.m, k)
+		}
+	}
+}
+
+// Inventory is the answer of a list across pod managers.
+type Inventory[T any] struct {
+	Items []T
+	// Unreachable names the pod managers that could not be asked; their
+	// items are missing.
+	Unreachable []string
+}
+
+// fanOut calls fetch for each pod manager (all of them, or the one named),
+// at most DefaultFanOut at once, and gathers the items of those that answer.
+func fanOut[T any](ctx context.Context, s *Service, podmID string, need string, fetch func(context.Context, PodManager, PodManagerConn) ([]T, error)) (Inventory[T], error) {
+	var pms []PodManager
+	if podmID != "" {
+		pm, err := s.podmByID(ctx, podmID)
+		if err != nil {
+			return Inventory[T]{}, err
+		}
+		pms = []PodManager{pm}
+	} else {
+		all, err := s.podms.all(ctx, nil)
+		if err != nil {
+			return Inventory[T]{}, err
+		}
+		pms = all
+	}
+	var (
+		mu  sync.Mutex
+		out Inventory[T]
+		wg  sync.WaitGroup
+		sem = make(chan struct{}, DefaultFanOut)
+	)
+	for _, pm := range pms {
+		if pm.Status == StatusOnline && len(pm.Capabilities) > 0 && !pm.Has(need) {
+			continue // it does not offer this kind of resource at all
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			conn, err := s.connect(ctx, pm)
+			var items []T
+			if err == nil {
+				pctx, cancel := s.podmCtx(ctx)
+				items, err = fetch(pctx, pm, conn)
+				cancel()
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			if err != nil {
+				s.opts.Log.Warn().Err(err).Str("podm_id", pm.UUID).Msg("inventory: pod manager did not answer")
+				out.Unreachable = append(out.Unreachable, pm.Name)
+				return
+			}
+			out.Items = append(out.Items, items...)
+		}()
+	}
+	wg.Wait()
+	sort.Strings(out.Unreachable)
+	if podmID != "" && len(out.Unreachable) > 0 {
+		return out, Errorf(PodManagerUnavailable, "Pod manager %s cannot be reached.", pms[0].Name)
+	}
+	return out, nil
+}
+
+// nodeURIs maps the resource URIs of a pod manager's recorded nodes to
+// their uuids, to say which node uses a system or a volume.
+func (s *Service) nodeURIs(ctx context.Context, podmID string) (map[string]string, error) {
+	nodes, err := s.nodes.all(ctx, map[string]string{"podm_id": podmID})
+	if err != nil {
+		return nil, err
+	}
+	m := make(map[string]string, len(nodes))
+	for _, n := range nodes {
+		m[n.ResourceURI] = n.UUID
+	}
+	return m, nil
+}
+
+// Systems lists the systems of every pod manager, or of one.
+func (s *Service) Systems(ctx context.Context, podmID string) (Inventory[System], error) {
+	inv, err := fanOut(ctx, s, podmID, CapSystems, func(ctx context.Context, pm PodManager, conn PodManagerConn) ([]System, error) {
+		systems, err := cached(s.inventories, pm.UUID, "systems", func() ([]System, error) { return conn.Systems(ctx) })
+		if err != nil {
+			return nil, err
+		}
+		uses, err := s.nodeURIs(ctx, pm.UUID)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]System, len(systems))
+		for i, sys := range systems {
+			sys.PodmID, sys.ComposedNode = pm.UUID, uses[sys.NodeURI]
+			out[i] = sys
+		}
+		return out, nil
+	})
+	sort.Slice(inv.Items, func(i, j int) bool {
+		a, b := inv.Items[i], inv.Items[j]
+		return a.PodmID < b.PodmID || (a.PodmID == b.PodmID && a.ResourceURI < b.ResourceURI)
+	})
+	return inv, err
+}
+
+// GetSystem returns the system whose UUID or Redfish Id is id. An Id found
+// on several pod managers is a Conflict unless podmID says which.
+func (s *Service) GetSystem(ctx context.Context, id, podmID string) (System, error) {
+	inv, err := s.Systems(ctx, podmID)
+	if err != nil {
+		return System{}, err
+	}
+	return pickOne(inv.Items, "System", id, func(sys System) (string, string, string) { return sys.UUID, sys.ID, sys.PodmID })
+}
+
+// pickOne finds the item whose uuid or id is key; several by id (on
+// different pod managers) is a Conflict.
+func pickOne[T any](items []T, noun, key string, ids func(T) (uuid, id, podmID string)) (T, error) {
+	var byID []T
+	for _, it := range items {
+		u, id, _ := ids(it)
+		if u == key {
+			return it, nil
+		}
+		if id == key {
+			byID = append(byID, it)
+		}
+	}
+	var zero T
+	switch len(byID) {
+	case 0:
+		return zero, Errorf(NotFound, "%s %s not found.", noun, key)
+	case 1:
+		return byID[0], nil
+	}
+	var podms []string
+	for _, it := range byID {
+		_, _, p := ids(it)
+		podms = append(podms, p)
+	}
+	return zero, Errorf(Conflict, "%s Id %q exists on several pod managers (%v); say which with podm_id.", noun, key, podms)
+}
+
+// Racks lists the racks of every pod manager, or of one.
+func (s *Service) Racks(ctx context.Context, podmID string) (Inventory[Rack], error) {
+	inv, err := fanOut(ctx, s, podmID, CapRacks, func(ctx context.Context, pm PodManager, conn PodManagerConn) ([]Rack, error) {
+		racks, err := cached(s.inventories, pm.UUID, "racks", func() ([]Rack, error) { return conn.Racks(ctx) })
+		out := make([]Rack, len(racks))
+		for i, r := range racks {
+			r.PodmID = pm.UUID
+			out[i] = r
+		}
+		return out, err
+	})
+	sort.Slice(inv.Items, func(i, j int) bool {
+		a, b := inv.Items[i], inv.Items[j]
+		return a.PodmID < b.PodmID || (a.PodmID == b.PodmID && a.ID < b.ID)
+	})
+	return inv, err
+}
+
+// GetRack returns the rack with Redfish Id id (see GetSystem for podmID).
+func (s *Service) GetRack(ctx context.Context, id, podmID string) (Rack, error) {
+	inv, err := s.Racks(ctx, podmID)
+	if err != nil {
+		return Rack{}, err
+	}
+	return pickOne(inv.Items, "Rack", id, func(r Rack) (string, string, string) { return "", r.ID, r.PodmID })
+}

@@ -1,0 +1,115 @@
+package valence
+
+import "context"
+
+// Access is what a connection to a pod manager is made from.
+type Access struct {
+	URL       string
+	Driver    string
+	Username  string
+	Password  string
+	TLSVerify bool
+	// CACert is a PEM bundle trusted for the pod manager's certificate.
+	CACert string
+}
+
+// ServiceInfo is what probing a pod manager's service root learns.
+type ServiceInfo struct {
+	RedfishVersion string
+	// RSDVersion is Oem.Intel_RackScale.ApiVersion; empty for plain Redfish.
+	RSDVersion   string
+	Capabilities []string
+}
+
+// Connector opens connections to pod managers. Connect may fail with
+// PodManagerUnavailable (unreachable), or PodManagerError with Status 401
+// (credentials refused).
+type Connector interface {
+	Connect(ctx context.Context, a Access) (PodManagerConn, error)
+}
+
+// PodManagerConn is one live connection to a pod manager. Nodes and volumes
+// are named by their Redfish paths. Failures are *Error values:
+// PodManagerUnavailable when it cannot be reached, Timeout past ctx's
+// deadline, NotFound for a missing resource, Conflict when it has no
+// resources for a request, Invalid when it refuses a request as malformed,
+// PodManagerError otherwise, each with the pod manager's ExtendedInfo.
+type PodManagerConn interface {
+	// Probe reads the service root with the connection's credentials and
+	// tells what the service is and offers.
+	Probe(ctx context.Context) (ServiceInfo, error)
+	// NodeURI is the path of the node whose Id is index.
+	NodeURI(index string) string
+
+	Allocate(ctx context.Context, req AllocateRequest) (nodeURI string, err error)
+	Assemble(ctx context.Context, nodeURI string) error
+	// WaitAssembled returns when the node is Assembled, or an error when it
+	// failed or ctx ended first.
+	WaitAssembled(ctx context.Context, nodeURI string) error
+	GetNode(ctx context.Context, nodeURI string) (PodmNode, error)
+	// DeleteNode removes the node; a node already gone is not an error.
+	DeleteNode(ctx context.Context, nodeURI string) error
+	ResetNode(ctx context.Context, nodeURI, resetType string) error
+	SetBoot(ctx context.Context, nodeURI string, boot Boot) error
+	AttachVolume(ctx context.Context, nodeURI, volumeURI string) error
+	DetachVolume(ctx context.Context, nodeURI, volumeURI string) error
+
+	Systems(ctx context.Context) ([]System, error)
+	Racks(ctx context.Context) ([]Rack, error)
+	Volumes(ctx context.Context) ([]Volume, error)
+	CreateVolume(ctx context.Context, req VolumeRequest) (Volume, error)
+	DeleteVolume(ctx context.Context, volumeURI string) error
+
+	// Close logs out and releases the connection.
+	Close() error
+}
+
+// PodmNode is a composed node as its pod manager describes it.
+type PodmNode struct {
+	Index          string
+	URI            string
+	Name           string
+	Description    string
+	State          string
+	PowerState     string
+	Health         string
+	Boot           Boot
+	ComputerSystem string
+	AllowedResets  []string
+	Metadata       NodeMetadata
+}
+
+// Boot is a boot override.
+type Boot struct {
+	// Enabled is Once, Continuous or Disabled.
+	Enabled string
+	// Target is Pxe, Hdd, RemoteDrive or None.
+	Target string
+	// Mode is Legacy or UEFI; empty leaves it as it is.
+	Mode string
+}
+
+// AllocateRequest is RSD's Allocate request in the core's terms; the
+// connection turns it into the request of the pod manager's RSD version.
+type AllocateRequest struct {
+	Name                 string
+	Description          string
+	TotalSystemCoreCount int
+	TotalSystemMemoryMiB int
+	Processors           []ProcessorReq
+	Memory               []MemoryReq
+	LocalDrives          []LocalDriveReq
+	RemoteDrives         []RemoteDriveReq
+	EthernetInterfaces   []NetworkReq
+	Security             *SecurityReq
+}
+
+// VolumeRequest asks a pod manager for a new volume.
+type VolumeRequest struct {
+	Name           string
+	StorageService string
+	CapacityGiB    float64
+	Bootable       bool
+	// SourceURI, when set, is a volume to clone.
+	SourceURI string
+}

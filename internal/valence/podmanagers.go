@@ -1,0 +1,247 @@
+package valence
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// podmFilters are the fields a pod-manager list filters on.
+var podmFilters = []string{"name", "url", "status", "driver"}
+
+func podmIndex(p PodManager) (string, map[string]string, map[string]string) {
+	return p.UUID,
+		map[string]string{"name": p.Name, "url": p.URL},
+		map[string]string{"name": p.Name, "url": p.URL, "status": p.Status, "driver": p.Driver}
+}
+
+// PodManagerSpec is what a caller sets on a pod manager.
+type PodManagerSpec struct {
+	Name        string
+	URL         string
+	Driver      string
+	Username    string
+	Password    string
+	TLSVerify   bool
+	CACert      string
+	Description string
+	Location    string
+}
+
+// Spec returns the caller-settable part of p, the starting point of an update.
+func (p PodManager) Spec() PodManagerSpec {
+	return PodManagerSpec{Name: p.Name, URL: p.URL, Driver: p.Driver, Username: p.Username, Password: p.Password,
+		TLSVerify: p.TLSVerify, CACert: p.CACert, Description: p.Description, Location: p.Location}
+}
+
+// normalize checks a spec and puts it in its canonical form.
+func (sp *PodManagerSpec) normalize() error {
+	sp.Name = strings.TrimSpace(sp.Name)
+	if sp.Name == "" {
+		return Errorf(Invalid, "name is required")
+	}
+	u, err := url.Parse(sp.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return Errorf(Invalid, "url %q is not an http:// or https:// URL", sp.URL)
+	}
+	sp.URL = strings.TrimRight(u.String(), "/")
+	switch sp.Driver {
+	case "", driverValence:
+		sp.Driver = DriverRSD
+	case DriverRSD, DriverRedfish:
+	default:
+		return Errorf(Invalid, "driver %q is not one of rsd, redfishv1, redfish", sp.Driver)
+	}
+	if sp.Username == "" || sp.Password == "" {
+		return Errorf(Invalid, "authentication needs a basic entry with username and password")
+	}
+	return nil
+}
+
+// CreatePodManager registers a pod manager. It probes the service first and
+// records what it found; an unreachable one is still registered, as Offline.
+func (s *Service) CreatePodManager(ctx context.Context, sp PodManagerSpec) (PodManager, error) {
+	if err := sp.normalize(); err != nil {
+		return PodManager{}, err
+	}
+	now := s.now()
+	pm := PodManager{UUID: newID(), CreatedAt: now, UpdatedAt: now}
+	pm.apply(sp)
+	s.probe(ctx, &pm)
+	if err := s.podms.create(ctx, pm); err != nil {
+		s.conns.drop(pm.UUID)
+		return PodManager{}, err
+	}
+	return pm, nil
+}
+
+func (p *PodManager) apply(sp PodManagerSpec) {
+	p.Name, p.URL, p.Driver = sp.Name, sp.URL, sp.Driver
+	p.Username, p.Password = sp.Username, sp.Password
+	p.TLSVerify, p.CACert = sp.TLSVerify, sp.CACert
+	p.Description, p.Location = sp.Description, sp.Location
+}
+
+// probe connects to pm (through the cache) and records its status,
+// versions and capabilities.
+func (s *Service) probe(ctx context.Context, pm *PodManager) {
+	ctx, cancel := s.podmCtx(ctx)
+	defer cancel()
+	pm.ProbedAt = s.now()
+	conn, err := s.conns.get(ctx, *pm)
+	if err == nil {
+		var info ServiceInfo
+		if info, err = conn.Probe(ctx); err == nil {
+			pm.Status, pm.StatusReason = StatusOnline, ""
+			pm.RedfishVersion, pm.RSDVersion, pm.Capabilities = info.RedfishVersion, info.RSDVersion, info.Capabilities
+			if pm.Driver == DriverRedfish {
+				pm.Capabilities = without(pm.Capabilities, CapCompose)
+			}
+			return
+		}
+		s.conns.drop(pm.UUID)
+	}
+	pm.Status, pm.StatusReason = statusOf(err), err.Error()
+	var e *Error
+	if asError(err, &e) {
+		pm.StatusReason = e.Message
+	}
+}
+
+// statusOf names the status a failed probe leaves a pod manager in.
+func statusOf(err error) string {
+	var e *Error
+	if asError(err, &e) && e.Status == http.StatusUnauthorized {
+		return StatusAuthenticationFailed
+	}
+	return StatusOffline
+}
+
+func without(list []string, drop string) []string {
+	var out []string
+	for _, v := range list {
+		if v != drop {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+// GetPodManager returns a pod manager, re-probing it when its status is
+// older than StatusMaxAge.
+func (s *Service) GetPodManager(ctx context.Context, id string) (PodManager, error) {
+	pm, _, err := s.podms.get(ctx, id)
+	if err != nil {
+		return pm, err
+	}
+	if s.opts.Now().Sub(pm.ProbedAt) < s.opts.StatusMaxAge {
+		return pm, nil
+	}
+	return s.refreshStatus(ctx, pm)
+}
+
+// refreshStatus probes pm and stores the result when it changed.
+func (s *Service) refreshStatus(ctx context.Context, pm PodManager) (PodManager, error) {
+	probed := pm
+	s.probe(ctx, &probed)
+	if probed.Status == pm.Status && probed.RSDVersion == pm.RSDVersion && probed.RedfishVersion == pm.RedfishVersion {
+		return probed, nil // unchanged: not worth a write on a read
+	}
+	return s.podms.modify(ctx, pm.UUID, func(cur *PodManager) error {
+		cur.Status, cur.StatusReason, cur.ProbedAt = probed.Status, probed.StatusReason, probed.ProbedAt
+		cur.RedfishVersion, cur.RSDVersion, cur.Capabilities = probed.RedfishVersion, probed.RSDVersion, probed.Capabilities
+		return nil
+	})
+}
+
+// probeAll refreshes every pod manager's status.
+func (s *Service) probeAll(ctx context.Context) {
+	pms, err := s.podms.all(ctx, nil)
+	if err != nil {
+		s.opts.Log.Warn().Err(err).Msg("status refresh: cannot list pod managers")
+		return
+	}
+	for _, pm := range pms {
+		if _, err := s.refreshStatus(ctx, pm); err != nil && ctx.Err() == nil {
+			s.opts.Log.Warn().Err(err).Str("podm_id", pm.UUID).Msg("status refresh failed")
+		}
+	}
+}
+
+// ListPodManagers returns a page of pod managers as last probed.
+func (s *Service) ListPodManagers(ctx context.Context, filters map[string]string, p Page) ([]PodManager, bool, error) {
+	if err := checkFilters(filters, podmFilters...); err != nil {
+		return nil, false, err
+	}
+	return s.podms.list(ctx, pageOf(p, filters))
+}
+
+// UpdatePodManager applies change to a pod manager's spec, checks the
+// result like a create, re-probes with the new access and stores it. The URL
+// cannot change: a different URL is a different pod manager.
+func (s *Service) UpdatePodManager(ctx context.Context, id string, change func(*PodManagerSpec) error) (PodManager, error) {
+	pm, err := s.podms.modify(ctx, id, func(pm *PodManager) error {
+		sp := pm.Spec()
+		if err := change(&sp); err != nil {
+			return err
+		}
+		if err := sp.normalize(); err != nil {
+			return err
+		}
+		if sp.URL != pm.URL {
+			return Errorf(Invalid, "url cannot be changed; register a new pod manager instead")
+		}
+		pm.apply(sp)
+		pm.UpdatedAt = s.now()
+		s.probe(ctx, pm)
+		return nil
+	})
+	return pm, err
+}
+
+// DeletePodManager removes a pod manager. While nodes composed on it are
+// recorded it refuses, naming them, unless force, which decomposes them first.
+func (s *Service) DeletePodManager(ctx context.Context, id string, force bool) error {
+	pm, _, err := s.podms.get(ctx, id)
+	if err != nil {
+		return err
+	}
+	nodes, err := s.nodes.all(ctx, map[string]string{"podm_id": id})
+	if err != nil {
+		return err
+	}
+	if len(nodes) > 0 && !force {
+		names := make([]string, len(nodes))
+		for i, n := range nodes {
+			names[i] = fmt.Sprintf("%s (%s)", n.Name, n.UUID)
+		}
+		return Errorf(Conflict, "Pod manager %s still has composed nodes: %s; decompose them or delete with force=true.",
+			pm.Name, strings.Join(names, ", "))
+	}
+	for _, n := range nodes {
+		if err := s.decompose(ctx, pm, n); err != nil {
+			return err
+		}
+	}
+	if err := s.podms.delete(ctx, id); err != nil {
+		return err
+	}
+	s.conns.drop(id)
+	s.inventories.forget(id)
+	return nil
+}
+
+// podmByID returns a pod manager for an operation on it.
+func (s *Service) podmByID(ctx context.Context, id string) (PodManager, error) {
+	pm, _, err := s.podms.get(ctx, id)
+	return pm, err
+}
+
+// connect returns a connection to pm, bounded by the pod-manager timeout.
+func (s *Service) connect(ctx context.Context, pm PodManager) (PodManagerConn, error) {
+	ctx, cancel := s.podmCtx(ctx)
+	defer cancel()
+	return s.conns.get(ctx, pm)
+}

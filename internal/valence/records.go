@@ -1,0 +1,164 @@
+package valence
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+)
+
+// schemaVersion is the layout version of the records this release writes.
+const schemaVersion = 1
+
+// table maps one typed record kind onto the generic Store.
+type table[T any] struct {
+	store Store
+	kind  Kind
+	// noun names the kind in messages to the caller ("Flavor").
+	noun string
+	// index returns a value's id, unique values and filterable fields.
+	index func(T) (id string, unique, fields map[string]string)
+}
+
+// get returns the value and its revision; a missing one is NotFound in the
+// caller's words.
+func (t table[T]) get(ctx context.Context, id string) (T, int64, error) {
+	var v T
+	rec, err := t.store.Get(ctx, t.kind, id)
+	if IsCode(err, NotFound) {
+		return v, 0, Errorf(NotFound, "%s %s not found.", t.noun, id)
+	}
+	if err != nil {
+		return v, 0, err
+	}
+	v, err = t.decode(rec)
+	return v, rec.Revision, err
+}
+
+func (t table[T]) decode(rec Record) (T, error) {
+	var v T
+	if err := json.Unmarshal(rec.Data, &v); err != nil {
+		return v, Wrap(err, Internal, "stored %s %s is unreadable", t.noun, rec.ID)
+	}
+	return v, nil
+}
+
+// list returns a page of values matching opts.
+func (t table[T]) list(ctx context.Context, opts ListOptions) ([]T, bool, error) {
+	recs, more, err := t.store.List(ctx, t.kind, opts)
+	if err != nil {
+		return nil, false, err
+	}
+	out := make([]T, 0, len(recs))
+	for _, rec := range recs {
+		v, err := t.decode(rec)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, v)
+	}
+	return out, more, nil
+}
+
+// all returns every value matching filters, page by page.
+func (t table[T]) all(ctx context.Context, filters map[string]string) ([]T, error) {
+	var out []T
+	opts := ListOptions{Filters: filters, Limit: 500}
+	for {
+		page, more, err := t.list(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, page...)
+		if !more || len(page) == 0 {
+			return out, nil
+		}
+		id, _, _ := t.index(page[len(page)-1])
+		opts.Marker = id
+	}
+}
+
+func (t table[T]) record(v T, rev int64) (Record, error) {
+	data, err := json.Marshal(v)
+	if err != nil {
+		return Record{}, Wrap(err, Internal, "cannot encode %s", t.noun)
+	}
+	id, unique, fields := t.index(v)
+	return Record{Kind: t.kind, ID: id, Revision: rev, SchemaVersion: schemaVersion, Unique: unique, Fields: fields, Data: data}, nil
+}
+
+func (t table[T]) create(ctx context.Context, v T) error {
+	rec, err := t.record(v, 0)
+	if err != nil {
+		return err
+	}
+	_, err = t.store.Create(ctx, rec)
+	return err
+}
+
+func (t table[T]) update(ctx context.Context, v T, rev int64) error {
+	rec, err := t.record(v, rev)
+	if err != nil {
+		return err
+	}
+	_, err = t.store.Update(ctx, rec)
+	return err
+}
+
+// modify applies change to the newest stored value and writes it back,
+// starting again when another writer got there first.
+func (t table[T]) modify(ctx context.Context, id string, change func(*T) error) (T, error) {
+	for attempt := 0; ; attempt++ {
+		v, rev, err := t.get(ctx, id)
+		if err != nil {
+			return v, err
+		}
+		if err := change(&v); err != nil {
+			return v, err
+		}
+		err = t.update(ctx, v, rev)
+		if err == nil || !IsCode(err, Conflict) || attempt == 4 {
+			return v, err
+		}
+		if _, rev2, gerr := t.get(ctx, id); gerr == nil && rev2 == rev {
+			return v, err // a uniqueness clash, not a lost race
+		}
+	}
+}
+
+func (t table[T]) delete(ctx context.Context, id string) error {
+	err := t.store.Delete(ctx, t.kind, id, 0)
+	if IsCode(err, NotFound) {
+		return Errorf(NotFound, "%s %s not found.", t.noun, id)
+	}
+	return err
+}
+
+// pageOf builds the store's list options from a caller's page request.
+func pageOf(p Page, filters map[string]string) ListOptions {
+	return ListOptions{Filters: filters, Marker: p.Marker, Limit: p.Limit}
+}
+
+// Page asks for one page of a list.
+type Page struct {
+	// Marker is the id of the last item of the previous page.
+	Marker string
+	// Limit caps the page; 0 means all.
+	Limit int
+}
+
+// checkFilters refuses filter keys that a list does not offer.
+func checkFilters(filters map[string]string, allowed ...string) error {
+	for k := range filters {
+		ok := false
+		for _, a := range allowed {
+			ok = ok || k == a
+		}
+		if !ok {
+			return Errorf(Invalid, "unknown filter %q; filters are %v", k, allowed)
+		}
+	}
+	return nil
+}
+
+// describe names a value for messages: "name (uuid)".
+func describe(name, id string) string { return fmt.Sprintf("%s (%s)", name, id) }

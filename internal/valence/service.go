@@ -1,0 +1,121 @@
+package valence
+
+import (
+	"context"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/rs/zerolog"
+)
+
+// Defaults of Options left zero.
+const (
+	DefaultPodmTimeout    = 30 * time.Second
+	DefaultComposeTimeout = 10 * time.Minute
+	DefaultProbeInterval  = 30 * time.Second
+	DefaultStatusMaxAge   = 5 * time.Second
+	DefaultInventoryTTL   = 5 * time.Second
+	// DefaultFanOut bounds the pod managers asked at once by a list.
+	DefaultFanOut = 8
+)
+
+// Options configure a Service.
+type Options struct {
+	Store     Store
+	Connector Connector
+	// Log is for work outside any request (probes, recovery).
+	Log zerolog.Logger
+	// PodmTimeout bounds one call to a pod manager.
+	PodmTimeout time.Duration
+	// ComposeTimeout bounds a whole compose.
+	ComposeTimeout time.Duration
+	// ProbeInterval is how often Run refreshes every pod manager's status.
+	ProbeInterval time.Duration
+	// StatusMaxAge is how old a status may be before a read refreshes it.
+	StatusMaxAge time.Duration
+	// InventoryTTL is how long systems, racks and volumes are cached.
+	InventoryTTL time.Duration
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+	// Metrics receives compose outcomes; nil records nothing.
+	Metrics Metrics
+}
+
+// Metrics receives what the core measures.
+type Metrics interface {
+	// ComposeDone records a compose that ended, with "" for success or the
+	// failure's code.
+	ComposeDone(d time.Duration, failure Code)
+}
+
+// Service is the core: every operation of the v1 API.
+type Service struct {
+	opts        Options
+	podms       table[PodManager]
+	flavors     table[Flavor]
+	nodes       table[Node]
+	intents     table[intent]
+	conns       *connCache
+	inventories *inventoryCache
+}
+
+// New builds a Service from opts, filling in defaults.
+func New(opts Options) *Service {
+	if opts.PodmTimeout <= 0 {
+		opts.PodmTimeout = DefaultPodmTimeout
+	}
+	if opts.ComposeTimeout <= 0 {
+		opts.ComposeTimeout = DefaultComposeTimeout
+	}
+	if opts.ProbeInterval <= 0 {
+		opts.ProbeInterval = DefaultProbeInterval
+	}
+	if opts.StatusMaxAge <= 0 {
+		opts.StatusMaxAge = DefaultStatusMaxAge
+	}
+	if opts.InventoryTTL <= 0 {
+		opts.InventoryTTL = DefaultInventoryTTL
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	s := &Service{opts: opts}
+	s.podms = table[PodManager]{store: opts.Store, kind: KindPodManager, noun: "Pod manager", index: podmIndex}
+	s.flavors = table[Flavor]{store: opts.Store, kind: KindFlavor, noun: "Flavor", index: flavorIndex}
+	s.nodes = table[Node]{store: opts.Store, kind: KindNode, noun: "Composed node", index: nodeIndex}
+	s.intents = table[intent]{store: opts.Store, kind: KindIntent, noun: "Compose intent", index: intentIndex}
+	s.conns = newConnCache(opts.Connector)
+	s.inventories = newInventoryCache(opts.InventoryTTL, opts.Now)
+	return s
+}
+
+// Run refreshes the status of every pod manager and finishes abandoned
+// composes on a schedule, until ctx ends.
+func (s *Service) Run(ctx context.Context) {
+	tick := time.NewTicker(s.opts.ProbeInterval)
+	defer tick.Stop()
+	for {
+		s.recoverIntents(ctx)
+		s.probeAll(ctx)
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// Close releases every pod-manager connection.
+func (s *Service) Close() { s.conns.closeAll() }
+
+// Ping reports whether the store answers.
+func (s *Service) Ping(ctx context.Context) error { return s.opts.Store.Ping(ctx) }
+
+func (s *Service) now() time.Time { return s.opts.Now().UTC().Truncate(time.Second) }
+
+func newID() string { return uuid.NewString() }
+
+// podmCtx bounds one call to a pod manager.
+func (s *Service) podmCtx(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, s.opts.PodmTimeout)
+}
