@@ -16,7 +16,6 @@ func VolumeID(podmID, uri string) string {
 	return uuid.NewSHA1(volumeNamespace, []byte(podmID+"|"+uri)).String()
 }
 
-
 // Volumes lists the remote volumes of every pod manager, or of one.
 func (s *Service) Volumes(ctx context.Context, podmID string) (Inventory[Volume], error) {
 	inv, err := fanOut(ctx, s, podmID, CapStorage, func(ctx context.Context, pm PodManager, conn PodManagerConn) ([]Volume, error) {
