@@ -1,0 +1,146 @@
+// Command rsd-simulator serves an emulated Intel RSD 2.x Pod Manager (Redfish) with a
+// generated inventory, for demos, functional tests and benchmarks of Valence.
+//
+//	rsd-simulator --listen 127.0.0.1:8443 --systems 100 --username admin --password admin
+//
+// The first line of its output is the URL it serves on; it runs until SIGTERM or SIGINT.
+// Faults can be changed at run time through /admin/faults (see package rsdsim).
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/valence-rsd/valence/internal/rsdsim"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "rsd-simulator:", err)
+		os.Exit(2)
+	}
+}
+
+// run parses the flags, serves until a signal, and returns nil on a clean shutdown.
+func run(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("rsd-simulator", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var (
+		cfg         rsdsim.Config
+		listen      = fs.String("listen", "127.0.0.1:8443", "address to serve on (port 0 picks a free one)")
+		useTLS      = fs.Bool("tls", false, "serve HTTPS with a self-signed certificate")
+		certOut     = fs.String("tls-cert-out", "", "with --tls, write the certificate (PEM) to this file so clients can trust it")
+		errorRates  = fs.String("error-rate", "", "injected error rates, op=rate[,op=rate] with op one of get, session, allocate, assemble, reset, patch, delete, volume, attach, *")
+		showVersion = fs.Bool("version", false, "print the version and exit")
+	)
+	fs.StringVar(&cfg.RSDVersion, "rsd-version", "2.3", "RSD API version: 2.1, 2.2 or 2.3")
+	fs.IntVar(&cfg.Racks, "racks", 2, "racks in the pod")
+	fs.IntVar(&cfg.DrawersPerRack, "drawers", 4, "drawers per rack")
+	fs.IntVar(&cfg.SystemsPerDrawer, "systems-per-drawer", 4, "systems (blades) per drawer")
+	fs.IntVar(&cfg.Systems, "systems", 0, "total systems; when > 0 it overrides --racks (racks are added as needed)")
+	fs.Int64Var(&cfg.Seed, "seed", 1, "seed of the deterministic variation of cores, memory, drives and NICs")
+	fs.StringVar(&cfg.Username, "username", "", "user name for HTTP Basic and sessions (empty: no authentication)")
+	fs.StringVar(&cfg.Password, "password", "", "password for HTTP Basic and sessions")
+	fs.DurationVar(&cfg.AssembleDelay, "assemble-delay", 0, "how long a node stays Assembling")
+	fs.DurationVar(&cfg.Faults.Latency, "latency", 0, "fixed latency added to every Redfish request")
+	fs.DurationVar(&cfg.Faults.Jitter, "jitter", 0, "random extra latency in [0, jitter)")
+	fs.IntVar(&cfg.Faults.ErrorStatus, "error-status", 500, "HTTP status of injected errors")
+	fs.BoolVar(&cfg.Faults.FailAssembly, "fail-assembly", false, "make every Assemble end in the Failed state")
+	fs.StringVar(&cfg.Faults.Down, "down", "", `start down: "refuse" (connections reset) or "hang" (requests held)`)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if *showVersion {
+		fmt.Fprintf(stdout, "rsd-simulator %s (RSD 2.1, 2.2, 2.3)\n", version)
+		return nil
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	rates, err := parseRates(*errorRates)
+	if err != nil {
+		return err
+	}
+	cfg.Faults.ErrorRate = rates
+	start := time.Now()
+	sim, err := rsdsim.New(cfg)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", *listen)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: sim, ReadHeaderTimeout: 10 * time.Second}
+	scheme := "http"
+	if *useTLS {
+		host, _, _ := net.SplitHostPort(ln.Addr().String())
+		cert, pemBytes, err := rsdsim.SelfSignedCert(host, "localhost", "127.0.0.1", "::1")
+		if err != nil {
+			return err
+		}
+		if *certOut != "" {
+			if err := os.WriteFile(*certOut, pemBytes, 0o644); err != nil {
+				return err
+			}
+		}
+		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
+		scheme = "https"
+	}
+	// The first line of stdout is the URL: scripts and tests read it to find the port.
+	fmt.Fprintf(stdout, "%s://%s\n", scheme, ln.Addr())
+	fmt.Fprintf(stderr, "rsd-simulator %s: RSD %s, %d systems, ready in %s\n", version, cfg.RSDVersion,
+		sim.SystemCount(), time.Since(start).Round(time.Millisecond))
+
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	sim.Close() // release requests held by the "hang" fault before waiting for requests
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	return srv.Shutdown(shutdownCtx)
+}
+
+// parseRates reads "allocate=0.5,*=0.1"; the simulator validates the names and values.
+func parseRates(s string) (map[string]float64, error) {
+	if s == "" {
+		return nil, nil
+	}
+	out := map[string]float64{}
+	for _, kv := range strings.Split(s, ",") {
+		op, rate, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		if !ok {
+			return nil, fmt.Errorf("--error-rate: %q is not op=rate", kv)
+		}
+		r, err := strconv.ParseFloat(rate, 64)
+		if err != nil {
+			return nil, fmt.Errorf("--error-rate: %q: %w", kv, err)
+		}
+		out[op] = r
+	}
+	return out, nil
+}

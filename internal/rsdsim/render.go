@@ -1,0 +1,337 @@
+package rsdsim
+
+import (
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/google/uuid"
+)
+
+const (
+	eventServicePath     = rootPath + "/EventService"
+	fabricsPath          = rootPath + "/Fabrics"
+	ethernetSwitchesPath = rootPath + "/EthernetSwitches"
+	telemetryPath        = rootPath + "/TelemetryService"
+)
+
+// renderAll renders every resource once, at start-up.
+func (s *Simulator) renderAll() {
+	s.renderRoot()
+	s.renderServices()
+	parallel(len(s.chassis), func(i int) { s.renderChassis(s.chassis[i]) })
+	parallel(len(s.systems), func(i int) {
+		s.renderSystem(s.systems[i])
+		s.renderSystemParts(s.systems[i])
+	})
+	s.put(chassisPath, collection(chassisPath, "#ChassisCollection.ChassisCollection", "Chassis Collection",
+		chassisPaths(s.chassis)))
+	systemMembers := systemPaths(s.systems)
+	s.put(systemsPath, collection(systemsPath, "#ComputerSystemCollection.ComputerSystemCollection",
+		"Computer System Collection", systemMembers))
+	s.renderNodes()
+	s.renderSessions()
+	s.renderStorage()
+}
+
+// parallel runs f(0..n-1) on every CPU: rendering 10,000 systems is a few hundred
+// thousand JSON documents, and start-up should stay within seconds.
+func parallel(n int, f func(i int)) {
+	workers := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				f(i)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// renderRoot renders the service root with the links of the chosen RSD version: Nodes both
+// at the top (Valence reads it there) and under Oem.Intel_RackScale (rsd-lib ≥ 2.2 and PODM).
+func (s *Simulator) renderRoot() {
+	oem := obj{"@odata.type": "#Intel.Oem.ServiceRoot", "ApiVersion": s.ver.api, "Nodes": link(nodesPath)}
+	root := resource(rootPath+"/", "#ServiceRoot.v1_1_0.ServiceRoot", "RootService", "Root Service")
+	root["RedfishVersion"] = s.ver.redfish
+	root["UUID"] = uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "rsdsim/root/%d", s.cfg.Seed)).String()
+	root["Systems"] = link(systemsPath)
+	root["Chassis"] = link(chassisPath)
+	root["Managers"] = link(managersPath)
+	root["Nodes"] = link(nodesPath)
+	root["EventService"] = link(eventServicePath)
+	root["SessionService"] = link(sessionServicePath)
+	root["Fabrics"] = link(fabricsPath)
+	root["EthernetSwitches"] = link(ethernetSwitchesPath)
+	root["Links"] = obj{"Sessions": link(sessionsPath)}
+	switch s.ver.minor {
+	case 1:
+		root["Services"] = link(s.storageRootPath())
+	case 2:
+		oem["Services"] = link(s.storageRootPath())
+		oem["EthernetSwitches"] = link(ethernetSwitchesPath)
+		root["TelemetryService"] = link(telemetryPath)
+	default:
+		root["StorageServices"] = link(s.storageRootPath())
+		oem["EthernetSwitches"] = link(ethernetSwitchesPath)
+	}
+	root["Oem"] = obj{"Intel_RackScale": oem}
+	s.put(rootPath, root)
+	s.put("/redfish", obj{"v1": rootPath + "/"})
+}
+
+// renderServices renders the manager and the services this simulator only describes.
+func (s *Simulator) renderServices() {
+	s.put(managersPath, collection(managersPath, "#ManagerCollection.ManagerCollection", "Manager Collection",
+		[]string{podmManager}))
+	m := resource(podmManager, "#Manager.v1_2_0.Manager", "PODM", "Pod Manager")
+	m["ManagerType"] = "AuxiliaryController"
+	m["Description"] = "Emulated Intel RSD Pod Manager"
+	m["Model"] = "rsd-simulator"
+	m["FirmwareVersion"] = s.ver.api
+	m["PowerState"] = "On"
+	m["Status"] = statusOK()
+	m["Links"] = obj{"ManagerForChassis": links([]string{s.chassis[0].path()})}
+	s.put(podmManager, m)
+
+	ev := resource(eventServicePath, "#EventService.v1_0_0.EventService", "EventService", "Event Service")
+	ev["ServiceEnabled"] = true
+	ev["DeliveryRetryAttempts"] = 3
+	ev["DeliveryRetryIntervalSeconds"] = 60
+	ev["EventTypesForSubscription"] = []string{"StatusChange", "ResourceUpdated", "ResourceAdded", "ResourceRemoved", "Alert"}
+	ev["Status"] = statusOK()
+	ev["Subscriptions"] = link(eventServicePath + "/Subscriptions")
+	s.put(eventServicePath, ev)
+	s.put(eventServicePath+"/Subscriptions", collection(eventServicePath+"/Subscriptions",
+		"#EventDestinationCollection.EventDestinationCollection", "Event Subscriptions Collection", nil))
+	s.put(fabricsPath, collection(fabricsPath, "#FabricCollection.FabricCollection", "Fabric Collection", nil))
+	s.put(ethernetSwitchesPath, collection(ethernetSwitchesPath,
+		"#EthernetSwitchCollection.EthernetSwitchCollection", "Ethernet Switches Collection", nil))
+	if s.ver.minor == 2 {
+		t := resource(telemetryPath, "#TelemetryService.v1_0_0.TelemetryService", "TelemetryService", "Telemetry Service")
+		t["Status"] = statusOK()
+		t["MetricDefinitions"] = link(telemetryPath + "/MetricDefinitions")
+		s.put(telemetryPath, t)
+		s.put(telemetryPath+"/MetricDefinitions", collection(telemetryPath+"/MetricDefinitions",
+			"#MetricDefinitionCollection.MetricDefinitionCollection", "Metric Definition Collection", nil))
+	}
+}
+
+// renderChassis renders a pod, rack, drawer or blade with its RSD location.
+func (s *Simulator) renderChassis(c *chassis) {
+	d := resource(c.path(), "#Chassis.v1_3_0.Chassis", c.id, c.kind+" "+c.id)
+	d["ChassisType"] = c.kind
+	d["Description"] = "Emulated " + c.kind
+	d["Manufacturer"] = "Intel Corporation"
+	d["Model"] = "RSD " + c.kind
+	d["SerialNumber"] = "CH-" + c.id
+	d["Status"] = statusOK()
+	loc := obj{"Id": c.id, "ParentId": nil}
+	l := obj{"Contains": links(chassisPaths(c.children)), "ManagedBy": links([]string{podmManager})}
+	if c.parent != nil {
+		loc["ParentId"] = c.parent.id
+		l["ContainedBy"] = link(c.parent.path())
+		l["ComputerSystems"] = links(systemPaths(c.systems))
+	}
+	if c.kind == "Drawer" {
+		loc["ULocation"], loc["UHeight"] = 2*c.location-1, 2
+	}
+	d["Oem"] = obj{"Intel_RackScale": obj{"@odata.type": "#Intel.Oem.Chassis", "Location": loc}}
+	d["Links"] = l
+	if c.kind == "Blade" {
+		sys := c.systems[0]
+		d["Drives"] = link(c.path() + "/Drives")
+		paths := make([]string, len(sys.drives))
+		for i, dr := range sys.drives {
+			paths[i] = dr.path()
+			s.renderLocalDrive(dr)
+		}
+		s.put(c.path()+"/Drives", collection(c.path()+"/Drives", "#DriveCollection.DriveCollection", "Drive Collection", paths))
+	}
+	s.put(c.path(), d)
+}
+
+func chassisPaths(cs []*chassis) []string {
+	out := make([]string, len(cs))
+	for i, c := range cs {
+		out[i] = c.path()
+	}
+	return out
+}
+
+func systemPaths(ss []*system) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = s.path()
+	}
+	return out
+}
+
+// allowedResetTypes are the ResetType values of RSD 2.x for systems and nodes alike.
+var allowedResetTypes = []string{"On", "ForceOff", "GracefulShutdown", "GracefulRestart", "ForceRestart", "Nmi",
+	"ForceOn", "PushPowerButton"}
+
+// renderSystem renders the ComputerSystem itself: it changes with power, boot and allocation.
+func (s *Simulator) renderSystem(sys *system) {
+	p := sys.path()
+	d := resource(p, "#ComputerSystem.v1_1_0.ComputerSystem", sys.id, "Computer System "+sys.id)
+	d["Description"] = "Compute blade " + sys.blade.id
+	d["UUID"] = sys.uuid
+	d["SystemType"] = "Physical"
+	d["Manufacturer"] = "Intel Corporation"
+	d["Model"] = "S2600KP"
+	d["SerialNumber"] = sys.serial
+	d["BiosVersion"] = "SE5C610.86B.01.01.0016"
+	d["Status"] = statusOK()
+	d["PowerState"] = sys.power
+	d["Boot"] = bootObject(sys.boot)
+	d["ProcessorSummary"] = obj{"Count": len(sys.procs), "Model": sys.procs[0].model, "Status": statusOK()}
+	d["MemorySummary"] = obj{"TotalSystemMemoryGiB": sys.totalMemoryMiB() / 1024, "Status": statusOK()}
+	d["Processors"] = link(p + "/Processors")
+	d["Memory"] = link(p + "/Memory")
+	d["EthernetInterfaces"] = link(p + "/EthernetInterfaces")
+	d["SimpleStorage"] = link(p + "/SimpleStorage")
+	d["Storage"] = link(p + "/Storage")
+	if sys.tpm {
+		d["TrustedModules"] = []obj{{"InterfaceType": sys.tpmType, "FirmwareVersion": "1.3.2.8", "Status": statusOK()}}
+	}
+	rackscale := obj{"@odata.type": "#Intel.Oem.ComputerSystemLinks", "ComposedNode": nil}
+	if sys.node != nil {
+		rackscale["ComposedNode"] = link(sys.node.path())
+	}
+	d["Links"] = obj{"Chassis": links([]string{sys.blade.path()}), "ManagedBy": links([]string{podmManager}),
+		"Endpoints": []obj{}, "Oem": obj{"Intel_RackScale": rackscale}}
+	d["Actions"] = obj{"#ComputerSystem.Reset": obj{"target": p + "/Actions/ComputerSystem.Reset",
+		"ResetType@Redfish.AllowableValues": allowedResetTypes}}
+	d["Oem"] = obj{"Intel_RackScale": obj{"@odata.type": "#Intel.Oem.ComputerSystem", "DiscoveryState": "Deep",
+		"ProcessorSockets": len(sys.procs), "MemorySockets": len(sys.dimms), "UserModeEnabled": false,
+		"TrustedExecutionTechnologyEnabled": sys.txt, "PciDevices": []obj{}, "PCIeConnectionId": []string{},
+		"Allocated": sys.node != nil}}
+	s.put(p, d)
+}
+
+// renderSystemParts renders the processors, memory, NICs and storage of a system.
+func (s *Simulator) renderSystemParts(sys *system) {
+	p := sys.path()
+	var paths []string
+	for _, c := range sys.procs {
+		d := resource(c.path(), "#Processor.v1_0_0.Processor", c.id, "Processor "+c.id)
+		d["Socket"] = c.id
+		d["ProcessorType"] = "CPU"
+		d["ProcessorArchitecture"] = "x86"
+		d["InstructionSet"] = c.instructionSet
+		d["Manufacturer"] = "Intel(R) Corporation"
+		d["Model"] = c.model
+		d["MaxSpeedMHz"] = c.speedMHz
+		d["TotalCores"] = c.cores
+		d["TotalThreads"] = 2 * c.cores
+		d["Status"] = statusOK()
+		d["Oem"] = obj{"Intel_RackScale": obj{"@odata.type": "#Intel.Oem.Processor", "Brand": c.brand,
+			"Capabilities": c.capabilities}}
+		s.put(c.path(), d)
+		paths = append(paths, c.path())
+	}
+	s.put(p+"/Processors", collection(p+"/Processors", "#ProcessorCollection.ProcessorCollection", "Processors Collection", paths))
+	paths = nil
+	for _, m := range sys.dimms {
+		d := resource(m.path(), "#Memory.v1_1_0.Memory", m.id, "DIMM "+m.id)
+		d["MemoryType"] = "DRAM"
+		d["MemoryDeviceType"] = m.deviceType
+		d["CapacityMiB"] = m.capacityMiB
+		d["OperatingSpeedMhz"] = m.speedMHz
+		d["AllowedSpeedsMHz"] = []int{m.speedMHz}
+		d["DataWidthBits"] = m.widthBits
+		d["BusWidthBits"] = m.widthBits + 8
+		d["Manufacturer"] = m.manufacturer
+		d["DeviceLocator"] = m.id
+		d["Status"] = statusOK()
+		s.put(m.path(), d)
+		paths = append(paths, m.path())
+	}
+	s.put(p+"/Memory", collection(p+"/Memory", "#MemoryCollection.MemoryCollection", "Memory Collection", paths))
+	paths = nil
+	for _, n := range sys.nics {
+		s.renderNIC(n)
+		paths = append(paths, n.path())
+	}
+	s.put(p+"/EthernetInterfaces", collection(p+"/EthernetInterfaces",
+		"#EthernetInterfaceCollection.EthernetInterfaceCollection", "Ethernet Interface Collection", paths))
+	s.renderLocalStorage(sys)
+}
+
+// renderNIC renders an Ethernet interface and its VLANs; it changes when a node adds VLANs.
+func (s *Simulator) renderNIC(n *nic) {
+	d := resource(n.path(), "#EthernetInterface.v1_1_0.EthernetInterface", n.id, "Ethernet Interface "+n.id)
+	d["Status"] = statusOK()
+	d["InterfaceEnabled"] = true
+	d["MACAddress"] = n.mac
+	d["PermanentMACAddress"] = n.mac
+	d["SpeedMbps"] = n.speedMbps
+	d["AutoNeg"] = true
+	d["FullDuplex"] = true
+	d["IPv4Addresses"] = []obj{{"Address": n.ip, "SubnetMask": "255.255.0.0", "AddressOrigin": "DHCP", "Gateway": "10.0.0.1"}}
+	d["IPv6Addresses"] = []obj{}
+	d["VLAN"] = obj{"VLANEnable": n.vlanCapable}
+	if n.vlanCapable {
+		vp := n.path() + "/VLANs"
+		d["VLANs"] = link(vp)
+		paths := make([]string, len(n.vlans))
+		for i, v := range n.vlans {
+			paths[i] = fmt.Sprintf("%s/%d", vp, v.id)
+			vd := resource(paths[i], "#VLanNetworkInterface.v1_0_1.VLanNetworkInterface", fmt.Sprint(v.id), fmt.Sprintf("VLAN %d", v.id))
+			vd["VLANEnable"] = true
+			vd["VLANId"] = v.id
+			vd["Status"] = statusOK()
+			vd["Oem"] = obj{"Intel_RackScale": obj{"@odata.type": "#Intel.Oem.VLanNetworkInterface", "Tagged": v.tagged}}
+			s.put(paths[i], vd)
+		}
+		s.put(vp, collection(vp, "#VLanNetworkInterfaceCollection.VLanNetworkInterfaceCollection", "VLAN Network Interface Collection", paths))
+	}
+	s.put(n.path(), d)
+}
+
+// renderLocalStorage renders SimpleStorage and Storage of a system over its blade's drives.
+func (s *Simulator) renderLocalStorage(sys *system) {
+	p := sys.path()
+	devices := make([]obj, len(sys.drives))
+	drives := make([]string, len(sys.drives))
+	protocols := []string{}
+	for i, dr := range sys.drives {
+		devices[i] = obj{"Name": "Drive " + dr.id, "Manufacturer": "Intel", "Model": dr.mediaType + " " + dr.protocol,
+			"CapacityBytes": int64(dr.capacityGiB) << 30, "Status": statusOK()}
+		drives[i] = dr.path()
+		protocols = append(protocols, dr.protocol)
+	}
+	ss := resource(p+"/SimpleStorage/1", "#SimpleStorage.v1_1_0.SimpleStorage", "1", "Simple Storage Controller")
+	ss["Devices"] = devices
+	ss["Status"] = statusOK()
+	s.put(p+"/SimpleStorage/1", ss)
+	s.put(p+"/SimpleStorage", collection(p+"/SimpleStorage", "#SimpleStorageCollection.SimpleStorageCollection",
+		"Simple Storage Collection", []string{p + "/SimpleStorage/1"}))
+	st := resource(p+"/Storage/1", "#Storage.v1_1_0.Storage", "1", "Local Storage")
+	st["Status"] = statusOK()
+	st["Drives"] = links(drives)
+	st["StorageControllers"] = []obj{{"@odata.id": p + "/Storage/1#/StorageControllers/0", "MemberId": "0",
+		"Name": "Storage Controller", "Status": statusOK(), "SupportedDeviceProtocols": protocols}}
+	s.put(p+"/Storage/1", st)
+	s.put(p+"/Storage", collection(p+"/Storage", "#StorageCollection.StorageCollection", "Storage Collection",
+		[]string{p + "/Storage/1"}))
+}
+
+// renderLocalDrive renders a blade's drive (RSD keeps local drives under the chassis).
+func (s *Simulator) renderLocalDrive(dr *localDrive) {
+	d := resource(dr.path(), "#Drive.v1_1_0.Drive", dr.id, "Drive "+dr.id)
+	d["MediaType"] = dr.mediaType
+	d["Protocol"] = dr.protocol
+	d["CapacityBytes"] = int64(dr.capacityGiB) << 30
+	d["SerialNumber"] = dr.serial
+	d["Manufacturer"] = "Intel"
+	d["Model"] = dr.mediaType + " " + dr.protocol
+	if dr.rpm > 0 {
+		d["RotationSpeedRPM"] = dr.rpm
+	}
+	d["Status"] = statusOK()
+	d["Links"] = obj{"Chassis": link(dr.sys.blade.path())}
+	s.put(dr.path(), d)
+}

@@ -1,0 +1,135 @@
+// Package rsdsim emulates an Intel Rack Scale Design (RSD) 2.x Pod Manager: a Redfish service
+// with a generated inventory of racks, drawers and systems, node composition, power control,
+// remote storage, sessions and injectable faults.
+//
+// It imports nothing of Valence on purpose: it is the independent counterpart of the project's
+// Redfish client, so a misreading of RSD in the client shows up as a failure instead of being
+// shared by both sides.
+package rsdsim
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Config chooses the RSD version, the generated inventory, the credentials and the faults.
+type Config struct {
+	// RSDVersion is "2.1", "2.2" or "2.3" (or with a patch digit, "2.3.0"); empty means "2.3".
+	RSDVersion string
+	// Racks, DrawersPerRack and SystemsPerDrawer give the layout; zero means 2, 4 and 4.
+	Racks, DrawersPerRack, SystemsPerDrawer int
+	// Systems, when > 0, overrides the layout: systems are placed SystemsPerDrawer to a
+	// drawer and DrawersPerRack drawers to a rack, adding racks as needed (Racks is ignored).
+	Systems int
+	// Seed varies cores, memory, drives, NICs and security features deterministically.
+	Seed int64
+	// Username and Password guard everything but the service root (HTTP Basic or a
+	// session token); an empty Username means no authentication is required.
+	Username, Password string
+	// AssembleDelay is how long a node stays Assembling; zero assembles at once.
+	AssembleDelay time.Duration
+	// Faults are the faults active from the start; see SetFaults.
+	Faults Faults
+}
+
+// apiVersion holds what differs between RSD 2.1, 2.2 and 2.3.
+type apiVersion struct {
+	minor   int    // 1, 2 or 3
+	api     string // Oem.Intel_RackScale.ApiVersion
+	redfish string // RedfishVersion
+}
+
+func parseVersion(v string) (apiVersion, error) {
+	switch v {
+	case "", "2.3", "2.3.0":
+		return apiVersion{3, "2.3.0", "1.1.0"}, nil
+	case "2.2", "2.2.0":
+		return apiVersion{2, "2.2.0", "1.1.0"}, nil
+	case "2.1", "2.1.0":
+		return apiVersion{1, "2.1.0", "1.0.2"}, nil
+	}
+	return apiVersion{}, fmt.Errorf("rsdsim: unsupported RSD version %q (want 2.1, 2.2 or 2.3)", v)
+}
+
+// Simulator is an emulated RSD Pod Manager; it is an http.Handler and safe for concurrent use.
+type Simulator struct {
+	cfg    Config
+	ver    apiVersion
+	routes []route
+	faults faultState
+
+	// mu guards everything below. GETs only read docs (pre-rendered JSON), so they hold the
+	// read lock for a map lookup; every change holds the write lock and re-renders what it
+	// touched, which is also what makes two concurrent Allocates pick different systems.
+	mu       sync.RWMutex
+	docs     map[string]*doc
+	putMu    sync.Mutex // see put
+	systems  []*system
+	byPath   map[string]any // @odata.id of a system, processor, DIMM, drive, NIC or chassis → its value
+	chassis  []*chassis
+	nodes    map[string]*node
+	nodeSeq  int
+	storage  *storageService
+	sessions map[string]*session
+
+	done      chan struct{} // closed by Close: releases hung requests and pending assemblies
+	closeOnce sync.Once
+}
+
+// New builds the inventory and renders every resource, so that later GETs only copy bytes.
+func New(cfg Config) (*Simulator, error) {
+	ver, err := parseVersion(cfg.RSDVersion)
+	if err != nil {
+		return nil, err
+	}
+	if err := cfg.Faults.validate(); err != nil {
+		return nil, err
+	}
+	lay, err := newLayout(cfg)
+	if err != nil {
+		return nil, err
+	}
+	s := &Simulator{
+		cfg:      cfg,
+		ver:      ver,
+		docs:     make(map[string]*doc),
+		byPath:   make(map[string]any),
+		nodes:    make(map[string]*node),
+		sessions: make(map[string]*session),
+		done:     make(chan struct{}),
+	}
+	s.faults.set(cfg.Faults)
+	s.routes = s.buildRoutes()
+	s.generate(lay)
+	s.renderAll()
+	return s, nil
+}
+
+// SetFaults replaces the active faults at run time (also reachable through PUT /admin/faults).
+func (s *Simulator) SetFaults(f Faults) { s.faults.set(f) }
+
+// CurrentFaults returns the active faults.
+func (s *Simulator) CurrentFaults() Faults { return s.faults.get() }
+
+// Close releases requests held by the "hang" fault and stops pending assemblies; call it
+// before shutting the HTTP server down so that Shutdown does not wait for hung requests.
+func (s *Simulator) Close() { s.closeOnce.Do(func() { close(s.done) }) }
+
+// ServeHTTP answers /redfish/v1/... as a Pod Manager and /admin/faults as the fault console.
+func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.URL.Path == adminFaultsPath {
+		s.serveAdmin(w, r)
+		return
+	}
+	if !s.applyConnectionFaults(w, r) {
+		return
+	}
+	if e := s.serve(w, r); e != nil {
+		writeError(w, e)
+	}
+}
+
+// SystemCount is the number of generated systems.
+func (s *Simulator) SystemCount() int { return len(s.systems) }

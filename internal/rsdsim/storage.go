@@ -1,0 +1,468 @@
+package rsdsim
+
+import (
+	"cmp"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+
+	"github.com/google/uuid"
+)
+
+// Remote storage is one storage service with one pool. RSD 2.3 shows it as Swordfish
+// (StorageServices/{id}/Volumes, StoragePools, Drives); 2.1 and 2.2 as RSS (Services/{id}
+// with LogicalDrives in a volume group and one iSCSI RemoteTarget per logical volume).
+const (
+	poolDrives     = 8
+	poolDriveBytes = int64(4) << 40 // 4 TiB
+	goldenGiB      = 100            // the bootable image volume present at start
+)
+
+// storageService is the remote storage of the pod.
+type storageService struct {
+	id        string
+	usedBytes int64
+	volumes   map[string]*volume
+	seq       int
+}
+
+// volume is a Swordfish volume (2.3) or an RSS logical volume with its target (2.1/2.2).
+type volume struct {
+	id            string
+	uuid          string
+	capacityBytes int64
+	bootable      bool
+	master        *volume
+	replicaType   string
+	node          *node // attached to
+	owner         *node // created by this node's Allocate, and deleted with it
+}
+
+// volumeSpec is what a new volume needs.
+type volumeSpec struct {
+	capacityBytes int64
+	bootable      bool
+	master        *volume
+	replicaType   string
+}
+
+// remoteDrivePlan is one RemoteDrives item of a template: an existing volume or a new one.
+type remoteDrivePlan struct {
+	field    string
+	existing *volume
+	spec     volumeSpec
+}
+
+func (s *Simulator) storageRootPath() string {
+	if s.ver.minor >= 3 {
+		return rootPath + "/StorageServices"
+	}
+	return rootPath + "/Services"
+}
+
+func (s *Simulator) storageServicePath() string {
+	if s.ver.minor >= 3 {
+		return s.storageRootPath() + "/SS1"
+	}
+	return s.storageRootPath() + "/RSS1"
+}
+
+// volumesCollectionPath is where volumes are created: Volumes (2.3) or LogicalDrives (2.1/2.2).
+func (s *Simulator) volumesCollectionPath() string {
+	if s.ver.minor >= 3 {
+		return s.storageServicePath() + "/Volumes"
+	}
+	return s.storageServicePath() + "/LogicalDrives"
+}
+
+func (s *Simulator) volumePath(v *volume) string { return s.volumesCollectionPath() + "/" + v.id }
+
+func (s *Simulator) targetPath(v *volume) string { return s.storageServicePath() + "/Targets/" + v.id }
+
+func (s *Simulator) poolPath() string {
+	if s.ver.minor >= 3 {
+		return s.storageServicePath() + "/StoragePools/Pool1"
+	}
+	return s.volumesCollectionPath() + "/vg1"
+}
+
+// remoteDrivePath is what a node links as a RemoteDrive: the volume (2.3) or its target.
+func (s *Simulator) remoteDrivePath(v *volume) string {
+	if s.ver.minor >= 3 {
+		return s.volumePath(v)
+	}
+	return s.targetPath(v)
+}
+
+func poolBytes() int64 { return poolDrives * poolDriveBytes }
+
+// renderStorage creates the storage service with its golden image and renders it.
+func (s *Simulator) renderStorage() {
+	s.storage = &storageService{volumes: map[string]*volume{}}
+	root := s.storageRootPath()
+	s.put(root, collection(root, "#StorageServiceCollection.StorageServiceCollection", "Storage Services Collection",
+		[]string{s.storageServicePath()}))
+	sp := s.storageServicePath()
+	svc := resource(sp, "#StorageService.v1_0_0.StorageService", sp[len(root)+1:], "Storage Service")
+	svc["Description"] = "Emulated remote storage"
+	svc["Status"] = statusOK()
+	svc["Drives"] = link(sp + "/Drives")
+	drives := make([]string, poolDrives)
+	for i := range drives {
+		drives[i] = fmt.Sprintf("%s/Drives/%d", sp, i+1)
+		d := resource(drives[i], "#Drive.v1_1_0.Drive", strconv.Itoa(i+1), "Pool drive "+strconv.Itoa(i+1))
+		d["MediaType"], d["Protocol"], d["CapacityBytes"], d["Status"] = "SSD", "NVMe", poolDriveBytes, statusOK()
+		s.put(drives[i], d)
+	}
+	s.put(sp+"/Drives", collection(sp+"/Drives", "#DriveCollection.DriveCollection", "Drive Collection", drives))
+	if s.ver.minor >= 3 {
+		svc["Volumes"] = link(sp + "/Volumes")
+		svc["StoragePools"] = link(sp + "/StoragePools")
+		s.put(sp+"/StoragePools", collection(sp+"/StoragePools", "#StoragePoolCollection.StoragePoolCollection",
+			"Storage Pools Collection", []string{s.poolPath()}))
+	} else {
+		svc["RemoteTargets"] = link(sp + "/Targets")
+		svc["LogicalDrives"] = link(sp + "/LogicalDrives")
+	}
+	s.put(sp, svc)
+	s.addVolume(volumeSpec{capacityBytes: goldenGiB << 30, bootable: true}, nil)
+}
+
+// renderVolumes re-renders what depends on the set of volumes: the collections and the pool.
+func (s *Simulator) renderVolumes() {
+	vols := s.sortedVolumes()
+	paths := make([]string, len(vols))
+	for i, v := range vols {
+		paths[i] = s.volumePath(v)
+	}
+	cp := s.volumesCollectionPath()
+	capacity := obj{"Data": obj{"AllocatedBytes": poolBytes(), "ConsumedBytes": s.storage.usedBytes}}
+	if s.ver.minor >= 3 {
+		s.put(cp, collection(cp, "#VolumeCollection.VolumeCollection", "Volumes Collection", paths))
+		pool := resource(s.poolPath(), "#StoragePool.v1_0_0.StoragePool", "Pool1", "Storage Pool 1")
+		pool["Status"] = statusOK()
+		pool["Capacity"] = capacity
+		pool["CapacitySources"] = []obj{{"ProvidingDrives": links(s.poolDrivePaths())}}
+		pool["AllocatedVolumes"] = link(s.poolPath() + "/AllocatedVolumes")
+		s.put(s.poolPath(), pool)
+		s.put(s.poolPath()+"/AllocatedVolumes", collection(s.poolPath()+"/AllocatedVolumes",
+			"#VolumeCollection.VolumeCollection", "Allocated Volumes", paths))
+		return
+	}
+	targets := make([]string, len(vols))
+	for i, v := range vols {
+		targets[i] = s.targetPath(v)
+	}
+	s.put(cp, collection(cp, "#LogicalDriveCollection.LogicalDriveCollection", "Logical Drives Collection",
+		append([]string{s.poolPath()}, paths...)))
+	tp := s.storageServicePath() + "/Targets"
+	s.put(tp, collection(tp, "#RemoteTargetCollection.RemoteTargetCollection", "Remote Targets Collection", targets))
+	vg := resource(s.poolPath(), "#LogicalDrive.v1_0_0.LogicalDrive", "vg1", "Volume group")
+	vg["Type"], vg["Mode"], vg["Protected"], vg["Status"] = "LVM", "LVG", false, statusOK()
+	vg["CapacityGiB"] = poolBytes() >> 30
+	vg["Links"] = obj{"LogicalDrives": links(paths), "PhysicalDrives": links(s.poolDrivePaths()), "MasterDrive": nil,
+		"UsedBy": []obj{}, "Targets": []obj{}}
+	s.put(s.poolPath(), vg)
+}
+
+func (s *Simulator) poolDrivePaths() []string {
+	out := make([]string, poolDrives)
+	for i := range out {
+		out[i] = fmt.Sprintf("%s/Drives/%d", s.storageServicePath(), i+1)
+	}
+	return out
+}
+
+func (s *Simulator) sortedVolumes() []*volume {
+	vols := make([]*volume, 0, len(s.storage.volumes))
+	for _, v := range s.storage.volumes {
+		vols = append(vols, v)
+	}
+	slices.SortFunc(vols, func(a, b *volume) int {
+		x, _ := strconv.Atoi(a.id)
+		y, _ := strconv.Atoi(b.id)
+		return cmp.Compare(x, y)
+	})
+	return vols
+}
+
+// renderVolume renders one volume (and, in 2.1/2.2, its iSCSI target).
+func (s *Simulator) renderVolume(v *volume) {
+	p := s.volumePath(v)
+	var master any
+	if v.master != nil {
+		master = link(s.volumePath(v.master))
+	}
+	if s.ver.minor >= 3 {
+		d := resource(p, "#Volume.v1_1_0.Volume", v.id, "Volume "+v.id)
+		d["Status"] = statusOK()
+		d["CapacityBytes"] = v.capacityBytes
+		d["Capacity"] = obj{"Data": obj{"AllocatedBytes": v.capacityBytes}}
+		d["AccessCapabilities"] = []string{"Read", "Write"}
+		d["CapacitySources"] = []obj{{"ProvidingPools": links([]string{s.poolPath()})}}
+		d["Identifiers"] = []obj{{"DurableNameFormat": "UUID", "DurableName": v.uuid}}
+		d["ReplicaInfos"] = []obj{}
+		if v.master != nil {
+			d["ReplicaInfos"] = []obj{{"ReplicaReadOnlyAccess": "SourceElement", "ReplicaType": v.replicaType,
+				"ReplicaRole": "Target", "Replica": master}}
+		}
+		d["Links"] = obj{"Drives": []obj{}, "Oem": obj{"Intel_RackScale": obj{"@odata.type": "#Intel.Oem.VolumeLinks",
+			"Endpoints": []obj{}}}}
+		d["Oem"] = obj{"Intel_RackScale": obj{"@odata.type": "#Intel.Oem.Volume", "Bootable": v.bootable,
+			"Erased": true, "EraseOnDetach": false}}
+		s.put(p, d)
+		return
+	}
+	d := resource(p, "#LogicalDrive.v1_0_0.LogicalDrive", v.id, "Logical volume "+v.id)
+	d["Type"], d["Mode"], d["Protected"], d["Status"] = "LVM", "LV", false, statusOK()
+	d["CapacityGiB"] = v.capacityBytes >> 30
+	d["Image"] = nil
+	d["Bootable"] = v.bootable
+	d["Snapshot"] = v.replicaType == "Snapshot"
+	d["Links"] = obj{"LogicalDrives": []obj{}, "PhysicalDrives": []obj{}, "MasterDrive": master,
+		"UsedBy": links([]string{s.poolPath()}), "Targets": links([]string{s.targetPath(v)})}
+	s.put(p, d)
+	initiator := ""
+	if v.node != nil {
+		initiator = "iqn.2026-11.org.rsd-simulator:node-" + v.node.id
+	}
+	t := resource(s.targetPath(v), "#RemoteTarget.v1_1_0.RemoteTarget", v.id, "iSCSI target "+v.id)
+	t["Type"], t["Status"] = "Network Storage", statusOK()
+	t["Addresses"] = []obj{{"iSCSI": obj{"TargetLUN": []obj{{"LUN": 1, "LogicalDrive": link(p)}},
+		"TargetIQN": "iqn.2026-11.org.rsd-simulator:target-" + v.id, "TargetPortalIP": "10.0.2.10",
+		"TargetPortalPort": 3260, "CHAP": obj{"Type": nil}}}}
+	t["Initiator"] = []obj{{"iSCSI": obj{"InitiatorIQN": initiator}}}
+	s.put(s.targetPath(v), t)
+}
+
+// addVolume creates a volume; owner is the node whose Allocate created it, or nil.
+func (s *Simulator) addVolume(spec volumeSpec, owner *node) *volume {
+	st := s.storage
+	st.seq++
+	v := &volume{id: strconv.Itoa(st.seq), uuid: uuid.NewString(), capacityBytes: spec.capacityBytes,
+		bootable: spec.bootable, master: spec.master, replicaType: spec.replicaType, owner: owner}
+	st.volumes[v.id] = v
+	st.usedBytes += v.capacityBytes
+	s.byPath[s.volumePath(v)] = v
+	if s.ver.minor < 3 {
+		s.byPath[s.targetPath(v)] = v
+	}
+	s.renderVolume(v)
+	s.renderVolumes()
+	return v
+}
+
+func (s *Simulator) removeVolume(v *volume) {
+	delete(s.storage.volumes, v.id)
+	s.storage.usedBytes -= v.capacityBytes
+	for _, p := range []string{s.volumePath(v), s.targetPath(v)} {
+		delete(s.byPath, p)
+		delete(s.docs, p)
+	}
+	s.renderVolumes()
+}
+
+// attach and detach connect a volume and a node; the caller holds s.mu.
+func (s *Simulator) attach(n *node, v *volume) {
+	v.node = n
+	n.volumes = append(n.volumes, v)
+	s.renderVolume(v)
+	s.renderNode(n)
+}
+
+func (s *Simulator) detach(n *node, v *volume) {
+	v.node = nil
+	n.volumes = slices.DeleteFunc(n.volumes, func(x *volume) bool { return x == v })
+	s.renderVolume(v)
+	s.renderNode(n)
+}
+
+func gibToBytes(g float64) int64 { return int64(math.Ceil(g * (1 << 30))) }
+
+// planRemoteDrives resolves the RemoteDrives of a template (unknown resources are a 400);
+// whether they fit is checked by checkRemoteDrives once a system is found.
+func (s *Simulator) planRemoteDrives(reqs []remoteDriveRequest) ([]remoteDrivePlan, *apiError) {
+	var plans []remoteDrivePlan
+	for i, r := range reqs {
+		p := remoteDrivePlan{field: fmt.Sprintf("RemoteDrives[%d]", i)}
+		if r.Resource != nil && s.ver.minor >= 3 {
+			v, e := resolve[*volume](s, p.field+".Resource", r.Resource, "volume")
+			if e != nil {
+				return nil, e
+			}
+			p.existing = v
+			plans = append(plans, p)
+			continue
+		}
+		if r.Master != nil {
+			mref := r.Master.Resource
+			if s.ver.minor < 3 {
+				mref = r.Master.Address
+			}
+			if mref == nil {
+				return nil, errCreation(p.field + ".Master needs the volume to copy.")
+			}
+			m, e := resolve[*volume](s, p.field+".Master", mref, "volume")
+			if e != nil {
+				return nil, e
+			}
+			p.spec.master, p.spec.replicaType, p.spec.capacityBytes = m, "Snapshot", m.capacityBytes
+			if r.Master.Type != nil {
+				p.spec.replicaType = *r.Master.Type
+			}
+			p.spec.bootable = m.bootable
+		}
+		if r.CapacityGiB != nil {
+			p.spec.capacityBytes = max(p.spec.capacityBytes, gibToBytes(*r.CapacityGiB))
+		}
+		if p.spec.capacityBytes <= 0 {
+			return nil, errCreation(p.field + " needs CapacityGiB, a Master or a Resource.")
+		}
+		plans = append(plans, p)
+	}
+	return plans, nil
+}
+
+// checkRemoteDrives refuses, naming the item, an existing volume already in use or new
+// volumes that overflow the pool; the caller holds s.mu.
+func (s *Simulator) checkRemoteDrives(plans []remoteDrivePlan) *apiError {
+	free := poolBytes() - s.storage.usedBytes
+	for _, p := range plans {
+		if p.existing != nil {
+			if p.existing.node != nil {
+				return errConflict("Conflict during allocation", fmt.Sprintf(
+					"%s.Resource: volume %s is attached to node %s.", p.field, p.existing.id, p.existing.node.id))
+			}
+			continue
+		}
+		free -= p.spec.capacityBytes
+		if free < 0 {
+			return errConflict("Conflict during allocation", fmt.Sprintf(
+				"%s.CapacityGiB: the storage pool has not enough free capacity.", p.field))
+		}
+	}
+	return nil
+}
+
+// createVolume is POST on Volumes (2.3, Swordfish body) or LogicalDrives (2.1/2.2, RSS
+// body); it answers 201 with Location and the new volume.
+func (s *Simulator) createVolume(w http.ResponseWriter, r *http.Request, _ []string) *apiError {
+	body, e := readBody(w, r)
+	if e != nil {
+		return e
+	}
+	s.mu.Lock()
+	spec, e := s.parseVolumeSpec(body)
+	if e == nil && spec.capacityBytes > poolBytes()-s.storage.usedBytes {
+		e = errConflict("Not enough free capacity in the storage pool.",
+			fmt.Sprintf("Requested %d bytes, free %d bytes.", spec.capacityBytes, poolBytes()-s.storage.usedBytes))
+	}
+	var p string
+	if e == nil {
+		p = s.volumePath(s.addVolume(spec, nil))
+	}
+	s.mu.Unlock()
+	if e != nil {
+		return e
+	}
+	w.Header().Set("Location", p)
+	d := s.lookup(p)
+	serveDoc(w, r, http.StatusCreated, d)
+	return nil
+}
+
+// parseVolumeSpec reads a volume creation body of the chosen version; the caller holds s.mu.
+func (s *Simulator) parseVolumeSpec(body []byte) (volumeSpec, *apiError) {
+	var spec volumeSpec
+	var masterRef *ref
+	if s.ver.minor >= 3 {
+		var req struct {
+			CapacityBytes   *int64
+			CapacitySources []struct{ ProvidingPools []ref }
+			ReplicaInfos    []struct {
+				ReplicaType *string
+				Replica     *ref
+			}
+			Oem struct {
+				IntelRackScale struct{ Bootable *bool } `json:"Intel_RackScale"`
+			}
+		}
+		if err := unmarshal(body, &req); err != nil {
+			return spec, errCreation("Malformed volume request: " + err.Error())
+		}
+		for _, src := range req.CapacitySources {
+			for _, p := range src.ProvidingPools {
+				if cleanPath(p.ID) != s.poolPath() {
+					return spec, errCreation(fmt.Sprintf("CapacitySources: %q is not a storage pool of this service.", p.ID))
+				}
+			}
+		}
+		if req.CapacityBytes != nil {
+			spec.capacityBytes = *req.CapacityBytes
+		}
+		if len(req.ReplicaInfos) > 0 {
+			masterRef, spec.replicaType = req.ReplicaInfos[0].Replica, "Snapshot"
+			if t := req.ReplicaInfos[0].ReplicaType; t != nil {
+				spec.replicaType = *t
+			}
+		}
+		if b := req.Oem.IntelRackScale.Bootable; b != nil {
+			spec.bootable = *b
+		}
+	} else {
+		var req struct {
+			CapacityGiB *float64
+			Bootable    *bool
+			Snapshot    *bool
+			Links       struct{ MasterDrive *ref }
+		}
+		if err := unmarshal(body, &req); err != nil {
+			return spec, errCreation("Malformed logical drive request: " + err.Error())
+		}
+		if req.CapacityGiB != nil {
+			spec.capacityBytes = gibToBytes(*req.CapacityGiB)
+		}
+		masterRef, spec.replicaType = req.Links.MasterDrive, "Clone"
+		if req.Snapshot != nil && *req.Snapshot {
+			spec.replicaType = "Snapshot"
+		}
+		if req.Bootable != nil {
+			spec.bootable = *req.Bootable
+		}
+	}
+	if !slices.Contains(replicaTypes, spec.replicaType) && masterRef != nil {
+		return spec, errCreation(fmt.Sprintf("ReplicaType %q is not one of Snapshot, Clone.", spec.replicaType))
+	}
+	if masterRef != nil {
+		m, e := resolve[*volume](s, "Replica", masterRef, "volume")
+		if e != nil {
+			return spec, e
+		}
+		spec.master = m
+		spec.capacityBytes = max(spec.capacityBytes, m.capacityBytes)
+	} else {
+		spec.replicaType = ""
+	}
+	if spec.capacityBytes <= 0 {
+		return spec, errCreation("The capacity must be positive.")
+	}
+	return spec, nil
+}
+
+// deleteVolume deletes an unattached volume (409 while a node uses it).
+func (s *Simulator) deleteVolume(w http.ResponseWriter, r *http.Request, params []string) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	v := s.storage.volumes[params[0]]
+	if v == nil {
+		return errNotFound(r.URL.Path)
+	}
+	if v.node != nil {
+		return errConflict("The volume is in use.", fmt.Sprintf("Volume %s is attached to node %s.", v.id, v.node.id))
+	}
+	s.removeVolume(v)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

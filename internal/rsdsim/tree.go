@@ -1,0 +1,104 @@
+package rsdsim
+
+import (
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"net/http"
+	"strconv"
+)
+
+// obj is a JSON object under construction; resources are rendered once into bytes, so the
+// convenience of a map costs nothing on the GET path.
+type obj = map[string]any
+
+// doc is a pre-rendered resource: its JSON body and the ETag derived from it. A doc is never
+// modified after it is stored, so a GET may write it without holding the lock.
+type doc struct {
+	body []byte
+	etag string
+}
+
+const (
+	rootPath     = "/redfish/v1"
+	systemsPath  = rootPath + "/Systems"
+	chassisPath  = rootPath + "/Chassis"
+	managersPath = rootPath + "/Managers"
+	nodesPath    = rootPath + "/Nodes"
+	podmManager  = managersPath + "/PODM"
+)
+
+// render turns a resource into its JSON and ETag.
+func render(path string, v any) *doc {
+	b, err := json.Marshal(v)
+	if err != nil {
+		panic(fmt.Sprintf("rsdsim: rendering %s: %v", path, err)) // only maps of plain values are rendered
+	}
+	h := fnv.New64a()
+	_, _ = h.Write(b)
+	return &doc{body: b, etag: `W/"` + strconv.FormatUint(h.Sum64(), 16) + `"`}
+}
+
+// put renders v and stores it at path; the caller holds s.mu for writing (or is New, whose
+// parallel start-up is why the map insert itself takes putMu).
+func (s *Simulator) put(path string, v any) {
+	d := render(path, v)
+	s.putMu.Lock()
+	s.docs[path] = d
+	s.putMu.Unlock()
+}
+
+// lookup returns the pre-rendered resource at path, or nil.
+func (s *Simulator) lookup(path string) *doc {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.docs[path]
+}
+
+// link is the Redfish reference {"@odata.id": path}.
+func link(path string) obj { return obj{"@odata.id": path} }
+
+// links renders a list of references; never null, since clients iterate over it.
+func links(paths []string) []obj {
+	out := make([]obj, len(paths))
+	for i, p := range paths {
+		out[i] = link(p)
+	}
+	return out
+}
+
+// resource starts the common part of every resource.
+func resource(path, odataType, id, name string) obj {
+	return obj{"@odata.id": path, "@odata.type": odataType, "Id": id, "Name": name}
+}
+
+// collection renders a Redfish resource collection of the given members.
+func collection(path, odataType, name string, members []string) obj {
+	return obj{
+		"@odata.id":           path,
+		"@odata.type":         odataType,
+		"Name":                name,
+		"Members@odata.count": len(members),
+		"Members":             links(members),
+	}
+}
+
+// statusOK is the Status of a healthy, enabled resource.
+func statusOK() obj { return obj{"State": "Enabled", "Health": "OK", "HealthRollup": "OK"} }
+
+// serveDoc writes a pre-rendered resource, honouring If-None-Match and HEAD.
+func serveDoc(w http.ResponseWriter, r *http.Request, status int, d *doc) {
+	h := w.Header()
+	h.Set("ETag", d.etag)
+	h.Set("OData-Version", "4.0")
+	if status == http.StatusOK && r.Header.Get("If-None-Match") == d.etag {
+		w.WriteHeader(http.StatusNotModified)
+		return
+	}
+	h.Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("Content-Length", strconv.Itoa(len(d.body)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(d.body)
+	}
+}
