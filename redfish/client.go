@@ -181,7 +181,7 @@ func (c *Client) getJSON(ctx context.Context, uri string, v any) error {
 	if err != nil {
 		return wrapErr(http.MethodGet, uri, err)
 	}
-	defer resp.Body.Close()
+	defer schemas.DeferredCleanupHTTPResponse(resp) // drains, so the connection is reused
 	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
 		return fmt.Errorf("redfish: GET %s: decoding: %w", uri, err)
 	}
@@ -206,8 +206,7 @@ func (c *Client) send(ctx context.Context, method, uri string, body any) (http.H
 		}
 		return nil, wrapErr(method, uri, err)
 	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, resp.Body) // drain so the connection is reused
+	schemas.DeferredCleanupHTTPResponse(resp) // drains, so the connection is reused
 	return resp.Header, nil
 }
 
