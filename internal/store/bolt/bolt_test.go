@@ -79,3 +79,13 @@ func TestPingAfterClose(t *testing.T) {
 		t.Errorf("Ping after Close: %v, want Unavailable", err)
 	}
 }
+
+func TestKeyTooLarge(t *testing.T) {
+	s := openTemp(t)
+	defer s.Close()
+	// bbolt keys are at most 32 KiB.
+	_, err := s.Create(t.Context(), valence.Record{Kind: valence.KindNode, ID: strings.Repeat("x", 40000)})
+	if !valence.IsCode(err, valence.Invalid) {
+		t.Errorf("Create with a 40000-byte id: %v, want Invalid", err)
+	}
+}

@@ -97,6 +97,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("etcd store: %w", err)
 	}
+	// The first Ping may wait DialTimeout, as it is also the connection's.
 	s := &Store{cli: cli, prefix: strings.TrimRight(cfg.Prefix, "/"), timeout: cfg.DialTimeout}
 	err = s.Ping(ctx)
 	s.timeout = cfg.RequestTimeout

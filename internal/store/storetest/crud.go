@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/valence-rsd/valence/internal/valence"
@@ -80,6 +81,8 @@ func testInvalid(t *testing.T, s valence.Store) {
 	}
 	badData := node("x", "x")
 	badData.Data = json.RawMessage(`{"unclosed":`)
+	tooLarge := node("x", "x")
+	tooLarge.Data = json.RawMessage(`"` + strings.Repeat("x", 2<<20) + `"`)
 	cases := []struct {
 		name string
 		err  error
@@ -89,6 +92,7 @@ func testInvalid(t *testing.T, s valence.Store) {
 		{"Create empty index name", create(ctx, s, withUnique(""))},
 		{"Create index name with slash", create(ctx, s, withUnique("a/b"))},
 		{"Create data not JSON", create(ctx, s, badData)},
+		{"Create record over 1 MiB", create(ctx, s, tooLarge)},
 		{"Update empty id", update(ctx, s, node("", "x"))},
 		{"Update unknown kind", update(ctx, s, withKind("widgets"))},
 		{"Get empty id", get(ctx, s, valence.KindNode, "")},

@@ -21,8 +21,13 @@ type envelope struct {
 	Data          json.RawMessage   `json:"data,omitempty"`
 }
 
+// MaxSize caps a record's stored form. etcd refuses requests over 1.5 MiB
+// by default; one limit for both stores keeps them interchangeable.
+const MaxSize = 1 << 20
+
 // Encode returns the stored form of rec, keeping rec.Revision only when
-// withRevision is set. Data that is not JSON is Invalid.
+// withRevision is set. Data that is not JSON, or a record over MaxSize, is
+// Invalid.
 func Encode(rec valence.Record, withRevision bool) ([]byte, error) {
 	env := envelope{
 		SchemaVersion: rec.SchemaVersion,
@@ -36,6 +41,9 @@ func Encode(rec valence.Record, withRevision bool) ([]byte, error) {
 	b, err := json.Marshal(env)
 	if err != nil {
 		return nil, valence.Wrap(err, valence.Invalid, "%s %q: data is not valid JSON", rec.Kind, rec.ID)
+	}
+	if len(b) > MaxSize {
+		return nil, valence.Errorf(valence.Invalid, "%s %q: %d bytes exceed the record size limit of %d", rec.Kind, rec.ID, len(b), MaxSize)
 	}
 	return b, nil
 }
