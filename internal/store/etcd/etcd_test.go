@@ -3,6 +3,7 @@ package etcd
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net"
 	"sync"
@@ -224,5 +225,38 @@ func TestTLSConfig(t *testing.T) {
 	}
 	if _, err := Open(context.Background(), missing); err == nil {
 		t.Error("Open accepted a missing CA file")
+	}
+}
+
+// TestUnreachable checks how calls fail once the cluster is gone: the
+// store's own timeout is Unavailable, the caller's deadline is Timeout.
+func TestUnreachable(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	// clientv3.New does not dial, so this stands for a store whose cluster
+	// went away after Open.
+	cli, err := clientv3.New(clientv3.Config{Endpoints: []string{addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &Store{cli: cli, prefix: DefaultPrefix, timeout: 200 * time.Millisecond}
+	defer s.Close()
+
+	_, err = s.Get(t.Context(), valence.KindNode, "n1")
+	if !valence.IsCode(err, valence.Unavailable) {
+		t.Errorf("Get: %v, want Unavailable", err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+	defer cancel()
+	_, err = s.Get(ctx, valence.KindNode, "n1")
+	if !valence.IsCode(err, valence.Timeout) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Get with a 50ms deadline: %v, want Timeout wrapping context.DeadlineExceeded", err)
+	}
+	if err := s.Ping(t.Context()); !valence.IsCode(err, valence.Unavailable) {
+		t.Errorf("Ping: %v, want Unavailable", err)
 	}
 }
