@@ -15,7 +15,7 @@ func TestAuthentication(t *testing.T) {
 	if r.errorCode(t) != codeUnauthorized || r.header.Get("WWW-Authenticate") == "" {
 		t.Errorf("401 without a Redfish body or WWW-Authenticate: %v %s", r.header, r.raw)
 	}
-	ts.do("GET", sys, nil).mustStatus(t, 200) // Basic
+	ts.do("GET", sys, nil).mustStatus(t, 200)                                            // Basic
 	ts.do("GET", sys, nil, "Authorization", "Basic YWRtaW46d3Jvbmc=").mustStatus(t, 401) // admin:wrong
 	ts.do("POST", "/redfish/v1/Nodes/Actions/Allocate", m{}, noAuth...).mustStatus(t, 401)
 

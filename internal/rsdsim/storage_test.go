@@ -133,4 +133,3 @@ func TestAttachDetach23(t *testing.T) {
 	ts.do("GET", vol, nil).mustStatus(t, 200)
 	ts.do("DELETE", vol, nil).mustStatus(t, 204)
 }
-
