@@ -11,16 +11,19 @@ import (
 // system. Fields name the RSD version that introduced them; older pod
 // managers reject or ignore what they do not know.
 type AllocateRequest struct {
+	// Name and Description label the node (PODM's default name is "Composed Node").
 	Name        string `json:",omitempty"`
 	Description string `json:",omitempty"`
 	// TotalSystemCoreCount and TotalSystemMemoryMiB are minimums over the whole node.
-	TotalSystemCoreCount int                        `json:",omitempty"`
-	TotalSystemMemoryMiB int                        `json:",omitempty"`
-	Processors           []ProcessorRequest         `json:",omitempty"`
-	Memory               []MemoryRequest            `json:",omitempty"`
-	RemoteDrives         []RemoteDriveRequest       `json:",omitempty"`
-	LocalDrives          []LocalDriveRequest        `json:",omitempty"`
-	EthernetInterfaces   []EthernetInterfaceRequest `json:",omitempty"`
+	TotalSystemCoreCount int `json:",omitempty"`
+	TotalSystemMemoryMiB int `json:",omitempty"`
+	// Processors, Memory, RemoteDrives, LocalDrives and EthernetInterfaces
+	// each ask for one resource per element.
+	Processors         []ProcessorRequest         `json:",omitempty"`
+	Memory             []MemoryRequest            `json:",omitempty"`
+	RemoteDrives       []RemoteDriveRequest       `json:",omitempty"`
+	LocalDrives        []LocalDriveRequest        `json:",omitempty"`
+	EthernetInterfaces []EthernetInterfaceRequest `json:",omitempty"`
 	// Security is RSD 2.2+.
 	Security *SecurityRequest `json:",omitempty"`
 	// Oem is sent as given.
@@ -29,6 +32,8 @@ type AllocateRequest struct {
 
 // ProcessorRequest asks for a processor.
 type ProcessorRequest struct {
+	// Model, TotalCores and AchievableSpeedMHz are matched by the pod manager
+	// (RSD treats the numbers as minimums).
 	Model              string `json:",omitempty"`
 	TotalCores         int    `json:",omitempty"`
 	AchievableSpeedMHz int    `json:",omitempty"`
@@ -42,8 +47,10 @@ type ProcessorRequest struct {
 	// under Oem.Intel_RackScale from 2.4; Allocate places them.
 	Brand        string   `json:"-"`
 	Capabilities []string `json:"-"`
-	Resource     Ref      `json:",omitempty"`
-	Chassis      Ref      `json:",omitempty"`
+	// Resource asks for one specific processor, Chassis for one in that
+	// chassis; the same holds in the other requests.
+	Resource Ref `json:",omitempty"`
+	Chassis  Ref `json:",omitempty"`
 }
 
 // MemoryRequest asks for memory.

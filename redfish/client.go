@@ -125,6 +125,10 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		gc.BasicAuth = !c.info.Has(CapSessions)
 	}
 	if c.api, err = gofish.ConnectContext(ctx, gc); err != nil {
+		// gofish re-reads the root, then logs in unless it uses Basic.
+		if gc.BasicAuth {
+			return nil, wrapErr(http.MethodGet, schemas.DefaultServiceRoot, err)
+		}
 		return nil, wrapErr(http.MethodPost, root.Links.Sessions.String(), err)
 	}
 	return c, nil

@@ -13,10 +13,12 @@ import (
 
 // System is a computer system summed up the way an operator reads it.
 type System struct {
+	// ID is the system's Id and URI its @odata.id.
 	ID, URI, Name, Description, UUID  string
 	Manufacturer, Model, SerialNumber string
-	PowerState                        schemas.PowerState
-	Health                            schemas.Health
+	// PowerState and Health (Status.Health) are as the system reports them.
+	PowerState schemas.PowerState
+	Health     schemas.Health
 	// ProcessorCount is the number of processors; Cores is the sum of their
 	// cores; ProcessorModel and Arch (the instruction set, e.g. x86-64) are
 	// those of the first processor.
@@ -251,7 +253,9 @@ func (c *Client) ResetSystem(ctx context.Context, system string, resetType schem
 
 // Chassis is a chassis (rack, drawer, sled, ...) with the systems under it.
 type Chassis struct {
-	ID, URI, Name, Description        string
+	// ID is the chassis' Id and URI its @odata.id.
+	ID, URI, Name, Description string
+	// Type is the ChassisType: Rack, Drawer, Sled, ...
 	Type                              schemas.ChassisType
 	Manufacturer, Model, SerialNumber string
 	// RackLocation is the RSD Oem.Intel_RackScale.Location.Rack, if given.

@@ -44,6 +44,7 @@ type Boot struct {
 
 // NodeLinks are the URIs of the resources a composed node is made of.
 type NodeLinks struct {
+	// ComputerSystem is the system the node runs on.
 	ComputerSystem     string
 	Processors         []string
 	Memory             []string
@@ -57,17 +58,23 @@ type NodeLinks struct {
 
 // ComposedNode is an RSD composed node (/redfish/v1/Nodes/{id}).
 type ComposedNode struct {
+	// ID is the node's Id and URI its @odata.id, the handle for the other calls.
 	ID, URI, Name, Description, UUID string
-	State                            ComposedNodeState
-	PowerState                       schemas.PowerState
-	Health                           schemas.Health
+	// State is the ComposedNodeState.
+	State ComposedNodeState
+	// PowerState is On, Off, PoweringOn or PoweringOff.
+	PowerState schemas.PowerState
+	// Health is Status.Health: OK, Warning or Critical.
+	Health schemas.Health
 	// ProcessorCount, ProcessorModel and MemoryGiB are the summaries of RSD
 	// 2.1/2.2 nodes; zero when the node does not carry them.
 	ProcessorCount int
 	ProcessorModel string
 	MemoryGiB      float64
-	Boot           Boot
-	Links          NodeLinks
+	// Boot is the boot override and its allowed values.
+	Boot Boot
+	// Links name the resources the node is made of; see NodeParts.
+	Links NodeLinks
 	// AllowedResetTypes comes from ResetType@Redfish.AllowableValues, or
 	// from the RSD 1.x ResetType@DMTF.AllowableValues annotation.
 	AllowedResetTypes []schemas.ResetType

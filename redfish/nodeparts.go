@@ -12,6 +12,8 @@ import (
 
 // NodeParts are the resources a composed node is made of, read through its links.
 type NodeParts struct {
+	// Processors, Memory, EthernetInterfaces and LocalDrives follow the
+	// node's links of the same names (and Storage for 2.3+ local drives).
 	Processors         []Processor
 	Memory             []MemoryModule
 	EthernetInterfaces []EthernetInterface

@@ -14,6 +14,7 @@ import (
 // StorageService is a pod manager's storage service: a Swordfish
 // StorageServices/{id} (RSD 2.3+) or an RSS Services/{id} (RSD 2.1/2.2).
 type StorageService struct {
+	// ID is the service's Id and URI its @odata.id, the handle for CreateVolume.
 	ID, URI, Name, Description string
 
 	volumes string // the Volumes (2.3+) or LogicalDrives (2.1/2.2) collection
@@ -22,6 +23,7 @@ type StorageService struct {
 // Volume is a remote volume: a Swordfish Volume (RSD 2.3+) or an RSS
 // logical volume (a LogicalDrive in Mode LV, RSD 2.1/2.2).
 type Volume struct {
+	// ID is the volume's Id and URI its @odata.id.
 	ID, URI, Name string
 	// ServiceURI is the storage service holding the volume.
 	ServiceURI  string
