@@ -37,8 +37,8 @@ type System struct {
 	// Location is the path of chassis Ids from the top down to ChassisURI,
 	// e.g. "Rack1/Drawer2"; set by Systems, empty if unknown.
 	Location string
-	// NodeURI is the composed node using the system, set by Systems when the
-	// pod manager composes nodes.
+	// NodeURI is the composed node using the system, from the system's
+	// Links.Oem.Intel_RackScale.ComposedNode or, in Systems, from the nodes' links.
 	NodeURI string
 	// AllowedResetTypes comes from ResetType@Redfish.AllowableValues.
 	AllowedResetTypes []schemas.ResetType
@@ -47,8 +47,13 @@ type System struct {
 // systemLinks are the links of a ComputerSystem that gofish keeps private.
 type systemLinks struct {
 	EthernetInterfaces schemas.Link
-	Links              struct{ Chassis schemas.Links }
-	Actions            struct {
+	Links              struct {
+		Chassis schemas.Links
+		Oem     struct {
+			IntelRackScale struct{ ComposedNode schemas.Link } `json:"Intel_RackScale"`
+		}
+	}
+	Actions struct {
 		Reset struct {
 			Allowed []schemas.ResetType `json:"ResetType@Redfish.AllowableValues"`
 		} `json:"#ComputerSystem.Reset"`
@@ -67,7 +72,7 @@ func (c *Client) systemURI(idOrURI string) (string, error) {
 }
 
 // GetSystem reads one system, by URI or Id, with its processors, memory,
-// storage and interfaces summed. Location and NodeURI are left empty.
+// storage and interfaces summed. Location is left empty.
 func (c *Client) GetSystem(ctx context.Context, system string) (*System, error) {
 	uri, err := c.systemURI(system)
 	if err != nil {
@@ -85,7 +90,7 @@ func (c *Client) GetSystem(ctx context.Context, system string) (*System, error) 
 		ID: cs.ID, URI: firstNonEmpty(cs.ODataID, uri), Name: cs.Name, Description: cs.Description, UUID: cs.UUID,
 		Manufacturer: cs.Manufacturer, Model: cs.Model, SerialNumber: cs.SerialNumber,
 		PowerState: cs.PowerState, Health: cs.Status.Health,
-		AllowedResetTypes: l.Actions.Reset.Allowed,
+		NodeURI: l.Links.Oem.IntelRackScale.ComposedNode.String(), AllowedResetTypes: l.Actions.Reset.Allowed,
 	}
 	if len(l.Links.Chassis) > 0 {
 		s.ChassisURI = l.Links.Chassis[0].String()
@@ -222,7 +227,7 @@ func (c *Client) Systems(ctx context.Context) ([]*System, error) {
 	}
 	for _, s := range systems {
 		s.Location = paths[s.ChassisURI]
-		s.NodeURI = users[s.URI]
+		s.NodeURI = firstNonEmpty(s.NodeURI, users[s.URI])
 	}
 	return systems, errors.Join(sysErr, chErr, nodeErr)
 }

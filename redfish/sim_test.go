@@ -176,6 +176,9 @@ func TestSimComposeLifecycle(t *testing.T) {
 				if i := slices.IndexFunc(systems, func(s *redfish.System) bool { return s.URI == n.Links.ComputerSystem }); i < 0 || systems[i].NodeURI != uri {
 					t.Errorf("the node's system does not name the node")
 				}
+				if s, err := c.GetSystem(ctx, n.Links.ComputerSystem); err != nil || s.NodeURI != uri {
+					t.Errorf("GetSystem of the node's system: NodeURI %q, %v; want %q", s.NodeURI, err, uri)
+				}
 				nodes, err := c.ListNodes(ctx)
 				if err != nil || len(nodes) != 1 || nodes[0].URI != uri {
 					t.Errorf("ListNodes = %v, %v", nodes, err)
