@@ -33,6 +33,12 @@ func header(kv ...string) http.Header {
 func TestValidateResponse(t *testing.T) {
 	v := newValidator(t)
 	json := header("Content-Type", "application/json", "X-OpenStack-Request-Id", requestID)
+	warned := func(w string) http.Header {
+		h := json.Clone()
+		h.Add("Warning", w)
+		h.Add("Warning", `199 valence "pod manager podm2 is unreachable; its items are missing"`)
+		return h
+	}
 	const flavorURL = "/v1/flavors/5efef849-8b1a-4c2e-9d3f-0a1b2c3d4e5f"
 	tests := []struct {
 		name         string
@@ -67,6 +73,8 @@ func TestValidateResponse(t *testing.T) {
 			header("Content-Type", "text/plain; version=0.0.4; charset=utf-8", "X-OpenStack-Request-Id", requestID), "go_goroutines 7\n", true},
 		{"empty list", "GET", "/v1/nodes", 200, json, `[]`, true},
 		{"null instead of a list", "GET", "/v1/nodes", 200, json, `null`, false},
+		{"systems with a warning", "GET", "/v1/systems", 200, warned(`199 valence "pod manager podm1 is unreachable; its items are missing"`), `[]`, true},
+		{"systems with a bad warning", "GET", "/v1/systems", 200, warned("podm1 is down"), `[]`, false},
 		{"bad next link", "GET", "/v1/nodes", 200,
 			header("Content-Type", "application/json", "X-OpenStack-Request-Id", requestID, "Link", "next"), `[]`, false},
 	}
