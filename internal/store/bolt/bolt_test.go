@@ -1,6 +1,7 @@
 package bolt
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -80,12 +81,18 @@ func TestPingAfterClose(t *testing.T) {
 	}
 }
 
-func TestKeyTooLarge(t *testing.T) {
+// TestTooLarge checks the limits bbolt and the shared envelope set: keys of
+// at most 32 KiB, records of at most 1 MiB (etcd's limit, kept here too).
+func TestTooLarge(t *testing.T) {
 	s := openTemp(t)
 	defer s.Close()
-	// bbolt keys are at most 32 KiB.
 	_, err := s.Create(t.Context(), valence.Record{Kind: valence.KindNode, ID: strings.Repeat("x", 40000)})
 	if !valence.IsCode(err, valence.Invalid) {
 		t.Errorf("Create with a 40000-byte id: %v, want Invalid", err)
+	}
+	big := json.RawMessage(`"` + strings.Repeat("x", 2<<20) + `"`)
+	_, err = s.Create(t.Context(), valence.Record{Kind: valence.KindNode, ID: "big", Data: big})
+	if !valence.IsCode(err, valence.Invalid) {
+		t.Errorf("Create of a 2 MiB record: %v, want Invalid", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -54,6 +55,18 @@ func TestEtcd(t *testing.T) {
 	t.Run("KeyLayout", func(t *testing.T) { testKeyLayout(t, endpoints) })
 	t.Run("TwoReplicasCreate", func(t *testing.T) { testTwoReplicasCreate(t, endpoints) })
 	t.Run("TwoReplicasUpdate", func(t *testing.T) { testTwoReplicasUpdate(t, endpoints) })
+	t.Run("TooLarge", func(t *testing.T) { testTooLarge(t, endpoints) })
+}
+
+// testTooLarge checks that a record over the 1 MiB limit is Invalid, where
+// etcd's client would otherwise fail it as a gRPC ResourceExhausted.
+func testTooLarge(t *testing.T, endpoints []string) {
+	s := openAt(t, endpoints, newPrefix())
+	big := json.RawMessage(`"` + strings.Repeat("x", 2<<20) + `"`)
+	_, err := s.Create(t.Context(), valence.Record{Kind: valence.KindNode, ID: "big", Data: big})
+	if !valence.IsCode(err, valence.Invalid) {
+		t.Errorf("Create of a 2 MiB record: %v, want Invalid", err)
+	}
 }
 
 // testKeyLayout pins the documented key layout, which operators rely on
