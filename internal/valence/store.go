@@ -36,11 +36,13 @@ type Record struct {
 	SchemaVersion int
 	// Unique maps an index name to a value that no other record of the same
 	// kind may hold under that name (e.g. "name", "url", "podm_index").
-	// Empty values are not indexed.
+	// Empty values are not indexed. Index names are non-empty and hold no
+	// '/' (the etcd store's key layout needs that); values may hold anything.
 	Unique map[string]string
 	// Fields are the values List can filter on by exact match.
 	Fields map[string]string
-	// Data is the record's body.
+	// Data is the record's body: JSON, or empty. Stores keep its meaning,
+	// not its bytes (whitespace may change).
 	Data json.RawMessage
 }
 
@@ -57,6 +59,13 @@ type ListOptions struct {
 // Store keeps records durably. Lists are ordered by ID. Implementations must
 // be safe for concurrent use, also across processes sharing one backend:
 // uniqueness and revisions hold even when two servers race.
+//
+// Besides the codes named per method, every method returns Invalid for an
+// unknown kind, an empty ID or a malformed record (Data not JSON, a bad index
+// name; the real stores also refuse a record over 1 MiB), Unavailable when
+// the backend cannot be reached, and, once ctx is done, an error with code
+// Timeout that wraps ctx.Err() — having written nothing if it was done
+// before the call. internal/store/storetest holds implementations to it.
 type Store interface {
 	// Get returns the record, or an *Error with code NotFound.
 	Get(ctx context.Context, kind Kind, id string) (Record, error)
