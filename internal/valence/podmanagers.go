@@ -142,13 +142,12 @@ func (s *Service) GetPodManager(ctx context.Context, id string) (PodManager, err
 	return s.refreshStatus(ctx, pm)
 }
 
-// refreshStatus probes pm and stores the result when it changed.
+// refreshStatus probes pm and stores the result. The probe time is stored
+// even when nothing else changed: it is what spares the next reads (of any
+// replica) a probe of their own until StatusMaxAge has passed again.
 func (s *Service) refreshStatus(ctx context.Context, pm PodManager) (PodManager, error) {
 	probed := pm
 	s.probe(ctx, &probed)
-	if probed.Status == pm.Status && probed.RSDVersion == pm.RSDVersion && probed.RedfishVersion == pm.RedfishVersion {
-		return probed, nil // unchanged: not worth a write on a read
-	}
 	return s.podms.modify(ctx, pm.UUID, func(cur *PodManager) error {
 		cur.Status, cur.StatusReason, cur.ProbedAt = probed.Status, probed.StatusReason, probed.ProbedAt
 		cur.RedfishVersion, cur.RSDVersion, cur.Capabilities = probed.RedfishVersion, probed.RSDVersion, probed.Capabilities
