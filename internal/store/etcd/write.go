@@ -33,7 +33,7 @@ func (s *Store) Create(ctx context.Context, rec valence.Record) (valence.Record,
 			if present(resp, 0) {
 				return records.Exists(rec.Kind, rec.ID)
 			}
-			return s.taken(rec.Kind, claims, resp, 1)
+			return taken(rec.Kind, claims, resp, 1)
 		}
 		rec.Revision = resp.Header.Revision
 		return nil
@@ -87,7 +87,7 @@ func (s *Store) Update(ctx context.Context, rec valence.Record) (valence.Record,
 		case kvs[0].ModRevision != rec.Revision:
 			return records.Stale(rec.Kind, rec.ID, rec.Revision, kvs[0].ModRevision)
 		}
-		return s.taken(rec.Kind, claim, resp, 1)
+		return taken(rec.Kind, claim, resp, 1)
 	})
 	if err != nil {
 		return valence.Record{}, err
@@ -164,7 +164,7 @@ func present(resp *clientv3.TxnResponse, i int) bool {
 
 // taken names the first claim whose count, from the from-th response on,
 // found its key.
-func (s *Store) taken(kind valence.Kind, claims []records.Claim, resp *clientv3.TxnResponse, from int) error {
+func taken(kind valence.Kind, claims []records.Claim, resp *clientv3.TxnResponse, from int) error {
 	for i, c := range claims {
 		if present(resp, from+i) {
 			return records.Taken(kind, c)
