@@ -108,6 +108,7 @@ type system struct {
 	power            string
 	boot             bootSettings
 	node             *node
+	partsRendered    bool // see renderSystemParts
 }
 
 func (s *system) path() string { return systemsPath + "/" + s.id }

@@ -20,10 +20,7 @@ func (s *Simulator) renderAll() {
 	s.renderRoot()
 	s.renderServices()
 	parallel(len(s.chassis), func(i int) { s.renderChassis(s.chassis[i]) })
-	parallel(len(s.systems), func(i int) {
-		s.renderSystem(s.systems[i])
-		s.renderSystemParts(s.systems[i])
-	})
+	parallel(len(s.systems), func(i int) { s.renderSystem(s.systems[i]) })
 	s.put(chassisPath, collection(chassisPath, "#ChassisCollection.ChassisCollection", "Chassis Collection",
 		chassisPaths(s.chassis)))
 	systemMembers := systemPaths(s.systems)
@@ -140,14 +137,7 @@ func (s *Simulator) renderChassis(c *chassis) {
 	d["Oem"] = obj{"Intel_RackScale": obj{"@odata.type": "#Intel.Oem.Chassis", "Location": loc}}
 	d["Links"] = l
 	if c.kind == "Blade" {
-		sys := c.systems[0]
-		d["Drives"] = link(c.path() + "/Drives")
-		paths := make([]string, len(sys.drives))
-		for i, dr := range sys.drives {
-			paths[i] = dr.path()
-			s.renderLocalDrive(dr)
-		}
-		s.put(c.path()+"/Drives", collection(c.path()+"/Drives", "#DriveCollection.DriveCollection", "Drive Collection", paths))
+		d["Drives"] = link(c.path() + "/Drives") // rendered with the parts of its system
 	}
 	s.put(c.path(), d)
 }
@@ -211,8 +201,11 @@ func (s *Simulator) renderSystem(sys *system) {
 	s.put(p, d)
 }
 
-// renderSystemParts renders the processors, memory, NICs and storage of a system.
+// renderSystemParts renders the processors, memory, NICs and storage of a system. It runs
+// on the first GET of any of them (see lookup): a pod of 10,000 systems has some 200,000
+// parts, and rendering them all at start-up would take seconds that most runs never use.
 func (s *Simulator) renderSystemParts(sys *system) {
+	sys.partsRendered = true
 	p := sys.path()
 	var paths []string
 	for _, c := range sys.procs {
@@ -317,6 +310,11 @@ func (s *Simulator) renderLocalStorage(sys *system) {
 	s.put(p+"/Storage/1", st)
 	s.put(p+"/Storage", collection(p+"/Storage", "#StorageCollection.StorageCollection", "Storage Collection",
 		[]string{p + "/Storage/1"}))
+	for _, dr := range sys.drives {
+		s.renderLocalDrive(dr)
+	}
+	blade := sys.blade.path()
+	s.put(blade+"/Drives", collection(blade+"/Drives", "#DriveCollection.DriveCollection", "Drive Collection", drives))
 }
 
 // renderLocalDrive renders a blade's drive (RSD keeps local drives under the chassis).

@@ -6,6 +6,7 @@ import (
 	"hash/fnv"
 	"net/http"
 	"strconv"
+	"strings"
 )
 
 // obj is a JSON object under construction; resources are rendered once into bytes, so the
@@ -48,11 +49,46 @@ func (s *Simulator) put(path string, v any) {
 	s.putMu.Unlock()
 }
 
-// lookup returns the pre-rendered resource at path, or nil.
+// lookup returns the rendered resource at path, or nil. A part of a system not yet rendered
+// is rendered here, together with the other parts of its system, and kept.
 func (s *Simulator) lookup(path string) *doc {
 	s.mu.RLock()
-	defer s.mu.RUnlock()
+	d := s.docs[path]
+	var owner *system
+	if d == nil {
+		owner = s.partsOwner(path)
+	}
+	s.mu.RUnlock()
+	if owner == nil {
+		return d
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !owner.partsRendered {
+		s.renderSystemParts(owner)
+	}
 	return s.docs[path]
+}
+
+// partsOwner returns the system whose unrendered parts path may name, or nil; the caller
+// holds s.mu. Parts live under /Systems/{id}/ and, for local drives, /Chassis/{blade}/Drives.
+func (s *Simulator) partsOwner(path string) *system {
+	var sys *system
+	if rest, ok := strings.CutPrefix(path, systemsPath+"/"); ok {
+		id, _, nested := strings.Cut(rest, "/")
+		if nested {
+			sys = s.systemByID(id)
+		}
+	} else if rest, ok := strings.CutPrefix(path, chassisPath+"/"); ok {
+		id, sub, _ := strings.Cut(rest, "/")
+		if c, ok := s.byPath[chassisPath+"/"+id].(*chassis); ok && c.kind == "Blade" && strings.HasPrefix(sub, "Drives") {
+			sys = c.systems[0]
+		}
+	}
+	if sys == nil || sys.partsRendered {
+		return nil
+	}
+	return sys
 }
 
 // link is the Redfish reference {"@odata.id": path}.
