@@ -24,7 +24,7 @@ test:
 
 ## demo: the server on 127.0.0.1:8181, ready to curl
 demo: build
-	VALENCE_LOG_FORMAT=console ./bin/valence-api
+	VALENCE_LOG_FORMAT=console ./bin/valence-api --demo
 
 ## bench: the benchmark harness
 bench:

@@ -19,8 +19,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
 
+	"github.com/valence-rsd/valence/internal/auth"
 	"github.com/valence-rsd/valence/internal/config"
+	"github.com/valence-rsd/valence/internal/podm"
 	"github.com/valence-rsd/valence/internal/server"
+	"github.com/valence-rsd/valence/internal/store"
+	"github.com/valence-rsd/valence/internal/valence"
 	"github.com/valence-rsd/valence/internal/version"
 )
 
@@ -45,6 +49,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	listen := fs.String("listen", "", "address to listen on (overrides VALENCE_LISTEN)")
+	demo := fs.Bool("demo", false, "also run an emulated RSD pod manager in-process, registered as pod manager \"demo\"; records go to a temporary directory unless VALENCE_STORE is set")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: valence-api [flags]\n\nServes the Valence v1 REST API. Settings are VALENCE_* environment variables;\nconfigs/valence-api.env lists them all.\n\nFlags:\n")
 		fs.PrintDefaults()
@@ -68,7 +73,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		cfg.Listen = *listen
 	}
 	log := newLogger(cfg, stderr)
-	if err := serve(ctx, cfg, log); err != nil {
+	if *demo {
+		if _, set := os.LookupEnv("VALENCE_STORE"); !set {
+			dir, err := os.MkdirTemp("", "valence-demo-")
+			if err != nil {
+				fmt.Fprintf(stderr, "valence-api: %v\n", err)
+				return 1
+			}
+			defer os.RemoveAll(dir)
+			cfg.Store = "bolt://" + dir + "/valence.db"
+		}
+	}
+	if err := serve(ctx, cfg, *demo, stdout, log); err != nil {
 		log.Error().Err(err).Msg("valence-api stopped on an error")
 		return 1
 	}
@@ -84,29 +100,84 @@ func newLogger(cfg config.Config, w io.Writer) zerolog.Logger {
 	return zerolog.New(w).Level(level).With().Timestamp().Logger()
 }
 
-// serve wires the server from the settings and runs it until ctx ends.
-func serve(ctx context.Context, cfg config.Config, log zerolog.Logger) error {
+// serve wires the server from the settings and runs it until ctx ends:
+// settings -> store -> pod-manager connector -> core -> HTTP server.
+func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, log zerolog.Logger) error {
 	var reg *prometheus.Registry
+	var coreMetrics valence.Metrics
+	var podmMetrics prometheus.Registerer
 	if cfg.Metrics {
 		reg = prometheus.NewRegistry()
 		reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		coreMetrics, podmMetrics = server.NewCoreMetrics(reg), reg
 	}
-	handler := server.New(server.Options{Log: log, Registry: reg, CORSOrigins: cfg.CORSOrigins})
+	st, err := store.Open(ctx, cfg.Store, store.EtcdOptions{
+		Prefix: cfg.EtcdPrefix, Username: cfg.EtcdUsername, Password: cfg.EtcdPassword,
+		CAFile: cfg.EtcdCAFile, CertFile: cfg.EtcdCertFile, KeyFile: cfg.EtcdKeyFile,
+	})
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	authn, err := auth.New(ctx, auth.Config{
+		Strategy: cfg.AuthStrategy,
+		Keystone: auth.KeystoneConfig{
+			AuthURL: cfg.KeystoneAuthURL, Username: cfg.KeystoneUsername, Password: cfg.KeystonePassword,
+			ProjectName: cfg.KeystoneProjectName, UserDomainName: cfg.KeystoneUserDomainName,
+			ProjectDomainName: cfg.KeystoneProjectDomainName, CAFile: cfg.KeystoneCAFile, CacheTTL: cfg.TokenCacheTTL,
+		},
+		HtpasswdFile: cfg.HtpasswdFile, UsersFile: cfg.UsersFile,
+	}, log)
+	if err != nil {
+		return err
+	}
+	policy, err := auth.LoadPolicy(cfg.PolicyFile)
+	if err != nil {
+		return err
+	}
+	svc := valence.New(valence.Options{
+		Store:          st,
+		Connector:      podm.NewConnector(podm.Options{Registerer: podmMetrics, Log: log}),
+		Log:            log,
+		PodmTimeout:    cfg.PodmTimeout,
+		ComposeTimeout: cfg.ComposeTimeout,
+		ProbeInterval:  cfg.ProbeInterval,
+		Metrics:        coreMetrics,
+	})
+	defer svc.Close()
+
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
 	}
+	scheme := "http"
+	if cfg.TLSCert != "" {
+		scheme = "https"
+	}
+	apiURL := scheme + "://" + ln.Addr().String()
+	if demo {
+		stop, err := startDemo(ctx, svc, apiURL, stdout, log)
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		defer stop()
+	}
+	handler := server.New(server.Options{
+		Log: log, Registry: reg, CORSOrigins: cfg.CORSOrigins,
+		Ready:   map[string]server.ReadyCheck{"store": svc.Ping},
+		Service: svc, Auth: authn, Policy: policy,
+	})
 	srv := &http.Server{
 		Handler:           handler,
 		ReadHeaderTimeout: readHeaderTimeout,
 		ReadTimeout:       readTimeout,
 		IdleTimeout:       idleTimeout,
 	}
-	scheme := "http"
-	if cfg.TLSCert != "" {
-		scheme = "https"
-	}
-	log.Info().Str("version", version.Version).Str("url", scheme+"://"+ln.Addr().String()).Msg("valence-api serving")
+	runCtx, stopRun := context.WithCancel(ctx)
+	defer stopRun()
+	go svc.Run(runCtx)
+	log.Info().Str("version", version.Version).Str("url", apiURL).Str("auth", cfg.AuthStrategy).Msg("valence-api serving")
 	return runServer(ctx, srv, ln, cfg.TLSCert, cfg.TLSKey, cfg.ShutdownTimeout, log)
 }
 

@@ -23,24 +23,36 @@ const Prefix = "VALENCE"
 // Config holds every setting of valence-api. The `desc` tag is the one-line
 // meaning shown in configs/valence-api.env and in --help-env.
 type Config struct {
-	Listen          string        `envconfig:"LISTEN" default:"127.0.0.1:8181" desc:"address (host:port) the API listens on"`
-	LogLevel        string        `envconfig:"LOG_LEVEL" default:"info" desc:"least severe log level written: debug, info, warn or error"`
-	LogFormat       string        `envconfig:"LOG_FORMAT" default:"json" desc:"log line format: json, or console for a terminal"`
-	AuthStrategy    string        `envconfig:"AUTH_STRATEGY" default:"noauth" desc:"how callers authenticate: noauth, keystone or http_basic"`
-	Store           string        `envconfig:"STORE" default:"bolt:///var/lib/valence/valence.db" desc:"where records are kept: bolt:///path/file.db, or etcd://host:port[,host:port...]"`
-	EtcdPrefix      string        `envconfig:"ETCD_PREFIX" default:"/valence" desc:"key prefix of the records in etcd"`
-	EtcdUsername    string        `envconfig:"ETCD_USERNAME" default:"" desc:"etcd user name, when etcd has authentication on"`
-	EtcdPassword    string        `envconfig:"ETCD_PASSWORD" default:"" desc:"etcd password of ETCD_USERNAME"`
-	EtcdCAFile      string        `envconfig:"ETCD_CA_FILE" default:"" desc:"PEM CA bundle that signs the etcd servers' certificates (enables TLS)"`
-	EtcdCertFile    string        `envconfig:"ETCD_CERT_FILE" default:"" desc:"PEM client certificate for etcd"`
-	EtcdKeyFile     string        `envconfig:"ETCD_KEY_FILE" default:"" desc:"PEM key of ETCD_CERT_FILE"`
-	PodmTimeout     time.Duration `envconfig:"PODM_TIMEOUT" default:"30s" desc:"deadline of one call to a pod manager"`
-	ComposeTimeout  time.Duration `envconfig:"COMPOSE_TIMEOUT" default:"10m" desc:"deadline of a whole compose: allocate, assemble and wait"`
-	ShutdownTimeout time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"30s" desc:"how long in-flight requests may run after SIGTERM before the server exits"`
-	Metrics         bool          `envconfig:"METRICS" default:"true" desc:"serve Prometheus metrics at /metrics (true or false)"`
-	CORSOrigins     []string      `envconfig:"CORS_ORIGINS" default:"" desc:"comma-separated origins allowed by CORS (e.g. https://horizon.example.com, or *); empty turns CORS off"`
-	TLSCert         string        `envconfig:"TLS_CERT" default:"" desc:"PEM certificate file; with TLS_KEY the API serves HTTPS"`
-	TLSKey          string        `envconfig:"TLS_KEY" default:"" desc:"PEM key file of TLS_CERT"`
+	Listen                    string        `envconfig:"LISTEN" default:"127.0.0.1:8181" desc:"address (host:port) the API listens on"`
+	LogLevel                  string        `envconfig:"LOG_LEVEL" default:"info" desc:"least severe log level written: debug, info, warn or error"`
+	LogFormat                 string        `envconfig:"LOG_FORMAT" default:"json" desc:"log line format: json, or console for a terminal"`
+	AuthStrategy              string        `envconfig:"AUTH_STRATEGY" default:"noauth" desc:"how callers authenticate: noauth, keystone or http_basic"`
+	Store                     string        `envconfig:"STORE" default:"bolt:///var/lib/valence/valence.db" desc:"where records are kept: bolt:///path/file.db, or etcd://host:port[,host:port...] (etcds:// for TLS)"`
+	EtcdPrefix                string        `envconfig:"ETCD_PREFIX" default:"/valence" desc:"key prefix of the records in etcd"`
+	EtcdUsername              string        `envconfig:"ETCD_USERNAME" default:"" desc:"etcd user name, when etcd has authentication on"`
+	EtcdPassword              string        `envconfig:"ETCD_PASSWORD" default:"" desc:"etcd password of ETCD_USERNAME"`
+	EtcdCAFile                string        `envconfig:"ETCD_CA_FILE" default:"" desc:"PEM CA bundle that signs the etcd servers' certificates (enables TLS)"`
+	EtcdCertFile              string        `envconfig:"ETCD_CERT_FILE" default:"" desc:"PEM client certificate for etcd"`
+	EtcdKeyFile               string        `envconfig:"ETCD_KEY_FILE" default:"" desc:"PEM key of ETCD_CERT_FILE"`
+	KeystoneAuthURL           string        `envconfig:"KEYSTONE_AUTH_URL" default:"" desc:"Keystone v3 URL (e.g. http://keystone:5000/v3), for AUTH_STRATEGY=keystone"`
+	KeystoneUsername          string        `envconfig:"KEYSTONE_USERNAME" default:"" desc:"Valence's service user in Keystone; it needs only the service role"`
+	KeystonePassword          string        `envconfig:"KEYSTONE_PASSWORD" default:"" desc:"password of KEYSTONE_USERNAME"`
+	KeystoneProjectName       string        `envconfig:"KEYSTONE_PROJECT_NAME" default:"service" desc:"project of the service user"`
+	KeystoneUserDomainName    string        `envconfig:"KEYSTONE_USER_DOMAIN_NAME" default:"Default" desc:"domain of the service user"`
+	KeystoneProjectDomainName string        `envconfig:"KEYSTONE_PROJECT_DOMAIN_NAME" default:"Default" desc:"domain of the service user's project"`
+	KeystoneCAFile            string        `envconfig:"KEYSTONE_CA_FILE" default:"" desc:"PEM CA bundle trusted for Keystone instead of the system's"`
+	TokenCacheTTL             time.Duration `envconfig:"TOKEN_CACHE_TTL" default:"5m" desc:"longest time a validated token is trusted without asking Keystone again"`
+	HtpasswdFile              string        `envconfig:"HTPASSWD_FILE" default:"" desc:"htpasswd file of bcrypt-hashed users, for AUTH_STRATEGY=http_basic"`
+	UsersFile                 string        `envconfig:"USERS_FILE" default:"" desc:"YAML file giving each http_basic user a project and roles (docs/keystone.md)"`
+	PolicyFile                string        `envconfig:"POLICY_FILE" default:"" desc:"YAML policy file overriding default rules (configs/policy.yaml lists them); empty uses the defaults"`
+	PodmTimeout               time.Duration `envconfig:"PODM_TIMEOUT" default:"30s" desc:"deadline of one call to a pod manager"`
+	ComposeTimeout            time.Duration `envconfig:"COMPOSE_TIMEOUT" default:"10m" desc:"deadline of a whole compose: allocate, assemble and wait"`
+	ProbeInterval             time.Duration `envconfig:"PROBE_INTERVAL" default:"30s" desc:"how often every pod manager's status is refreshed, and abandoned composes undone"`
+	ShutdownTimeout           time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"30s" desc:"how long in-flight requests may run after SIGTERM before the server exits"`
+	Metrics                   bool          `envconfig:"METRICS" default:"true" desc:"serve Prometheus metrics at /metrics (true or false)"`
+	CORSOrigins               []string      `envconfig:"CORS_ORIGINS" default:"" desc:"comma-separated origins allowed by CORS (e.g. https://horizon.example.com, or *); empty turns CORS off"`
+	TLSCert                   string        `envconfig:"TLS_CERT" default:"" desc:"PEM certificate file; with TLS_KEY the API serves HTTPS"`
+	TLSKey                    string        `envconfig:"TLS_KEY" default:"" desc:"PEM key file of TLS_CERT"`
 }
 
 // Load reads the settings from the environment and checks them. An error
@@ -89,10 +101,17 @@ func (c Config) Validate() error {
 	}
 	for name, d := range map[string]time.Duration{
 		"PODM_TIMEOUT": c.PodmTimeout, "COMPOSE_TIMEOUT": c.ComposeTimeout, "SHUTDOWN_TIMEOUT": c.ShutdownTimeout,
+		"PROBE_INTERVAL": c.ProbeInterval, "TOKEN_CACHE_TTL": c.TokenCacheTTL,
 	} {
 		if d <= 0 {
 			bad(name, "must be a positive duration such as 30s, not %s", d)
 		}
+	}
+	if c.AuthStrategy == "keystone" && (c.KeystoneAuthURL == "" || c.KeystoneUsername == "" || c.KeystonePassword == "") {
+		bad("KEYSTONE_AUTH_URL", "AUTH_STRATEGY=keystone needs KEYSTONE_AUTH_URL, KEYSTONE_USERNAME and KEYSTONE_PASSWORD")
+	}
+	if c.AuthStrategy == "http_basic" && c.HtpasswdFile == "" {
+		bad("HTPASSWD_FILE", "AUTH_STRATEGY=http_basic needs HTPASSWD_FILE")
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("TLS_CERT", "TLS_CERT and TLS_KEY must be set together")
@@ -103,23 +122,15 @@ func (c Config) Validate() error {
 	return errors.Join(errs...)
 }
 
-// checkStoreURL accepts bolt:///abs/path and etcd://h:p[,h:p...].
+// checkStoreURL checks the scheme only; the store package, which opens it,
+// checks the rest and names this variable when it cannot.
 func checkStoreURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("%q is not a URL", raw)
 	}
-	switch u.Scheme {
-	case "bolt":
-		if u.Host != "" || !strings.HasPrefix(u.Path, "/") {
-			return fmt.Errorf("%q: a bolt store is bolt:///absolute/path/file.db", raw)
-		}
-	case "etcd":
-		if u.Host == "" {
-			return fmt.Errorf("%q: an etcd store is etcd://host:port[,host:port...]", raw)
-		}
-	default:
-		return fmt.Errorf("%q: scheme must be bolt or etcd", raw)
+	if !oneOf(u.Scheme, "bolt", "etcd", "etcds") {
+		return fmt.Errorf("%q: the scheme must be bolt, etcd or etcds", raw)
 	}
 	return nil
 }

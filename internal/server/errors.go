@@ -37,6 +37,10 @@ var wireErrors = map[valence.Code]wireError{
 // its message; anything else is an internal failure whose cause is logged and
 // never shown.
 func renderError(w http.ResponseWriter, r *http.Request, err error) {
+	if errors.Is(err, errTooLarge) {
+		writeErrorBody(w, r, http.StatusRequestEntityTooLarge, tooLarge(MaxBodyBytes))
+		return
+	}
 	var e *valence.Error
 	if !errors.As(err, &e) {
 		e = valence.Wrap(err, valence.Internal, "the server could not handle the request")

@@ -7,6 +7,8 @@ import (
 
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/valence-rsd/valence/internal/valence"
 )
 
 // metrics counts and times requests by route pattern, method and status code.
@@ -43,4 +45,37 @@ func (m *metrics) middleware(next http.Handler) http.Handler {
 		}()
 		next.ServeHTTP(ww, r)
 	})
+}
+
+// CoreMetrics records what the core measures, on the server's registry.
+type CoreMetrics struct {
+	composeDuration *prometheus.HistogramVec
+	composeFailures *prometheus.CounterVec
+}
+
+// NewCoreMetrics registers the core's metrics on reg.
+func NewCoreMetrics(reg prometheus.Registerer) *CoreMetrics {
+	m := &CoreMetrics{
+		composeDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "valence_compose_duration_seconds",
+			Help:    "Time to compose a node, by result (success or failure).",
+			Buckets: []float64{0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600},
+		}, []string{"result"}),
+		composeFailures: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "valence_compose_failures_total",
+			Help: "Composes that failed, by reason (the core's error code).",
+		}, []string{"reason"}),
+	}
+	reg.MustRegister(m.composeDuration, m.composeFailures)
+	return m
+}
+
+// ComposeDone implements valence.Metrics.
+func (m *CoreMetrics) ComposeDone(d time.Duration, failure valence.Code) {
+	if failure == "" {
+		m.composeDuration.WithLabelValues("success").Observe(d.Seconds())
+		return
+	}
+	m.composeDuration.WithLabelValues("failure").Observe(d.Seconds())
+	m.composeFailures.WithLabelValues(string(failure)).Inc()
 }

@@ -36,6 +36,23 @@ func requestID(next http.Handler) http.Handler {
 	})
 }
 
+// accessNote carries what inner middleware learns for the access line.
+type accessNote struct{ user, project string }
+
+type accessNoteKey struct{}
+
+// noteCaller records the authenticated caller for the access line; it runs
+// after authentication, deeper than accessLog.
+func noteCaller(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if note, ok := r.Context().Value(accessNoteKey{}).(*accessNote); ok {
+			c := caller(r)
+			note.user, note.project = c.UserName, c.ProjectID
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // accessLog puts a request-scoped logger in the context and writes one line
 // per request once it is answered.
 func accessLog(base zerolog.Logger) func(http.Handler) http.Handler {
@@ -44,6 +61,7 @@ func accessLog(base zerolog.Logger) func(http.Handler) http.Handler {
 			start := time.Now()
 			log := base.With().Str("request_id", RequestID(r.Context())).Logger()
 			ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
+			note := &accessNote{}
 			defer func() {
 				ev := log.Info()
 				if ww.Status() >= 500 {
@@ -55,9 +73,12 @@ func accessLog(base zerolog.Logger) func(http.Handler) http.Handler {
 					Int("bytes", ww.BytesWritten()).
 					Dur("duration", time.Since(start)).
 					Str("remote", r.RemoteAddr).
+					Str("user", note.user).
+					Str("project", note.project).
 					Msg("request")
 			}()
-			next.ServeHTTP(ww, r.WithContext(log.WithContext(r.Context())))
+			ctx := context.WithValue(log.WithContext(r.Context()), accessNoteKey{}, note)
+			next.ServeHTTP(ww, r.WithContext(ctx))
 		})
 	}
 }

@@ -13,6 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/rs/zerolog"
+
+	"github.com/valence-rsd/valence/internal/auth"
+	"github.com/valence-rsd/valence/internal/valence"
 )
 
 // MaxBodyBytes is the largest request body accepted (413 above it).
@@ -31,10 +34,17 @@ type Options struct {
 	CORSOrigins []string
 	// Ready are the checks behind /readyz, by name.
 	Ready map[string]ReadyCheck
+	// Service is the core; without it only the service endpoints are served.
+	Service *valence.Service
+	// Auth establishes the caller of every v1 resource request.
+	Auth auth.Authenticator
+	// Policy decides what each caller may do; DefaultPolicy when nil.
+	Policy *auth.Policy
 }
 
 // New builds the router with its middleware in the documented order:
-// request id, access log and metrics, panic recovery, body limit.
+// request id, access log and metrics, panic recovery, body limit, CORS; and
+// for the v1 resources, authentication, then each operation's policy rule.
 func New(opts Options) http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.StripSlashes, middleware.GetHead)
@@ -62,6 +72,18 @@ func New(opts Options) http.Handler {
 	r.Get("/readyz", readyz(opts.Ready))
 	if opts.Registry != nil {
 		r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
+	}
+	r.Get("/v1/openapi.yaml", openAPI)
+	if opts.Service != nil {
+		policy := opts.Policy
+		if policy == nil {
+			policy = auth.DefaultPolicy()
+		}
+		h := &handlers{svc: opts.Service, policy: policy}
+		r.Group(func(r chi.Router) {
+			r.Use(auth.Middleware(opts.Auth, renderError), noteCaller)
+			h.routes(r)
+		})
 	}
 	return r
 }

@@ -1,0 +1,71 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/valence-rsd/valence/internal/rsdsim"
+	"github.com/valence-rsd/valence/internal/valence"
+)
+
+// The demo's emulated pod manager: small enough to read, large enough to
+// compose on, with assembly slow enough to be seen.
+const (
+	demoUser          = "admin"
+	demoPassword      = "admin"
+	demoAssembleDelay = time.Second
+)
+
+// startDemo serves an emulated pod manager on a free loopback port,
+// registers it as pod manager "demo" and prints what to try. The returned
+// function stops the emulator.
+func startDemo(ctx context.Context, svc *valence.Service, apiURL string, stdout io.Writer, log zerolog.Logger) (func(), error) {
+	sim, err := rsdsim.New(rsdsim.Config{Username: demoUser, Password: demoPassword, AssembleDelay: demoAssembleDelay})
+	if err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	simSrv := &http.Server{Handler: sim, ReadHeaderTimeout: readHeaderTimeout}
+	go func() {
+		if err := simSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			log.Error().Err(err).Msg("demo pod manager stopped")
+		}
+	}()
+	stop := func() {
+		simSrv.Close()
+		sim.Close()
+	}
+	simURL := "http://" + ln.Addr().String()
+	pm, err := svc.CreatePodManager(ctx, valence.PodManagerSpec{
+		Name: "demo", URL: simURL, Username: demoUser, Password: demoPassword,
+		TLSVerify: true, Description: "emulated RSD pod manager started by valence-api --demo",
+	})
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("registering the demo pod manager: %w", err)
+	}
+	log.Info().Str("url", simURL).Str("podm_id", pm.UUID).Str("status", pm.Status).Msg("demo pod manager registered")
+	fmt.Fprintf(stdout, `Valence demo: the API is on %[1]s, with an emulated RSD %[3]s pod manager "demo" (%[2]s).
+Try, from another terminal:
+
+  curl -s %[1]s/v1/pod_managers
+  curl -s %[1]s/v1/systems
+  curl -s -X POST %[1]s/v1/flavors -H 'Content-Type: application/json' -d '{"name": "small", "properties": {"processor": {"total_cores": 4}, "memory": {"capacity_mib": 8192}}}'
+  curl -s -X POST %[1]s/v1/nodes -H 'Content-Type: application/json' -d '{"name": "node1", "properties": {"processor": {"total_cores": 4}}}'
+  curl -s %[1]s/v1/nodes
+  curl -s %[1]s/v1/racks
+
+Stop with Ctrl-C.
+`, apiURL, pm.UUID, pm.RSDVersion)
+	return stop, nil
+}

@@ -1,0 +1,141 @@
+package server
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/go-chi/chi/v5"
+
+	"github.com/valence-rsd/valence/api"
+	"github.com/valence-rsd/valence/internal/valence"
+)
+
+// podmFilter reads the pod manager an inventory call is narrowed to: the
+// podm_id query parameter, or Valence's JSON body {"podm_id": …} on GET.
+// Any other filter is refused.
+func podmFilter(r *http.Request) (string, error) {
+	for k := range r.URL.Query() {
+		if k != "podm_id" {
+			return "", valence.Errorf(valence.Invalid, "unknown filter %q; the filter is podm_id", k)
+		}
+	}
+	if id := r.URL.Query().Get("podm_id"); id != "" {
+		return id, nil
+	}
+	b, err := readBody(r)
+	if err != nil || len(strings.TrimSpace(string(b))) == 0 {
+		return "", err
+	}
+	// Valence's clients send other keys here too (show_detail); only
+	// podm_id means anything, and a body that is not an object is ignored
+	// as on any GET.
+	var body struct {
+		PodmID string `json:"podm_id"`
+	}
+	_ = json.Unmarshal(b, &body)
+	return body.PodmID, nil
+}
+
+// warnUnreachable names, in a Warning header, the pod managers whose items
+// are missing from a list.
+func warnUnreachable(w http.ResponseWriter, names []string) {
+	for _, n := range names {
+		w.Header().Add("Warning", fmt.Sprintf(`199 valence "pod manager %s is unreachable; its items are missing"`, n))
+	}
+}
+
+func (h *handlers) listSystems(w http.ResponseWriter, r *http.Request) error {
+	podmID, err := podmFilter(r)
+	if err != nil {
+		return err
+	}
+	inv, err := h.svc.Systems(r.Context(), podmID)
+	if err != nil {
+		return err
+	}
+	warnUnreachable(w, inv.Unreachable)
+	return ok(w, mapAll(inv.Items, systemOut))
+}
+
+func (h *handlers) getSystem(w http.ResponseWriter, r *http.Request) error {
+	podmID, err := podmFilter(r)
+	if err != nil {
+		return err
+	}
+	sys, err := h.svc.GetSystem(r.Context(), chi.URLParam(r, "id"), podmID)
+	if err != nil {
+		return err
+	}
+	return ok(w, systemOut(sys))
+}
+
+func (h *handlers) listRacks(w http.ResponseWriter, r *http.Request) error {
+	podmID, err := podmFilter(r)
+	if err != nil {
+		return err
+	}
+	inv, err := h.svc.Racks(r.Context(), podmID)
+	if err != nil {
+		return err
+	}
+	warnUnreachable(w, inv.Unreachable)
+	return ok(w, mapAll(inv.Items, rackOut))
+}
+
+func (h *handlers) getRack(w http.ResponseWriter, r *http.Request) error {
+	podmID, err := podmFilter(r)
+	if err != nil {
+		return err
+	}
+	rack, err := h.svc.GetRack(r.Context(), chi.URLParam(r, "id"), podmID)
+	if err != nil {
+		return err
+	}
+	return ok(w, rackOut(rack))
+}
+
+func (h *handlers) listStorages(w http.ResponseWriter, r *http.Request) error {
+	podmID, err := podmFilter(r)
+	if err != nil {
+		return err
+	}
+	inv, err := h.svc.Volumes(r.Context(), podmID)
+	if err != nil {
+		return err
+	}
+	warnUnreachable(w, inv.Unreachable)
+	return ok(w, mapAll(inv.Items, storageOut))
+}
+
+func (h *handlers) getStorage(w http.ResponseWriter, r *http.Request) error {
+	v, err := h.svc.GetVolume(r.Context(), chi.URLParam(r, "id"))
+	if err != nil {
+		return err
+	}
+	return ok(w, storageOut(v))
+}
+
+func (h *handlers) createStorage(w http.ResponseWriter, r *http.Request) error {
+	var body api.StorageCreate
+	if err := decodeJSON(r, &body); err != nil {
+		return err
+	}
+	v, err := h.svc.CreateVolume(r.Context(), valence.VolumeCreate{
+		PodmID: body.PodmID, Name: body.Name, CapacityGiB: float64(body.CapacityGiB),
+		Bootable: body.Bootable, StorageService: body.StorageService, Source: body.Source,
+	})
+	if err != nil {
+		return err
+	}
+	return created(w, r, "storages", v.ID, storageOut(v))
+}
+
+func (h *handlers) deleteStorage(w http.ResponseWriter, r *http.Request) error {
+	id := chi.URLParam(r, "id")
+	if err := h.svc.DeleteVolume(r.Context(), id); err != nil {
+		return err
+	}
+	return deleted(w, r, "Storage "+id+" has been deleted.")
+}
