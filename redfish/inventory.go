@@ -65,10 +65,7 @@ func (c *Client) systemURI(idOrURI string) (string, error) {
 	if err := c.need(CapSystems); err != nil {
 		return "", err
 	}
-	if strings.HasPrefix(idOrURI, "/") {
-		return idOrURI, nil
-	}
-	return strings.TrimSuffix(c.links.systems, "/") + "/" + idOrURI, nil
+	return member(c.links.systems, idOrURI), nil
 }
 
 // GetSystem reads one system, by URI or Id, with its processors, memory,

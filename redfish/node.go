@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/stmcginnis/gofish/schemas"
@@ -153,14 +152,9 @@ func (n *ComposedNode) uses(uri string) bool {
 		slices.Contains(n.Links.LocalDrives, uri)
 }
 
-// NodeURI returns the URI of the node with the given Id under the Nodes
-// collection; a URI is returned as is. It is "" on a service that does not compose.
-func (c *Client) NodeURI(id string) string {
-	if strings.HasPrefix(id, "/") || c.links.nodes == "" {
-		return id
-	}
-	return strings.TrimSuffix(c.links.nodes, "/") + "/" + id
-}
+// NodeURI returns the URI of the node with the given Id in the Nodes
+// collection; a URI, or any Id on a service that does not compose, is returned as is.
+func (c *Client) NodeURI(id string) string { return member(c.links.nodes, id) }
 
 // nodeURI accepts a node's URI or Id and fails on a service that does not compose.
 func (c *Client) nodeURI(idOrURI string) (string, error) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/stmcginnis/gofish/schemas"
@@ -26,6 +27,15 @@ type collectionJSON struct {
 	Actions struct {
 		Allocate actionTarget `json:"#ComposedNodeCollection.Allocate"`
 	}
+}
+
+// member returns idOrURI if it is a path, else the URI of the member of the
+// collection with that Id.
+func member(collection, idOrURI string) string {
+	if strings.HasPrefix(idOrURI, "/") || collection == "" {
+		return idOrURI
+	}
+	return strings.TrimSuffix(collection, "/") + "/" + idOrURI
 }
 
 // members reads the member URIs of a collection.

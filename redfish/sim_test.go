@@ -177,7 +177,7 @@ func TestSimComposeLifecycle(t *testing.T) {
 					t.Errorf("the node's system does not name the node")
 				}
 				if s, err := c.GetSystem(ctx, n.Links.ComputerSystem); err != nil || s.NodeURI != uri {
-					t.Errorf("GetSystem of the node's system: NodeURI %q, %v; want %q", s.NodeURI, err, uri)
+					t.Errorf("GetSystem of the node's system = %+v, %v; want NodeURI %q", s, err, uri)
 				}
 				nodes, err := c.ListNodes(ctx)
 				if err != nil || len(nodes) != 1 || nodes[0].URI != uri {
