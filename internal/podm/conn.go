@@ -1,0 +1,230 @@
+package podm
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/stmcginnis/gofish/schemas"
+
+	"github.com/valence-rsd/valence/internal/valence"
+	"github.com/valence-rsd/valence/redfish"
+)
+
+// none is the result of the operations that return only an error.
+type none = struct{}
+
+// Allocate asks the pod manager for a node and returns the node's path.
+func (c *conn) Allocate(ctx context.Context, req valence.AllocateRequest) (string, error) {
+	return observe(ctx, c, opAllocate, func() (string, error) {
+		if err := c.needCompose(); err != nil {
+			return "", err
+		}
+		return c.client.Allocate(ctx, allocateRequest(req))
+	})
+}
+
+// Assemble starts the assembly of an allocated node.
+func (c *conn) Assemble(ctx context.Context, nodeURI string) error {
+	_, err := observe(ctx, c, opAssemble, func() (none, error) {
+		return none{}, c.composing(func() error { return c.client.Assemble(ctx, nodeURI) })
+	})
+	return err
+}
+
+// WaitAssembled returns when the node is Assembled; a node that ends Failed
+// is a PodManagerError, ctx's end a Timeout.
+func (c *conn) WaitAssembled(ctx context.Context, nodeURI string) error {
+	_, err := observe(ctx, c, opWait, func() (none, error) {
+		return none{}, c.composing(func() error {
+			_, err := c.client.WaitAssembled(ctx, nodeURI)
+			return err
+		})
+	})
+	return err
+}
+
+// GetNode reads a node and the parts it is made of.
+func (c *conn) GetNode(ctx context.Context, nodeURI string) (valence.PodmNode, error) {
+	return observe(ctx, c, opGetNode, func() (valence.PodmNode, error) {
+		if err := c.needCompose(); err != nil {
+			return valence.PodmNode{}, err
+		}
+		n, err := c.client.GetNode(ctx, nodeURI)
+		if err != nil {
+			return valence.PodmNode{}, err
+		}
+		parts, err := c.client.NodeParts(ctx, n)
+		if err = c.tolerateGone(opGetNode, err); err != nil {
+			return valence.PodmNode{}, err
+		}
+		return podmNode(n, parts), nil
+	})
+}
+
+// DeleteNode removes the node; one already gone is not an error.
+func (c *conn) DeleteNode(ctx context.Context, nodeURI string) error {
+	_, err := observe(ctx, c, opDeleteNode, func() (none, error) {
+		return none{}, c.composing(func() error { return c.client.DeleteNode(ctx, nodeURI) })
+	})
+	return err
+}
+
+// ResetNode sends ComposedNode.Reset.
+func (c *conn) ResetNode(ctx context.Context, nodeURI, resetType string) error {
+	_, err := observe(ctx, c, opResetNode, func() (none, error) {
+		return none{}, c.composing(func() error { return c.client.Reset(ctx, nodeURI, schemas.ResetType(resetType)) })
+	})
+	return err
+}
+
+// SetBoot sets the node's boot override; empty fields are left as they are.
+func (c *conn) SetBoot(ctx context.Context, nodeURI string, boot valence.Boot) error {
+	_, err := observe(ctx, c, opSetBoot, func() (none, error) {
+		return none{}, c.composing(func() error { return c.client.SetBoot(ctx, nodeURI, bootSettings(boot)) })
+	})
+	return err
+}
+
+// AttachVolume attaches a volume to the node. No protocol is named: the
+// pod manager picks the one the volume is exported with.
+func (c *conn) AttachVolume(ctx context.Context, nodeURI, volumeURI string) error {
+	_, err := observe(ctx, c, opAttachVolume, func() (none, error) {
+		return none{}, c.composing(func() error { return c.client.AttachVolume(ctx, nodeURI, volumeURI, "") })
+	})
+	return err
+}
+
+// DetachVolume detaches a volume from the node; the volume is kept.
+func (c *conn) DetachVolume(ctx context.Context, nodeURI, volumeURI string) error {
+	_, err := observe(ctx, c, opDetachVolume, func() (none, error) {
+		return none{}, c.composing(func() error { return c.client.DetachVolume(ctx, nodeURI, volumeURI) })
+	})
+	return err
+}
+
+// composing runs a node operation unless the driver forbids composition.
+func (c *conn) composing(call func() error) error {
+	if err := c.needCompose(); err != nil {
+		return err
+	}
+	return call()
+}
+
+// Systems lists the pod manager's systems, each with the node using it.
+func (c *conn) Systems(ctx context.Context) ([]valence.System, error) {
+	return observe(ctx, c, opSystems, func() ([]valence.System, error) {
+		systems, err := c.client.Systems(ctx)
+		if err = c.tolerateGone(opSystems, err); err != nil {
+			return nil, err
+		}
+		return convertAll(systems, system), nil
+	})
+}
+
+// Racks lists the chassis of type Rack with the UUIDs of their systems.
+// redfish names a rack's systems by path only, so the systems are read too.
+func (c *conn) Racks(ctx context.Context) ([]valence.Rack, error) {
+	return observe(ctx, c, opRacks, func() ([]valence.Rack, error) {
+		racks, err := c.client.Racks(ctx)
+		if err = c.tolerateGone(opRacks, err); err != nil {
+			return nil, err
+		}
+		systems, err := c.client.Systems(ctx)
+		if err = c.tolerateGone(opRacks, err); err != nil {
+			return nil, err
+		}
+		uuids := make(map[string]string, len(systems))
+		for _, s := range systems {
+			uuids[s.URI] = s.UUID
+		}
+		return convertAll(racks, func(r *redfish.Chassis) valence.Rack { return rack(r, uuids) }), nil
+	})
+}
+
+// Volumes lists the volumes of every storage service.
+func (c *conn) Volumes(ctx context.Context) ([]valence.Volume, error) {
+	return observe(ctx, c, opVolumes, func() ([]valence.Volume, error) {
+		vols, err := c.client.Volumes(ctx)
+		if err = c.tolerateGone(opVolumes, err); err != nil {
+			return nil, err
+		}
+		return convertAll(vols, volume), nil
+	})
+}
+
+// CreateVolume creates a volume and reads it back. The storage service may
+// be named by path or by Id; with none, the pod manager's first is used.
+func (c *conn) CreateVolume(ctx context.Context, req valence.VolumeRequest) (valence.Volume, error) {
+	return observe(ctx, c, opCreateVolume, func() (valence.Volume, error) {
+		service, err := c.storageService(ctx, req.StorageService)
+		if err != nil {
+			return valence.Volume{}, err
+		}
+		uri, err := c.client.CreateVolume(ctx, service, volumeRequest(req))
+		if err != nil {
+			return valence.Volume{}, err
+		}
+		v, err := c.client.GetVolume(ctx, uri)
+		if err != nil {
+			return valence.Volume{}, err
+		}
+		v.ServiceURI = service // GetVolume cannot know it
+		return volume(v), nil
+	})
+}
+
+// storageService resolves the storage service a volume is created in.
+func (c *conn) storageService(ctx context.Context, name string) (string, error) {
+	if strings.HasPrefix(name, "/") {
+		return name, nil
+	}
+	services, err := c.client.StorageServices(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, s := range services {
+		if name == "" || s.ID == name {
+			return s.URI, nil
+		}
+	}
+	return "", valence.Errorf(valence.NotFound, "Pod manager %s has no storage service %q.", c.url, name)
+}
+
+// DeleteVolume deletes a volume; one already gone is not an error.
+func (c *conn) DeleteVolume(ctx context.Context, volumeURI string) error {
+	_, err := observe(ctx, c, opDeleteVolume, func() (none, error) {
+		return none{}, c.client.DeleteVolume(ctx, volumeURI)
+	})
+	return err
+}
+
+// tolerateGone drops err when every failure in it is a 404: a resource
+// deleted between reading its collection and reading it (a node decomposed
+// during a listing) is not a failure of the listing. It logs what it drops.
+func (c *conn) tolerateGone(o op, err error) error {
+	if err == nil || !allGone(err) {
+		return err
+	}
+	c.log.Debug().Err(err).Str("operation", string(o)).Msg("resources vanished while being read; left out")
+	return nil
+}
+
+// allGone reports whether err, and every error joined in it, is a 404.
+func allGone(err error) bool {
+	switch e := err.(type) {
+	case *redfish.Error:
+		return e.StatusCode == http.StatusNotFound
+	case interface{ Unwrap() []error }:
+		errs := e.Unwrap()
+		for _, inner := range errs {
+			if !allGone(inner) {
+				return false
+			}
+		}
+		return len(errs) > 0
+	case interface{ Unwrap() error }:
+		return allGone(e.Unwrap())
+	}
+	return false
+}

@@ -1,0 +1,116 @@
+// Package podm connects the core to pod managers: it implements
+// valence.Connector and valence.PodManagerConn over the redfish package, and
+// is the only place where the core's types meet Redfish's. Every call is
+// converted both ways, its failure mapped to a *valence.Error, and measured.
+package podm
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/rs/zerolog"
+
+	"github.com/valence-rsd/valence/internal/valence"
+	"github.com/valence-rsd/valence/redfish"
+)
+
+// Options configure a Connector.
+type Options struct {
+	// MaxConcurrent bounds the requests in flight to one pod manager
+	// (redfish.DefaultMaxConcurrent when zero).
+	MaxConcurrent int
+	// Registerer receives the pod-manager call metrics; nil records none.
+	Registerer prometheus.Registerer
+	// Log receives what a caller is not told: partial reads and the causes
+	// of failures.
+	Log zerolog.Logger
+}
+
+// connector opens redfish clients; it holds what all connections share.
+type connector struct {
+	opts    Options
+	metrics *metrics
+}
+
+// NewConnector returns the Connector the core uses to reach pod managers.
+func NewConnector(opts Options) valence.Connector {
+	return &connector{opts: opts, metrics: newMetrics(opts.Registerer)}
+}
+
+// Connect reads the pod manager's service root and authenticates (with a
+// Redfish session when the root offers one, HTTP Basic otherwise).
+func (c *connector) Connect(ctx context.Context, a valence.Access) (valence.PodManagerConn, error) {
+	cn := &conn{
+		url:     a.URL,
+		cfg:     config(a, c.opts.MaxConcurrent),
+		compose: a.Driver != valence.DriverRedfish,
+		metrics: c.metrics,
+		log:     c.opts.Log.With().Str("podm_url", a.URL).Logger(),
+	}
+	client, err := observe(ctx, cn, opConnect, func() (*redfish.Client, error) {
+		return redfish.Connect(ctx, cn.cfg)
+	})
+	if err != nil {
+		return nil, err
+	}
+	cn.client = client
+	return cn, nil
+}
+
+// config maps the core's access onto a redfish configuration. Timeouts are
+// left to redfish's default per request: the core bounds every call with
+// its context.
+func config(a valence.Access, maxConcurrent int) redfish.Config {
+	cfg := redfish.Config{
+		Endpoint:      a.URL,
+		Username:      a.Username,
+		Password:      a.Password,
+		Auth:          redfish.AuthAuto,
+		Insecure:      !a.TLSVerify,
+		MaxConcurrent: maxConcurrent,
+	}
+	if a.CACert != "" {
+		cfg.CACert = []byte(a.CACert)
+	}
+	return cfg
+}
+
+// conn is one live connection to a pod manager.
+type conn struct {
+	url     string
+	cfg     redfish.Config
+	client  *redfish.Client
+	compose bool // false for the plain Redfish driver, whatever the root offers
+	metrics *metrics
+	log     zerolog.Logger
+}
+
+// Probe reads the service root again, with the connection's credentials,
+// through a fresh login: redfish offers no other way to re-read the root,
+// and a new login is what proves the credentials still hold.
+func (c *conn) Probe(ctx context.Context) (valence.ServiceInfo, error) {
+	return observe(ctx, c, opProbe, func() (valence.ServiceInfo, error) {
+		probe, err := redfish.Connect(ctx, c.cfg)
+		if err != nil {
+			return valence.ServiceInfo{}, err
+		}
+		defer probe.Close()
+		return serviceInfo(probe.Info(), c.compose), nil
+	})
+}
+
+// NodeURI is the path of the node whose Id is index.
+func (c *conn) NodeURI(index string) string { return c.client.NodeURI(index) }
+
+// Close logs out of the pod manager's session, if there is one.
+func (c *conn) Close() error { return c.client.Close() }
+
+// needCompose refuses node operations on a pod manager driven as plain
+// Redfish, the same way redfish refuses them on a root without Nodes.
+func (c *conn) needCompose() error {
+	if !c.compose {
+		return fmt.Errorf("podm: driver %q: %w", valence.DriverRedfish, redfish.ErrNotSupported)
+	}
+	return nil
+}
