@@ -19,8 +19,9 @@ type FlavorCreate struct {
 	Properties  FlavorPropertiesInput `json:"properties"`
 }
 
-// FlavorUpdate is the body of PATCH /v1/flavors/{uuid}, a JSON merge patch:
-// a nil field is left as it is.
+// FlavorUpdate is the body of PATCH /v1/flavors/{uuid}, an RFC 7396 JSON
+// merge patch: a nil field is left as it is, and Properties merges key by key
+// into the flavor's.
 type FlavorUpdate struct {
 	Name        *string                `json:"name,omitempty"`
 	Description *string                `json:"description,omitempty"`

@@ -75,8 +75,9 @@ type PodManagerCreate struct {
 	Location    string `json:"location,omitempty"`
 }
 
-// PodManagerUpdate is the body of PATCH /v1/pod_managers/{uuid}, a JSON
-// merge patch: a nil field is left as it is.
+// PodManagerUpdate is the body of PATCH /v1/pod_managers/{uuid}, an RFC 7396
+// JSON merge patch: a nil field is left as it is, and an empty string clears
+// a text field.
 type PodManagerUpdate struct {
 	Name           *string          `json:"name,omitempty"`
 	Authentication []Authentication `json:"authentication,omitempty"`
