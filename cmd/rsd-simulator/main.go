@@ -105,13 +105,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 		ln = tls.NewListener(ln, &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12})
 		scheme = "https"
 	}
+	// Catch the signals before announcing the URL: whoever reads the URL may signal at once.
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
+	defer stop()
 	// The first line of stdout is the URL: scripts and tests read it to find the port.
 	fmt.Fprintf(stdout, "%s://%s\n", scheme, ln.Addr())
 	fmt.Fprintf(stderr, "rsd-simulator %s: RSD %s, %d systems, ready in %s\n", version, cfg.RSDVersion,
 		sim.SystemCount(), time.Since(start).Round(time.Millisecond))
-
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, syscall.SIGINT)
-	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	select {

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+func TestVersionAndBadArguments(t *testing.T) {
+	var out, errOut bytes.Buffer
+	if err := run([]string{"--version"}, &out, &errOut); err != nil || !strings.HasPrefix(out.String(), "rsd-simulator ") {
+		t.Errorf("--version: %v %q", err, out.String())
+	}
+	for _, args := range [][]string{
+		{"--no-such-flag"},
+		{"--rsd-version", "3.0"},
+		{"--error-rate", "allocate"},
+		{"--error-rate", "allocate=x"},
+		{"--error-rate", "fly=0.5"},
+		{"--down", "sideways"},
+		{"--listen", "127.0.0.1:0", "extra"},
+	} {
+		if err := run(args, io.Discard, io.Discard); err == nil {
+			t.Errorf("%v accepted", args)
+		}
+	}
+}
+
+func TestParseRates(t *testing.T) {
+	got, err := parseRates("allocate=0.5, *=0.1")
+	if err != nil || got["allocate"] != 0.5 || got["*"] != 0.1 || len(got) != 2 {
+		t.Errorf("parseRates: %v %v", got, err)
+	}
+}
+
+// TestServeTLSUntilSignal runs the command in-process: it must print its https URL first,
+// serve with the certificate it wrote, and return nil on SIGTERM.
+func TestServeTLSUntilSignal(t *testing.T) {
+	certFile := filepath.Join(t.TempDir(), "cert.pem")
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run([]string{"--listen", "127.0.0.1:0", "--tls", "--tls-cert-out", certFile, "--systems", "3",
+			"--rsd-version", "2.1"}, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	url := strings.TrimSpace(line)
+	if !strings.HasPrefix(url, "https://127.0.0.1:") {
+		t.Fatalf("first line %q", line)
+	}
+	pemBytes, err := os.ReadFile(certFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pemBytes)
+	c := &http.Client{Timeout: 10 * time.Second, Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
+	resp, err := c.Get(url + "/redfish/v1/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"ApiVersion":"2.1.0"`) {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("run after SIGTERM: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after SIGTERM")
+	}
+}
