@@ -94,8 +94,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		// The client's retries log at warn; the caller sees the error instead.
 		Logger: zap.NewNop(),
 	})
-	if err != nil {
-		return nil, fmt.Errorf("etcd store: %w", err)
+	where := strings.Join(cfg.Endpoints, ",")
+	if err != nil { // a wrong password fails here, as the client logs in at once
+		return nil, fmt.Errorf("etcd store at %s: %w", where, err)
 	}
 	// The first Ping may wait DialTimeout, as it is also the connection's.
 	s := &Store{cli: cli, prefix: strings.TrimRight(cfg.Prefix, "/"), timeout: cfg.DialTimeout}
@@ -103,7 +104,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	s.timeout = cfg.RequestTimeout
 	if err != nil {
 		cli.Close()
-		return nil, fmt.Errorf("etcd store at %s: %w", strings.Join(cfg.Endpoints, ","), err)
+		return nil, fmt.Errorf("etcd store at %s: %w", where, err)
 	}
 	return s, nil
 }

@@ -273,3 +273,42 @@ func TestUnreachable(t *testing.T) {
 		t.Errorf("Ping: %v, want Unavailable", err)
 	}
 }
+
+// TestAuth checks that Username and Password reach etcd, on a server of
+// its own since enabling authentication would lock out the other tests.
+func TestAuth(t *testing.T) {
+	endpoints := etcdtest.Start(t)
+	admin, err := clientv3.New(clientv3.Config{Endpoints: endpoints})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	ctx := t.Context()
+	for _, step := range []func() error{
+		func() error { _, err := admin.UserAdd(ctx, "root", "rootpw"); return err },
+		func() error { _, err := admin.UserGrantRole(ctx, "root", "root"); return err },
+		func() error { _, err := admin.AuthEnable(ctx); return err },
+	} {
+		if err := step(); err != nil {
+			t.Fatalf("enabling auth: %v", err)
+		}
+	}
+	s, err := Open(ctx, Config{Endpoints: endpoints, Username: "root", Password: "rootpw"})
+	if err != nil {
+		t.Fatalf("Open with the right password: %v", err)
+	}
+	defer s.Close()
+	if _, err := s.Create(ctx, valence.Record{Kind: valence.KindFlavor, ID: "f1"}); err != nil {
+		t.Errorf("Create as root: %v", err)
+	}
+	if _, err := Open(ctx, Config{Endpoints: endpoints, Username: "root", Password: "wrong"}); err == nil {
+		t.Error("Open with a wrong password succeeded")
+	} else {
+		t.Logf("wrong password: %v", err)
+	}
+	if _, err := Open(ctx, Config{Endpoints: endpoints, DialTimeout: time.Second}); err == nil {
+		t.Error("Open without credentials succeeded on a cluster with auth")
+	} else {
+		t.Logf("no credentials: %v", err)
+	}
+}
