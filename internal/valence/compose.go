@@ -110,7 +110,8 @@ func (s *Service) composeCandidates(ctx context.Context, podmID string) ([]PodMa
 		if err != nil {
 			return nil, err
 		}
-		if !pm.Has(CapCompose) && pm.Status == StatusOnline {
+		// The redfish driver never composes, whatever its last status says.
+		if pm.Driver == DriverRedfish || (!pm.Has(CapCompose) && pm.Status == StatusOnline) {
 			return nil, Errorf(Invalid, "Pod manager %s (%s) cannot compose nodes: it is a plain Redfish service or its driver is %s.", pm.Name, pm.UUID, pm.Driver)
 		}
 		return []PodManager{pm}, nil

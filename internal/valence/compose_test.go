@@ -1,0 +1,437 @@
+package valence
+
+import (
+	"encoding/json"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// wantNothingLeft fails the test if a compose left a node record, an intent
+// or a node on the pod manager behind.
+func wantNothingLeft(t *testing.T, f *fixture, p *fakePodm) {
+	t.Helper()
+	if ids := f.store.ids(KindNode); len(ids) != 0 {
+		t.Errorf("node records left: %v", ids)
+	}
+	if ids := f.store.ids(KindIntent); len(ids) != 0 {
+		t.Errorf("intents left: %v", ids)
+	}
+	if uris := p.nodeURIs(); len(uris) != 0 {
+		t.Errorf("nodes left on the pod manager: %v", uris)
+	}
+}
+
+func TestComposeSuccess(t *testing.T) {
+	f := newFixture(t)
+	pm, p := f.podm("rack1", 2)
+	p.set(func(p *fakePodm) { p.systems[0].cores = 2 }) // too small for the request
+	n, err := f.svc.Compose(f.ctx, ComposeRequest{
+		Name: " web-1 ", Description: "front end", PodmID: pm.UUID, ProjectID: "proj-a",
+		Properties: &Properties{Processor: &ProcessorReq{TotalCores: 4}, Memory: &MemoryReq{CapacityMiB: 8192}},
+	})
+	if err != nil {
+		t.Fatalf("Compose: %v", err)
+	}
+	want := Node{
+		UUID: n.UUID, Name: "web-1", Description: "front end", PodmID: pm.UUID, Index: "1",
+		ResourceURI: fakeNodes + "1", State: NodeAssembled, PowerState: "Off", ProjectID: "proj-a",
+		CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now(),
+	}
+	if n != want {
+		t.Errorf("composed\n %+v\nwant\n %+v", n, want)
+	}
+	stored, _, err := f.svc.nodes.get(f.ctx, n.UUID)
+	if err != nil || stored != want {
+		t.Errorf("stored %+v, %v", stored, err)
+	}
+	if ids := f.store.ids(KindIntent); len(ids) != 0 {
+		t.Errorf("intents left after a compose: %v", ids)
+	}
+	for _, m := range []string{"Allocate", "Assemble", "WaitAssembled"} {
+		if len(p.called(m)) != 1 {
+			t.Errorf("%s called %v", m, p.called(m))
+		}
+	}
+	if got := p.called("DeleteNode"); len(got) != 0 {
+		t.Errorf("a successful compose deleted %v", got)
+	}
+	if a := p.allocs[0]; a.TotalSystemCoreCount != 4 || a.TotalSystemMemoryMiB != 8192 || a.Name != "web-1" {
+		t.Errorf("allocate request %+v", a)
+	}
+	if sys := p.systems[1]; sys.node != n.ResourceURI {
+		t.Errorf("the node went to the wrong system")
+	}
+	if got := f.metrics.outcomes(); !slices.Equal(got, []Code{""}) {
+		t.Errorf("metrics %v, want one success", got)
+	}
+}
+
+func TestComposeFromFlavor(t *testing.T) {
+	f := newFixture(t)
+	pm, p := f.podm("rack1", 1)
+	fl := must[Flavor](t, "CreateFlavor")(f.svc.CreateFlavor(f.ctx, FlavorSpec{Name: "big", Properties: Properties{
+		Processor: &ProcessorReq{TotalCores: 8, Count: 2, Model: "Xeon"},
+	}}))
+	must[Node](t, "Compose")(f.svc.Compose(f.ctx, ComposeRequest{Name: "n", PodmID: pm.UUID, FlavorID: fl.UUID}))
+	if a := p.allocs[0]; a.TotalSystemCoreCount != 8 || len(a.Processors) != 2 || a.Processors[0].Model != "Xeon" {
+		t.Errorf("allocate request from the flavor: %+v", a)
+	}
+}
+
+func TestComposeFailuresLeaveNothing(t *testing.T) {
+	cases := []struct {
+		name      string
+		systems   int
+		setup     func(f *fixture, p *fakePodm)
+		code      Code
+		allocated bool // whether a node was allocated and must be deleted
+	}{
+		{"no free system", 0, nil, Conflict, false},
+		{"allocate unreachable", 1, func(_ *fixture, p *fakePodm) {
+			p.failOn("Allocate", Errorf(PodManagerUnavailable, "connection refused"))
+		}, PodManagerUnavailable, false},
+		{"allocate refused", 1, func(_ *fixture, p *fakePodm) {
+			p.failOn("Allocate", &Error{Code: Invalid, Message: "malformed", ExtendedInfo: []string{"bad property"}})
+		}, Invalid, false},
+		{"intent not written", 1, func(f *fixture, _ *fakePodm) {
+			f.store.fail = func(op string, kind Kind) error {
+				if op == "Create" && kind == KindIntent {
+					return Errorf(Unavailable, "store down")
+				}
+				return nil
+			}
+		}, Unavailable, false},
+		{"assemble fails", 1, func(_ *fixture, p *fakePodm) {
+			p.failOn("Assemble", &Error{Code: PodManagerError, Message: "assembly failed", ExtendedInfo: []string{"drive missing"}})
+		}, PodManagerError, true},
+		{"node fails to assemble", 1, func(_ *fixture, p *fakePodm) {
+			p.failOn("WaitAssembled", Errorf(PodManagerError, "node went to Failed"))
+		}, PodManagerError, true},
+		{"node unreadable after assembly", 1, func(_ *fixture, p *fakePodm) {
+			p.failOn("GetNode", Errorf(PodManagerUnavailable, "connection reset"))
+		}, PodManagerUnavailable, true},
+		{"intent not updated", 1, func(f *fixture, _ *fakePodm) {
+			f.store.fail = func(op string, kind Kind) error {
+				if op == "Update" && kind == KindIntent {
+					return Errorf(Unavailable, "store down")
+				}
+				return nil
+			}
+		}, Unavailable, true},
+		{"record not written", 1, func(f *fixture, _ *fakePodm) {
+			f.store.fail = func(op string, kind Kind) error {
+				if op == "Create" && kind == KindNode {
+					return Errorf(Unavailable, "store down")
+				}
+				return nil
+			}
+		}, Unavailable, true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			pm, p := f.podm("rack1", c.systems)
+			if c.setup != nil {
+				c.setup(f, p)
+			}
+			_, err := f.svc.Compose(f.ctx, ComposeRequest{Name: "web-1", PodmID: pm.UUID})
+			wantCode(t, "Compose", err, c.code)
+			f.store.fail = nil
+			wantNothingLeft(t, f, p)
+			deleted := p.called("DeleteNode")
+			switch {
+			case c.allocated && !slices.Equal(deleted, []string{"DeleteNode " + fakeNodes + "1"}):
+				t.Errorf("DeleteNode calls %v, want the allocated node deleted", deleted)
+			case !c.allocated && len(deleted) != 0:
+				t.Errorf("DeleteNode called %v though nothing was allocated", deleted)
+			}
+			if got := f.metrics.outcomes(); !slices.Equal(got, []Code{c.code}) {
+				t.Errorf("metrics %v, want [%s]", got, c.code)
+			}
+		})
+	}
+}
+
+func TestComposeKeepsThePodManagersExplanation(t *testing.T) {
+	f := newFixture(t)
+	pm, _ := f.podm("rack1", 0)
+	_, err := f.svc.Compose(f.ctx, ComposeRequest{Name: "n", PodmID: pm.UUID})
+	var e *Error
+	if !asError(err, &e) || e.Code != Conflict || !slices.Equal(e.ExtendedInfo, []string{"No free system offers the requested resources."}) {
+		t.Errorf("Compose without free systems: %#v", err)
+	}
+}
+
+func TestComposeTimeout(t *testing.T) {
+	for _, step := range []string{"Allocate", "Assemble", "WaitAssembled"} {
+		t.Run(step, func(t *testing.T) {
+			f := newFixture(t, func(o *Options) { o.ComposeTimeout = 50 * time.Millisecond })
+			pm, p := f.podm("rack1", 1)
+			p.blockOn(step)
+			start := time.Now()
+			_, err := f.svc.Compose(f.ctx, ComposeRequest{Name: "n", PodmID: pm.UUID})
+			wantCode(t, "Compose", err, Timeout)
+			if d := time.Since(start); d > 5*time.Second {
+				t.Errorf("Compose took %v with a 50ms compose timeout", d)
+			}
+			if step != "Allocate" {
+				if got := p.called("DeleteNode"); len(got) != 1 {
+					t.Errorf("DeleteNode calls %v, want the allocated node deleted", got)
+				}
+			}
+			wantNothingLeft(t, f, p)
+			if got := f.metrics.outcomes(); !slices.Equal(got, []Code{Timeout}) {
+				t.Errorf("metrics %v, want [Timeout]", got)
+			}
+		})
+	}
+}
+
+func TestComposeRollbackFailureIsRecovered(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.ComposeTimeout = time.Minute; o.PodmTimeout = 10 * time.Second })
+	pm, p := f.podm("rack1", 1)
+	p.failOn("Assemble", Errorf(PodManagerError, "assembly failed"))
+	p.failOn("DeleteNode", Errorf(PodManagerUnavailable, "connection refused"))
+	_, err := f.svc.Compose(f.ctx, ComposeRequest{Name: "web-1", PodmID: pm.UUID})
+	wantCode(t, "Compose", err, PodManagerError)
+
+	intents := must[[]intent](t, "intents")(f.svc.intents.all(f.ctx, nil))
+	if len(intents) != 1 || intents[0].NodeURI != fakeNodes+"1" || intents[0].PodmID != pm.UUID {
+		t.Fatalf("intents after a failed rollback: %+v, want one naming the node", intents)
+	}
+	if ids := f.store.ids(KindNode); len(ids) != 0 {
+		t.Errorf("node records: %v", ids)
+	}
+	p.failOn("DeleteNode", nil)
+
+	// Before its deadline has passed (plus a pod-manager timeout), another
+	// server may still be working on it: recovery leaves it alone.
+	f.clock.advance(time.Minute)
+	f.svc.recoverIntents(f.ctx)
+	if len(f.store.ids(KindIntent)) != 1 || len(p.nodeURIs()) != 1 {
+		t.Fatalf("recovery acted before the deadline had passed")
+	}
+	// While the pod manager cannot be reached, the intent stays for later.
+	f.clock.advance(11 * time.Second)
+	p.setDown(true)
+	f.svc.recoverIntents(f.ctx)
+	if len(f.store.ids(KindIntent)) != 1 {
+		t.Fatalf("recovery dropped the intent without deleting the node")
+	}
+	p.setDown(false)
+	f.svc.recoverIntents(f.ctx)
+	wantNothingLeft(t, f, p)
+	if got := p.called("DeleteNode"); got[len(got)-1] != "DeleteNode "+fakeNodes+"1" {
+		t.Errorf("DeleteNode calls %v", got)
+	}
+}
+
+// putIntent stores an intent as an interrupted compose would have left it.
+func putIntent(t *testing.T, f *fixture, in intent) {
+	t.Helper()
+	data, _ := json.Marshal(in)
+	_, err := f.store.Create(f.ctx, Record{Kind: KindIntent, ID: in.UUID, SchemaVersion: schemaVersion,
+		Fields: map[string]string{"podm_id": in.PodmID}, Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestRecoverIntents(t *testing.T) {
+	f := newFixture(t)
+	pm, p := f.podm("rack1", 3)
+	recorded := f.compose(pm, "recorded", "p")
+	orphan := p.compose("orphan")
+	past := f.clock.Now().Add(-time.Hour)
+	putIntent(t, f, intent{UUID: recorded.UUID, Name: "recorded", PodmID: pm.UUID, NodeURI: recorded.ResourceURI, Deadline: past})
+	putIntent(t, f, intent{UUID: "i-orphan", Name: "orphan", PodmID: pm.UUID, NodeURI: fakeNodes + orphan, Deadline: past})
+	putIntent(t, f, intent{UUID: "i-before-allocate", Name: "early", PodmID: pm.UUID, Deadline: past})
+	putIntent(t, f, intent{UUID: "i-gone-podm", Name: "lost", PodmID: "no-such-podm", NodeURI: fakeNodes + "9", Deadline: past})
+	putIntent(t, f, intent{UUID: "i-running", Name: "running", PodmID: pm.UUID, NodeURI: fakeNodes + "7", Deadline: f.clock.Now().Add(time.Minute)})
+
+	f.svc.recoverIntents(f.ctx)
+
+	if ids := f.store.ids(KindIntent); !slices.Equal(ids, []string{"i-running"}) {
+		t.Errorf("intents left %v, want only the one still running", ids)
+	}
+	if got := p.called("DeleteNode"); !slices.Equal(got, []string{"DeleteNode " + fakeNodes + orphan}) {
+		t.Errorf("DeleteNode calls %v, want only the orphan's", got)
+	}
+	if uris := p.nodeURIs(); !slices.Equal(uris, []string{recorded.ResourceURI}) {
+		t.Errorf("nodes on the pod manager %v, want the recorded one kept", uris)
+	}
+	must[NodeDetail](t, "recorded node")(f.svc.GetNode(f.ctx, Scope{AllProjects: true}, recorded.UUID))
+}
+
+func TestComposeChoosesAPodManager(t *testing.T) {
+	f := newFixture(t)
+	a, pa := f.podm("rack-a", 1)
+	b, pb := f.podm("rack-b", 1)
+	first, second := pa, pb
+	secondPM := b
+	if b.UUID < a.UUID {
+		first, second, secondPM = pb, pa, a
+	}
+	// The first candidate (in id order) has no room; the second does.
+	first.set(func(p *fakePodm) { p.systems[0].cores = 1 })
+	sp := f.spec(f.fake("plain", 4), "plain")
+	sp.Driver = DriverRedfish
+	plain := must[PodManager](t, "plain")(f.svc.CreatePodManager(f.ctx, sp))
+	_, off := f.podm("rack-off", 4)
+	off.setDown(true)
+	f.clock.advance(time.Minute)
+	must[PodManager](t, "notice it is offline")(f.svc.GetPodManager(f.ctx, f.podmNamed("rack-off").UUID))
+
+	n, err := f.svc.Compose(f.ctx, ComposeRequest{Name: "n", Properties: &Properties{Processor: &ProcessorReq{TotalCores: 4}}})
+	if err != nil {
+		t.Fatalf("Compose without podm_id: %v", err)
+	}
+	if n.PodmID != secondPM.UUID {
+		t.Errorf("composed on %s, want %s (the one with room)", n.PodmID, secondPM.UUID)
+	}
+	if len(first.called("Allocate")) != 1 || len(second.called("Allocate")) != 1 {
+		t.Errorf("Allocate calls: first %v, second %v", first.called("Allocate"), second.called("Allocate"))
+	}
+	if got := f.conns.podms[plain.URL].called("Allocate"); len(got) != 0 {
+		t.Errorf("a plain Redfish service was asked to allocate: %v", got)
+	}
+	if got := off.called("Allocate"); len(got) != 0 {
+		t.Errorf("an offline pod manager was asked to allocate: %v", got)
+	}
+
+	// Now neither has room: one Conflict naming both, with their explanations.
+	_, err = f.svc.Compose(f.ctx, ComposeRequest{Name: "m", Properties: &Properties{Processor: &ProcessorReq{TotalCores: 4}}})
+	wantCode(t, "Compose with no room anywhere", err, Conflict)
+	wantMessage(t, "Compose with no room anywhere", err, "rack-a", "rack-b")
+	var e *Error
+	if asError(err, &e); len(e.ExtendedInfo) != 2 {
+		t.Errorf("extended info %v, want each pod manager's", e.ExtendedInfo)
+	}
+	if ids := f.store.ids(KindIntent); len(ids) != 0 {
+		t.Errorf("intents left: %v", ids)
+	}
+}
+
+// podmNamed returns the stored pod manager called name.
+func (f *fixture) podmNamed(name string) PodManager {
+	f.t.Helper()
+	pms, err := listPodms(f, map[string]string{"name": name})
+	if err != nil || len(pms) != 1 {
+		f.t.Fatalf("pod manager %s: %v %v", name, pms, err)
+	}
+	return pms[0]
+}
+
+func TestComposeMovesOnFromAnUnreachablePodManager(t *testing.T) {
+	f := newFixture(t)
+	a, pa := f.podm("rack-a", 1)
+	b, pb := f.podm("rack-b", 1)
+	first, want := pa, b
+	if b.UUID < a.UUID {
+		first, want = pb, a
+	}
+	first.setDown(true) // still recorded Online
+	n := must[Node](t, "Compose")(f.svc.Compose(f.ctx, ComposeRequest{Name: "n"}))
+	if n.PodmID != want.UUID {
+		t.Errorf("composed on %s, want %s", n.PodmID, want.UUID)
+	}
+}
+
+func TestComposeNoPodManagerOnline(t *testing.T) {
+	f := newFixture(t)
+	_, err := f.svc.Compose(f.ctx, ComposeRequest{Name: "n"})
+	wantCode(t, "no pod managers", err, Conflict)
+	_, p := f.podm("rack1", 1)
+	p.setDown(true)
+	f.clock.advance(time.Minute)
+	f.svc.probeAll(f.ctx)
+	_, err = f.svc.Compose(f.ctx, ComposeRequest{Name: "n"})
+	wantCode(t, "only an offline pod manager", err, Conflict)
+	wantMessage(t, "only an offline pod manager", err, "online")
+	if got := p.called("Allocate"); len(got) != 0 {
+		t.Errorf("Allocate called on an offline pod manager: %v", got)
+	}
+}
+
+func TestComposeRefuses(t *testing.T) {
+	f := newFixture(t)
+	pm, p := f.podm("rack1", 1)
+	sp := f.spec(f.fake("plain", 1), "plain")
+	sp.Driver = DriverRedfish
+	plain := must[PodManager](t, "plain")(f.svc.CreatePodManager(f.ctx, sp))
+	sp = f.spec(f.fake("plain-off", 1), "plain-off")
+	sp.Driver = DriverRedfish
+	f.conns.podms[sp.URL].setDown(true)
+	plainOff := must[PodManager](t, "plain-off")(f.svc.CreatePodManager(f.ctx, sp))
+	old := f.fake("old", 1)
+	old.set(func(p *fakePodm) { p.info.RSDVersion = "2.1" })
+	oldPM := must[PodManager](t, "old")(f.svc.CreatePodManager(f.ctx, f.spec(old, "old")))
+	fl := must[Flavor](t, "CreateFlavor")(f.svc.CreateFlavor(f.ctx, FlavorSpec{Name: "f"}))
+	yes := true
+
+	cases := []struct {
+		name string
+		req  ComposeRequest
+		code Code
+		says []string
+	}{
+		{"no name", ComposeRequest{Name: " ", PodmID: pm.UUID}, Invalid, []string{"name"}},
+		{"flavor and properties", ComposeRequest{Name: "n", PodmID: pm.UUID, FlavorID: fl.UUID, Properties: &Properties{}}, Invalid, []string{"flavor_id", "properties"}},
+		{"unknown flavor", ComposeRequest{Name: "n", PodmID: pm.UUID, FlavorID: "nope"}, NotFound, []string{"Flavor", "nope"}},
+		{"bad properties", ComposeRequest{Name: "n", PodmID: pm.UUID, Properties: &Properties{Memory: &MemoryReq{CapacityMiB: -1}}}, Invalid, []string{"memory.capacity_mib"}},
+		{"unknown pod manager", ComposeRequest{Name: "n", PodmID: "nope"}, NotFound, []string{"nope"}},
+		{"plain redfish", ComposeRequest{Name: "n", PodmID: plain.UUID}, Invalid, []string{"plain", "cannot compose"}},
+		{"plain redfish, offline", ComposeRequest{Name: "n", PodmID: plainOff.UUID}, Invalid, []string{"plain-off", "cannot compose"}},
+		{"security on RSD 2.1", ComposeRequest{Name: "n", PodmID: oldPM.UUID, Properties: &Properties{Security: &SecurityReq{TPM: &yes}}}, Invalid, []string{"security"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := f.svc.Compose(f.ctx, c.req)
+			wantCode(t, "Compose", err, c.code)
+			wantMessage(t, "Compose", err, c.says...)
+		})
+	}
+	for _, fp := range []*fakePodm{p, old, f.conns.podms[plain.URL]} {
+		if got := fp.called("Allocate"); len(got) != 0 {
+			t.Errorf("a refused compose allocated: %v", got)
+		}
+	}
+	if n := len(f.store.ids(KindIntent)); n != 0 {
+		t.Errorf("%d intents left", n)
+	}
+	if got := f.metrics.outcomes(); len(got) != len(cases) || got[0] != Invalid {
+		t.Errorf("metrics %v, want a failure for every refused compose", got)
+	}
+}
+
+func TestComposeRacesForTheLastSystem(t *testing.T) {
+	f := newFixture(t)
+	pm, p := f.podm("rack1", 1)
+	const racers = 6
+	errs := make([]error, racers)
+	var wg sync.WaitGroup
+	for i := range racers {
+		wg.Go(func() {
+			_, errs[i] = f.svc.Compose(f.ctx, ComposeRequest{Name: "n", PodmID: pm.UUID})
+		})
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			won++
+		case !IsCode(err, Conflict):
+			t.Errorf("a losing compose: %v, want Conflict", err)
+		}
+	}
+	if won != 1 {
+		t.Errorf("%d composes won the last system, want 1", won)
+	}
+	if len(f.store.ids(KindNode)) != 1 || len(f.store.ids(KindIntent)) != 0 || len(p.nodeURIs()) != 1 {
+		t.Errorf("after the race: nodes %v, intents %v, on the pod manager %v",
+			f.store.ids(KindNode), f.store.ids(KindIntent), p.nodeURIs())
+	}
+}
