@@ -1,6 +1,7 @@
 package rsdsim
 
 import (
+	"cmp"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -19,9 +20,9 @@ func newLayout(cfg Config) (layout, error) {
 	if l.racks < 0 || l.drawers < 0 || l.perDrawer < 0 || cfg.Systems < 0 {
 		return l, fmt.Errorf("rsdsim: racks, drawers, systems per drawer and systems must not be negative")
 	}
-	l.racks = cmpOr(l.racks, 2)
-	l.drawers = cmpOr(l.drawers, 4)
-	l.perDrawer = cmpOr(l.perDrawer, 4)
+	l.racks = cmp.Or(l.racks, 2)
+	l.drawers = cmp.Or(l.drawers, 4)
+	l.perDrawer = cmp.Or(l.perDrawer, 4)
 	l.total = l.racks * l.drawers * l.perDrawer
 	if cfg.Systems > 0 {
 		l.total = cfg.Systems
@@ -32,13 +33,6 @@ func newLayout(cfg Config) (layout, error) {
 		return l, fmt.Errorf("rsdsim: %d systems is more than the %d supported", l.total, maxSystems)
 	}
 	return l, nil
-}
-
-func cmpOr(v, def int) int {
-	if v == 0 {
-		return def
-	}
-	return v
 }
 
 // chassis is the pod, a rack, a drawer or a blade.
