@@ -229,6 +229,12 @@ func TestRSD21DMTFSessionsAbsoluteLocation(t *testing.T) {
 		!slices.Equal(n.Links.RemoteDrives, []string{"/redfish/v1/Services/RSS1/Targets/target1"}) {
 		t.Errorf("node from @DMTF annotation = %+v", n)
 	}
+	// The fixture node stays Allocated: waiting ends with the caller's deadline.
+	short, cancel := context.WithTimeout(ctx, 150*time.Millisecond)
+	defer cancel()
+	if _, err := c.WaitAssembled(short, "Node1"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("WaitAssembled past the deadline = %v", err)
+	}
 	if err := c.Reset(ctx, "Node1", schemas.NmiResetType); err != nil {
 		t.Fatal(err)
 	}
