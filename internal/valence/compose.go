@@ -67,8 +67,9 @@ func (s *Service) compose(ctx context.Context, req ComposeRequest) (Node, error)
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.opts.ComposeTimeout)
 	defer cancel()
-	// Try the candidates in turn while each has no resources or cannot be
-	// reached: the pod managers are the authority on what they can satisfy.
+	// Try the candidates in turn while each has no resources, cannot be
+	// reached or cannot express the request (an older RSD version): the pod
+	// managers are the authority on what they can satisfy.
 	var short []string
 	var extended []string
 	for _, pm := range candidates {
@@ -76,7 +77,7 @@ func (s *Service) compose(ctx context.Context, req ComposeRequest) (Node, error)
 		if err == nil {
 			return n, nil
 		}
-		if len(candidates) == 1 || !(IsCode(err, Conflict) || IsCode(err, PodManagerUnavailable)) {
+		if len(candidates) == 1 || !(IsCode(err, Conflict) || IsCode(err, PodManagerUnavailable) || IsCode(err, Invalid)) {
 			return Node{}, err
 		}
 		var e *Error

@@ -435,3 +435,34 @@ func TestComposeRacesForTheLastSystem(t *testing.T) {
 			f.store.ids(KindNode), f.store.ids(KindIntent), p.nodeURIs())
 	}
 }
+
+func TestComposeSkipsAPodManagerWhoseVersionCannotExpressTheRequest(t *testing.T) {
+	f := newFixture(t)
+	pa, pb := f.fake("rack-a", 1), f.fake("rack-b", 1)
+	a := must[PodManager](t, "rack-a")(f.svc.CreatePodManager(f.ctx, f.spec(pa, "rack-a")))
+	b := must[PodManager](t, "rack-b")(f.svc.CreatePodManager(f.ctx, f.spec(pb, "rack-b")))
+	// The first candidate in id order speaks RSD 2.1, which has no security requirements.
+	old, want := pa, b
+	if b.UUID < a.UUID {
+		old, want = pb, a
+	}
+	old.set(func(p *fakePodm) { p.info.RSDVersion = "2.1" })
+	f.clock.advance(time.Minute)
+	f.svc.probeAll(f.ctx)
+	yes := true
+	n, err := f.svc.Compose(f.ctx, ComposeRequest{Name: "n", Properties: &Properties{Security: &SecurityReq{TPM: &yes}}})
+	if err != nil {
+		t.Fatalf("Compose with security, one RSD 2.1 and one 2.3 pod manager: %v", err)
+	}
+	if n.PodmID != want.UUID {
+		t.Errorf("composed on %s, want the RSD 2.3 one %s", n.PodmID, want.UUID)
+	}
+	// When none can express it, the answer says what each could not do.
+	pa.set(func(p *fakePodm) { p.info.RSDVersion = "2.1" })
+	pb.set(func(p *fakePodm) { p.info.RSDVersion = "2.1" })
+	f.clock.advance(time.Minute)
+	f.svc.probeAll(f.ctx)
+	_, err = f.svc.Compose(f.ctx, ComposeRequest{Name: "m", Properties: &Properties{Security: &SecurityReq{TPM: &yes}}})
+	wantCode(t, "Compose with security on two RSD 2.1 pod managers", err, Conflict)
+	wantMessage(t, "Compose with security on two RSD 2.1 pod managers", err, "rack-a", "rack-b", "security")
+}
