@@ -68,9 +68,7 @@ type V1 struct {
 	Racks       []Link      `json:"racks"`
 }
 
-// Health is the body of /healthz and /readyz.
+// Health is the body of /healthz, and of /readyz when ready.
 type Health struct {
 	Status string `json:"status"`
-	// Reason says why the server is not ready (readyz only).
-	Reason string `json:"reason,omitempty"`
 }

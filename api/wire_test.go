@@ -167,7 +167,6 @@ func TestWireTypesMatchSpec(t *testing.T) {
 			MediaTypes:  []api.MediaType{{Base: "application/json", Type: "application/vnd.openstack.valence.v1+json"}},
 			PodManagers: []api.Link{}, Flavors: []api.Link{}, Nodes: []api.Link{}, Systems: []api.Link{}, Storages: []api.Link{}, Racks: []api.Link{},
 		}},
-		{"Health", api.Health{Status: "unavailable", Reason: "store: timeout"}},
 
 		{"PodManager", podManager()},
 		{"PodManagerCreate", api.PodManagerCreate{Name: "podm1", URL: "http://podm.example.com", Driver: api.DriverRedfishV1,

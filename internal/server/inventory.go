@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -16,12 +17,16 @@ import (
 // podm_id query parameter, or Valence's JSON body {"podm_id": …} on GET.
 // Any other filter is refused.
 func podmFilter(r *http.Request) (string, error) {
-	for k := range r.URL.Query() {
+	_, filters, err := listQuery(r)
+	if err != nil {
+		return "", err
+	}
+	for k := range filters {
 		if k != "podm_id" {
 			return "", valence.Errorf(valence.Invalid, "unknown filter %q; the filter is podm_id", k)
 		}
 	}
-	if id := r.URL.Query().Get("podm_id"); id != "" {
+	if id := filters["podm_id"]; id != "" {
 		return id, nil
 	}
 	b, err := readBody(r)
@@ -36,6 +41,29 @@ func podmFilter(r *http.Request) (string, error) {
 	}
 	_ = json.Unmarshal(b, &body)
 	return body.PodmID, nil
+}
+
+// inventoryPage answers one page of a live inventory list: the items after
+// the one whose key is the marker, with a Link to the next page.
+func inventoryPage[T, U any](w http.ResponseWriter, r *http.Request, inv valence.Inventory[T], key func(T) string, out func(T) U) error {
+	p, _, err := listQuery(r)
+	if err != nil {
+		return err
+	}
+	items := inv.Items
+	if p.Marker != "" {
+		i := slices.IndexFunc(items, func(it T) bool { return key(it) == p.Marker })
+		if i < 0 {
+			return valence.Errorf(valence.Invalid, "marker %q is not an item of this list", p.Marker)
+		}
+		items = items[i+1:]
+	}
+	more := p.Limit > 0 && len(items) > p.Limit
+	if more {
+		items = items[:p.Limit]
+	}
+	warnUnreachable(w, inv.Unreachable)
+	return list(w, r, p, items, more, key, out)
 }
 
 // warnUnreachable names, in a Warning header, the pod managers whose items
@@ -55,8 +83,7 @@ func (h *handlers) listSystems(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	warnUnreachable(w, inv.Unreachable)
-	return ok(w, mapAll(inv.Items, systemOut))
+	return inventoryPage(w, r, inv, func(s valence.System) string { return s.UUID }, systemOut)
 }
 
 func (h *handlers) getSystem(w http.ResponseWriter, r *http.Request) error {
@@ -80,8 +107,9 @@ func (h *handlers) listRacks(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	warnUnreachable(w, inv.Unreachable)
-	return ok(w, mapAll(inv.Items, rackOut))
+	// A rack's Id is unique only within its pod manager, so the marker
+	// names both.
+	return inventoryPage(w, r, inv, func(k valence.Rack) string { return k.PodmID + ":" + k.ID }, rackOut)
 }
 
 func (h *handlers) getRack(w http.ResponseWriter, r *http.Request) error {
@@ -105,8 +133,7 @@ func (h *handlers) listStorages(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	warnUnreachable(w, inv.Unreachable)
-	return ok(w, mapAll(inv.Items, storageOut))
+	return inventoryPage(w, r, inv, func(v valence.Volume) string { return v.ID }, storageOut)
 }
 
 func (h *handlers) getStorage(w http.ResponseWriter, r *http.Request) error {

@@ -315,7 +315,7 @@ func TestHealthAndReadiness(t *testing.T) {
 	}
 	fail = true
 	resp, body := f.do(t, "GET", "/readyz", nil)
-	if resp.StatusCode != 503 || !strings.Contains(string(body), "store: store: connection refused") {
+	if e := checkError(t, resp, body, 503, "ServiceUnavailable"); !strings.Contains(e.Detail, "store: store: connection refused") {
 		t.Errorf("readyz with the store down: %d %s", resp.StatusCode, body)
 	}
 	if resp, _ := f.do(t, "HEAD", "/healthz", nil); resp.StatusCode != 200 {

@@ -62,7 +62,8 @@ func healthz(w http.ResponseWriter, _ *http.Request) {
 	writeJSON(w, http.StatusOK, api.Health{Status: "ok"})
 }
 
-// readyz answers 200 when every check passes and 503 naming those that fail.
+// readyz answers 200 when every check passes, and otherwise a 503 in the
+// error format naming those that fail.
 func readyz(checks map[string]ReadyCheck) http.HandlerFunc {
 	names := make([]string, 0, len(checks))
 	for name := range checks {
@@ -79,7 +80,10 @@ func readyz(checks map[string]ReadyCheck) http.HandlerFunc {
 			}
 		}
 		if len(failed) > 0 {
-			writeJSON(w, http.StatusServiceUnavailable, api.Health{Status: "unavailable", Reason: strings.Join(failed, "; ")})
+			writeErrorBody(w, r, http.StatusServiceUnavailable, api.Error{
+				Code: "ServiceUnavailable", Title: "Service unavailable",
+				Detail: "Not ready: " + strings.Join(failed, "; "),
+			})
 			return
 		}
 		writeJSON(w, http.StatusOK, api.Health{Status: "ok"})
