@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"path"
 	"slices"
 	"strings"
 	"testing"
@@ -47,6 +48,17 @@ func startSim(t *testing.T, version string, faults rsdsim.Faults) sim {
 	t.Cleanup(srv.Close)
 	t.Cleanup(s.Close)
 	return sim{s, srv}
+}
+
+// eachVersion runs test against a fresh simulator of every RSD version,
+// through a connection made by a default Connector.
+func eachVersion(t *testing.T, test func(t *testing.T, s sim, conn valence.PodManagerConn)) {
+	for _, v := range simVersions {
+		t.Run(v, func(t *testing.T) {
+			s := startSim(t, v, rsdsim.Faults{})
+			test(t, s, connect(t, newConnector(), access(s.srv.URL)))
+		})
+	}
 }
 
 func access(url string) valence.Access {
@@ -102,23 +114,19 @@ func members(t *testing.T, s sim, path string) []string {
 }
 
 func TestSimProbe(t *testing.T) {
-	for _, v := range simVersions {
-		t.Run(v, func(t *testing.T) {
-			s := startSim(t, v, rsdsim.Faults{})
-			conn := connect(t, newConnector(), access(s.srv.URL))
-			info, err := conn.Probe(context.Background())
-			if err != nil {
-				t.Fatal(err)
-			}
-			want := []string{valence.CapSystems, valence.CapCompose, valence.CapStorage, valence.CapRacks}
-			if info.RSDVersion != v+".0" || info.RedfishVersion == "" || !slices.Equal(info.Capabilities, want) {
-				t.Errorf("Probe = %+v, want RSD %s.0 and %v", info, v, want)
-			}
-			if got := conn.NodeURI("7"); got != "/redfish/v1/Nodes/7" {
-				t.Errorf("NodeURI(7) = %q", got)
-			}
-		})
-	}
+	eachVersion(t, func(t *testing.T, s sim, conn valence.PodManagerConn) {
+		info, err := conn.Probe(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{valence.CapSystems, valence.CapCompose, valence.CapStorage, valence.CapRacks}
+		if v := path.Base(t.Name()); info.RSDVersion != v+".0" || info.RedfishVersion == "" || !slices.Equal(info.Capabilities, want) {
+			t.Errorf("Probe = %+v, want RSD %s.0 and %v", info, v, want)
+		}
+		if got := conn.NodeURI("7"); got != "/redfish/v1/Nodes/7" {
+			t.Errorf("NodeURI(7) = %q", got)
+		}
+	})
 }
 
 func TestSimPlainRedfishDriverDoesNotCompose(t *testing.T) {
@@ -138,134 +146,131 @@ func TestSimPlainRedfishDriverDoesNotCompose(t *testing.T) {
 }
 
 func TestSimNodeLifecycle(t *testing.T) {
-	for _, v := range simVersions {
-		t.Run(v, func(t *testing.T) {
-			ctx := context.Background()
-			s := startSim(t, v, rsdsim.Faults{})
-			conn := connect(t, newConnector(), access(s.srv.URL))
+	eachVersion(t, func(t *testing.T, s sim, conn valence.PodManagerConn) {
+		ctx := context.Background()
+		uri, err := conn.Allocate(ctx, valence.AllocateRequest{
+			Name: "n1", Description: "test node", TotalSystemCoreCount: 1,
+			Processors:         []valence.ProcessorReq{{InstructionSet: "x86-64"}},
+			Memory:             []valence.MemoryReq{{CapacityMiB: 1024}},
+			EthernetInterfaces: []valence.NetworkReq{{VLAN: 100}},
+		})
+		if err != nil {
+			t.Fatalf("Allocate: %v", err)
+		}
+		if err := conn.Assemble(ctx, uri); err != nil {
+			t.Fatalf("Assemble: %v", err)
+		}
+		if err := conn.WaitAssembled(ctx, uri); err != nil {
+			t.Fatalf("WaitAssembled: %v", err)
+		}
+		n, err := conn.GetNode(ctx, uri)
+		if err != nil {
+			t.Fatalf("GetNode: %v", err)
+		}
+		if n.URI != uri || conn.NodeURI(n.Index) != uri || n.Name != "n1" || n.State != valence.NodeAssembled ||
+			n.ComputerSystem == "" || len(n.AllowedResets) == 0 {
+			t.Errorf("node = %+v", n)
+		}
+		md := n.Metadata
+		if len(md.Processors) == 0 || md.Processors[0].TotalCores == 0 || md.Processors[0].Model == "" ||
+			len(md.Memory) == 0 || md.Memory[0].CapacityMiB == 0 || len(md.Network) == 0 || md.Network[0].MAC == "" {
+			t.Errorf("metadata = %+v", md)
+		}
+		if !slices.ContainsFunc(md.Network, func(n valence.NICInfo) bool {
+			return slices.Contains(n.VLANs, valence.VLAN{ID: 100, Status: "Enabled"})
+		}) {
+			t.Errorf("no interface carries the requested VLAN 100: %+v", md.Network)
+		}
 
-			uri, err := conn.Allocate(ctx, valence.AllocateRequest{
-				Name: "n1", Description: "test node", TotalSystemCoreCount: 1,
-				Processors: []valence.ProcessorReq{{InstructionSet: "x86-64"}},
-				Memory:     []valence.MemoryReq{{CapacityMiB: 1024}},
-			})
-			if err != nil {
-				t.Fatalf("Allocate: %v", err)
-			}
-			if err := conn.Assemble(ctx, uri); err != nil {
-				t.Fatalf("Assemble: %v", err)
-			}
-			if err := conn.WaitAssembled(ctx, uri); err != nil {
-				t.Fatalf("WaitAssembled: %v", err)
-			}
-			n, err := conn.GetNode(ctx, uri)
-			if err != nil {
-				t.Fatalf("GetNode: %v", err)
-			}
-			if n.URI != uri || conn.NodeURI(n.Index) != uri || n.Name != "n1" || n.State != valence.NodeAssembled ||
-				n.ComputerSystem == "" || len(n.AllowedResets) == 0 {
-				t.Errorf("node = %+v", n)
-			}
-			md := n.Metadata
-			if len(md.Processors) == 0 || md.Processors[0].TotalCores == 0 || md.Processors[0].Model == "" ||
-				len(md.Memory) == 0 || md.Memory[0].CapacityMiB == 0 || len(md.Network) == 0 || md.Network[0].MAC == "" {
-				t.Errorf("metadata = %+v", md)
-			}
+		reset := n.AllowedResets[0]
+		if slices.Contains(n.AllowedResets, "ForceOff") {
+			reset = "ForceOff"
+		}
+		if err := conn.ResetNode(ctx, uri, reset); err != nil {
+			t.Errorf("ResetNode(%s): %v", reset, err)
+		}
+		err = conn.ResetNode(ctx, uri, "NoSuchReset")
+		wantCode(t, err, valence.Invalid)
 
-			reset := n.AllowedResets[0]
-			if slices.Contains(n.AllowedResets, "ForceOff") {
-				reset = "ForceOff"
-			}
-			if err := conn.ResetNode(ctx, uri, reset); err != nil {
-				t.Errorf("ResetNode(%s): %v", reset, err)
-			}
-			err = conn.ResetNode(ctx, uri, "NoSuchReset")
-			wantCode(t, err, valence.Invalid)
+		if err := conn.SetBoot(ctx, uri, valence.Boot{Enabled: "Once", Target: "Pxe"}); err != nil {
+			t.Errorf("SetBoot: %v", err)
+		}
+		if n, err := conn.GetNode(ctx, uri); err != nil || n.Boot.Enabled != "Once" || n.Boot.Target != "Pxe" {
+			t.Errorf("boot after SetBoot = %+v, %v", n.Boot, err)
+		}
 
-			if err := conn.SetBoot(ctx, uri, valence.Boot{Enabled: "Once", Target: "Pxe"}); err != nil {
-				t.Errorf("SetBoot: %v", err)
-			}
-			if n, err := conn.GetNode(ctx, uri); err != nil || n.Boot.Enabled != "Once" || n.Boot.Target != "Pxe" {
-				t.Errorf("boot after SetBoot = %+v, %v", n.Boot, err)
-			}
-
-			systems, err := conn.Systems(ctx)
-			if err != nil {
-				t.Fatalf("Systems: %v", err)
-			}
-			used := 0
-			for _, sys := range systems {
-				if sys.NodeURI != "" {
-					used++
-					if sys.NodeURI != uri || sys.ResourceURI != n.ComputerSystem {
-						t.Errorf("system %s says node %q; the node says system %s", sys.ResourceURI, sys.NodeURI, n.ComputerSystem)
-					}
+		systems, err := conn.Systems(ctx)
+		if err != nil {
+			t.Fatalf("Systems: %v", err)
+		}
+		used := 0
+		for _, sys := range systems {
+			if sys.NodeURI != "" {
+				used++
+				if sys.NodeURI != uri || sys.ResourceURI != n.ComputerSystem {
+					t.Errorf("system %s says node %q; the node says system %s", sys.ResourceURI, sys.NodeURI, n.ComputerSystem)
 				}
 			}
-			if used != 1 {
-				t.Errorf("%d systems name a node, want 1", used)
-			}
+		}
+		if used != 1 {
+			t.Errorf("%d systems name a node, want 1", used)
+		}
 
-			if err := conn.DeleteNode(ctx, uri); err != nil {
-				t.Fatalf("DeleteNode: %v", err)
-			}
-			if err := conn.DeleteNode(ctx, uri); err != nil {
-				t.Errorf("DeleteNode again: %v", err)
-			}
-		})
-	}
+		if err := conn.DeleteNode(ctx, uri); err != nil {
+			t.Fatalf("DeleteNode: %v", err)
+		}
+		if err := conn.DeleteNode(ctx, uri); err != nil {
+			t.Errorf("DeleteNode again: %v", err)
+		}
+	})
 }
 
 func TestSimSystemsAndRacks(t *testing.T) {
-	for _, v := range simVersions {
-		t.Run(v, func(t *testing.T) {
-			ctx := context.Background()
-			s := startSim(t, v, rsdsim.Faults{})
-			conn := connect(t, newConnector(), access(s.srv.URL))
-			systems, err := conn.Systems(ctx)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if len(systems) != s.SystemCount() {
-				t.Fatalf("%d systems, the simulator has %d", len(systems), s.SystemCount())
-			}
-			uuids := map[string]bool{}
-			for _, sys := range systems {
-				uuids[sys.UUID] = true
-			}
+	eachVersion(t, func(t *testing.T, s sim, conn valence.PodManagerConn) {
+		ctx := context.Background()
+		systems, err := conn.Systems(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(systems) != s.SystemCount() {
+			t.Fatalf("%d systems, the simulator has %d", len(systems), s.SystemCount())
+		}
+		uuids := map[string]bool{}
+		for _, sys := range systems {
+			uuids[sys.UUID] = true
+		}
 
-			sys := systems[len(systems)-1]
-			want := newSums(t, s, sys.ResourceURI)
-			got := sums{cores: sys.CPU.Cores, cpus: sys.CPU.Count, ramGiB: sys.RAMGiB, storageGiB: sys.StorageGiB, nics: sys.NICs}
-			if got != want {
-				t.Errorf("system %s sums to %+v, the simulator says %+v", sys.ResourceURI, got, want)
-			}
-			if sys.ID == "" || sys.UUID == "" || sys.Name == "" || sys.CPU.Arch == "" || sys.CPU.Model == "" ||
-				sys.PowerState == "" || sys.Health == "" || !strings.Contains(sys.Location, "/") {
-				t.Errorf("system = %+v", sys)
-			}
+		sys := systems[len(systems)-1]
+		want := newSums(t, s, sys.ResourceURI)
+		got := sums{cores: sys.CPU.Cores, cpus: sys.CPU.Count, ramGiB: sys.RAMGiB, storageGiB: sys.StorageGiB, nics: sys.NICs}
+		if got != want {
+			t.Errorf("system %s sums to %+v, the simulator says %+v", sys.ResourceURI, got, want)
+		}
+		if sys.ID == "" || sys.UUID == "" || sys.Name == "" || sys.CPU.Arch == "" || sys.CPU.Model == "" ||
+			sys.PowerState == "" || sys.Health == "" || !strings.Contains(sys.Location, "/") {
+			t.Errorf("system = %+v", sys)
+		}
 
-			racks, err := conn.Racks(ctx)
-			if err != nil {
-				t.Fatal(err)
+		racks, err := conn.Racks(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(racks) != 2 {
+			t.Fatalf("%d racks, want 2", len(racks))
+		}
+		seen := map[string]bool{}
+		for _, r := range racks {
+			if r.ID == "" || r.ResourceURI == "" || len(r.Systems) != 4 {
+				t.Errorf("rack = %+v, want 4 systems", r)
 			}
-			if len(racks) != 2 {
-				t.Fatalf("%d racks, want 2", len(racks))
-			}
-			seen := map[string]bool{}
-			for _, r := range racks {
-				if r.ID == "" || r.ResourceURI == "" || len(r.Systems) != 4 {
-					t.Errorf("rack = %+v, want 4 systems", r)
+			for _, u := range r.Systems {
+				if !uuids[u] || seen[u] {
+					t.Errorf("rack %s names system %q, unknown or in two racks", r.ID, u)
 				}
-				for _, u := range r.Systems {
-					if !uuids[u] || seen[u] {
-						t.Errorf("rack %s names system %q, unknown or in two racks", r.ID, u)
-					}
-					seen[u] = true
-				}
+				seen[u] = true
 			}
-		})
-	}
+		}
+	})
 }
 
 // sums is what a system sums to, read from the simulator directly.
@@ -413,6 +418,10 @@ func TestSimErrors(t *testing.T) {
 		short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 		defer cancel()
 		_, err := conn.GetNode(short, conn.NodeURI("1"))
+		wantCode(t, err, valence.Timeout)
+		shorter, cancel2 := context.WithTimeout(ctx, 100*time.Millisecond)
+		defer cancel2()
+		_, err = newConnector().Connect(shorter, access(s.srv.URL))
 		wantCode(t, err, valence.Timeout)
 	})
 	t.Run("assembly fails", func(t *testing.T) {
