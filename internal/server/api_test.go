@@ -287,3 +287,36 @@ func TestComposeAndProjectIsolation(t *testing.T) {
 		t.Errorf("forced delete left nodes: %s", body)
 	}
 }
+
+func TestInventoryPaging(t *testing.T) {
+	f := newAPI(t)
+	pm := f.createPodManager(t, "podm1")
+	_, body := f.admin(t, "GET", "/v1/systems", "")
+	var all []api.System
+	json.Unmarshal(body, &all)
+	if len(all) != 2 {
+		t.Fatalf("want the simulator's 2 systems, got %s", body)
+	}
+	resp, body := f.admin(t, "GET", "/v1/systems?limit=1", "")
+	var page []api.System
+	json.Unmarshal(body, &page)
+	want := "<" + f.srv.URL + "/v1/systems?limit=1&marker=" + all[0].UUID + `>; rel="next"`
+	if len(page) != 1 || page[0].UUID != all[0].UUID || resp.Header.Get("Link") != want {
+		t.Fatalf("first page %s, Link %q (want %q)", body, resp.Header.Get("Link"), want)
+	}
+	resp, body = f.admin(t, "GET", "/v1/systems?limit=1&marker="+all[0].UUID, "")
+	json.Unmarshal(body, &page)
+	if len(page) != 1 || page[0].UUID != all[1].UUID || resp.Header.Get("Link") != "" {
+		t.Errorf("last page %s, Link %q", body, resp.Header.Get("Link"))
+	}
+	resp, body = f.admin(t, "GET", "/v1/systems?marker=nope", "")
+	checkError(t, resp, body, 400, "BadRequest")
+	resp, body = f.admin(t, "GET", "/v1/systems?ram=16", "")
+	checkError(t, resp, body, 400, "BadRequest")
+	// Valence's body form of the pod-manager filter.
+	if resp, body = f.admin(t, "GET", "/v1/systems", `{"podm_id":"`+pm.UUID+`"}`); resp.StatusCode != 200 || strings.Count(string(body), `"uuid"`) != 2 {
+		t.Errorf("systems for a podm_id body: %d %s", resp.StatusCode, body)
+	}
+	resp, body = f.admin(t, "GET", "/v1/systems?podm_id=00000000-0000-4000-8000-000000000000", "")
+	checkError(t, resp, body, 404, "NotFound")
+}
