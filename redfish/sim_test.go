@@ -233,6 +233,9 @@ func TestSimStorage(t *testing.T) {
 			if err != nil || i < 0 || vols[i].CapacityGiB != 10 || !vols[i].Bootable || vols[i].ServiceURI != services[0].URI {
 				t.Fatalf("Volumes = %v, %v; want %s of 10 GiB, bootable", vols, err, vol)
 			}
+			if v < "2.3" && vols[i].Protocol != "iSCSI" {
+				t.Errorf("RSS volume protocol = %q, want iSCSI", vols[i].Protocol)
+			}
 
 			node, err := c.Allocate(ctx, redfish.AllocateRequest{})
 			if err != nil {

@@ -2,7 +2,6 @@ package redfish
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"slices"
@@ -73,13 +72,10 @@ type volumeJSON struct {
 		IntelRackScale struct{ Bootable bool } `json:"Intel_RackScale"`
 	}
 	Links struct{ Targets schemas.Links }
-	// Addresses is what an RSS remote target exposes.
-	Addresses []struct {
-		ISCSI json.RawMessage `json:"iSCSI"`
-	}
 }
 
-func (j *volumeJSON) volume(uri, service string) *Volume {
+// volume converts the wire form; kind is the storage model of the pod manager.
+func (j *volumeJSON) volume(uri, service string, kind storageKind) *Volume {
 	v := &Volume{ID: j.ID, URI: firstNonEmpty(j.ODataID, uri), Name: j.Name, ServiceURI: service,
 		Protocol: j.Protocol, Bootable: j.Oem.IntelRackScale.Bootable, targets: j.Links.Targets.ToStrings()}
 	switch {
@@ -91,12 +87,11 @@ func (j *volumeJSON) volume(uri, service string) *Volume {
 	if j.Bootable != nil {
 		v.Bootable = *j.Bootable
 	}
-	for _, a := range j.Addresses {
-		if len(a.ISCSI) > 0 {
-			v.Protocol = firstNonEmpty(v.Protocol, "iSCSI")
-		}
+	if kind == storageRSS {
+		// RSS (2.1/2.2) serves its logical volumes over iSCSI only.
+		v.Protocol = firstNonEmpty(v.Protocol, "iSCSI")
 	}
-	// A Swordfish volume names its protocol only through its identifiers.
+	// A Swordfish volume may name its protocol through its identifiers.
 	for _, id := range j.Identifiers {
 		switch strings.ToUpper(id.DurableNameFormat) {
 		case "NQN":
@@ -135,7 +130,7 @@ func (c *Client) GetVolume(ctx context.Context, uri string) (*Volume, error) {
 	if err := c.getJSON(ctx, uri, &j); err != nil {
 		return nil, err
 	}
-	return j.volume(uri, ""), nil
+	return j.volume(uri, "", c.links.storageKind), nil
 }
 
 // Volumes reads the volumes of every storage service, each with the node
@@ -158,7 +153,7 @@ func (c *Client) Volumes(ctx context.Context) ([]*Volume, error) {
 			if err := c.getJSON(ctx, uri, &j); err != nil || (j.Mode != "" && !strings.EqualFold(j.Mode, "LV")) {
 				return nil, err
 			}
-			return j.volume(uri, s.URI), nil
+			return j.volume(uri, s.URI, c.links.storageKind), nil
 		})
 		errs = append(errs, err)
 		for _, v := range vols {
