@@ -3,6 +3,7 @@ package podm_test
 import (
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"net/http"
 	"net/http/httptest"
@@ -127,6 +128,44 @@ func TestSimProbe(t *testing.T) {
 			t.Errorf("NodeURI(7) = %q", got)
 		}
 	})
+}
+
+func TestSimTLS(t *testing.T) {
+	s, err := rsdsim.New(rsdsim.Config{Racks: 1, DrawersPerRack: 1, SystemsPerDrawer: 1, Username: simUser, Password: simPass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewTLSServer(s)
+	t.Cleanup(srv.Close)
+	ca := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}))
+	tests := []struct {
+		name   string
+		verify bool
+		ca     string
+		code   valence.Code
+	}{
+		{"unknown certificate", true, "", valence.PodManagerUnavailable},
+		{"trusted through ca_cert", true, ca, ""},
+		{"verification off", false, "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			a := access(srv.URL)
+			a.TLSVerify, a.CACert = tt.verify, tt.ca
+			conn, err := newConnector().Connect(context.Background(), a)
+			if tt.code != "" {
+				wantCode(t, err, tt.code)
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			if _, err := conn.Systems(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
 }
 
 func TestSimPlainRedfishDriverDoesNotCompose(t *testing.T) {
