@@ -178,7 +178,7 @@ func TestRSD24Shapes(t *testing.T) {
 	if jsonPath(r.Body, "Boot", "BootSourceOverrideTarget") != "Pxe" || jsonPath(r.Body, "Boot", "BootSourceOverrideEnabled") != "Once" {
 		t.Errorf("boot body = %v", r.Body)
 	}
-	if err := c.SetBoot(ctx, "7", redfish.BootSettings{Target: "Floppy"}); !errors.Is(err, redfish.ErrNotAllowed) {
+	if err := c.SetBoot(ctx, "7", redfish.BootSettings{Target: "Floppy", Mode: "Legacy"}); !errors.Is(err, redfish.ErrNotAllowed) {
 		t.Errorf("SetBoot(Floppy) = %v, want ErrNotAllowed", err)
 	}
 	if err := c.Reset(ctx, "7", schemas.PushPowerButtonResetType); !errors.Is(err, redfish.ErrNotAllowed) {

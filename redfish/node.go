@@ -2,6 +2,7 @@ package redfish
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -36,9 +37,11 @@ type BootSettings struct {
 // Boot is a node's boot override with the values the pod manager allows.
 type Boot struct {
 	BootSettings
-	// AllowedTargets and AllowedModes come from the @Redfish.AllowableValues annotations.
-	AllowedTargets []schemas.BootSource             `json:"BootSourceOverrideTarget@Redfish.AllowableValues"`
-	AllowedModes   []schemas.BootSourceOverrideMode `json:"BootSourceOverrideMode@Redfish.AllowableValues"`
+	// AllowedEnabled, AllowedTargets and AllowedModes come from the
+	// @Redfish.AllowableValues annotations; empty when the node gives none.
+	AllowedEnabled []schemas.BootSourceOverrideEnabled `json:"BootSourceOverrideEnabled@Redfish.AllowableValues"`
+	AllowedTargets []schemas.BootSource                `json:"BootSourceOverrideTarget@Redfish.AllowableValues"`
+	AllowedModes   []schemas.BootSourceOverrideMode    `json:"BootSourceOverrideMode@Redfish.AllowableValues"`
 }
 
 // NodeLinks are the URIs of the resources a composed node is made of.
@@ -266,15 +269,11 @@ func (c *Client) SetBoot(ctx context.Context, node string, boot BootSettings) er
 	if err != nil {
 		return err
 	}
-	if boot.Target != "" {
-		if err := allowed("boot target", boot.Target, n.Boot.AllowedTargets); err != nil {
-			return err
-		}
-	}
-	if boot.Mode != "" {
-		if err := allowed("boot mode", boot.Mode, n.Boot.AllowedModes); err != nil {
-			return err
-		}
+	if err := errors.Join(
+		allowed("boot override", boot.Enabled, n.Boot.AllowedEnabled),
+		allowed("boot target", boot.Target, n.Boot.AllowedTargets),
+		allowed("boot mode", boot.Mode, n.Boot.AllowedModes)); err != nil {
+		return err
 	}
 	_, err = c.send(ctx, http.MethodPatch, n.URI, map[string]BootSettings{"Boot": boot})
 	return err
@@ -330,9 +329,9 @@ func (c *Client) attachDetach(ctx context.Context, node, volume, protocol string
 	return err
 }
 
-// allowed checks v against a non-empty list of allowable values.
+// allowed checks a set v against a non-empty list of allowable values.
 func allowed[T ~string](what string, v T, list []T) error {
-	if len(list) == 0 || slices.Contains(list, v) {
+	if v == "" || len(list) == 0 || slices.Contains(list, v) {
 		return nil
 	}
 	return fmt.Errorf("redfish: %s %q (allowed: %v): %w", what, v, list, ErrNotAllowed)

@@ -159,6 +159,9 @@ func TestSimComposeLifecycle(t *testing.T) {
 				if n.PowerState != schemas.OnPowerState || n.Boot.Target != "Pxe" || n.Boot.Enabled != "Once" || n.Boot.Mode != "UEFI" {
 					t.Errorf("after Reset On and SetBoot: power %s boot %+v", n.PowerState, n.Boot.BootSettings)
 				}
+				if err := c.SetBoot(ctx, uri, redfish.BootSettings{Enabled: "Sometimes"}); !errors.Is(err, redfish.ErrNotAllowed) {
+					t.Errorf("SetBoot(Enabled: Sometimes) = %v", err)
+				}
 				if err := c.Reset(ctx, uri, "Hibernate"); !errors.Is(err, redfish.ErrNotAllowed) {
 					t.Errorf("Reset(Hibernate) = %v", err)
 				}
