@@ -82,6 +82,12 @@ func New(ctx context.Context, cfg Config, log zerolog.Logger) (Authenticator, er
 	return nil, fmt.Errorf("VALENCE_AUTH_STRATEGY: %q is not one of noauth, keystone, http_basic", cfg.Strategy)
 }
 
+// errUnauthenticated is the one answer to every missing, bad, expired or
+// revoked credential: the caller learns nothing about which it was.
+func errUnauthenticated() error {
+	return valence.Errorf(valence.Unauthorized, "The request you have made requires authentication.")
+}
+
 // Middleware authenticates every request with a and puts the caller in its
 // context (valence.WithCaller). A failure goes to fail, the server's error
 // renderer, after the challenge header has been set for a 401.

@@ -126,7 +126,7 @@ func readHtpasswd(path string) (map[string][]byte, error) {
 func (b *basic) Authenticate(_ context.Context, r *http.Request) (valence.Caller, error) {
 	name, password, ok := r.BasicAuth()
 	if !ok {
-		return valence.Caller{}, valence.Errorf(valence.Unauthorized, "The request you have made requires authentication.")
+		return valence.Caller{}, errUnauthenticated()
 	}
 	u, known := b.users[name]
 	hash := u.hash
@@ -134,7 +134,7 @@ func (b *basic) Authenticate(_ context.Context, r *http.Request) (valence.Caller
 		hash = b.decoy
 	}
 	if err := bcrypt.CompareHashAndPassword(hash, []byte(password)); err != nil || !known {
-		return valence.Caller{}, valence.Errorf(valence.Unauthorized, "Invalid username or password.")
+		return valence.Caller{}, errUnauthenticated()
 	}
 	c := u.caller
 	c.Roles = slices.Clone(c.Roles) // a request must not change the user's roles

@@ -35,12 +35,6 @@ type keystone struct {
 	now       func() time.Time // replaced by tests
 }
 
-// errNoToken is the one answer to every missing, bad, expired or revoked
-// token: the caller learns nothing about why.
-func errNoToken() error {
-	return valence.Errorf(valence.Unauthorized, "The request you have made requires authentication.")
-}
-
 func newKeystone(ctx context.Context, cfg KeystoneConfig, log zerolog.Logger) (*keystone, error) {
 	for _, s := range []struct{ name, value string }{
 		{"VALENCE_KEYSTONE_AUTH_URL", cfg.AuthURL},
@@ -140,7 +134,7 @@ func keystoneHTTPClient(caFile string) (*http.Client, error) {
 func (k *keystone) Authenticate(ctx context.Context, r *http.Request) (valence.Caller, error) {
 	token := r.Header.Get("X-Auth-Token")
 	if token == "" || len(token) > maxTokenLen {
-		return valence.Caller{}, errNoToken()
+		return valence.Caller{}, errUnauthenticated()
 	}
 	key := keyOf(token)
 	if c, ok := k.cache.get(key, k.now()); ok {
@@ -152,7 +146,7 @@ func (k *keystone) Authenticate(ctx context.Context, r *http.Request) (valence.C
 	}
 	now := k.now()
 	if !expires.After(now) {
-		return valence.Caller{}, errNoToken()
+		return valence.Caller{}, errUnauthenticated()
 	}
 	// Cached until the sooner of the token's expiry and the TTL, which
 	// bounds how long a revoked token or a removed role is still honoured.
@@ -172,7 +166,7 @@ func (k *keystone) validate(ctx context.Context, token string) (valence.Caller, 
 	res := tokens.Get(ctx, k.identity, token)
 	if res.Err != nil {
 		if gophercloud.ResponseCodeIs(res.Err, http.StatusNotFound) {
-			return valence.Caller{}, time.Time{}, errNoToken() // unknown, expired or revoked
+			return valence.Caller{}, time.Time{}, errUnauthenticated() // unknown, expired or revoked
 		}
 		// Anything else is Keystone's or our service user's trouble, not
 		// the caller's: 503, so clients retry rather than drop credentials.

@@ -57,7 +57,7 @@ func LoadPolicy(path string) (*Policy, error) {
 	}
 	data, err := os.ReadFile(path)
 	if err != nil {
-		return nil, fmt.Errorf("policy file: %w", err)
+		return nil, fmt.Errorf("VALENCE_POLICY_FILE: %w", err)
 	}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -106,7 +106,7 @@ func compile(srcs map[string]source) (*Policy, error) {
 		}
 		for _, ref := range r {
 			if _, ok := srcs[ref]; !ok {
-				return nil, fmt.Errorf("%s: %s: unknown rule %q in rule:%s", s.origin, d.Name, ref, ref)
+				return nil, fmt.Errorf("%s: %s: rule:%s names no rule", s.origin, d.Name, ref)
 			}
 		}
 		p.rules[d.Name], refs[d.Name] = x, r

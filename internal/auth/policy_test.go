@@ -237,7 +237,7 @@ func TestLoadPolicyErrorsNameTheLine(t *testing.T) {
 		{"\"valence:node:get\":\n", ":1: valence:node:get: the expression must be a string"},
 		{"- role:admin\n", ":1: want a mapping"},
 		{"a: b\n  c: d: e\n", "line 2"},
-		{"\"valence:node:get\": \"role:admin\"\n\"reader\": \"rule:nope\"\n", `:2: reader: unknown rule "nope"`},
+		{"\"valence:node:get\": \"role:admin\"\n\"reader\": \"rule:nope\"\n", `:2: reader: rule:nope names no rule`},
 		{"\"reader\": \"rule:project_reader\"\n", ":1: reader: rules refer to each other in a loop: reader -> project_reader -> reader"},
 		{"\"admin_required\": \"rule:admin_required\"\n", "loop: admin_required -> admin_required"},
 		{"\"valence:node:get\": \"tenant:x\"\n", `:1: valence:node:get: column 1: unknown check "tenant"`},
