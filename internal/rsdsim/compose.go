@@ -32,17 +32,20 @@ type node struct {
 
 func (n *node) path() string { return nodesPath + "/" + n.id }
 
+// byNumber orders the numeric Ids the simulator mints ("2" before "10").
+func byNumber(a, b string) int {
+	x, _ := strconv.Atoi(a)
+	y, _ := strconv.Atoi(b)
+	return cmp.Compare(x, y)
+}
+
 // renderNodes renders the Nodes collection with its Allocate action.
 func (s *Simulator) renderNodes() {
 	ids := make([]string, 0, len(s.nodes))
 	for id := range s.nodes {
 		ids = append(ids, id)
 	}
-	slices.SortFunc(ids, func(a, b string) int {
-		x, _ := strconv.Atoi(a)
-		y, _ := strconv.Atoi(b)
-		return cmp.Compare(x, y)
-	})
+	slices.SortFunc(ids, byNumber)
 	members := make([]string, len(ids))
 	for i, id := range ids {
 		members[i] = nodesPath + "/" + id

@@ -32,7 +32,7 @@ func componentChecks[T any](kind string, parts func(*system) []T, items [][]pred
 				func(sys *system) bool { return slices.ContainsFunc(parts(sys), p.ok) }})
 		}
 		if len(preds) > 1 {
-			out = append(out, check{fmt.Sprintf("%s[%d]", kind, i), "all of the above on one component",
+			out = append(out, check{fmt.Sprintf("%s[%d]", kind, i), "all its conditions on one component",
 				func(sys *system) bool { return slices.ContainsFunc(parts(sys), allOf(preds)) }})
 		}
 	}

@@ -42,8 +42,8 @@ func TestTenThousandSystems(t *testing.T) {
 	if get(ts.do("GET", node, nil).body, "Links", "ComputerSystem", "@odata.id") != last.path() {
 		t.Error("could not compose on the last system")
 	}
-	perDrawer, drawers := 4, 4
-	chassis := 1 + n + n/perDrawer + n/(perDrawer*drawers)
+	perDrawer, perRack := 4, 16 // the default layout; the last rack and drawer may be partly filled
+	chassis := 1 + n + (n+perDrawer-1)/perDrawer + (n+perRack-1)/perRack
 	if got := ts.do("GET", "/redfish/v1/Chassis", nil).body["Members@odata.count"]; got != float64(chassis) {
 		t.Errorf("%v chassis, want %d", got, chassis)
 	}

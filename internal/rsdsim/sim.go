@@ -60,9 +60,10 @@ type Simulator struct {
 	routes []route
 	faults faultState
 
-	// mu guards everything below. GETs only read docs (pre-rendered JSON), so they hold the
-	// read lock for a map lookup; every change holds the write lock and re-renders what it
-	// touched, which is also what makes two concurrent Allocates pick different systems.
+	// mu guards everything below. A GET only looks up rendered JSON in docs under the read
+	// lock (the parts of a system are rendered on their first GET, see lookup); every change
+	// holds the write lock and re-renders what it touched, which is also what makes two
+	// concurrent Allocates pick different systems.
 	mu       sync.RWMutex
 	docs     map[string]*doc
 	putMu    sync.Mutex // see put
@@ -78,7 +79,8 @@ type Simulator struct {
 	closeOnce sync.Once
 }
 
-// New builds the inventory and renders every resource, so that later GETs only copy bytes.
+// New builds the inventory and renders the systems, chassis and collections, so that later
+// GETs only copy bytes.
 func New(cfg Config) (*Simulator, error) {
 	ver, err := parseVersion(cfg.RSDVersion)
 	if err != nil {

@@ -1,7 +1,6 @@
 package rsdsim
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -177,11 +176,7 @@ func (s *Simulator) sortedVolumes() []*volume {
 	for _, v := range s.storage.volumes {
 		vols = append(vols, v)
 	}
-	slices.SortFunc(vols, func(a, b *volume) int {
-		x, _ := strconv.Atoi(a.id)
-		y, _ := strconv.Atoi(b.id)
-		return cmp.Compare(x, y)
-	})
+	slices.SortFunc(vols, func(a, b *volume) int { return byNumber(a.id, b.id) })
 	return vols
 }
 
