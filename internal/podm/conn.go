@@ -199,32 +199,42 @@ func (c *conn) DeleteVolume(ctx context.Context, volumeURI string) error {
 	return err
 }
 
-// tolerateGone drops err when every failure in it is a 404: a resource
-// deleted between reading its collection and reading it (a node decomposed
-// during a listing) is not a failure of the listing. It logs what it drops.
+// tolerateGone returns the failure of a read that counts: none when every
+// failure in err is a 404, since a resource deleted between reading its
+// collection and reading it (a node decomposed during a listing) is not a
+// failure of the listing; otherwise the first other failure, so that a 404
+// met first does not make the whole listing a NotFound. The rest is logged.
 func (c *conn) tolerateGone(o op, err error) error {
-	if err == nil || !allGone(err) {
-		return err
+	f := firstFailure(err)
+	if f != err {
+		c.log.Debug().Err(err).Str("operation", string(o)).Msg("partial read: missing resources left out")
 	}
-	c.log.Debug().Err(err).Str("operation", string(o)).Msg("resources vanished while being read; left out")
-	return nil
+	return f
 }
 
-// allGone reports whether err, and every error joined in it, is a 404.
-func allGone(err error) bool {
+// firstFailure returns the first error in err, wrapped or joined, that is
+// not a 404, or nil when there is none.
+func firstFailure(err error) error {
 	switch e := err.(type) {
+	case nil:
+		return nil
 	case *redfish.Error:
-		return e.StatusCode == http.StatusNotFound
+		if e.StatusCode == http.StatusNotFound {
+			return nil
+		}
+		return e
 	case interface{ Unwrap() []error }:
-		errs := e.Unwrap()
-		for _, inner := range errs {
-			if !allGone(inner) {
-				return false
+		for _, inner := range e.Unwrap() {
+			if f := firstFailure(inner); f != nil {
+				return f
 			}
 		}
-		return len(errs) > 0
+		return nil
 	case interface{ Unwrap() error }:
-		return allGone(e.Unwrap())
+		if firstFailure(e.Unwrap()) == nil {
+			return nil
+		}
+		return err
 	}
-	return false
+	return err
 }

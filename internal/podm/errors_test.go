@@ -99,27 +99,31 @@ func TestToErrorNotAllowedNamesTheValues(t *testing.T) {
 	}
 }
 
-func TestAllGone(t *testing.T) {
+func TestFirstFailure(t *testing.T) {
 	gone := &redfish.Error{StatusCode: http.StatusNotFound}
 	failed := &redfish.Error{StatusCode: http.StatusInternalServerError}
+	wrappedFailure := fmt.Errorf("reading: %w", failed)
+	rest := errors.New("and 4 more failures")
+	unreachable := fmt.Errorf("x: %w", redfish.ErrUnreachable)
 	tests := []struct {
 		name string
 		err  error
-		want bool
+		want error
 	}{
-		{"nil", nil, false},
-		{"one 404", gone, true},
-		{"wrapped 404", fmt.Errorf("reading: %w", gone), true},
-		{"joined 404s", errors.Join(gone, fmt.Errorf("x: %w", gone)), true},
-		{"nested joins", errors.Join(errors.Join(gone), gone), true},
-		{"a 500 among 404s", errors.Join(gone, failed), false},
-		{"a 500 first", errors.Join(failed, gone), false},
-		{"an uncounted rest", errors.Join(gone, errors.New("and 4 more failures")), false},
-		{"unreachable", fmt.Errorf("x: %w", redfish.ErrUnreachable), false},
+		{"nil", nil, nil},
+		{"one 404", gone, nil},
+		{"wrapped 404", fmt.Errorf("reading: %w", gone), nil},
+		{"joined 404s", errors.Join(gone, fmt.Errorf("x: %w", gone)), nil},
+		{"nested joins", errors.Join(errors.Join(gone), gone), nil},
+		{"a 500 after a 404", errors.Join(gone, failed), failed},
+		{"a wrapped 500 after a 404", errors.Join(gone, wrappedFailure), wrappedFailure},
+		{"a 500 first", errors.Join(failed, gone), failed},
+		{"an uncounted rest", errors.Join(gone, rest), rest},
+		{"unreachable", unreachable, unreachable},
 	}
 	for _, tt := range tests {
-		if got := allGone(tt.err); got != tt.want {
-			t.Errorf("%s: allGone = %v, want %v", tt.name, got, tt.want)
+		if got := firstFailure(tt.err); got != tt.want {
+			t.Errorf("%s: firstFailure = %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }
