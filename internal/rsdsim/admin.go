@@ -5,19 +5,11 @@ import (
 	"net/http"
 )
 
-// adminFaultsPath is the fault console, outside /redfish so that no Redfish client stumbles
-// on it and the faults never apply to it:
-//
-//	GET    /admin/faults   the active faults
-//	PUT    /admin/faults   replace them; body like {"latency":"200ms","jitter":"50ms",
-//	                       "error_rate":{"allocate":0.5,"*":0.1},"error_status":503,
-//	                       "fail_assembly":true,"down":"refuse"|"hang"}
-//	DELETE /admin/faults   clear them all
-//
-// Each answers 200 with the faults now active. It needs no credentials: it is a test
-// harness's control, meant for loopback.
+// adminFaultsPath is the fault console (see the package documentation). It lives outside
+// /redfish so that no Redfish client stumbles on it and no fault ever applies to it.
 const adminFaultsPath = "/admin/faults"
 
+// serveAdmin answers GET, PUT and DELETE on the fault console with the faults now active.
 func (s *Simulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 	switch r.Method {
 	case http.MethodGet:

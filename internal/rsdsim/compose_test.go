@@ -292,3 +292,47 @@ func TestConcurrentAllocatesGetDistinctSystems(t *testing.T) {
 	}
 	ts.do("POST", "/redfish/v1/Nodes/Actions/Allocate", m{}).mustStatus(t, http.StatusConflict)
 }
+
+// TestConcurrentMixedLoad runs reads, compositions, power changes and volume operations in
+// parallel (meaningful under -race) and checks the pod is consistent afterwards.
+func TestConcurrentMixedLoad(t *testing.T) {
+	ts := newTestServer(t, Config{Systems: 16})
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Go(func() {
+			for i := range 10 {
+				switch (w + i) % 4 {
+				case 0:
+					r := ts.do("POST", "/redfish/v1/Nodes/Actions/Allocate", m{"RemoteDrives": []any{m{"CapacityGiB": 1}}})
+					if r.status == 201 {
+						n := strings.TrimPrefix(r.header.Get("Location"), ts.srv.URL)
+						ts.do("POST", n+"/Actions/ComposedNode.Assemble", nil)
+						ts.do("POST", n+"/Actions/ComposedNode.Reset", m{"ResetType": "On"})
+						ts.do("DELETE", n, nil)
+					}
+				case 1:
+					ts.do("GET", "/redfish/v1/Systems/System3/Processors/CPU1", nil)
+					ts.do("GET", "/redfish/v1/Nodes", nil)
+				case 2:
+					ts.do("POST", "/redfish/v1/Systems/System5/Actions/ComputerSystem.Reset", m{"ResetType": "PushPowerButton"})
+				case 3:
+					v := ts.do("POST", volumes23, m{"CapacityBytes": 1 << 30}).header.Get("Location")
+					ts.do("GET", volumes23, nil)
+					ts.do("DELETE", v, nil)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if n := get(ts.do("GET", "/redfish/v1/Nodes", nil).body, "Members@odata.count"); n != 0.0 {
+		t.Errorf("%v nodes left", n)
+	}
+	if n := get(ts.do("GET", volumes23, nil).body, "Members@odata.count"); n != 1.0 {
+		t.Errorf("%v volumes left, want the golden image only", n)
+	}
+	for _, sys := range ts.sim.systems {
+		if sys.node != nil {
+			t.Errorf("%s still allocated", sys.id)
+		}
+	}
+}

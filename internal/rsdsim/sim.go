@@ -1,10 +1,3 @@
-// Package rsdsim emulates an Intel Rack Scale Design (RSD) 2.x Pod Manager: a Redfish service
-// with a generated inventory of racks, drawers and systems, node composition, power control,
-// remote storage, sessions and injectable faults.
-//
-// It imports nothing of Valence on purpose: it is the independent counterpart of the project's
-// Redfish client, so a misreading of RSD in the client shows up as a failure instead of being
-// shared by both sides.
 package rsdsim
 
 import (

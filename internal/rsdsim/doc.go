@@ -1,0 +1,36 @@
+// Package rsdsim emulates an Intel Rack Scale Design (RSD) 2.x Pod Manager: a Redfish service
+// with a generated inventory of racks, drawers and systems, node composition, power control,
+// remote storage, sessions and injectable faults.
+//
+// It imports nothing of Valence on purpose: it is the independent counterpart of the project's
+// Redfish client, so a misreading of RSD in the client shows up as a failure instead of being
+// shared by both sides.
+//
+// # Resources
+//
+// /redfish/v1 (public), Systems/{id} with Processors, Memory, EthernetInterfaces (with
+// VLANs), SimpleStorage and Storage; Chassis (Pod1 → RackN → RackN-DrawerM → …-BladeK, local
+// drives under the blade); Managers/PODM; Nodes with Actions/Allocate; EventService;
+// SessionService; remote storage as StorageServices/SS1 (2.3: Volumes, StoragePools, Drives)
+// or Services/RSS1 (2.1/2.2: LogicalDrives in the volume group vg1, Targets, Drives).
+//
+// Composition: Allocate answers 201 with an absolute Location and no body; Assemble 204
+// (Allocated → Assembling → Assembled or Failed); ComposedNode.Reset 204 (only once
+// Assembled); PATCH of a node's Boot 200 with the node; DELETE 204 (the system is shut down
+// and freed, VLANs Allocate added are removed, volumes Allocate created are deleted).
+// A Memory item of a template asks for CapacityMiB in total over the DIMMs meeting its other
+// conditions; Processors[].Model matches as a substring.
+//
+// A system shows its node in Links.Oem.Intel_RackScale.ComposedNode and
+// Oem.Intel_RackScale.Allocated (simulator additions; on a real PODM the authoritative link
+// is the node's Links.ComputerSystem).
+//
+// # Fault console
+//
+// GET, PUT and DELETE on /admin/faults read, replace and clear the active Faults; the body is
+//
+//	{"latency":"200ms","jitter":"50ms","error_rate":{"allocate":0.5,"*":0.1},
+//	 "error_status":503,"fail_assembly":true,"down":"refuse"}
+//
+// It needs no credentials and is never subject to the faults it sets.
+package rsdsim
