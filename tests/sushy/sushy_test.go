@@ -1,5 +1,3 @@
-// Package sushy checks the RSD simulator with an independent client: Debian's python3-sushy,
-// run by /usr/bin/python3 against the built rsd-simulator binary.
 package sushy
 
 import (
