@@ -177,15 +177,16 @@ func (s *Service) GetSystem(ctx context.Context, id, podmID string) (System, err
 }
 
 // pickOne finds the item whose uuid or id is key; several by id (on
-// different pod managers) is a Conflict.
+// different pod managers) is a Conflict. An empty uuid or id names nothing:
+// racks have no uuid and volumes no id, and "" must not pick one of them.
 func pickOne[T any](items []T, noun, key string, ids func(T) (uuid, id, podmID string)) (T, error) {
 	var byID []T
 	for _, it := range items {
 		u, id, _ := ids(it)
-		if u == key {
+		if u != "" && u == key {
 			return it, nil
 		}
-		if id == key {
+		if id != "" && id == key {
 			byID = append(byID, it)
 		}
 	}

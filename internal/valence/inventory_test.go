@@ -1,0 +1,194 @@
+package valence
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+// twoRacks registers rack-a (two systems) and rack-b (one), with the
+// fixture's pod managers returned in that order.
+func twoRacks(f *fixture) (a, b PodManager, pa, pb *fakePodm) {
+	a, pa = f.podm("rack-a", 2)
+	b, pb = f.podm("rack-b", 1)
+	return a, b, pa, pb
+}
+
+func systemIDs(systems []System) []string {
+	var out []string
+	for _, s := range systems {
+		out = append(out, s.PodmID+"/"+s.ID)
+	}
+	return out
+}
+
+func TestSystemsAcrossPodManagers(t *testing.T) {
+	f := newFixture(t)
+	a, b, pa, pb := twoRacks(f)
+	n := f.compose(a, "web-1", "p")
+
+	inv, err := f.svc.Systems(f.ctx, "")
+	if err != nil || len(inv.Unreachable) != 0 {
+		t.Fatalf("Systems: %v, unreachable %v", err, inv.Unreachable)
+	}
+	want := []string{a.UUID + "/System1", a.UUID + "/System2", b.UUID + "/System1"}
+	if b.UUID < a.UUID {
+		want = []string{b.UUID + "/System1", a.UUID + "/System1", a.UUID + "/System2"}
+	}
+	if got := systemIDs(inv.Items); !slices.Equal(got, want) {
+		t.Errorf("systems %v, want %v", got, want)
+	}
+	for _, sys := range inv.Items {
+		used := sys.PodmID == a.UUID && sys.ID == "System1"
+		if used && (sys.ComposedNode != n.UUID || sys.NodeURI != n.ResourceURI) {
+			t.Errorf("the composed node's system says %q (%q), want %s", sys.ComposedNode, sys.NodeURI, n.UUID)
+		}
+		if !used && sys.ComposedNode != "" {
+			t.Errorf("free system %s says it is used by %q", sys.ID, sys.ComposedNode)
+		}
+	}
+
+	// One pod manager down: the other's systems, and a word about it.
+	pb.setDown(true)
+	f.svc.inventories.forget(b.UUID)
+	inv, err = f.svc.Systems(f.ctx, "")
+	if err != nil {
+		t.Fatalf("Systems with one pod manager down: %v", err)
+	}
+	if got := systemIDs(inv.Items); len(got) != 2 || !slices.Equal(inv.Unreachable, []string{"rack-b"}) {
+		t.Errorf("systems %v, unreachable %v; want rack-a's two and rack-b named", got, inv.Unreachable)
+	}
+	_, err = f.svc.Systems(f.ctx, b.UUID)
+	wantCode(t, "Systems of the pod manager that is down", err, PodManagerUnavailable)
+	wantMessage(t, "Systems of the pod manager that is down", err, "rack-b")
+	only := must[Inventory[System]](t, "Systems of rack-a")(f.svc.Systems(f.ctx, a.UUID))
+	if len(only.Items) != 2 || only.Items[0].PodmID != a.UUID {
+		t.Errorf("Systems of rack-a: %v", systemIDs(only.Items))
+	}
+	_, err = f.svc.Systems(f.ctx, "nope")
+	wantCode(t, "Systems of an unknown pod manager", err, NotFound)
+	if len(pa.called("Systems")) == 0 {
+		t.Errorf("rack-a was never asked")
+	}
+}
+
+func TestSystemsSkipPodManagersWithoutThem(t *testing.T) {
+	f := newFixture(t)
+	p := f.fake("storage-only", 1)
+	p.set(func(p *fakePodm) { p.info.Capabilities = []string{CapStorage} })
+	must[PodManager](t, "create")(f.svc.CreatePodManager(f.ctx, f.spec(p, "storage-only")))
+	inv := must[Inventory[System]](t, "Systems")(f.svc.Systems(f.ctx, ""))
+	if len(inv.Items) != 0 || len(inv.Unreachable) != 0 || len(p.called("Systems")) != 0 {
+		t.Errorf("a pod manager without systems was asked for them: %+v, calls %v", inv, p.called("Systems"))
+	}
+}
+
+func TestGetSystem(t *testing.T) {
+	f := newFixture(t)
+	a, b, pa, pb := twoRacks(f)
+	uuidOf := func(p *fakePodm, i int) string { p.mu.Lock(); defer p.mu.Unlock(); return p.systems[i].UUID }
+
+	got := must[System](t, "by UUID")(f.svc.GetSystem(f.ctx, uuidOf(pb, 0), ""))
+	if got.PodmID != b.UUID || got.ID != "System1" {
+		t.Errorf("by UUID: %+v", got)
+	}
+	got = must[System](t, "by unique Id")(f.svc.GetSystem(f.ctx, "System2", ""))
+	if got.PodmID != a.UUID || got.UUID != uuidOf(pa, 1) {
+		t.Errorf("by Id: %+v", got)
+	}
+	_, err := f.svc.GetSystem(f.ctx, "System1", "")
+	wantCode(t, "an Id on two pod managers", err, Conflict)
+	wantMessage(t, "an Id on two pod managers", err, "System1", a.UUID, b.UUID)
+	got = must[System](t, "by Id and podm_id")(f.svc.GetSystem(f.ctx, "System1", a.UUID))
+	if got.PodmID != a.UUID {
+		t.Errorf("System1 of rack-a: %+v", got)
+	}
+	_, err = f.svc.GetSystem(f.ctx, "System9", "")
+	wantCode(t, "unknown system", err, NotFound)
+	_, err = f.svc.GetSystem(f.ctx, "System2", b.UUID)
+	wantCode(t, "a system of another pod manager", err, NotFound)
+	_, err = f.svc.GetSystem(f.ctx, "", "")
+	wantCode(t, "empty id", err, NotFound)
+}
+
+func TestInventoryCaching(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.InventoryTTL = 5 * time.Second })
+	pm, p := f.podm("rack1", 2)
+	calls := func() int { return len(p.called("Systems")) }
+	list := func() Inventory[System] {
+		t.Helper()
+		return must[Inventory[System]](t, "Systems")(f.svc.Systems(f.ctx, ""))
+	}
+
+	list()
+	list()
+	f.clock.advance(4 * time.Second)
+	must[System](t, "GetSystem")(f.svc.GetSystem(f.ctx, "System1", ""))
+	if calls() != 1 {
+		t.Fatalf("three reads within the TTL asked the pod manager %d times, want 1", calls())
+	}
+	f.clock.advance(2 * time.Second)
+	list()
+	if calls() != 2 {
+		t.Fatalf("a read after the TTL did not ask again (%d calls)", calls())
+	}
+	// A change made through Valence drops the cache at once.
+	n := f.compose(pm, "web-1", "")
+	inv := list()
+	if calls() != 3 || inv.Items[0].ComposedNode != n.UUID {
+		t.Errorf("after a compose: %d calls, system 1 used by %q; want a fresh read showing %s", calls(), inv.Items[0].ComposedNode, n.UUID)
+	}
+	// A failure is not cached.
+	f.svc.inventories.forget(pm.UUID)
+	p.failOn("Systems", Errorf(PodManagerError, "busy"))
+	if inv := list(); len(inv.Unreachable) != 1 {
+		t.Errorf("a failing pod manager is not named: %+v", inv)
+	}
+	p.failOn("Systems", nil)
+	if inv := list(); len(inv.Items) != 2 || calls() != 5 {
+		t.Errorf("after the failure: %d systems, %d calls; want 2 and 5", len(inv.Items), calls())
+	}
+}
+
+func TestRacks(t *testing.T) {
+	f := newFixture(t)
+	a, b, pa, pb := twoRacks(f)
+	pa.set(func(p *fakePodm) {
+		p.racks = []Rack{{ID: "Rack2", Name: "b-row"}, {ID: "Rack1", Name: "a-row", Systems: []string{p.systems[0].UUID}}}
+	})
+	pb.set(func(p *fakePodm) { p.racks = []Rack{{ID: "Rack1", Name: "other"}} })
+
+	inv := must[Inventory[Rack]](t, "Racks")(f.svc.Racks(f.ctx, ""))
+	var got []string
+	for _, r := range inv.Items {
+		got = append(got, r.PodmID+"/"+r.ID)
+	}
+	want := []string{a.UUID + "/Rack1", a.UUID + "/Rack2", b.UUID + "/Rack1"}
+	if b.UUID < a.UUID {
+		want = []string{b.UUID + "/Rack1", a.UUID + "/Rack1", a.UUID + "/Rack2"}
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("racks %v, want %v", got, want)
+	}
+	r := must[Rack](t, "GetRack")(f.svc.GetRack(f.ctx, "Rack2", ""))
+	if r.PodmID != a.UUID || r.Name != "b-row" {
+		t.Errorf("Rack2: %+v", r)
+	}
+	_, err := f.svc.GetRack(f.ctx, "Rack1", "")
+	wantCode(t, "a rack Id on two pod managers", err, Conflict)
+	r = must[Rack](t, "GetRack with podm_id")(f.svc.GetRack(f.ctx, "Rack1", b.UUID))
+	if r.Name != "other" {
+		t.Errorf("Rack1 of rack-b: %+v", r)
+	}
+	_, err = f.svc.GetRack(f.ctx, "Rack9", "")
+	wantCode(t, "unknown rack", err, NotFound)
+	_, err = f.svc.GetRack(f.ctx, "", "")
+	wantCode(t, "empty id", err, NotFound)
+
+	pb.setDown(true)
+	f.svc.inventories.forget(b.UUID)
+	inv = must[Inventory[Rack]](t, "Racks with rack-b down")(f.svc.Racks(f.ctx, ""))
+	if len(inv.Items) != 2 || !slices.Equal(inv.Unreachable, []string{"rack-b"}) {
+		t.Errorf("racks with rack-b down: %d, unreachable %v", len(inv.Items), inv.Unreachable)
+	}
+}
