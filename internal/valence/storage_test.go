@@ -177,7 +177,9 @@ func TestAttachDetach(t *testing.T) {
 
 	// A volume of another pod manager is not found from this node.
 	_, po := f.podm("rack2", 0)
-	po.set(func(p *fakePodm) { p.volumes = []Volume{{Name: "far", ResourceURI: "/redfish/v1/StorageServices/9/Volumes/9"}} })
+	po.set(func(p *fakePodm) {
+		p.volumes = []Volume{{Name: "far", ResourceURI: "/redfish/v1/StorageServices/9/Volumes/9"}}
+	})
 	far := VolumeID(f.podmNamed("rack2").UUID, "/redfish/v1/StorageServices/9/Volumes/9")
 	must[Volume](t, "far volume exists")(f.svc.GetVolume(f.ctx, far))
 	err := f.svc.AttachVolume(f.ctx, sc, n.UUID, far)
