@@ -16,45 +16,39 @@ type none = struct{}
 
 // Allocate asks the pod manager for a node and returns the node's path.
 func (c *conn) Allocate(ctx context.Context, req valence.AllocateRequest) (string, error) {
-	return observe(ctx, c, opAllocate, func() (string, error) {
+	return run(ctx, c, opAllocate, func(rc *redfish.Client) (string, error) {
 		if err := c.needCompose(); err != nil {
 			return "", err
 		}
-		return c.client.Allocate(ctx, allocateRequest(req))
+		return rc.Allocate(ctx, allocateRequest(req))
 	})
 }
 
 // Assemble starts the assembly of an allocated node.
 func (c *conn) Assemble(ctx context.Context, nodeURI string) error {
-	_, err := observe(ctx, c, opAssemble, func() (none, error) {
-		return none{}, c.composing(func() error { return c.client.Assemble(ctx, nodeURI) })
-	})
-	return err
+	return c.nodeOp(ctx, opAssemble, func(rc *redfish.Client) error { return rc.Assemble(ctx, nodeURI) })
 }
 
 // WaitAssembled returns when the node is Assembled; a node that ends Failed
 // is a PodManagerError, ctx's end a Timeout.
 func (c *conn) WaitAssembled(ctx context.Context, nodeURI string) error {
-	_, err := observe(ctx, c, opWait, func() (none, error) {
-		return none{}, c.composing(func() error {
-			_, err := c.client.WaitAssembled(ctx, nodeURI)
-			return err
-		})
+	return c.nodeOp(ctx, opWait, func(rc *redfish.Client) error {
+		_, err := rc.WaitAssembled(ctx, nodeURI)
+		return err
 	})
-	return err
 }
 
 // GetNode reads a node and the parts it is made of.
 func (c *conn) GetNode(ctx context.Context, nodeURI string) (valence.PodmNode, error) {
-	return observe(ctx, c, opGetNode, func() (valence.PodmNode, error) {
+	return run(ctx, c, opGetNode, func(rc *redfish.Client) (valence.PodmNode, error) {
 		if err := c.needCompose(); err != nil {
 			return valence.PodmNode{}, err
 		}
-		n, err := c.client.GetNode(ctx, nodeURI)
+		n, err := rc.GetNode(ctx, nodeURI)
 		if err != nil {
 			return valence.PodmNode{}, err
 		}
-		parts, err := c.client.NodeParts(ctx, n)
+		parts, err := rc.NodeParts(ctx, n)
 		if err = c.tolerateGone(opGetNode, err); err != nil {
 			return valence.PodmNode{}, err
 		}
@@ -64,57 +58,52 @@ func (c *conn) GetNode(ctx context.Context, nodeURI string) (valence.PodmNode, e
 
 // DeleteNode removes the node; one already gone is not an error.
 func (c *conn) DeleteNode(ctx context.Context, nodeURI string) error {
-	_, err := observe(ctx, c, opDeleteNode, func() (none, error) {
-		return none{}, c.composing(func() error { return c.client.DeleteNode(ctx, nodeURI) })
-	})
-	return err
+	return c.nodeOp(ctx, opDeleteNode, func(rc *redfish.Client) error { return rc.DeleteNode(ctx, nodeURI) })
 }
 
 // ResetNode sends ComposedNode.Reset.
 func (c *conn) ResetNode(ctx context.Context, nodeURI, resetType string) error {
-	_, err := observe(ctx, c, opResetNode, func() (none, error) {
-		return none{}, c.composing(func() error { return c.client.Reset(ctx, nodeURI, schemas.ResetType(resetType)) })
+	return c.nodeOp(ctx, opResetNode, func(rc *redfish.Client) error {
+		return rc.Reset(ctx, nodeURI, schemas.ResetType(resetType))
 	})
-	return err
 }
 
 // SetBoot sets the node's boot override; empty fields are left as they are.
 func (c *conn) SetBoot(ctx context.Context, nodeURI string, boot valence.Boot) error {
-	_, err := observe(ctx, c, opSetBoot, func() (none, error) {
-		return none{}, c.composing(func() error { return c.client.SetBoot(ctx, nodeURI, bootSettings(boot)) })
-	})
-	return err
+	return c.nodeOp(ctx, opSetBoot, func(rc *redfish.Client) error { return rc.SetBoot(ctx, nodeURI, bootSettings(boot)) })
 }
 
 // AttachVolume attaches a volume to the node. No protocol is named: the
 // pod manager picks the one the volume is exported with.
 func (c *conn) AttachVolume(ctx context.Context, nodeURI, volumeURI string) error {
-	_, err := observe(ctx, c, opAttachVolume, func() (none, error) {
-		return none{}, c.composing(func() error { return c.client.AttachVolume(ctx, nodeURI, volumeURI, "") })
+	return c.nodeOp(ctx, opAttachVolume, func(rc *redfish.Client) error {
+		return rc.AttachVolume(ctx, nodeURI, volumeURI, "")
 	})
-	return err
 }
 
 // DetachVolume detaches a volume from the node; the volume is kept.
 func (c *conn) DetachVolume(ctx context.Context, nodeURI, volumeURI string) error {
-	_, err := observe(ctx, c, opDetachVolume, func() (none, error) {
-		return none{}, c.composing(func() error { return c.client.DetachVolume(ctx, nodeURI, volumeURI) })
+	return c.nodeOp(ctx, opDetachVolume, func(rc *redfish.Client) error {
+		return rc.DetachVolume(ctx, nodeURI, volumeURI)
+	})
+}
+
+// nodeOp runs an operation on a node that returns only an error, unless
+// the driver forbids composition.
+func (c *conn) nodeOp(ctx context.Context, o op, call func(*redfish.Client) error) error {
+	_, err := run(ctx, c, o, func(rc *redfish.Client) (none, error) {
+		if err := c.needCompose(); err != nil {
+			return none{}, err
+		}
+		return none{}, call(rc)
 	})
 	return err
 }
 
-// composing runs a node operation unless the driver forbids composition.
-func (c *conn) composing(call func() error) error {
-	if err := c.needCompose(); err != nil {
-		return err
-	}
-	return call()
-}
-
 // Systems lists the pod manager's systems, each with the node using it.
 func (c *conn) Systems(ctx context.Context) ([]valence.System, error) {
-	return observe(ctx, c, opSystems, func() ([]valence.System, error) {
-		systems, err := c.client.Systems(ctx)
+	return run(ctx, c, opSystems, func(rc *redfish.Client) ([]valence.System, error) {
+		systems, err := rc.Systems(ctx)
 		if err = c.tolerateGone(opSystems, err); err != nil {
 			return nil, err
 		}
@@ -125,12 +114,12 @@ func (c *conn) Systems(ctx context.Context) ([]valence.System, error) {
 // Racks lists the chassis of type Rack with the UUIDs of their systems.
 // redfish names a rack's systems by path only, so the systems are read too.
 func (c *conn) Racks(ctx context.Context) ([]valence.Rack, error) {
-	return observe(ctx, c, opRacks, func() ([]valence.Rack, error) {
-		racks, err := c.client.Racks(ctx)
+	return run(ctx, c, opRacks, func(rc *redfish.Client) ([]valence.Rack, error) {
+		racks, err := rc.Racks(ctx)
 		if err = c.tolerateGone(opRacks, err); err != nil {
 			return nil, err
 		}
-		systems, err := c.client.Systems(ctx)
+		systems, err := rc.Systems(ctx)
 		if err = c.tolerateGone(opRacks, err); err != nil {
 			return nil, err
 		}
@@ -144,8 +133,8 @@ func (c *conn) Racks(ctx context.Context) ([]valence.Rack, error) {
 
 // Volumes lists the volumes of every storage service.
 func (c *conn) Volumes(ctx context.Context) ([]valence.Volume, error) {
-	return observe(ctx, c, opVolumes, func() ([]valence.Volume, error) {
-		vols, err := c.client.Volumes(ctx)
+	return run(ctx, c, opVolumes, func(rc *redfish.Client) ([]valence.Volume, error) {
+		vols, err := rc.Volumes(ctx)
 		if err = c.tolerateGone(opVolumes, err); err != nil {
 			return nil, err
 		}
@@ -156,16 +145,16 @@ func (c *conn) Volumes(ctx context.Context) ([]valence.Volume, error) {
 // CreateVolume creates a volume and reads it back. The storage service may
 // be named by path or by Id; with none, the pod manager's first is used.
 func (c *conn) CreateVolume(ctx context.Context, req valence.VolumeRequest) (valence.Volume, error) {
-	return observe(ctx, c, opCreateVolume, func() (valence.Volume, error) {
-		service, err := c.storageService(ctx, req.StorageService)
+	return run(ctx, c, opCreateVolume, func(rc *redfish.Client) (valence.Volume, error) {
+		service, err := c.storageService(ctx, rc, req.StorageService)
 		if err != nil {
 			return valence.Volume{}, err
 		}
-		uri, err := c.client.CreateVolume(ctx, service, volumeRequest(req))
+		uri, err := rc.CreateVolume(ctx, service, volumeRequest(req))
 		if err != nil {
 			return valence.Volume{}, err
 		}
-		v, err := c.client.GetVolume(ctx, uri)
+		v, err := rc.GetVolume(ctx, uri)
 		if err != nil {
 			return valence.Volume{}, err
 		}
@@ -175,11 +164,11 @@ func (c *conn) CreateVolume(ctx context.Context, req valence.VolumeRequest) (val
 }
 
 // storageService resolves the storage service a volume is created in.
-func (c *conn) storageService(ctx context.Context, name string) (string, error) {
+func (c *conn) storageService(ctx context.Context, rc *redfish.Client, name string) (string, error) {
 	if strings.HasPrefix(name, "/") {
 		return name, nil
 	}
-	services, err := c.client.StorageServices(ctx)
+	services, err := rc.StorageServices(ctx)
 	if err != nil {
 		return "", err
 	}
@@ -193,8 +182,8 @@ func (c *conn) storageService(ctx context.Context, name string) (string, error) 
 
 // DeleteVolume deletes a volume; one already gone is not an error.
 func (c *conn) DeleteVolume(ctx context.Context, volumeURI string) error {
-	_, err := observe(ctx, c, opDeleteVolume, func() (none, error) {
-		return none{}, c.client.DeleteVolume(ctx, volumeURI)
+	_, err := run(ctx, c, opDeleteVolume, func(rc *redfish.Client) (none, error) {
+		return none{}, rc.DeleteVolume(ctx, volumeURI)
 	})
 	return err
 }

@@ -168,6 +168,28 @@ func TestSimTLS(t *testing.T) {
 	}
 }
 
+func TestSimLogsInAgainWhenTheSessionIsGone(t *testing.T) {
+	ctx := context.Background()
+	s := startSim(t, "2.3", rsdsim.Faults{})
+	conn := connect(t, newConnector(), access(s.srv.URL))
+	sessions := members(t, s, "/redfish/v1/SessionService/Sessions")
+	if len(sessions) != 1 {
+		t.Fatalf("%d sessions, want the connection's one", len(sessions))
+	}
+	// As a pod manager restart or a session timeout would.
+	req, _ := http.NewRequest(http.MethodDelete, s.srv.URL+sessions[0], nil)
+	req.SetBasicAuth(simUser, simPass)
+	if resp, err := s.srv.Client().Do(req); err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Fatalf("deleting the session: %v %v", resp, err)
+	}
+	if _, err := conn.Allocate(ctx, valence.AllocateRequest{Name: "after-expiry"}); err != nil {
+		t.Fatalf("Allocate after the session expired: %v", err)
+	}
+	if n := len(members(t, s, "/redfish/v1/SessionService/Sessions")); n != 1 {
+		t.Errorf("%d sessions after logging in again, want 1", n)
+	}
+}
+
 func TestSimPlainRedfishDriverDoesNotCompose(t *testing.T) {
 	s := startSim(t, "2.3", rsdsim.Faults{})
 	a := access(s.srv.URL)
