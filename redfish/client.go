@@ -73,7 +73,8 @@ type Client struct {
 }
 
 // Connect reads the service root, detects the RSD version and capabilities,
-// and authenticates. ctx bounds the connection only; later calls take their own.
+// and authenticates; credentials the pod manager refuses give a 401 *Error.
+// ctx bounds the connection only; later calls take their own.
 func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	endpoint, err := normalizeEndpoint(cfg.Endpoint)
 	if err != nil {
@@ -130,6 +131,13 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 			return nil, wrapErr(http.MethodGet, schemas.DefaultServiceRoot, err)
 		}
 		return nil, wrapErr(http.MethodPost, root.Links.Sessions.String(), err)
+	}
+	if probe := firstNonEmpty(c.links.systems, c.links.chassis, c.links.nodes); gc.BasicAuth && probe != "" {
+		// Basic credentials are sent but never checked while connecting (the
+		// root is public); one authenticated read makes a refusal show here.
+		if _, err := c.members(ctx, probe); err != nil {
+			return nil, err
+		}
 	}
 	return c, nil
 }

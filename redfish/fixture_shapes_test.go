@@ -113,6 +113,7 @@ func TestRSD24Shapes(t *testing.T) {
 	ctx := context.Background()
 	files := map[string]string{
 		"/redfish/v1":         "rsd24_root.json",
+		"/redfish/v1/Systems": "empty_systems.json",
 		"/redfish/v1/Nodes":   "rsd24_nodes.json",
 		"/redfish/v1/Nodes/7": "rsd24_node.json",
 	}
@@ -275,7 +276,8 @@ func TestRSD21DMTFSessionsAbsoluteLocation(t *testing.T) {
 
 func TestErrorBodies(t *testing.T) {
 	ctx := context.Background()
-	files := map[string]string{"/redfish/v1": "rsd21_root.json", "/redfish/v1/Nodes": "rsd21_nodes.json"}
+	files := map[string]string{"/redfish/v1": "rsd21_root.json", "/redfish/v1/Systems": "empty_systems.json",
+		"/redfish/v1/Nodes": "rsd21_nodes.json"}
 	_, srv := newFixture(t, files, map[string]http.HandlerFunc{
 		"POST /redfish/v1/Nodes/Actions/Allocate": status(http.StatusConflict, "error_409.json"),
 		"POST /redfish/v1/Nodes/Actions/Nobody":   status(http.StatusBadGateway, ""),
