@@ -150,6 +150,7 @@ func (c *Client) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), c.closeTimeout)
 	defer cancel()
 	c.api.WithContext(ctx).Logout()
+	c.api.HTTPClient.CloseIdleConnections() // gofish does it only after a logout
 	return nil
 }
 
