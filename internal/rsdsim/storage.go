@@ -32,8 +32,9 @@ type volume struct {
 	bootable      bool
 	master        *volume
 	replicaType   string
-	node          *node // attached to
-	owner         *node // created by this node's Allocate, and deleted with it
+	iqn           string // 2.1/2.2: the target's IQN (Allocate's iSCSIAddress), or generated
+	node          *node  // attached to
+	owner         *node  // created by this node's Allocate, and deleted with it
 }
 
 // volumeSpec is what a new volume needs.
@@ -42,6 +43,7 @@ type volumeSpec struct {
 	bootable      bool
 	master        *volume
 	replicaType   string
+	iqn           string
 }
 
 // remoteDrivePlan is one RemoteDrives item of a template: an existing volume or a new one.
@@ -223,7 +225,7 @@ func (s *Simulator) renderVolume(v *volume) {
 	t := resource(s.targetPath(v), "#RemoteTarget.v1_1_0.RemoteTarget", v.id, "iSCSI target "+v.id)
 	t["Type"], t["Status"] = "Network Storage", statusOK()
 	t["Addresses"] = []obj{{"iSCSI": obj{"TargetLUN": []obj{{"LUN": 1, "LogicalDrive": link(p)}},
-		"TargetIQN": "iqn.2026-11.org.rsd-simulator:target-" + v.id, "TargetPortalIP": "10.0.2.10",
+		"TargetIQN": v.iqn, "TargetPortalIP": "10.0.2.10",
 		"TargetPortalPort": 3260, "CHAP": obj{"Type": nil}}}}
 	t["Initiator"] = []obj{{"iSCSI": obj{"InitiatorIQN": initiator}}}
 	s.put(s.targetPath(v), t)
@@ -234,7 +236,10 @@ func (s *Simulator) addVolume(spec volumeSpec, owner *node) *volume {
 	st := s.storage
 	st.seq++
 	v := &volume{id: strconv.Itoa(st.seq), uuid: uuid.NewString(), capacityBytes: spec.capacityBytes,
-		bootable: spec.bootable, master: spec.master, replicaType: spec.replicaType, owner: owner}
+		bootable: spec.bootable, master: spec.master, replicaType: spec.replicaType, iqn: spec.iqn, owner: owner}
+	if v.iqn == "" {
+		v.iqn = "iqn.2026-11.org.rsd-simulator:target-" + v.id
+	}
 	st.volumes[v.id] = v
 	st.usedBytes += v.capacityBytes
 	s.byPath[s.volumePath(v)] = v

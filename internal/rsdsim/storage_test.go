@@ -71,8 +71,12 @@ func TestLogicalDrives21(t *testing.T) {
 	if !strings.HasPrefix(rt, "/redfish/v1/Services/RSS1/Targets/") {
 		t.Fatalf("remote drive %s", rt)
 	}
-	if ini := get(ts.do("GET", rt, nil).body, "Initiator", 0, "iSCSI", "InitiatorIQN"); ini == "" {
+	tgt := ts.do("GET", rt, nil).body
+	if ini := get(tgt, "Initiator", 0, "iSCSI", "InitiatorIQN"); ini == "" {
 		t.Error("target of a node has no initiator")
+	}
+	if iqn := get(tgt, "Addresses", 0, "iSCSI", "TargetIQN"); iqn != "iqn.x" {
+		t.Errorf("target IQN %v, want the iSCSIAddress of the template", iqn)
 	}
 	if _, ok := get(node.body, "Actions").(map[string]any)["#ComposedNode.AttachResource"]; ok {
 		t.Error("2.1 node offers AttachResource")
@@ -129,6 +133,8 @@ func TestAttachDetach23(t *testing.T) {
 	if msgs := strings.Join(r.extendedMessages(), " "); !strings.Contains(msgs, "RemoteDrives[0].Resource") {
 		t.Errorf("409 does not name the volume: %s", msgs)
 	}
+	ts.do("POST", "/redfish/v1/Nodes/Actions/Allocate", m{"RemoteDrives": []any{m{"Resource": m{"@odata.id": volumes23 + "/1"}},
+		m{"Resource": m{"@odata.id": volumes23 + "/1"}}}}).mustStatus(t, 400)
 	ts.do("DELETE", n3, nil).mustStatus(t, 204)
 	ts.do("GET", vol, nil).mustStatus(t, 200)
 	ts.do("DELETE", vol, nil).mustStatus(t, 204)

@@ -43,6 +43,9 @@ func (s *Simulator) planRemoteDrives(reqs []remoteDriveRequest) ([]remoteDrivePl
 			}
 			p.spec.bootable = m.bootable
 		}
+		if r.ISCSIAddress != nil && s.ver.minor < 3 {
+			p.spec.iqn = *r.ISCSIAddress
+		}
 		if r.CapacityGiB != nil {
 			p.spec.capacityBytes = max(p.spec.capacityBytes, gibToBytes(*r.CapacityGiB))
 		}
@@ -58,12 +61,17 @@ func (s *Simulator) planRemoteDrives(reqs []remoteDriveRequest) ([]remoteDrivePl
 // volumes that overflow the pool; the caller holds s.mu.
 func (s *Simulator) checkRemoteDrives(plans []remoteDrivePlan) *apiError {
 	free := poolBytes() - s.storage.usedBytes
+	taken := map[*volume]bool{}
 	for _, p := range plans {
 		if p.existing != nil {
 			if p.existing.node != nil {
 				return errConflict("Conflict during allocation", fmt.Sprintf(
 					"%s.Resource: volume %s is attached to node %s.", p.field, p.existing.id, p.existing.node.id))
 			}
+			if taken[p.existing] {
+				return errCreation(fmt.Sprintf("%s.Resource: volume %s is named twice.", p.field, p.existing.id))
+			}
+			taken[p.existing] = true
 			continue
 		}
 		free -= p.spec.capacityBytes
