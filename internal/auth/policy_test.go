@@ -123,6 +123,7 @@ func TestExpressions(t *testing.T) {
 		{"not not role:service", []valence.Caller{service}},
 		{"role:member and project_id:%(target.project_id)s", []valence.Caller{admin, memberA, memberOnly}},
 		{"role:member and project_id:%(project_id)s", []valence.Caller{admin, memberA, memberOnly}},
+		{"(role:reader and(project_id:%(target.project_id)s))", []valence.Caller{admin, memberA, readerA}},
 		{"project_id:pb", []valence.Caller{memberB}},
 		{"user_id:%(target.owner)s", []valence.Caller{memberA}},
 		{"user_id:%(target.missing)s", nil},
