@@ -148,11 +148,15 @@ func (s *Service) GetPodManager(ctx context.Context, id string) (PodManager, err
 func (s *Service) refreshStatus(ctx context.Context, pm PodManager) (PodManager, error) {
 	probed := pm
 	s.probe(ctx, &probed)
-	return s.podms.modify(ctx, pm.UUID, func(cur *PodManager) error {
+	stored, err := s.podms.modify(ctx, pm.UUID, func(cur *PodManager) error {
 		cur.Status, cur.StatusReason, cur.ProbedAt = probed.Status, probed.StatusReason, probed.ProbedAt
 		cur.RedfishVersion, cur.RSDVersion, cur.Capabilities = probed.RedfishVersion, probed.RSDVersion, probed.Capabilities
 		return nil
 	})
+	if IsCode(err, Conflict) {
+		return probed, nil // other writers kept winning; a read need not fail for it
+	}
+	return stored, err
 }
 
 // probeAll refreshes every pod manager's status.
