@@ -90,6 +90,12 @@ func TestPlainRedfish(t *testing.T) {
 		t.Errorf("Racks = %+v, %v", racks, err)
 	}
 
+	// The RSD 2.1 sample chassis writes its OEM key Intel:RackScale.
+	all, err := c.Chassis(ctx)
+	if err != nil || len(all) != 2 || all[1].RackLocation != "R-07" || all[1].ContainedBy != "/redfish/v1/Chassis/Rack1" {
+		t.Errorf("Chassis = %+v, %v", all, err)
+	}
+
 	if err := c.ResetSystem(ctx, "437XR1138R2", schemas.ForceOffResetType); err != nil {
 		t.Fatalf("ResetSystem: %v", err)
 	}
