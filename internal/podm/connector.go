@@ -8,6 +8,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"sync"
 	"sync/atomic"
 
@@ -45,11 +46,11 @@ func NewConnector(opts Options) valence.Connector {
 // Redfish session when the root offers one, HTTP Basic otherwise).
 func (c *connector) Connect(ctx context.Context, a valence.Access) (valence.PodManagerConn, error) {
 	cn := &conn{
-		url:     a.URL,
+		url:     shown(a.URL),
 		cfg:     config(a, c.opts.MaxConcurrent),
 		compose: a.Driver != valence.DriverRedfish,
 		metrics: c.metrics,
-		log:     c.opts.Log.With().Str("podm_url", a.URL).Logger(),
+		log:     c.opts.Log.With().Str("podm_url", shown(a.URL)).Logger(),
 	}
 	client, err := observe(ctx, cn, opConnect, func() (*redfish.Client, error) {
 		return redfish.Connect(ctx, cn.cfg)
@@ -59,6 +60,15 @@ func (c *connector) Connect(ctx context.Context, a valence.Access) (valence.PodM
 	}
 	cn.client.Store(client)
 	return cn, nil
+}
+
+// shown is the URL as messages and logs name it: without a password, should
+// one have been written into it.
+func shown(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return u.Redacted()
+	}
+	return raw
 }
 
 // config maps the core's access onto a redfish configuration. Timeouts are
@@ -81,7 +91,7 @@ func config(a valence.Access, maxConcurrent int) redfish.Config {
 
 // conn is one live connection to a pod manager.
 type conn struct {
-	url     string
+	url     string // for messages and logs
 	cfg     redfish.Config
 	compose bool // false for the plain Redfish driver, whatever the root offers
 	metrics *metrics
