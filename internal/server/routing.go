@@ -27,9 +27,13 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 // the path does have; chi leaves that header to a custom handler.
 func methodNotAllowed(router chi.Routes) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		// The whole path, not chi's RoutePath: inside a sub-router (/v1/nodes)
+		// that is the rest below the mount point ("/"), which router, the
+		// root, would match as another path. StripSlashes left r.URL.Path as
+		// sent, so its trailing slashes go here.
 		path := r.URL.Path
-		if rctx := chi.RouteContext(r.Context()); rctx != nil && rctx.RoutePath != "" {
-			path = rctx.RoutePath
+		for len(path) > 1 && strings.HasSuffix(path, "/") {
+			path = path[:len(path)-1]
 		}
 		var allowed []string
 		for _, m := range methods {

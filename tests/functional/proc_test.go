@@ -1,0 +1,201 @@
+package functional
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+const (
+	// startTimeout bounds a process's start: its first stdout line or its
+	// readiness, on a loaded 2-core machine.
+	startTimeout = 20 * time.Second
+	// stopTimeout is how long a SIGTERM gets before SIGKILL.
+	stopTimeout = 15 * time.Second
+)
+
+// proc is a process started by a test. Its stderr (and stdout, unless read
+// by the test) goes to a file that is printed when the test fails; it is
+// stopped with SIGTERM in t.Cleanup.
+type proc struct {
+	name    string
+	cmd     *exec.Cmd
+	logFile string
+	exited  chan struct{} // closed when the process has exited; err is then set
+	err     error
+	once    sync.Once
+	// strict fails the test when the process exits with an error on SIGTERM.
+	strict bool
+}
+
+// startProc starts bin with args and the environment env added to the
+// test's own (without any VALENCE_* of the caller). With stdout, the
+// process's standard output is returned for the test to read; otherwise it
+// goes to the log.
+func startProc(t *testing.T, name, bin string, args, env []string, stdout bool) (*proc, io.ReadCloser) {
+	t.Helper()
+	logFile := filepath.Join(t.TempDir(), name+".log")
+	log, err := os.Create(logFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer log.Close()
+	cmd := exec.Command(bin, args...)
+	cmd.Env = append(cleanEnv(), env...)
+	cmd.Stderr = log
+	var out, outW *os.File
+	if stdout {
+		// An os.Pipe of our own, so that Wait never closes what the test reads.
+		if out, outW, err = os.Pipe(); err != nil {
+			t.Fatal(err)
+		}
+		cmd.Stdout = outW
+	} else {
+		cmd.Stdout = log
+	}
+	err = cmd.Start()
+	if outW != nil {
+		outW.Close()
+	}
+	if err != nil {
+		t.Fatalf("start %s: %v", name, err)
+	}
+	p := &proc{name: name, cmd: cmd, logFile: logFile, exited: make(chan struct{})}
+	go func() { p.err = cmd.Wait(); close(p.exited) }()
+	t.Cleanup(func() {
+		p.stop(t)
+		if out != nil {
+			out.Close()
+		}
+		if t.Failed() {
+			p.dumpLog(t)
+		}
+	})
+	if out == nil {
+		return p, nil
+	}
+	return p, out
+}
+
+// cleanEnv is this process's environment without VALENCE_* settings, so
+// that a developer's own settings do not leak into the processes under test.
+func cleanEnv() []string {
+	return slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "VALENCE_") })
+}
+
+// stop sends SIGTERM and waits; a process still running after stopTimeout
+// is killed and the test fails. A strict process must also exit cleanly on
+// SIGTERM (valence-api's contract); the exit status of the others is logged.
+func (p *proc) stop(t *testing.T) {
+	p.once.Do(func() {
+		select {
+		case <-p.exited:
+			return // gone already: whoever expected it to run has said so
+		default:
+		}
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.exited:
+			switch {
+			case p.err != nil && p.strict:
+				t.Errorf("%s exited with %v after SIGTERM", p.name, p.err)
+			case p.err != nil:
+				t.Logf("%s exited with %v after SIGTERM", p.name, p.err)
+			}
+		case <-time.After(stopTimeout):
+			_ = p.cmd.Process.Kill()
+			<-p.exited
+			t.Errorf("%s still ran %s after SIGTERM; killed", p.name, stopTimeout)
+		}
+	})
+}
+
+// running reports whether the process has not exited yet.
+func (p *proc) running() bool {
+	select {
+	case <-p.exited:
+		return false
+	default:
+		return true
+	}
+}
+
+func (p *proc) dumpLog(t *testing.T) {
+	b, err := os.ReadFile(p.logFile)
+	if err != nil {
+		t.Logf("%s: no log: %v", p.name, err)
+		return
+	}
+	t.Logf("%s (pid %d) output:\n%s", p.name, p.cmd.Process.Pid, b)
+}
+
+// freeAddr returns a loopback address with a port that was free a moment ago.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// firstLine reads the first line of r within startTimeout, then drains the
+// rest in the background.
+func firstLine(r io.Reader) (string, error) {
+	type result struct {
+		line string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		br := bufio.NewReader(r)
+		line, err := br.ReadString('\n')
+		done <- result{strings.TrimSpace(line), err}
+		_, _ = io.Copy(io.Discard, br)
+	}()
+	select {
+	case res := <-done:
+		return res.line, res.err
+	case <-time.After(startTimeout):
+		return "", errors.New("no output within " + startTimeout.String())
+	}
+}
+
+// waitReady polls url until it answers 200, the process exits, or
+// startTimeout passes.
+func waitReady(p *proc, url string) error {
+	deadline := time.Now().Add(startTimeout)
+	for time.Now().Before(deadline) {
+		if !p.running() {
+			return errors.New(p.name + " exited before it was ready: " + errString(p.err))
+		}
+		resp, err := http.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		time.Sleep(25 * time.Millisecond)
+	}
+	return errors.New(p.name + " not ready within " + startTimeout.String())
+}
+
+func errString(err error) string {
+	if err == nil {
+		return "exit status 0"
+	}
+	return err.Error()
+}
