@@ -110,8 +110,8 @@ func (c Config) Validate() error {
 	if c.AuthStrategy == "keystone" && (c.KeystoneAuthURL == "" || c.KeystoneUsername == "" || c.KeystonePassword == "") {
 		bad("KEYSTONE_AUTH_URL", "AUTH_STRATEGY=keystone needs KEYSTONE_AUTH_URL, KEYSTONE_USERNAME and KEYSTONE_PASSWORD")
 	}
-	if c.AuthStrategy == "http_basic" && c.HtpasswdFile == "" {
-		bad("HTPASSWD_FILE", "AUTH_STRATEGY=http_basic needs HTPASSWD_FILE")
+	if c.AuthStrategy == "http_basic" && (c.HtpasswdFile == "" || c.UsersFile == "") {
+		bad("HTPASSWD_FILE", "AUTH_STRATEGY=http_basic needs HTPASSWD_FILE and USERS_FILE")
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("TLS_CERT", "TLS_CERT and TLS_KEY must be set together")
