@@ -360,3 +360,24 @@ func TestSetBoot(t *testing.T) {
 	}
 	wantCode(t, "another project", f.svc.SetBoot(f.ctx, Scope{ProjectID: "proj-b"}, n.UUID, Boot{Enabled: "Once", Target: "Pxe"}), NotFound)
 }
+
+func TestPodManagerRefusingCredentialsIsNotTheCallers401(t *testing.T) {
+	f := newFixture(t)
+	pm, p := f.podm("rack1", 1)
+	n := f.compose(pm, "web-1", "")
+	f.svc.conns.drop(pm.UUID)
+	p.set(func(p *fakePodm) { p.password = "rotated" }) // changed on the pod manager, not in Valence
+	for name, call := range map[string]func() error{
+		"GetNode":   func() error { _, err := f.svc.GetNode(f.ctx, admin, n.UUID); return err },
+		"Reset":     func() error { return f.svc.Reset(f.ctx, admin, n.UUID, "On") },
+		"Decompose": func() error { return f.svc.Decompose(f.ctx, admin, n.UUID) },
+	} {
+		err := call()
+		wantCode(t, name, err, PodManagerError)
+		wantMessage(t, name, err, "rack1", "credentials")
+		var e *Error
+		if asError(err, &e); e.Status == 401 {
+			t.Errorf("%s: the pod manager's 401 would reach the API caller as its own", name)
+		}
+	}
+}

@@ -243,8 +243,16 @@ func (s *Service) podmByID(ctx context.Context, id string) (PodManager, error) {
 }
 
 // connect returns a connection to pm, bounded by the pod-manager timeout.
+// The pod manager refusing Valence's credentials is its operator's problem,
+// not the API caller's: it must not pass through as the caller's own 401.
 func (s *Service) connect(ctx context.Context, pm PodManager) (PodManagerConn, error) {
 	ctx, cancel := s.podmCtx(ctx)
 	defer cancel()
-	return s.conns.get(ctx, pm)
+	conn, err := s.conns.get(ctx, pm)
+	var e *Error
+	if asError(err, &e) && e.Status == http.StatusUnauthorized {
+		return nil, &Error{Code: PodManagerError, ExtendedInfo: e.ExtendedInfo, Err: err,
+			Message: fmt.Sprintf("Pod manager %s refused Valence's credentials; update its authentication.", pm.Name)}
+	}
+	return conn, err
 }
