@@ -100,11 +100,16 @@ func (c *client) get(t *testing.T, want int, path string) response {
 	return c.expect(t, want, http.MethodGet, path, nil)
 }
 
-// create POSTs body to the collection path and expects 201 with a
-// Location naming the new object (by its uuid, or its id for storages).
+// create POSTs body to the collection path and expects a 201 for it.
 func (c *client) create(t *testing.T, path string, body any) response {
 	t.Helper()
-	r := c.expect(t, http.StatusCreated, http.MethodPost, path, body)
+	return c.created(t, c.expect(t, http.StatusCreated, http.MethodPost, path, body), path)
+}
+
+// created checks that r has a Location naming the new object in collection
+// (by its uuid, or its id for storages), and returns r.
+func (c *client) created(t *testing.T, r response, collection string) response {
+	t.Helper()
 	var obj struct {
 		UUID string `json:"uuid"`
 		ID   string `json:"id"`
@@ -114,8 +119,8 @@ func (c *client) create(t *testing.T, path string, body any) response {
 	if id == "" {
 		id = obj.ID
 	}
-	if want := c.base + path + "/" + id; r.header.Get("Location") != want {
-		t.Errorf("POST %s: Location %q, want %q", path, r.header.Get("Location"), want)
+	if want := c.base + collection + "/" + id; id == "" || r.header.Get("Location") != want {
+		t.Errorf("created in %s: Location %q, want %q", collection, r.header.Get("Location"), want)
 	}
 	return r
 }

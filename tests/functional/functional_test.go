@@ -15,6 +15,9 @@ var scenarios = []struct {
 	{"Service", testService},
 	{"PodManagers", testPodManagers},
 	{"Flavors", testFlavors},
+	{"Nodes", testNodes},
+	{"NodeActions", testNodeActions},
+	{"Adopt", testAdopt},
 }
 
 // TestFunctional runs every scenario with the store on bolt and on etcd.
