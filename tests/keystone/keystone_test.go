@@ -1,0 +1,173 @@
+package keystone
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
+
+	"github.com/valence-rsd/valence/api"
+	"github.com/valence-rsd/valence/internal/auth"
+	"github.com/valence-rsd/valence/internal/auth/keystonetest"
+	"github.com/valence-rsd/valence/internal/podm"
+	"github.com/valence-rsd/valence/internal/rsdsim"
+	"github.com/valence-rsd/valence/internal/server"
+	"github.com/valence-rsd/valence/internal/store/bolt"
+	"github.com/valence-rsd/valence/internal/valence"
+)
+
+func TestMain(m *testing.M) { os.Exit(keystonetest.Run(m)) }
+
+// cacheTTL is short so that revocation is seen within the test.
+const cacheTTL = 2 * time.Second
+
+// env is valence-api in-process with the keystone strategy, a bolt store
+// and an emulated pod manager.
+type env struct {
+	ks     *keystonetest.Keystone
+	url    string
+	simURL string
+}
+
+func start(t *testing.T) *env {
+	t.Helper()
+	ks := keystonetest.Start(t)
+	svcUser := ks.NewUser(t, "service", "service")
+	authn, err := auth.New(context.Background(), auth.Config{
+		Strategy: "keystone",
+		Keystone: auth.KeystoneConfig{
+			AuthURL: ks.URL, Username: svcUser.Name, Password: svcUser.Password,
+			ProjectName: svcUser.ProjectName, CacheTTL: cacheTTL,
+		},
+	}, zerolog.Nop())
+	if err != nil {
+		t.Fatalf("keystone authenticator: %v", err)
+	}
+	sim, err := rsdsim.New(rsdsim.Config{Racks: 1, DrawersPerRack: 1, SystemsPerDrawer: 4, Username: "admin", Password: "pw"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	simSrv := httptest.NewServer(sim)
+	t.Cleanup(func() { simSrv.Close(); sim.Close() })
+	st, err := bolt.Open(filepath.Join(t.TempDir(), "valence.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	svc := valence.New(valence.Options{Store: st, Connector: podm.NewConnector(podm.Options{}), Log: zerolog.Nop()})
+	t.Cleanup(svc.Close)
+	srv := httptest.NewServer(server.New(server.Options{Log: zerolog.Nop(), Service: svc, Auth: authn}))
+	t.Cleanup(srv.Close)
+	return &env{ks: ks, url: srv.URL, simURL: simSrv.URL}
+}
+
+// call sends a request with token (none when ""), returning status and body.
+func (e *env) call(t *testing.T, token, method, path, body string) (*http.Response, string) {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, _ := http.NewRequest(method, e.url+path, rd)
+	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("X-Auth-Token", token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+func (e *env) want(t *testing.T, status int, token, method, path, body string) string {
+	t.Helper()
+	resp, got := e.call(t, token, method, path, body)
+	if resp.StatusCode != status {
+		t.Fatalf("%s %s: %d, want %d: %s", method, path, resp.StatusCode, status, got)
+	}
+	return got
+}
+
+func TestKeystoneRolesAndProjects(t *testing.T) {
+	e := start(t)
+	admin := e.ks.Token(t, e.ks.NewUser(t, "ops", "admin"))
+	memberA := e.ks.Token(t, e.ks.NewUser(t, "project-a", "member"))
+	memberB := e.ks.Token(t, e.ks.NewUser(t, "project-b", "member"))
+	reader := e.ks.Token(t, e.ks.NewUser(t, "project-a", "reader"))
+
+	t.Run("no token is 401 with the Keystone challenge", func(t *testing.T) {
+		resp, body := e.call(t, "", "GET", "/v1/flavors", "")
+		if resp.StatusCode != 401 || resp.Header.Get("WWW-Authenticate") != `Keystone uri="`+e.ks.URL+`"` {
+			t.Fatalf("%d %v %s", resp.StatusCode, resp.Header, body)
+		}
+	})
+	t.Run("forged token is 401", func(t *testing.T) {
+		e.want(t, 401, "gAAAAABforgedtokenforgedtokenforgedtoken", "GET", "/v1/flavors", "")
+	})
+	t.Run("public routes need no token", func(t *testing.T) {
+		e.want(t, 200, "", "GET", "/v1", "")
+	})
+	t.Run("reader reads but cannot write", func(t *testing.T) {
+		e.want(t, 200, reader, "GET", "/v1/flavors", "")
+		e.want(t, 403, reader, "POST", "/v1/flavors", `{"name":"f","properties":{}}`)
+	})
+
+	var podmID string
+	t.Run("admin manages pod managers; members may not", func(t *testing.T) {
+		body := `{"name":"podm","url":"` + e.simURL + `","authentication":[{"type":"basic","auth_items":{"username":"admin","password":"pw"}}]}`
+		e.want(t, 403, memberA, "POST", "/v1/pod_managers", body)
+		var pm api.PodManager
+		json.Unmarshal([]byte(e.want(t, 201, admin, "POST", "/v1/pod_managers", body)), &pm)
+		if pm.Status != "Online" {
+			t.Fatalf("pod manager %+v", pm)
+		}
+		podmID = pm.UUID
+	})
+
+	t.Run("members compose in their project and see only its nodes", func(t *testing.T) {
+		var n api.Node
+		json.Unmarshal([]byte(e.want(t, 201, memberA, "POST", "/v1/nodes", `{"name":"a1","podm_id":"`+podmID+`"}`)), &n)
+		e.want(t, 200, memberA, "GET", "/v1/nodes/"+n.UUID, "")
+		e.want(t, 200, reader, "GET", "/v1/nodes/"+n.UUID, "")
+		e.want(t, 404, memberB, "GET", "/v1/nodes/"+n.UUID, "")
+		e.want(t, 404, memberB, "DELETE", "/v1/nodes/"+n.UUID, "")
+		if got := e.want(t, 200, memberB, "GET", "/v1/nodes", ""); strings.Contains(got, n.UUID) {
+			t.Errorf("project b lists project a's node: %s", got)
+		}
+		if got := e.want(t, 200, admin, "GET", "/v1/nodes", ""); !strings.Contains(got, n.UUID) {
+			t.Errorf("admin does not list the node: %s", got)
+		}
+		e.want(t, 403, reader, "PUT", "/v1/nodes/"+n.UUID+"/states/power", `{"target":"power on"}`)
+		e.want(t, 204, memberA, "PUT", "/v1/nodes/"+n.UUID+"/states/power", `{"target":"power on"}`)
+		e.want(t, 200, memberA, "DELETE", "/v1/nodes/"+n.UUID, "")
+	})
+
+	t.Run("a deleted user's token stops working once the cache TTL passes", func(t *testing.T) {
+		u := e.ks.NewUser(t, "project-a", "member")
+		tok := e.ks.Token(t, u)
+		e.want(t, 200, tok, "GET", "/v1/flavors", "")
+		e.ks.DeleteUser(t, u)
+		time.Sleep(cacheTTL + 200*time.Millisecond)
+		e.want(t, 401, tok, "GET", "/v1/flavors", "")
+	})
+
+	t.Run("Keystone down is 503, not 401", func(t *testing.T) {
+		fresh := e.ks.Token(t, e.ks.NewUser(t, "project-a", "reader"))
+		e.ks.Down(t)
+		resp, body := e.call(t, fresh, "GET", "/v1/flavors", "")
+		if resp.StatusCode != 503 || !strings.Contains(body, `"code":"ServiceUnavailable"`) {
+			t.Fatalf("%d %s", resp.StatusCode, body)
+		}
+	})
+}
