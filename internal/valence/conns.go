@@ -22,8 +22,9 @@ func newConnCache(c Connector) *connCache {
 	return &connCache{connector: c, conns: map[string]cachedConn{}}
 }
 
-// get returns the cached connection for pm or makes one. Connecting happens
-// outside the lock so that one slow pod manager does not stall the others.
+// get returns the cached connection for pm or makes one. Connecting and
+// closing happen outside the lock, so that one slow or hung pod manager
+// does not stall the others.
 func (c *connCache) get(ctx context.Context, pm PodManager) (PodManagerConn, error) {
 	access := pm.Access()
 	c.mu.Lock()
@@ -37,33 +38,38 @@ func (c *connCache) get(ctx context.Context, pm PodManager) (PodManagerConn, err
 		return nil, err
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if now, ok := c.conns[pm.UUID]; ok {
-		if now.access == access {
-			conn.Close() // another request connected first; keep theirs
-			return now.conn, nil
-		}
-		now.conn.Close()
+	now, ok := c.conns[pm.UUID]
+	if ok && now.access == access {
+		c.mu.Unlock()
+		conn.Close() // another request connected first; keep theirs
+		return now.conn, nil
 	}
 	c.conns[pm.UUID] = cachedConn{access: access, conn: conn}
+	c.mu.Unlock()
+	if ok {
+		now.conn.Close() // made with access that has since changed
+	}
 	return conn, nil
 }
 
-// drop closes and forgets the connection of a pod manager.
+// drop forgets the connection of a pod manager and closes it.
 func (c *connCache) drop(podmID string) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if cached, ok := c.conns[podmID]; ok {
+	cached, ok := c.conns[podmID]
+	delete(c.conns, podmID)
+	c.mu.Unlock()
+	if ok {
 		cached.conn.Close()
-		delete(c.conns, podmID)
 	}
 }
 
+// closeAll forgets and closes every connection.
 func (c *connCache) closeAll() {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	for id, cached := range c.conns {
+	all := c.conns
+	c.conns = map[string]cachedConn{}
+	c.mu.Unlock()
+	for _, cached := range all {
 		cached.conn.Close()
-		delete(c.conns, id)
 	}
 }
