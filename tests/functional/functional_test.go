@@ -18,6 +18,8 @@ var scenarios = []struct {
 	{"Nodes", testNodes},
 	{"NodeActions", testNodeActions},
 	{"Adopt", testAdopt},
+	{"Inventory", testInventory},
+	{"Storages", testStorages},
 }
 
 // TestFunctional runs every scenario with the store on bolt and on etcd.
