@@ -104,7 +104,8 @@ func (s *Service) requirements(ctx context.Context, req ComposeRequest) (Propert
 }
 
 // composeCandidates returns the pod manager named, or every online one that
-// can compose, the one with the most free systems first.
+// can compose, in a stable order; compose tries them in turn, and the pod
+// managers themselves say whether their free systems satisfy the request.
 func (s *Service) composeCandidates(ctx context.Context, podmID string) ([]PodManager, error) {
 	if podmID != "" {
 		pm, err := s.podmByID(ctx, podmID)

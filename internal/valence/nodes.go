@@ -26,7 +26,11 @@ type Scope struct {
 	AllProjects bool
 }
 
-func (sc Scope) sees(n Node) bool { return sc.AllProjects || n.ProjectID == sc.ProjectID }
+// sees reports whether the scope includes n. A caller limited to its project
+// but without one (a domain-scoped token) sees no node at all.
+func (sc Scope) sees(n Node) bool {
+	return sc.AllProjects || (sc.ProjectID != "" && n.ProjectID == sc.ProjectID)
+}
 
 // ResetTypes are the reset types Valence knows, as RSD and Redfish name them.
 var ResetTypes = []string{"On", "ForceOn", "ForceOff", "GracefulShutdown", "GracefulRestart", "ForceRestart", "Nmi", "PushPowerButton"}
@@ -54,7 +58,7 @@ func (s *Service) ListNodes(ctx context.Context, sc Scope, filters map[string]st
 		return nil, false, err
 	}
 	if !sc.AllProjects {
-		if want, ok := filters["project_id"]; ok && want != sc.ProjectID {
+		if want, ok := filters["project_id"]; sc.ProjectID == "" || (ok && want != sc.ProjectID) {
 			return []Node{}, false, nil
 		}
 		filters = maps.Clone(filters)

@@ -381,3 +381,17 @@ func TestPodManagerRefusingCredentialsIsNotTheCallers401(t *testing.T) {
 		}
 	}
 }
+
+// A caller limited to its own project but holding none sees no node, not
+// the nodes that have no project either.
+func TestProjectlessScopeSeesNothing(t *testing.T) {
+	f := newFixture(t)
+	pm, _ := f.podm("podm1", 1)
+	n := f.compose(pm, "orphan", "")
+	sc := Scope{}
+	if nodes, _, err := f.svc.ListNodes(f.ctx, sc, nil, Page{}); err != nil || len(nodes) != 0 {
+		t.Errorf("list: %v %v", nodes, err)
+	}
+	_, err := f.svc.GetNode(f.ctx, sc, n.UUID)
+	wantCode(t, "get", err, NotFound)
+}
