@@ -214,7 +214,7 @@ func TestFlavorsOverHTTP(t *testing.T) {
 	if len(names) != 4 {
 		t.Errorf("paged through %v, want 4 flavors", names)
 	}
-	resp, body = f.admin(t, "GET", "/v1/flavors?name=fb", "")
+	_, body = f.admin(t, "GET", "/v1/flavors?name=fb", "")
 	if !strings.Contains(string(body), `"name":"fb"`) || strings.Count(string(body), `"uuid"`) != 1 {
 		t.Errorf("filter by name: %s", body)
 	}

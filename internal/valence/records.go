@@ -3,7 +3,6 @@ package valence
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 )
 
 // schemaVersion is the layout version of the records this release writes.
@@ -159,6 +158,3 @@ func checkFilters(filters map[string]string, allowed ...string) error {
 	}
 	return nil
 }
-
-// describe names a value for messages: "name (uuid)".
-func describe(name, id string) string { return fmt.Sprintf("%s (%s)", name, id) }
