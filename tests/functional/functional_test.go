@@ -20,6 +20,10 @@ var scenarios = []struct {
 	{"Adopt", testAdopt},
 	{"Inventory", testInventory},
 	{"Storages", testStorages},
+	{"PodManagerOffline", testPodManagerOffline},
+	{"ComposeRollback", testComposeRollback},
+	{"ComposeTimeout", testComposeTimeout},
+	{"ConcurrentCompose", testConcurrentCompose},
 }
 
 // TestFunctional runs every scenario with the store on bolt and on etcd.

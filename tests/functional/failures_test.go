@@ -1,0 +1,174 @@
+package functional
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/valence-rsd/valence/api"
+)
+
+// offlineTimeout bounds the wait for a stopped pod manager to show Offline:
+// a read re-probes once the status is a few seconds old.
+const offlineTimeout = 30 * time.Second
+
+// testPodManagerOffline stops one of two simulators and checks what each
+// endpoint then says about its pod manager.
+func testPodManagerOffline(t *testing.T, b backend) {
+	e := newEnv(t, b, setup{sims: [][]string{{"--systems", "2", "--seed", "1"}, {"--systems", "2", "--seed", "2"}}})
+	c := e.api.client
+	down, up := e.podms[0], e.podms[1]
+	n := e.compose(t, api.NodeCompose{Name: "stranded", PodmID: down.UUID})
+
+	e.sims[0].proc.stop(t)
+
+	deadline := time.Now().Add(offlineTimeout)
+	for {
+		pm := decodeAs[api.PodManager](t, c.get(t, http.StatusOK, "/v1/pod_managers/"+down.UUID))
+		if pm.Status == api.PodManagerOffline {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pod manager %s still %s %s after its simulator stopped", down.Name, pm.Status, offlineTimeout)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	if pm := decodeAs[api.PodManager](t, c.get(t, http.StatusOK, "/v1/pod_managers/"+up.UUID)); pm.Status != api.PodManagerOnline {
+		t.Errorf("the other pod manager is %s", pm.Status)
+	}
+
+	// Lists still answer, without its items, and say so.
+	for _, coll := range []string{"/v1/systems", "/v1/racks", "/v1/storages"} {
+		r := c.get(t, http.StatusOK, coll)
+		if w := strings.Join(r.header.Values("Warning"), "\n"); !strings.Contains(w, down.Name) || strings.Contains(w, up.Name) {
+			t.Errorf("GET %s: Warning %q, want one naming %s only", coll, w, down.Name)
+		}
+		var items []struct {
+			PodmID string `json:"podm_id"`
+		}
+		r.decode(t, &items)
+		if len(items) == 0 {
+			t.Errorf("GET %s: nothing of the pod manager still up", coll)
+		}
+		for _, it := range items {
+			if it.PodmID != up.UUID {
+				t.Errorf("GET %s: an item of %s", coll, it.PodmID)
+			}
+		}
+	}
+
+	// Its node shows the stored fields with the states Unknown.
+	d := decodeAs[api.NodeDetail](t, c.get(t, http.StatusOK, "/v1/nodes/"+n.UUID))
+	if d.UUID != n.UUID || d.Name != n.Name || d.NodeState != api.NodeUnknown || d.NodePowerState != api.PowerUnknown ||
+		d.PodmStatus != api.PodManagerOffline {
+		t.Errorf("node of an offline pod manager: %+v", d)
+	}
+	if s := decodeAs[api.NodeStates](t, c.get(t, http.StatusOK, "/v1/nodes/"+n.UUID+"/states")); s.PowerState != api.PowerUnknown || s.NodeState != api.NodeUnknown {
+		t.Errorf("states of a node of an offline pod manager: %+v", s)
+	}
+	if got := decodeAs[[]api.Node](t, c.get(t, http.StatusOK, "/v1/nodes")); len(got) != 1 {
+		t.Errorf("GET /v1/nodes (from the store): %v", uuids(got))
+	}
+
+	c.failure(t, http.StatusServiceUnavailable, "PodManagerUnavailable", http.MethodPost, "/v1/nodes", api.NodeCompose{Name: "nowhere", PodmID: down.UUID})
+	c.failure(t, http.StatusServiceUnavailable, "PodManagerUnavailable", http.MethodPost, "/v1/nodes/"+n.UUID+"/action", `{"Reset":{"Type":"On"}}`)
+	// Without podm_id the compose goes where it can.
+	if got := e.compose(t, api.NodeCompose{Name: "elsewhere"}); got.PodmID != up.UUID {
+		t.Errorf("compose without podm_id while %s is offline went to %s", down.Name, got.PodmID)
+	}
+}
+
+// testComposeRollback makes the simulator fail every assembly and checks
+// that a failed compose leaves nothing behind.
+func testComposeRollback(t *testing.T, b backend) {
+	e := newEnv(t, b, setup{sims: [][]string{{"--systems", "2"}}})
+	c, sim, pm := e.api.client, e.sims[0], e.podms[0]
+
+	sim.setFaults(t, `{"fail_assembly":true}`)
+	r := c.do(t, http.MethodPost, "/v1/nodes", api.NodeCompose{Name: "doomed", PodmID: pm.UUID})
+	if r.status < 400 {
+		t.Fatalf("compose with failing assembly: %d %s", r.status, r.body)
+	}
+	t.Logf("compose with failing assembly: %d %s", r.status, r.body)
+	if left := sim.nodes(t); len(left) != 0 {
+		t.Errorf("failed compose left nodes on the simulator: %v", left)
+	}
+	if got := decodeAs[[]api.Node](t, c.get(t, http.StatusOK, "/v1/nodes")); len(got) != 0 {
+		t.Errorf("failed compose left records: %v", uuids(got))
+	}
+	metrics := string(c.get(t, http.StatusOK, "/metrics").body)
+	for _, name := range []string{"valence_compose_failures_total{", "valence_podm_errors_total{"} {
+		if !strings.Contains(metrics, "\n"+name) {
+			t.Errorf("GET /metrics after a failed compose: no %s", name)
+		}
+	}
+
+	// Both systems are free again.
+	sim.setFaults(t, `{}`)
+	e.compose(t, api.NodeCompose{Name: "fine-1", PodmID: pm.UUID})
+	e.compose(t, api.NodeCompose{Name: "fine-2", PodmID: pm.UUID})
+}
+
+// testComposeTimeout composes on a simulator that assembles slower than
+// VALENCE_COMPOSE_TIMEOUT allows.
+func testComposeTimeout(t *testing.T, b backend) {
+	const limit = 2 * time.Second
+	e := newEnv(t, b, setup{
+		sims:   [][]string{{"--systems", "2", "--assemble-delay", (3 * limit).String()}},
+		apiEnv: []string{"VALENCE_COMPOSE_TIMEOUT=" + limit.String()},
+	})
+	c, sim, pm := e.api.client, e.sims[0], e.podms[0]
+
+	start := time.Now()
+	c.failure(t, http.StatusGatewayTimeout, "Timeout", http.MethodPost, "/v1/nodes", api.NodeCompose{Name: "slow", PodmID: pm.UUID})
+	if took := time.Since(start); took < limit || took > 3*limit {
+		t.Errorf("the compose timed out after %s, want about %s", took, limit)
+	}
+	if left := sim.nodes(t); len(left) != 0 {
+		t.Errorf("timed-out compose left nodes on the simulator: %v", left)
+	}
+	if got := decodeAs[[]api.Node](t, c.get(t, http.StatusOK, "/v1/nodes")); len(got) != 0 {
+		t.Errorf("timed-out compose left records: %v", uuids(got))
+	}
+}
+
+// testConcurrentCompose races more composes than there are free systems.
+func testConcurrentCompose(t *testing.T, b backend) {
+	const systems, racers = 2, 6
+	e := newEnv(t, b, setup{sims: [][]string{{"--systems", fmt.Sprint(systems)}}})
+	c, sim, pm := e.api.client, e.sims[0], e.podms[0]
+
+	results := make([]response, racers)
+	var wg sync.WaitGroup
+	for i := range racers {
+		wg.Go(func() {
+			results[i] = c.do(t, http.MethodPost, "/v1/nodes", api.NodeCompose{Name: fmt.Sprintf("racer-%d", i), PodmID: pm.UUID})
+		})
+	}
+	wg.Wait()
+	var won []string
+	for i, r := range results {
+		switch r.status {
+		case http.StatusCreated:
+			won = append(won, decodeAs[api.Node](t, r).UUID)
+		case http.StatusConflict:
+			if e := decodeAs[api.Error](t, r); e.Code != "Conflict" || e.Detail == "" {
+				t.Errorf("racer %d: 409 with %s", i, r.body)
+			}
+		default:
+			t.Errorf("racer %d: %d %s, want 201 or 409", i, r.status, r.body)
+		}
+	}
+	if len(won) != systems {
+		t.Errorf("%d composes succeeded for %d free systems", len(won), systems)
+	}
+	if got := decodeAs[[]api.Node](t, c.get(t, http.StatusOK, "/v1/nodes")); !sameSet(uuids(got), won) {
+		t.Errorf("GET /v1/nodes: %v, the composes answered %v", uuids(got), won)
+	}
+	if left := sim.nodes(t); len(left) != systems {
+		t.Errorf("the simulator holds %d nodes, want %d", len(left), systems)
+	}
+}
