@@ -6,16 +6,14 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/rs/zerolog"
 
 	"github.com/valence-rsd/valence/api"
-	"github.com/valence-rsd/valence/internal/podm"
 	"github.com/valence-rsd/valence/internal/rsdsim"
-	"github.com/valence-rsd/valence/internal/store/bolt"
+	"github.com/valence-rsd/valence/internal/stacktest"
 	"github.com/valence-rsd/valence/internal/valence"
 )
 
@@ -33,32 +31,18 @@ func (headerAuth) Authenticate(_ context.Context, r *http.Request) (valence.Call
 
 func (headerAuth) Challenge() string { return `Test realm="valence"` }
 
-// apiFixture is the whole server in-process: the real router, core, bolt
-// store and pod-manager adapter, against an emulated pod manager.
+// apiFixture is the whole server in-process (see stacktest).
 type apiFixture struct {
 	srv    *httptest.Server
-	sim    *rsdsim.Simulator
 	simURL string
 }
 
 func newAPI(t *testing.T) *apiFixture {
 	t.Helper()
-	sim, err := rsdsim.New(rsdsim.Config{Racks: 1, DrawersPerRack: 1, SystemsPerDrawer: 2, Username: "admin", Password: "secret"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	simSrv := httptest.NewServer(sim)
-	t.Cleanup(func() { simSrv.Close(); sim.Close() })
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "valence.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	svc := valence.New(valence.Options{Store: st, Connector: podm.NewConnector(podm.Options{}), Log: zerolog.Nop()})
-	t.Cleanup(svc.Close)
-	srv := httptest.NewServer(New(Options{Log: zerolog.Nop(), Service: svc, Auth: headerAuth{}}))
+	st := stacktest.Start(t, rsdsim.Config{Racks: 1, DrawersPerRack: 1, SystemsPerDrawer: 2})
+	srv := httptest.NewServer(New(Options{Log: zerolog.Nop(), Service: st.Service, Auth: headerAuth{}}))
 	t.Cleanup(srv.Close)
-	return &apiFixture{srv: srv, sim: sim, simURL: simSrv.URL}
+	return &apiFixture{srv: srv, simURL: st.SimURL}
 }
 
 // call sends a request as a caller with roles in project; it returns the
@@ -92,7 +76,7 @@ func (f *apiFixture) admin(t *testing.T, method, path, body string) (*http.Respo
 func (f *apiFixture) createPodManager(t *testing.T, name string) api.PodManager {
 	t.Helper()
 	resp, body := f.admin(t, "POST", "/v1/pod_managers",
-		`{"name":"`+name+`","url":"`+f.simURL+`","authentication":[{"type":"basic","auth_items":{"username":"admin","password":"secret"}}]}`)
+		`{"name":"`+name+`","url":"`+f.simURL+`","authentication":[{"type":"basic","auth_items":{"username":"`+stacktest.SimUser+`","password":"`+stacktest.SimPassword+`"}}]}`)
 	if resp.StatusCode != 201 {
 		t.Fatalf("create pod manager: %d %s", resp.StatusCode, body)
 	}

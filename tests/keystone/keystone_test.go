@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -17,11 +16,9 @@ import (
 	"github.com/valence-rsd/valence/api"
 	"github.com/valence-rsd/valence/internal/auth"
 	"github.com/valence-rsd/valence/internal/auth/keystonetest"
-	"github.com/valence-rsd/valence/internal/podm"
 	"github.com/valence-rsd/valence/internal/rsdsim"
 	"github.com/valence-rsd/valence/internal/server"
-	"github.com/valence-rsd/valence/internal/store/bolt"
-	"github.com/valence-rsd/valence/internal/valence"
+	"github.com/valence-rsd/valence/internal/stacktest"
 )
 
 func TestMain(m *testing.M) { os.Exit(keystonetest.Run(m)) }
@@ -51,22 +48,10 @@ func start(t *testing.T) *env {
 	if err != nil {
 		t.Fatalf("keystone authenticator: %v", err)
 	}
-	sim, err := rsdsim.New(rsdsim.Config{Racks: 1, DrawersPerRack: 1, SystemsPerDrawer: 4, Username: "admin", Password: "pw"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	simSrv := httptest.NewServer(sim)
-	t.Cleanup(func() { simSrv.Close(); sim.Close() })
-	st, err := bolt.Open(filepath.Join(t.TempDir(), "valence.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	svc := valence.New(valence.Options{Store: st, Connector: podm.NewConnector(podm.Options{}), Log: zerolog.Nop()})
-	t.Cleanup(svc.Close)
-	srv := httptest.NewServer(server.New(server.Options{Log: zerolog.Nop(), Service: svc, Auth: authn}))
+	st := stacktest.Start(t, rsdsim.Config{Racks: 1, DrawersPerRack: 1, SystemsPerDrawer: 4})
+	srv := httptest.NewServer(server.New(server.Options{Log: zerolog.Nop(), Service: st.Service, Auth: authn}))
 	t.Cleanup(srv.Close)
-	return &env{ks: ks, url: srv.URL, simURL: simSrv.URL}
+	return &env{ks: ks, url: srv.URL, simURL: st.SimURL}
 }
 
 // call sends a request with token (none when ""), returning status and body.
@@ -125,7 +110,7 @@ func TestKeystoneRolesAndProjects(t *testing.T) {
 
 	var podmID string
 	t.Run("admin manages pod managers; members may not", func(t *testing.T) {
-		body := `{"name":"podm","url":"` + e.simURL + `","authentication":[{"type":"basic","auth_items":{"username":"admin","password":"pw"}}]}`
+		body := `{"name":"podm","url":"` + e.simURL + `","authentication":[{"type":"basic","auth_items":{"username":"` + stacktest.SimUser + `","password":"` + stacktest.SimPassword + `"}}]}`
 		e.want(t, 403, memberA, "POST", "/v1/pod_managers", body)
 		var pm api.PodManager
 		json.Unmarshal([]byte(e.want(t, 201, admin, "POST", "/v1/pod_managers", body)), &pm)
