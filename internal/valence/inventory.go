@@ -9,12 +9,18 @@ import (
 
 // inventoryCache keeps each pod manager's systems, racks and volumes for a
 // short while, so that a burst of list calls costs one walk of the pod
-// manager rather than one per call.
+// manager rather than one per call: callers that miss the cache together
+// share one fetch.
 type inventoryCache struct {
 	ttl time.Duration
 	now func() time.Time
 	mu  sync.Mutex
 	m   map[inventoryKey]inventoryEntry
+	// inflight are the fetches under way.
+	inflight map[inventoryKey]*flight
+	// gen counts a pod manager's forgets, so that a fetch begun before a
+	// change does not cache what the change made stale.
+	gen map[string]int
 }
 
 type inventoryKey struct {
@@ -27,34 +33,55 @@ type inventoryEntry struct {
 	value any
 }
 
-func newInventoryCache(ttl time.Duration, now func() time.Time) *inventoryCache {
-	return &inventoryCache{ttl: ttl, now: now, m: map[inventoryKey]inventoryEntry{}}
+// flight is one fetch that several callers wait for.
+type flight struct {
+	done  chan struct{}
+	value any
+	err   error
 }
 
-// cached returns a fresh cached value of kind for a pod manager, or fetches
-// and caches it.
+func newInventoryCache(ttl time.Duration, now func() time.Time) *inventoryCache {
+	return &inventoryCache{ttl: ttl, now: now, m: map[inventoryKey]inventoryEntry{},
+		inflight: map[inventoryKey]*flight{}, gen: map[string]int{}}
+}
+
+// cached returns a fresh cached value of kind for a pod manager, or joins
+// the fetch under way, or fetches and caches it.
 func cached[T any](c *inventoryCache, podmID, kind string, fetch func() (T, error)) (T, error) {
 	key := inventoryKey{podmID, kind}
 	c.mu.Lock()
-	e, ok := c.m[key]
-	c.mu.Unlock()
-	if ok && c.now().Sub(e.at) < c.ttl {
+	if e, ok := c.m[key]; ok && c.now().Sub(e.at) < c.ttl {
+		c.mu.Unlock()
 		return e.value.(T), nil
 	}
-	v, err := fetch()
-	if err != nil {
-		return v, err
+	if f, ok := c.inflight[key]; ok {
+		c.mu.Unlock()
+		<-f.done
+		v, _ := f.value.(T)
+		return v, f.err
 	}
-	c.mu.Lock()
-	c.m[key] = inventoryEntry{at: c.now(), value: v}
+	f := &flight{done: make(chan struct{})}
+	c.inflight[key] = f
+	gen := c.gen[podmID]
 	c.mu.Unlock()
-	return v, nil
+
+	v, err := fetch()
+	f.value, f.err = v, err
+	c.mu.Lock()
+	delete(c.inflight, key)
+	if err == nil && c.gen[podmID] == gen {
+		c.m[key] = inventoryEntry{at: c.now(), value: v}
+	}
+	c.mu.Unlock()
+	close(f.done)
+	return v, err
 }
 
 // forget drops everything cached for a pod manager, after a change to it.
 func (c *inventoryCache) forget(podmID string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen[podmID]++
 	for k := range c.m {
 		if k.podmID == podmID {
 			delete(c.m, k)

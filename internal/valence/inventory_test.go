@@ -2,6 +2,8 @@ package valence
 
 import (
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -190,5 +192,65 @@ func TestRacks(t *testing.T) {
 	inv = must[Inventory[Rack]](t, "Racks with rack-b down")(f.svc.Racks(f.ctx, ""))
 	if len(inv.Items) != 2 || !slices.Equal(inv.Unreachable, []string{"rack-b"}) {
 		t.Errorf("racks with rack-b down: %d, unreachable %v", len(inv.Items), inv.Unreachable)
+	}
+}
+
+// Callers that miss the cache together share one fetch, and a fetch begun
+// before a forget does not cache what the forget made stale.
+func TestInventoryCacheSharesFetches(t *testing.T) {
+	clock := &fakeClock{t: time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC)}
+	c := newInventoryCache(time.Minute, clock.Now)
+	release := make(chan struct{})
+	var fetches atomic.Int32
+	fetch := func() ([]int, error) {
+		fetches.Add(1)
+		<-release
+		return []int{1}, nil
+	}
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if v, err := cached(c, "p", "systems", fetch); err != nil || len(v) != 1 {
+				t.Errorf("cached: %v %v", v, err)
+			}
+		}()
+	}
+	// Let every caller reach the cache before the one fetch ends.
+	waitInflight(c, "p")
+	time.Sleep(20 * time.Millisecond)
+	close(release)
+	wg.Wait()
+	if n := fetches.Load(); n != 1 {
+		t.Errorf("8 concurrent misses made %d fetches, want 1", n)
+	}
+
+	c.forget("p")
+	stale, staleDone := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(staleDone)
+		cached(c, "p", "systems", func() ([]int, error) { <-stale; return []int{0}, nil })
+	}()
+	waitInflight(c, "p")
+	c.forget("p") // a change lands while the fetch is under way
+	close(stale)
+	<-staleDone
+	got, _ := cached(c, "p", "systems", func() ([]int, error) { return []int{2}, nil })
+	if len(got) != 1 || got[0] != 2 {
+		t.Errorf("after a forget during a fetch, got %v; want the fresh [2]", got)
+	}
+}
+
+// waitInflight returns once a fetch of podmID's systems is under way.
+func waitInflight(c *inventoryCache, podmID string) {
+	for {
+		c.mu.Lock()
+		_, started := c.inflight[inventoryKey{podmID, "systems"}]
+		c.mu.Unlock()
+		if started {
+			return
+		}
+		time.Sleep(time.Millisecond)
 	}
 }
