@@ -371,7 +371,8 @@ func TestSimVolumes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("CreateVolume: %v", err)
 	}
-	if created.ResourceURI == "" || created.StorageService == "" || created.CapacityGiB != 10 || !created.Bootable {
+	if created.ResourceURI == "" || created.StorageService == "" || created.CapacityGiB != 10 || !created.Bootable ||
+		created.Name != "vol-a" || created.Protocol != "NVMeOverFabrics" {
 		t.Errorf("created = %+v", created)
 	}
 	find := func() valence.Volume {

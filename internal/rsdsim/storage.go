@@ -1,6 +1,7 @@
 package rsdsim
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -27,6 +28,7 @@ type storageService struct {
 // volume is a Swordfish volume (2.3) or an RSS logical volume with its target (2.1/2.2).
 type volume struct {
 	id            string
+	name          string // as requested; empty names it by its Id
 	uuid          string
 	capacityBytes int64
 	bootable      bool
@@ -39,6 +41,7 @@ type volume struct {
 
 // volumeSpec is what a new volume needs.
 type volumeSpec struct {
+	name          string
 	capacityBytes int64
 	bootable      bool
 	master        *volume
@@ -190,13 +193,15 @@ func (s *Simulator) renderVolume(v *volume) {
 		master = link(s.volumePath(v.master))
 	}
 	if s.ver.minor >= 3 {
-		d := resource(p, "#Volume.v1_1_0.Volume", v.id, "Volume "+v.id)
+		d := resource(p, "#Volume.v1_1_0.Volume", v.id, cmp.Or(v.name, "Volume "+v.id))
 		d["Status"] = statusOK()
 		d["CapacityBytes"] = v.capacityBytes
 		d["Capacity"] = obj{"Data": obj{"AllocatedBytes": v.capacityBytes}}
 		d["AccessCapabilities"] = []string{"Read", "Write"}
 		d["CapacitySources"] = []obj{{"ProvidingPools": links([]string{s.poolPath()})}}
-		d["Identifiers"] = []obj{{"DurableNameFormat": "UUID", "DurableName": v.uuid}}
+		// RSD 2.3 serves its volumes over NVMe-oF: the NQN names the protocol.
+		d["Identifiers"] = []obj{{"DurableNameFormat": "UUID", "DurableName": v.uuid},
+			{"DurableNameFormat": "NQN", "DurableName": "nqn.2026-11.org.rsd-simulator:volume-" + v.uuid}}
 		d["ReplicaInfos"] = []obj{}
 		if v.master != nil {
 			d["ReplicaInfos"] = []obj{{"ReplicaReadOnlyAccess": "SourceElement", "ReplicaType": v.replicaType,
@@ -209,7 +214,7 @@ func (s *Simulator) renderVolume(v *volume) {
 		s.put(p, d)
 		return
 	}
-	d := resource(p, "#LogicalDrive.v1_0_0.LogicalDrive", v.id, "Logical volume "+v.id)
+	d := resource(p, "#LogicalDrive.v1_0_0.LogicalDrive", v.id, cmp.Or(v.name, "Logical volume "+v.id))
 	d["Type"], d["Mode"], d["Protected"], d["Status"] = "LVM", "LV", false, statusOK()
 	d["CapacityGiB"] = v.capacityBytes >> 30
 	d["Image"] = nil
@@ -235,7 +240,7 @@ func (s *Simulator) renderVolume(v *volume) {
 func (s *Simulator) addVolume(spec volumeSpec, owner *node) *volume {
 	st := s.storage
 	st.seq++
-	v := &volume{id: strconv.Itoa(st.seq), uuid: uuid.NewString(), capacityBytes: spec.capacityBytes,
+	v := &volume{id: strconv.Itoa(st.seq), name: spec.name, uuid: uuid.NewString(), capacityBytes: spec.capacityBytes,
 		bootable: spec.bootable, master: spec.master, replicaType: spec.replicaType, iqn: spec.iqn, owner: owner}
 	if v.iqn == "" {
 		v.iqn = "iqn.2026-11.org.rsd-simulator:target-" + v.id

@@ -10,15 +10,18 @@ const volumes23 = "/redfish/v1/StorageServices/SS1/Volumes"
 
 func TestVolumes23(t *testing.T) {
 	ts := newTestServer(t, Config{})
-	r := ts.do("POST", volumes23, m{"CapacityBytes": 10 << 30, "AccessCapabilities": []any{"Read", "Write"},
+	r := ts.do("POST", volumes23, m{"Name": "scratch", "CapacityBytes": 10 << 30, "AccessCapabilities": []any{"Read", "Write"},
 		"CapacitySources": []any{m{"ProvidingPools": []any{m{"@odata.id": "/redfish/v1/StorageServices/SS1/StoragePools/Pool1"}}}},
 		"Oem":             m{"Intel_RackScale": m{"Bootable": true}}}).mustStatus(t, 201)
 	loc := r.header.Get("Location")
 	if !strings.HasPrefix(loc, volumes23+"/") || r.body["@odata.id"] != loc || r.body["CapacityBytes"] != float64(10<<30) {
 		t.Fatalf("created volume: Location %q body %s", loc, r.raw)
 	}
-	if get(r.body, "Oem", "Intel_RackScale", "Bootable") != true {
-		t.Errorf("Bootable not kept: %s", r.raw)
+	if get(r.body, "Oem", "Intel_RackScale", "Bootable") != true || r.body["Name"] != "scratch" {
+		t.Errorf("Bootable or Name not kept: %s", r.raw)
+	}
+	if get(r.body, "Identifiers", 1, "DurableNameFormat") != "NQN" {
+		t.Errorf("a 2.3 volume has no NQN to name its protocol: %s", r.raw)
 	}
 	pool := ts.do("GET", "/redfish/v1/StorageServices/SS1/StoragePools/Pool1", nil).mustStatus(t, 200)
 	if used := get(pool.body, "Capacity", "Data", "ConsumedBytes").(float64); used != float64((goldenGiB+10)<<30) {
@@ -50,7 +53,7 @@ func TestLogicalDrives21(t *testing.T) {
 	r := ts.do("POST", lds, m{"Name": "lv", "Type": "LVM", "Mode": "LV", "CapacityGiB": 20, "Bootable": true, "Snapshot": true,
 		"Links": m{"MasterDrive": m{"@odata.id": lds + "/1"}}}).mustStatus(t, 201)
 	loc := r.header.Get("Location")
-	if r.body["Mode"] != "LV" || get(r.body, "Links", "MasterDrive", "@odata.id") != lds+"/1" || r.body["Snapshot"] != true {
+	if r.body["Mode"] != "LV" || get(r.body, "Links", "MasterDrive", "@odata.id") != lds+"/1" || r.body["Snapshot"] != true || r.body["Name"] != "lv" {
 		t.Errorf("logical drive: %s", r.raw)
 	}
 	target := get(r.body, "Links", "Targets", 0, "@odata.id").(string)

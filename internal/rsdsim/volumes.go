@@ -116,6 +116,7 @@ func (s *Simulator) parseVolumeSpec(body []byte) (volumeSpec, *apiError) {
 	var masterRef *ref
 	if s.ver.minor >= 3 {
 		var req struct {
+			Name            string
 			CapacityBytes   *int64
 			CapacitySources []struct{ ProvidingPools []ref }
 			ReplicaInfos    []struct {
@@ -136,6 +137,7 @@ func (s *Simulator) parseVolumeSpec(body []byte) (volumeSpec, *apiError) {
 				}
 			}
 		}
+		spec.name = req.Name
 		if req.CapacityBytes != nil {
 			spec.capacityBytes = *req.CapacityBytes
 		}
@@ -150,6 +152,7 @@ func (s *Simulator) parseVolumeSpec(body []byte) (volumeSpec, *apiError) {
 		}
 	} else {
 		var req struct {
+			Name        string
 			CapacityGiB *float64
 			Bootable    *bool
 			Snapshot    *bool
@@ -158,6 +161,7 @@ func (s *Simulator) parseVolumeSpec(body []byte) (volumeSpec, *apiError) {
 		if err := unmarshal(body, &req); err != nil {
 			return spec, errCreation("Malformed logical drive request: " + err.Error())
 		}
+		spec.name = req.Name
 		if req.CapacityGiB != nil {
 			spec.capacityBytes = gibToBytes(*req.CapacityGiB)
 		}
