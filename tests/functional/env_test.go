@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/valence-rsd/valence/api"
 )
@@ -50,13 +51,19 @@ type apiServer struct {
 // own on b and the extra VALENCE_* settings in env, and waits for /readyz.
 func startAPI(t *testing.T, b backend, env ...string) *apiServer {
 	t.Helper()
-	store := b.storeEnv(t)
+	return runAPI(t, append(b.storeEnv(t), env...)...)
+}
+
+// runAPI starts valence-api on a free loopback port with the VALENCE_*
+// settings in env, which name its store, and waits for /readyz.
+func runAPI(t *testing.T, env ...string) *apiServer {
+	t.Helper()
 	var err error
 	// The port is free when picked but may be taken before the server binds
 	// it: then the server exits, and another port is tried.
 	for range 3 {
 		addr := freeAddr(t)
-		settings := append([]string{"VALENCE_LISTEN=" + addr, "VALENCE_LOG_LEVEL=warn", "VALENCE_SHUTDOWN_TIMEOUT=8s"}, store...)
+		settings := []string{"VALENCE_LISTEN=" + addr, "VALENCE_LOG_LEVEL=warn", "VALENCE_SHUTDOWN_TIMEOUT=8s"}
 		p, _ := startProc(t, "valence-api", apiBin, nil, append(settings, env...), false)
 		p.strict = true
 		base := "http://" + addr
@@ -199,4 +206,32 @@ func (e *env) register(t *testing.T, name, url string) api.PodManager {
 func (e *env) compose(t *testing.T, body any) api.Node {
 	t.Helper()
 	return decodeAs[api.Node](t, e.api.create(t, "/v1/nodes", body))
+}
+
+// stop stops valence-api with SIGTERM, after closing the client's idle
+// connections, and expects it to exit 0.
+func (a *apiServer) stop(t *testing.T) {
+	t.Helper()
+	a.hc.CloseIdleConnections()
+	a.proc.stop(t)
+}
+
+// statusTimeout bounds the wait for a pod manager's status to change: a
+// read re-probes once the status is a few seconds old.
+const statusTimeout = 30 * time.Second
+
+// waitStatus polls a pod manager until its status is want.
+func waitStatus(t *testing.T, c *client, pm api.PodManager, want string) {
+	t.Helper()
+	deadline := time.Now().Add(statusTimeout)
+	for {
+		got := decodeAs[api.PodManager](t, c.get(t, http.StatusOK, "/v1/pod_managers/"+pm.UUID))
+		if got.Status == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("pod manager %s still %s after %s, want %s", pm.Name, got.Status, statusTimeout, want)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
 }

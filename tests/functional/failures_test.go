@@ -11,10 +11,6 @@ import (
 	"github.com/valence-rsd/valence/api"
 )
 
-// offlineTimeout bounds the wait for a stopped pod manager to show Offline:
-// a read re-probes once the status is a few seconds old.
-const offlineTimeout = 30 * time.Second
-
 // testPodManagerOffline stops one of two simulators and checks what each
 // endpoint then says about its pod manager.
 func testPodManagerOffline(t *testing.T, b backend) {
@@ -25,17 +21,7 @@ func testPodManagerOffline(t *testing.T, b backend) {
 
 	e.sims[0].proc.stop(t)
 
-	deadline := time.Now().Add(offlineTimeout)
-	for {
-		pm := decodeAs[api.PodManager](t, c.get(t, http.StatusOK, "/v1/pod_managers/"+down.UUID))
-		if pm.Status == api.PodManagerOffline {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("pod manager %s still %s %s after its simulator stopped", down.Name, pm.Status, offlineTimeout)
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
+	waitStatus(t, c, down, api.PodManagerOffline)
 	if pm := decodeAs[api.PodManager](t, c.get(t, http.StatusOK, "/v1/pod_managers/"+up.UUID)); pm.Status != api.PodManagerOnline {
 		t.Errorf("the other pod manager is %s", pm.Status)
 	}

@@ -24,6 +24,7 @@ var scenarios = []struct {
 	{"ComposeRollback", testComposeRollback},
 	{"ComposeTimeout", testComposeTimeout},
 	{"ConcurrentCompose", testConcurrentCompose},
+	{"Restart", testRestart},
 }
 
 // TestFunctional runs every scenario with the store on bolt and on etcd.

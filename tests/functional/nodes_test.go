@@ -168,6 +168,10 @@ func testNodeActions(t *testing.T, b backend) {
 			t.Errorf("after %q: node_power_state %s, want %s", step.target, d.NodePowerState, step.power)
 		}
 	}
+	// The list, read from the store, shows the power state as last seen.
+	if got := decodeAs[[]api.Node](t, c.get(t, http.StatusOK, "/v1/nodes")); len(got) != 1 || got[0].NodePowerState != api.PowerOn {
+		t.Errorf("GET /v1/nodes after the power steps: %+v, want node_power_state On", got)
+	}
 	c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodPut, nodePath+"/states/power", api.PowerTarget{Target: "explode"})
 	c.expect(t, http.StatusNoContent, http.MethodPut, nodePath+"/management/inject_nmi", nil)
 

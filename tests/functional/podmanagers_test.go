@@ -105,6 +105,17 @@ func testPodManagers(t *testing.T, b backend) {
 		t.Errorf("PATCH with the right password again: status %s, want Online", got.Status)
 	}
 
+	// A read does not probe again while the status is fresh (the PATCH just
+	// probed); once it is a few seconds old it does, and sees the outage,
+	// then the recovery.
+	simA.setFaults(t, `{"down":"refuse"}`)
+	if got := decodeAs[api.PodManager](t, c.get(t, http.StatusOK, pathA)); got.Status != api.PodManagerOnline {
+		t.Errorf("GET right after a probe: status %s; the read probed again", got.Status)
+	}
+	waitStatus(t, c, pmA, api.PodManagerOffline)
+	simA.setFaults(t, `{}`)
+	waitStatus(t, c, pmA, api.PodManagerOnline)
+
 	// DELETE refuses while nodes are composed on it, naming them; force decomposes them.
 	n := e.compose(t, api.NodeCompose{Name: "pinned", PodmID: pmA.UUID})
 	refused := c.failure(t, http.StatusConflict, "Conflict", http.MethodDelete, pathA, nil)

@@ -67,7 +67,31 @@ func testService(t *testing.T, b backend) {
 	c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodGet, "/v1/flavors?limit=0", nil)
 
 	// A compose, so that every family of metrics has a sample.
-	e.compose(t, api.NodeCompose{Name: "metered", PodmID: e.podms[0].UUID})
+	n := e.compose(t, api.NodeCompose{Name: "metered", PodmID: e.podms[0].UUID})
+
+	// Bad input is a 400, never a 500.
+	for _, req := range []struct{ method, path, body string }{
+		{http.MethodPost, "/v1/nodes", `[]`},
+		{http.MethodPost, "/v1/nodes", `null`},
+		{http.MethodPost, "/v1/nodes", `{"name":"a"} {"name":"b"}`},
+		{http.MethodPost, "/v1/pod_managers", `"text"`},
+		{http.MethodPost, "/v1/flavors", ``},
+		{http.MethodPost, "/v1/flavors", `{"name":7}`},
+		{http.MethodGet, "/v1/nodes?limit=abc", ``},
+		{http.MethodPut, "/v1/nodes/" + n.UUID + "/states/power", `{"target":5}`},
+		{http.MethodPost, "/v1/nodes/" + n.UUID + "/action", `{"Reset":"On"}`},
+		{http.MethodPatch, "/v1/pod_managers/" + e.podms[0].UUID, `[1,2]`},
+	} {
+		var body any
+		if req.body != "" {
+			body = req.body
+		}
+		c.failure(t, http.StatusBadRequest, "BadRequest", req.method, req.path, body)
+	}
+	// Trailing slashes route the same, for writes too.
+	r = c.expect(t, http.StatusCreated, http.MethodPost, "/v1/flavors/", `{"name":"slashed","properties":{}}`)
+	c.get(t, http.StatusOK, "/v1/flavors/"+decodeAs[api.Flavor](t, r).UUID+"/")
+	c.expect(t, http.StatusMethodNotAllowed, http.MethodGet, "/v1/nodes/"+n.UUID+"/action", nil)
 	metrics := c.get(t, http.StatusOK, "/metrics")
 	if ct := metrics.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 		t.Errorf("GET /metrics: Content-Type %q", ct)
