@@ -21,6 +21,9 @@ func (s *Simulator) planRemoteDrives(reqs []remoteDriveRequest) ([]remoteDrivePl
 			if e != nil {
 				return nil, e
 			}
+			if e := s.checkProtocol(p.field, r.Protocol); e != nil {
+				return nil, e
+			}
 			p.existing = v
 			plans = append(plans, p)
 			continue
@@ -52,9 +55,31 @@ func (s *Simulator) planRemoteDrives(reqs []remoteDriveRequest) ([]remoteDrivePl
 		if p.spec.capacityBytes <= 0 {
 			return nil, errCreation(p.field + " needs CapacityGiB, a Master or a Resource.")
 		}
+		if e := s.checkProtocol(p.field, r.Protocol); e != nil {
+			return nil, e
+		}
 		plans = append(plans, p)
 	}
 	return plans, nil
+}
+
+// servedProtocol is how the pod's remote volumes are reached: NVMe-oF in RSD 2.3, iSCSI
+// targets in 2.1 and 2.2.
+func (s *Simulator) servedProtocol() string {
+	if s.ver.minor >= 3 {
+		return "NVMeOverFabrics"
+	}
+	return "iSCSI"
+}
+
+// checkProtocol refuses a remote drive asked for over a protocol the pod does not serve:
+// giving it a volume of another protocol would not meet the template.
+func (s *Simulator) checkProtocol(field string, want *string) *apiError {
+	if want == nil || *want == s.servedProtocol() {
+		return nil
+	}
+	return errConflict("Conflict during allocation", fmt.Sprintf(
+		"%s.Protocol: the storage service serves %s volumes only, not %s.", field, s.servedProtocol(), *want))
 }
 
 // checkRemoteDrives refuses, naming the item, an existing volume already in use or new

@@ -16,6 +16,7 @@ var scenarios = []struct {
 	{"PodManagers", testPodManagers},
 	{"Flavors", testFlavors},
 	{"Nodes", testNodes},
+	{"ComposeProperties", testComposeProperties},
 	{"NodeActions", testNodeActions},
 	{"Adopt", testAdopt},
 	{"Inventory", testInventory},
