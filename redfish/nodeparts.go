@@ -112,7 +112,17 @@ func (c *Client) NodeParts(ctx context.Context, n *ComposedNode) (*NodeParts, er
 		if err != nil {
 			return Drive{}, err
 		}
-		return Drive{URI: uri, Name: v.Name, CapacityGiB: v.CapacityGiB, Protocol: v.Protocol}, nil
+		d := Drive{URI: uri, Name: v.Name, CapacityGiB: v.CapacityGiB, Protocol: v.Protocol}
+		// An RSS remote target (2.1/2.2) has no size of its own: the logical
+		// drives behind its LUNs have.
+		for _, lun := range v.luns {
+			lv, err := c.GetVolume(ctx, lun)
+			if err != nil {
+				return Drive{}, err
+			}
+			d.CapacityGiB += lv.CapacityGiB
+		}
+		return d, nil
 	})
 	return p, errors.Join(errs[:]...)
 }

@@ -34,6 +34,7 @@ type Volume struct {
 	NodeURI string
 
 	targets []string // RSS remote targets exposing the volume
+	luns    []string // of an RSS remote target read as a volume: the logical drives it exposes
 }
 
 // VolumeRequest describes a volume to create.
@@ -72,12 +73,25 @@ type volumeJSON struct {
 		IntelRackScale struct{ Bootable bool } `json:"Intel_RackScale"`
 	}
 	Links struct{ Targets schemas.Links }
+	// Addresses are those of an RSS remote target (2.1/2.2).
+	Addresses []struct {
+		ISCSI struct {
+			TargetLUN []struct{ LogicalDrive schemas.Link }
+		} `json:"iSCSI"`
+	}
 }
 
 // volume converts the wire form; kind is the storage model of the pod manager.
 func (j *volumeJSON) volume(uri, service string, kind storageKind) *Volume {
 	v := &Volume{ID: j.ID, URI: firstNonEmpty(j.ODataID, uri), Name: j.Name, ServiceURI: service,
 		Protocol: j.Protocol, Bootable: j.Oem.IntelRackScale.Bootable, targets: j.Links.Targets.ToStrings()}
+	for _, a := range j.Addresses {
+		for _, l := range a.ISCSI.TargetLUN {
+			if l.LogicalDrive != "" {
+				v.luns = append(v.luns, l.LogicalDrive.String())
+			}
+		}
+	}
 	switch {
 	case j.CapacityGiB != nil:
 		v.CapacityGiB = *j.CapacityGiB

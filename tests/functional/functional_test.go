@@ -17,6 +17,7 @@ var scenarios = []struct {
 	{"Flavors", testFlavors},
 	{"Nodes", testNodes},
 	{"ComposeProperties", testComposeProperties},
+	{"OlderRSD", testOlderRSD},
 	{"NodeActions", testNodeActions},
 	{"Adopt", testAdopt},
 	{"Inventory", testInventory},
