@@ -94,7 +94,7 @@ func startSimulator(t *testing.T, args ...string) *simulator {
 	args = append([]string{"--listen", "127.0.0.1:0", "--username", simUser, "--password", simPassword}, args...)
 	p, out := startProc(t, "rsd-simulator", simBin, args, nil, true)
 	url, err := firstLine(out)
-	if err != nil || !strings.HasPrefix(url, "http://") {
+	if err != nil || !strings.HasPrefix(url, "http") {
 		t.Fatalf("rsd-simulator: first line %q: %v", url, err)
 	}
 	return &simulator{url: url, proc: p, hc: &http.Client{}}

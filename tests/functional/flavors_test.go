@@ -18,10 +18,12 @@ const smallFlavor = `{"name":"small","description":"two sockets","properties":{
 	"pci_device":{"type":["GPU"]}}}`
 
 // testFlavors covers /v1/flavors: create with string numbers answered as
-// numbers, validation, conflicts, list, merge-patch updates and delete.
+// numbers, validation, conflicts, list, merge-patch updates and delete. Its
+// server runs with VALENCE_METRICS=false.
 func testFlavors(t *testing.T, b backend) {
-	c := startAPI(t, b).client
+	c := startAPI(t, b, "VALENCE_METRICS=false").client
 	const flavors = "/v1/flavors"
+	c.failure(t, http.StatusNotFound, "NotFound", http.MethodGet, "/metrics", nil) // turned off
 
 	r := c.create(t, flavors, smallFlavor)
 	small := decodeAs[api.Flavor](t, r)

@@ -18,6 +18,8 @@ var scenarios = []struct {
 	{"Nodes", testNodes},
 	{"ComposeProperties", testComposeProperties},
 	{"OlderRSD", testOlderRSD},
+	{"TLS", testTLS},
+	{"PlainRedfish", testPlainRedfish},
 	{"NodeActions", testNodeActions},
 	{"Adopt", testAdopt},
 	{"Inventory", testInventory},

@@ -109,6 +109,13 @@ func testNodes(t *testing.T, b backend) {
 	if slices.Contains(e.sims[0].nodes(t), n2.ResourceURI) {
 		t.Errorf("decomposed node %s still listed by the simulator", n2.ResourceURI)
 	}
+	// A node already deleted on the pod manager counts as decomposed.
+	sim3 := e.sims[slices.IndexFunc(e.podms, func(pm api.PodManager) bool { return pm.UUID == n3.PodmID })]
+	if status, body := sim3.call(t, http.MethodDelete, n3.ResourceURI, ""); status/100 != 2 {
+		t.Fatalf("DELETE %s on the simulator: %d %s", n3.ResourceURI, status, body)
+	}
+	c.deleted(t, "/v1/nodes/"+n3.UUID)
+	c.failure(t, http.StatusNotFound, "NotFound", http.MethodGet, "/v1/nodes/"+n3.UUID, nil)
 }
 
 // testNodeActions covers every Reset type the node allows and one it does
@@ -231,6 +238,10 @@ func testAdopt(t *testing.T, b backend) {
 	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPost, "/v1/nodes/manage", api.NodeManage{NodeIndex: "999", PodmID: pm.UUID})
 	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPost, "/v1/nodes/manage", api.NodeManage{NodeIndex: index, PodmID: "0b6a5f4e-3c2d-4b1a-9f8e-7d6c5b4a3f2e"})
 	c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodPost, "/v1/nodes/manage", `{"node_index":"`+index+`"}`)
+	// A node Valence composed is managed already.
+	own := e.compose(t, api.NodeCompose{Name: "own", PodmID: pm.UUID})
+	c.failure(t, http.StatusConflict, "Conflict", http.MethodPost, "/v1/nodes/manage", api.NodeManage{NodeIndex: own.Index, PodmID: pm.UUID})
+	c.deleted(t, "/v1/nodes/"+own.UUID)
 
 	if got := decodeAs[[]api.Node](t, c.get(t, http.StatusOK, "/v1/nodes")); len(got) != 1 || got[0].UUID != n.UUID {
 		t.Errorf("GET /v1/nodes after adopt: %v", uuids(got))
