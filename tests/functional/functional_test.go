@@ -29,6 +29,8 @@ var scenarios = []struct {
 	{"ComposeTimeout", testComposeTimeout},
 	{"ConcurrentCompose", testConcurrentCompose},
 	{"Restart", testRestart},
+	{"CrashRecovery", testCrashRecovery},
+	{"Replicas", testReplicas},
 }
 
 // TestFunctional runs every scenario with the store on bolt and on etcd.

@@ -121,6 +121,14 @@ func (p *proc) stop(t *testing.T) {
 	})
 }
 
+// kill ends the process with SIGKILL, as a crash would, and waits for it.
+func (p *proc) kill() {
+	p.once.Do(func() {
+		_ = p.cmd.Process.Kill()
+		<-p.exited
+	})
+}
+
 // running reports whether the process has not exited yet.
 func (p *proc) running() bool {
 	select {
