@@ -179,7 +179,7 @@ func newEnv(t *testing.T, b backend, s setup) *env {
 	}
 	e.api = startAPI(t, b, s.apiEnv...)
 	for i, sim := range e.sims {
-		e.podms = append(e.podms, e.register(t, fmt.Sprintf("podm%d", i+1), sim.url))
+		e.podms = append(e.podms, e.api.register(t, fmt.Sprintf("podm%d", i+1), sim.url))
 	}
 	return e
 }
@@ -193,9 +193,9 @@ func podmCreate(name, url string) api.PodManagerCreate {
 }
 
 // register adds a pod manager and expects it Online.
-func (e *env) register(t *testing.T, name, url string) api.PodManager {
+func (c *client) register(t *testing.T, name, url string) api.PodManager {
 	t.Helper()
-	pm := decodeAs[api.PodManager](t, e.api.create(t, "/v1/pod_managers", podmCreate(name, url)))
+	pm := decodeAs[api.PodManager](t, c.create(t, "/v1/pod_managers", podmCreate(name, url)))
 	if pm.Status != api.PodManagerOnline {
 		t.Fatalf("pod manager %s at %s: status %s", name, url, pm.Status)
 	}
@@ -203,9 +203,9 @@ func (e *env) register(t *testing.T, name, url string) api.PodManager {
 }
 
 // compose expects POST /v1/nodes with body to answer 201 and returns the node.
-func (e *env) compose(t *testing.T, body any) api.Node {
+func (c *client) compose(t *testing.T, body any) api.Node {
 	t.Helper()
-	return decodeAs[api.Node](t, e.api.create(t, "/v1/nodes", body))
+	return decodeAs[api.Node](t, c.create(t, "/v1/nodes", body))
 }
 
 // stop stops valence-api with SIGTERM, after closing the client's idle
@@ -216,22 +216,27 @@ func (a *apiServer) stop(t *testing.T) {
 	a.proc.stop(t)
 }
 
-// statusTimeout bounds the wait for a pod manager's status to change: a
-// read re-probes once the status is a few seconds old.
+// statusTimeout bounds the waits for a change: of a pod manager's status (a
+// read re-probes once the status is a few seconds old), or of what a
+// simulator holds.
 const statusTimeout = 30 * time.Second
 
 // waitStatus polls a pod manager until its status is want.
 func waitStatus(t *testing.T, c *client, pm api.PodManager, want string) {
 	t.Helper()
+	waitFor(t, "pod manager "+pm.Name+" to be "+want, func() bool {
+		return decodeAs[api.PodManager](t, c.get(t, http.StatusOK, "/v1/pod_managers/"+pm.UUID)).Status == want
+	})
+}
+
+// waitFor polls cond every 100ms for up to statusTimeout.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
 	deadline := time.Now().Add(statusTimeout)
-	for {
-		got := decodeAs[api.PodManager](t, c.get(t, http.StatusOK, "/v1/pod_managers/"+pm.UUID))
-		if got.Status == want {
-			return
-		}
+	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("pod manager %s still %s after %s, want %s", pm.Name, got.Status, statusTimeout, want)
+			t.Fatalf("waited %s for %s", statusTimeout, what)
 		}
-		time.Sleep(250 * time.Millisecond)
+		time.Sleep(100 * time.Millisecond)
 	}
 }

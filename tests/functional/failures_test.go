@@ -17,7 +17,7 @@ func testPodManagerOffline(t *testing.T, b backend) {
 	e := newEnv(t, b, setup{sims: [][]string{{"--systems", "2", "--seed", "1"}, {"--systems", "2", "--seed", "2"}}})
 	c := e.api.client
 	down, up := e.podms[0], e.podms[1]
-	n := e.compose(t, api.NodeCompose{Name: "stranded", PodmID: down.UUID})
+	n := e.api.compose(t, api.NodeCompose{Name: "stranded", PodmID: down.UUID})
 
 	e.sims[0].proc.stop(t)
 
@@ -62,7 +62,7 @@ func testPodManagerOffline(t *testing.T, b backend) {
 	c.failure(t, http.StatusServiceUnavailable, "PodManagerUnavailable", http.MethodPost, "/v1/nodes", api.NodeCompose{Name: "nowhere", PodmID: down.UUID})
 	c.failure(t, http.StatusServiceUnavailable, "PodManagerUnavailable", http.MethodPost, "/v1/nodes/"+n.UUID+"/action", `{"Reset":{"Type":"On"}}`)
 	// Without podm_id the compose goes where it can.
-	if got := e.compose(t, api.NodeCompose{Name: "elsewhere"}); got.PodmID != up.UUID {
+	if got := e.api.compose(t, api.NodeCompose{Name: "elsewhere"}); got.PodmID != up.UUID {
 		t.Errorf("compose without podm_id while %s is offline went to %s", down.Name, got.PodmID)
 	}
 }
@@ -90,8 +90,8 @@ func testComposeRollback(t *testing.T, b backend) {
 
 	// Both systems are free again.
 	sim.setFaults(t, `{}`)
-	e.compose(t, api.NodeCompose{Name: "fine-1", PodmID: pm.UUID})
-	e.compose(t, api.NodeCompose{Name: "fine-2", PodmID: pm.UUID})
+	e.api.compose(t, api.NodeCompose{Name: "fine-1", PodmID: pm.UUID})
+	e.api.compose(t, api.NodeCompose{Name: "fine-2", PodmID: pm.UUID})
 }
 
 // testComposeTimeout composes on a simulator that assembles slower than

@@ -54,7 +54,7 @@ func testInventory(t *testing.T, b backend) {
 	c.failure(t, http.StatusNotFound, "NotFound", http.MethodGet, "/v1/systems/NoSuchSystem", nil)
 
 	// A composed node shows on the system it uses.
-	n := e.compose(t, api.NodeCompose{Name: "user", PodmID: pm2.UUID})
+	n := e.api.compose(t, api.NodeCompose{Name: "user", PodmID: pm2.UUID})
 	var using []string
 	for _, s := range decodeAs[[]api.System](t, c.get(t, http.StatusOK, "/v1/systems?podm_id="+pm2.UUID)) {
 		if s.ComposedNode != nil {

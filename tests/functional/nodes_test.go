@@ -21,16 +21,16 @@ func testNodes(t *testing.T, b backend) {
 	c := e.api.client
 	pm1, pm2 := e.podms[0], e.podms[1]
 
-	n1 := e.compose(t, `{"name":"n1","description":"by properties","podm_id":"`+pm1.UUID+`",
+	n1 := e.api.compose(t, `{"name":"n1","description":"by properties","podm_id":"`+pm1.UUID+`",
 		"properties":{"processor":{"total_cores":"8"},"memory":{"capacity_mib":16384}}}`)
 	if n1.Name != "n1" || n1.Description != "by properties" || n1.PodmID != pm1.UUID || n1.NodeState != api.NodeAssembled ||
 		n1.Index == "" || n1.ResourceURI != "/redfish/v1/Nodes/"+n1.Index || n1.NodePowerState == "" {
 		t.Errorf("composed node: %+v", n1)
 	}
 	flavor := decodeAs[api.Flavor](t, c.create(t, "/v1/flavors", `{"name":"f","properties":{"processor":{"total_cores":"2"}}}`))
-	n2 := e.compose(t, api.NodeCompose{Name: "n2", PodmID: pm1.UUID, FlavorID: flavor.UUID})
+	n2 := e.api.compose(t, api.NodeCompose{Name: "n2", PodmID: pm1.UUID, FlavorID: flavor.UUID})
 	// Without podm_id the server picks one and says which.
-	n3 := e.compose(t, api.NodeCompose{Name: "n3"})
+	n3 := e.api.compose(t, api.NodeCompose{Name: "n3"})
 	if n3.PodmID != pm1.UUID && n3.PodmID != pm2.UUID {
 		t.Errorf("compose without podm_id: podm_id %q is neither pod manager", n3.PodmID)
 	}
@@ -123,7 +123,7 @@ func testNodes(t *testing.T, b backend) {
 func testNodeActions(t *testing.T, b backend) {
 	e := newEnv(t, b, setup{sims: [][]string{{"--systems", "1"}}})
 	c := e.api.client
-	n := e.compose(t, api.NodeCompose{Name: "acted", PodmID: e.podms[0].UUID})
+	n := e.api.compose(t, api.NodeCompose{Name: "acted", PodmID: e.podms[0].UUID})
 	nodePath := "/v1/nodes/" + n.UUID
 	action := nodePath + "/action"
 
@@ -239,7 +239,7 @@ func testAdopt(t *testing.T, b backend) {
 	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPost, "/v1/nodes/manage", api.NodeManage{NodeIndex: index, PodmID: "0b6a5f4e-3c2d-4b1a-9f8e-7d6c5b4a3f2e"})
 	c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodPost, "/v1/nodes/manage", `{"node_index":"`+index+`"}`)
 	// A node Valence composed is managed already.
-	own := e.compose(t, api.NodeCompose{Name: "own", PodmID: pm.UUID})
+	own := e.api.compose(t, api.NodeCompose{Name: "own", PodmID: pm.UUID})
 	c.failure(t, http.StatusConflict, "Conflict", http.MethodPost, "/v1/nodes/manage", api.NodeManage{NodeIndex: own.Index, PodmID: pm.UUID})
 	c.deleted(t, "/v1/nodes/"+own.UUID)
 

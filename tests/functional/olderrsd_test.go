@@ -28,7 +28,7 @@ func testOlderRSD(t *testing.T, b backend) {
 					`{"name":"tpm","podm_id":"`+pm.UUID+`","properties":{"security":{"tpm":true}}}`)
 			}
 
-			n := e.compose(t, `{"name":"old","podm_id":"`+pm.UUID+`","properties":{"processor":{"total_cores":2},
+			n := e.api.compose(t, `{"name":"old","podm_id":"`+pm.UUID+`","properties":{"processor":{"total_cores":2},
 				"remote_drives":[{"capacity_gib":"10","protocol":"iSCSI"}]}}`)
 			d := decodeAs[api.NodeDetail](t, c.get(t, http.StatusOK, "/v1/nodes/"+n.UUID))
 			if d.NodeState != api.NodeAssembled || d.Metadata == nil || len(d.Metadata.Processor) == 0 {

@@ -117,7 +117,7 @@ func testPodManagers(t *testing.T, b backend) {
 	waitStatus(t, c, pmA, api.PodManagerOnline)
 
 	// DELETE refuses while nodes are composed on it, naming them; force decomposes them.
-	n := e.compose(t, api.NodeCompose{Name: "pinned", PodmID: pmA.UUID})
+	n := e.api.compose(t, api.NodeCompose{Name: "pinned", PodmID: pmA.UUID})
 	refused := c.failure(t, http.StatusConflict, "Conflict", http.MethodDelete, pathA, nil)
 	if !strings.Contains(refused.Detail, "pinned") || !strings.Contains(refused.Detail, n.UUID) {
 		t.Errorf("DELETE with a node: detail %q does not name node pinned (%s)", refused.Detail, n.UUID)

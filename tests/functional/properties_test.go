@@ -90,7 +90,7 @@ func testComposeProperties(t *testing.T, b backend) {
 		"security":{"tpm":%t}}`,
 		target.CPU.Cores, target.CPU.Arch, int(target.RAM)*1024, driveGiB, target.drive.MediaType, target.drive.Protocol,
 		target.nicSpeed, target.tpm)
-	n := e.compose(t, `{"name":"exact","podm_id":"`+pm.UUID+`","properties":`+props+`}`)
+	n := e.api.compose(t, `{"name":"exact","podm_id":"`+pm.UUID+`","properties":`+props+`}`)
 	d := decodeAs[api.NodeDetail](t, c.get(t, http.StatusOK, "/v1/nodes/"+n.UUID))
 	if d.Metadata == nil || d.ComputerSystem == nil {
 		t.Fatalf("node without metadata: %+v", d)

@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/valence-rsd/valence/api"
 )
@@ -20,18 +19,18 @@ func testCrashRecovery(t *testing.T, b backend) {
 	sim := startSimulator(t, "--systems", "2", "--assemble-delay", "30s")
 	store := b.storeEnv(t)
 	settings := append([]string{"VALENCE_COMPOSE_TIMEOUT=2s", "VALENCE_PODM_TIMEOUT=1s", "VALENCE_PROBE_INTERVAL=500ms"}, store...)
-	first := &env{api: runAPI(t, settings...), sims: []*simulator{sim}}
+	first := runAPI(t, settings...)
 	pm := first.register(t, "podm1", sim.url)
 
 	// The compose runs until the crash; its answer never comes.
 	body, _ := json.Marshal(api.NodeCompose{Name: "orphan", PodmID: pm.UUID})
 	go func() {
-		if resp, err := http.Post(first.api.base+"/v1/nodes", "application/json", bytes.NewReader(body)); err == nil {
+		if resp, err := http.Post(first.base+"/v1/nodes", "application/json", bytes.NewReader(body)); err == nil {
 			resp.Body.Close()
 		}
 	}()
 	waitFor(t, "the simulator to allocate the node", func() bool { return len(sim.nodes(t)) == 1 })
-	first.api.proc.kill()
+	first.proc.kill()
 
 	second := runAPI(t, settings...)
 	waitFor(t, "the abandoned node to be deleted", func() bool { return len(sim.nodes(t)) == 0 })
@@ -51,8 +50,7 @@ func testReplicas(t *testing.T, b backend) {
 	sim := startSimulator(t, "--systems", "2")
 	store := b.storeEnv(t)
 	replicas := []*client{runAPI(t, store...).client, runAPI(t, store...).client}
-	e := &env{api: &apiServer{client: replicas[0]}, sims: []*simulator{sim}}
-	pm := e.register(t, "podm1", sim.url)
+	pm := replicas[0].register(t, "podm1", sim.url)
 	if got := decodeAs[api.PodManager](t, replicas[1].get(t, http.StatusOK, "/v1/pod_managers/"+pm.UUID)); got.Name != "podm1" {
 		t.Errorf("the other replica sees %+v", got)
 	}
@@ -100,17 +98,5 @@ func testReplicas(t *testing.T, b backend) {
 	}
 	if left := sim.nodes(t); len(left) != 0 {
 		t.Errorf("nodes left on the simulator: %v", left)
-	}
-}
-
-// waitFor polls cond every 100ms for up to statusTimeout.
-func waitFor(t *testing.T, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(statusTimeout)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("waited %s for %s", statusTimeout, what)
-		}
-		time.Sleep(100 * time.Millisecond)
 	}
 }

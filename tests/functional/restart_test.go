@@ -13,18 +13,18 @@ import (
 func testRestart(t *testing.T, b backend) {
 	sim := startSimulator(t, "--systems", "2")
 	store := b.storeEnv(t)
-	first := &env{api: runAPI(t, store...), sims: []*simulator{sim}}
+	first := runAPI(t, store...)
 	pm := first.register(t, "podm1", sim.url)
-	flavor := decodeAs[api.Flavor](t, first.api.create(t, "/v1/flavors", smallFlavor))
+	flavor := decodeAs[api.Flavor](t, first.create(t, "/v1/flavors", smallFlavor))
 	n := first.compose(t, api.NodeCompose{Name: "survivor", PodmID: pm.UUID})
-	first.api.create(t, "/v1/storages", api.StorageCreate{PodmID: pm.UUID, CapacityGiB: 5, Name: "kept"})
+	first.create(t, "/v1/storages", api.StorageCreate{PodmID: pm.UUID, CapacityGiB: 5, Name: "kept"})
 	paths := []string{"/v1/pod_managers", "/v1/flavors", "/v1/flavors/" + flavor.UUID, "/v1/nodes", "/v1/storages",
 		"/v1/nodes/" + n.UUID + "/states"}
 	before := map[string]string{}
 	for _, p := range paths {
-		before[p] = string(first.api.get(t, http.StatusOK, p).body)
+		before[p] = string(first.get(t, http.StatusOK, p).body)
 	}
-	first.api.stop(t)
+	first.stop(t)
 
 	second := runAPI(t, store...)
 	for _, p := range paths {

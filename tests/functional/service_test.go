@@ -67,7 +67,7 @@ func testService(t *testing.T, b backend) {
 	c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodGet, "/v1/flavors?limit=0", nil)
 
 	// A compose, so that every family of metrics has a sample.
-	n := e.compose(t, api.NodeCompose{Name: "metered", PodmID: e.podms[0].UUID})
+	n := e.api.compose(t, api.NodeCompose{Name: "metered", PodmID: e.podms[0].UUID})
 
 	// Bad input is a 400, never a 500.
 	for _, req := range []struct{ method, path, body string }{

@@ -12,7 +12,7 @@ import (
 func testStorages(t *testing.T, b backend) {
 	e := newEnv(t, b, setup{sims: [][]string{{"--systems", "1"}}})
 	c, pm := e.api.client, e.podms[0]
-	n := e.compose(t, api.NodeCompose{Name: "with-volume", PodmID: pm.UUID})
+	n := e.api.compose(t, api.NodeCompose{Name: "with-volume", PodmID: pm.UUID})
 	const storages = "/v1/storages"
 
 	before := decodeAs[[]api.Storage](t, c.get(t, http.StatusOK, storages))

@@ -35,7 +35,7 @@ func testTLS(t *testing.T, b backend) {
 	if pm = patch(pm, map[string]any{"ca_cert": string(pem)}); pm.Status != api.PodManagerOnline || pm.CACert != string(pem) {
 		t.Errorf("with its certificate as ca_cert: status %s, ca_cert %q", pm.Status, pm.CACert)
 	}
-	n := decodeAs[api.Node](t, c.create(t, "/v1/nodes", api.NodeCompose{Name: "secure", PodmID: pm.UUID}))
+	n := c.compose(t, api.NodeCompose{Name: "secure", PodmID: pm.UUID})
 	if d := decodeAs[api.NodeDetail](t, c.get(t, http.StatusOK, "/v1/nodes/"+n.UUID)); d.NodeState != api.NodeAssembled {
 		t.Errorf("node over HTTPS: %+v", d)
 	}
