@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 
 	"github.com/valence-rsd/valence/api"
 	"github.com/valence-rsd/valence/internal/auth"
@@ -18,21 +19,30 @@ type handlers struct {
 
 // routes mounts every v1 resource on r.
 func (h *handlers) routes(r chi.Router) {
-	r.Route("/v1/pod_managers", func(r chi.Router) {
+	// Each resource is a sub-router with GetHead of its own: the root's sees
+	// only the mount, which takes every method, so HEAD would be a 405 here
+	// (go-chi/chi#755).
+	route := func(pattern string, fn func(r chi.Router)) {
+		r.Route(pattern, func(r chi.Router) {
+			r.Use(middleware.GetHead)
+			fn(r)
+		})
+	}
+	route("/v1/pod_managers", func(r chi.Router) {
 		r.Get("/", h.op(auth.RulePodManagerList, h.listPodManagers))
 		r.Post("/", h.op(auth.RulePodManagerCreate, h.createPodManager))
 		r.Get("/{uuid}", h.op(auth.RulePodManagerGet, h.getPodManager))
 		r.Patch("/{uuid}", h.op(auth.RulePodManagerUpdate, h.updatePodManager))
 		r.Delete("/{uuid}", h.op(auth.RulePodManagerDelete, h.deletePodManager))
 	})
-	r.Route("/v1/flavors", func(r chi.Router) {
+	route("/v1/flavors", func(r chi.Router) {
 		r.Get("/", h.op(auth.RuleFlavorList, h.listFlavors))
 		r.Post("/", h.op(auth.RuleFlavorCreate, h.createFlavor))
 		r.Get("/{uuid}", h.op(auth.RuleFlavorGet, h.getFlavor))
 		r.Patch("/{uuid}", h.op(auth.RuleFlavorUpdate, h.updateFlavor))
 		r.Delete("/{uuid}", h.op(auth.RuleFlavorDelete, h.deleteFlavor))
 	})
-	r.Route("/v1/nodes", func(r chi.Router) {
+	route("/v1/nodes", func(r chi.Router) {
 		r.Get("/", h.op(auth.RuleNodeList, h.listNodes))
 		r.Post("/", h.op(auth.RuleNodeCompose, h.composeNode))
 		r.Post("/manage", h.op(auth.RuleNodeAdopt, h.adoptNode))
@@ -45,15 +55,15 @@ func (h *handlers) routes(r chi.Router) {
 		r.Put("/{uuid}/management/inject_nmi", h.op(auth.RuleNodePower, h.injectNMI))
 		r.Get("/{uuid}/storages", h.op(auth.RuleNodeListStorages, h.nodeStorages))
 	})
-	r.Route("/v1/systems", func(r chi.Router) {
+	route("/v1/systems", func(r chi.Router) {
 		r.Get("/", h.op(auth.RuleSystemList, h.listSystems))
 		r.Get("/{id}", h.op(auth.RuleSystemGet, h.getSystem))
 	})
-	r.Route("/v1/racks", func(r chi.Router) {
+	route("/v1/racks", func(r chi.Router) {
 		r.Get("/", h.op(auth.RuleRackList, h.listRacks))
 		r.Get("/{id}", h.op(auth.RuleRackGet, h.getRack))
 	})
-	r.Route("/v1/storages", func(r chi.Router) {
+	route("/v1/storages", func(r chi.Router) {
 		r.Get("/", h.op(auth.RuleStorageList, h.listStorages))
 		r.Post("/", h.op(auth.RuleStorageCreate, h.createStorage))
 		r.Get("/{id}", h.op(auth.RuleStorageGet, h.getStorage))

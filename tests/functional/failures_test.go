@@ -117,17 +117,37 @@ func testComposeTimeout(t *testing.T, b backend) {
 	}
 }
 
-// testConcurrentCompose races more composes than there are free systems.
+// testConcurrentCompose races more composes than there are free systems:
+// on one pod manager, then without podm_id over two.
 func testConcurrentCompose(t *testing.T, b backend) {
-	const systems, racers = 2, 6
-	e := newEnv(t, b, setup{sims: [][]string{{"--systems", fmt.Sprint(systems)}}})
-	c, sim, pm := e.api.client, e.sims[0], e.podms[0]
+	e := newEnv(t, b, setup{sims: [][]string{{"--systems", "2"}, {"--systems", "1"}, {"--systems", "1"}}})
+	c := e.api.client
 
-	results := make([]response, racers)
+	won := raceComposes(t, c, 6, e.podms[0].UUID)
+	if len(won) != 2 || len(e.sims[0].nodes(t)) != 2 {
+		t.Errorf("on a pod manager with 2 free systems: %d composes succeeded, %d nodes on the simulator", len(won), len(e.sims[0].nodes(t)))
+	}
+	// Without podm_id the server tries the other pod managers in turn.
+	more := raceComposes(t, c, 5, "")
+	if len(more) != 2 || len(e.sims[1].nodes(t)) != 1 || len(e.sims[2].nodes(t)) != 1 {
+		t.Errorf("over two pod managers with 1 free system each: %d composes succeeded, %d and %d nodes on the simulators",
+			len(more), len(e.sims[1].nodes(t)), len(e.sims[2].nodes(t)))
+	}
+	if got := decodeAs[[]api.Node](t, c.get(t, http.StatusOK, "/v1/nodes")); !sameSet(uuids(got), append(won, more...)) {
+		t.Errorf("GET /v1/nodes: %v, the composes answered %v", uuids(got), append(won, more...))
+	}
+}
+
+// raceComposes sends n composes at once (on podmID, or without one) and
+// returns the uuids of the nodes composed; every other answer must be a
+// clean 409.
+func raceComposes(t *testing.T, c *client, n int, podmID string) []string {
+	t.Helper()
+	results := make([]response, n)
 	var wg sync.WaitGroup
-	for i := range racers {
+	for i := range n {
 		wg.Go(func() {
-			results[i] = c.do(t, http.MethodPost, "/v1/nodes", api.NodeCompose{Name: fmt.Sprintf("racer-%d", i), PodmID: pm.UUID})
+			results[i] = c.do(t, http.MethodPost, "/v1/nodes", api.NodeCompose{Name: fmt.Sprintf("racer-%s-%d", podmID, i), PodmID: podmID})
 		})
 	}
 	wg.Wait()
@@ -144,13 +164,5 @@ func testConcurrentCompose(t *testing.T, b backend) {
 			t.Errorf("racer %d: %d %s, want 201 or 409", i, r.status, r.body)
 		}
 	}
-	if len(won) != systems {
-		t.Errorf("%d composes succeeded for %d free systems", len(won), systems)
-	}
-	if got := decodeAs[[]api.Node](t, c.get(t, http.StatusOK, "/v1/nodes")); !sameSet(uuids(got), won) {
-		t.Errorf("GET /v1/nodes: %v, the composes answered %v", uuids(got), won)
-	}
-	if left := sim.nodes(t); len(left) != systems {
-		t.Errorf("the simulator holds %d nodes, want %d", len(left), systems)
-	}
+	return won
 }

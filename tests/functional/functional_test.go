@@ -31,6 +31,7 @@ var scenarios = []struct {
 	{"Restart", testRestart},
 	{"CrashRecovery", testCrashRecovery},
 	{"Replicas", testReplicas},
+	{"Logs", testLogs},
 }
 
 // TestFunctional runs every scenario with the store on bolt and on etcd.

@@ -44,6 +44,14 @@ func testPodManagers(t *testing.T, b backend) {
 	if dead.Status != api.PodManagerOffline {
 		t.Errorf("unreachable pod manager: status %s, want Offline", dead.Status)
 	}
+	// Refused credentials are registered too, and said so.
+	badCreds := podmCreate("refused", startSimulator(t, "--systems", "1").url)
+	badCreds.Authentication[0].AuthItems.Password = "wrong"
+	refusedPM := decodeAs[api.PodManager](t, c.create(t, "/v1/pod_managers", badCreds))
+	if refusedPM.Status != api.PodManagerAuthenticationFailed {
+		t.Errorf("pod manager with a wrong password: status %s, want AuthenticationFailed", refusedPM.Status)
+	}
+	c.deleted(t, "/v1/pod_managers/"+refusedPM.UUID)
 
 	const pms = "/v1/pod_managers"
 	c.failure(t, http.StatusConflict, "Conflict", http.MethodPost, pms, podmCreate("podm1", "http://"+freeAddr(t)))

@@ -34,6 +34,9 @@ func testService(t *testing.T, b backend) {
 		}
 	}
 	c.get(t, http.StatusOK, "/v1/") // trailing slashes are optional, without a redirect
+	if r := c.expect(t, http.StatusOK, http.MethodHead, "/v1/flavors", nil); len(r.body) != 0 {
+		t.Errorf("HEAD /v1/flavors answered a body: %s", r.body)
+	}
 	if h := decodeAs[api.Health](t, c.get(t, http.StatusOK, "/healthz")); h.Status != "ok" {
 		t.Errorf("GET /healthz: %+v", h)
 	}
