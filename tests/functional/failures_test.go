@@ -166,3 +166,43 @@ func raceComposes(t *testing.T, c *client, n int, podmID string) []string {
 	}
 	return won
 }
+
+// testPodManagerErrors makes the simulator fail one operation at a time
+// (HTTP 500 with a Redfish error) and checks that each is a 502 carrying the
+// pod manager's explanation, and that nothing is half done.
+func testPodManagerErrors(t *testing.T, b backend) {
+	e := newEnv(t, b, setup{sims: [][]string{{"--systems", "2"}}})
+	c, sim, pm := e.api.client, e.sims[0], e.podms[0]
+	n := c.compose(t, api.NodeCompose{Name: "steady", PodmID: pm.UUID})
+	fail := func(op string) {
+		t.Helper()
+		sim.setFaults(t, `{"error_rate":{"`+op+`":1},"error_status":500}`)
+	}
+	explained := func(e api.Error, op string) {
+		t.Helper()
+		if !strings.Contains(e.Detail+strings.Join(e.ExtendedInfo, " "), "operation "+op) {
+			t.Errorf("%s failed without the pod manager's explanation: %+v", op, e)
+		}
+	}
+
+	fail("allocate")
+	explained(c.failure(t, http.StatusBadGateway, "PodManagerError", http.MethodPost, "/v1/nodes", api.NodeCompose{Name: "x", PodmID: pm.UUID}), "allocate")
+	if got := decodeAs[[]api.Node](t, c.get(t, http.StatusOK, "/v1/nodes")); len(got) != 1 || len(sim.nodes(t)) != 1 {
+		t.Errorf("after a failed Allocate: %d records, %d nodes on the simulator, want 1 and 1", len(got), len(sim.nodes(t)))
+	}
+	fail("reset")
+	explained(c.failure(t, http.StatusBadGateway, "PodManagerError", http.MethodPost, "/v1/nodes/"+n.UUID+"/action", `{"Reset":{"Type":"On"}}`), "reset")
+	fail("volume")
+	explained(c.failure(t, http.StatusBadGateway, "PodManagerError", http.MethodPost, "/v1/storages", api.StorageCreate{PodmID: pm.UUID, CapacityGiB: 1}), "volume")
+	fail("delete")
+	explained(c.failure(t, http.StatusBadGateway, "PodManagerError", http.MethodDelete, "/v1/nodes/"+n.UUID, nil), "delete")
+	// A decompose the pod manager refused leaves the node managed.
+	if d := decodeAs[api.NodeDetail](t, c.get(t, http.StatusOK, "/v1/nodes/"+n.UUID)); d.NodeState != api.NodeAssembled {
+		t.Errorf("node after a refused decompose: %+v", d)
+	}
+	sim.setFaults(t, `{}`)
+	c.deleted(t, "/v1/nodes/"+n.UUID)
+	if left := sim.nodes(t); len(left) != 0 {
+		t.Errorf("nodes left on the simulator: %v", left)
+	}
+}

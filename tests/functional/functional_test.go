@@ -27,6 +27,7 @@ var scenarios = []struct {
 	{"PodManagerOffline", testPodManagerOffline},
 	{"ComposeRollback", testComposeRollback},
 	{"ComposeTimeout", testComposeTimeout},
+	{"PodManagerErrors", testPodManagerErrors},
 	{"ConcurrentCompose", testConcurrentCompose},
 	{"Restart", testRestart},
 	{"CrashRecovery", testCrashRecovery},
