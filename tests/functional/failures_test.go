@@ -206,3 +206,35 @@ func testPodManagerErrors(t *testing.T, b backend) {
 		t.Errorf("nodes left on the simulator: %v", left)
 	}
 }
+
+// testPodManagerHang makes the simulator hold every request: reads give up
+// after VALENCE_PODM_TIMEOUT and answer with what they have.
+func testPodManagerHang(t *testing.T, b backend) {
+	const podmTimeout = time.Second
+	e := newEnv(t, b, setup{
+		sims:   [][]string{{"--systems", "2", "--seed", "1"}, {"--systems", "2", "--seed", "2"}},
+		apiEnv: []string{"VALENCE_PODM_TIMEOUT=" + podmTimeout.String()},
+	})
+	c, hung, up := e.api.client, e.podms[0], e.podms[1]
+	n := c.compose(t, api.NodeCompose{Name: "held", PodmID: hung.UUID})
+	e.sims[0].setFaults(t, `{"down":"hang"}`)
+	defer e.sims[0].setFaults(t, `{}`)
+
+	start := time.Now()
+	d := decodeAs[api.NodeDetail](t, c.get(t, http.StatusOK, "/v1/nodes/"+n.UUID))
+	if d.NodeState != api.NodeUnknown || d.NodePowerState != api.PowerUnknown || d.PodmStatus != api.PodManagerOffline {
+		t.Errorf("node of a hanging pod manager: %+v", d)
+	}
+	r := c.get(t, http.StatusOK, "/v1/systems")
+	if w := strings.Join(r.header.Values("Warning"), "\n"); !strings.Contains(w, hung.Name) {
+		t.Errorf("GET /v1/systems: Warning %q does not name %s", w, hung.Name)
+	}
+	for _, s := range decodeAs[[]api.System](t, r) {
+		if s.PodmID != up.UUID {
+			t.Errorf("a system of the hanging pod manager: %+v", s)
+		}
+	}
+	if took := time.Since(start); took > 4*podmTimeout+2*time.Second {
+		t.Errorf("two reads took %s with VALENCE_PODM_TIMEOUT=%s", took, podmTimeout)
+	}
+}

@@ -28,6 +28,7 @@ var scenarios = []struct {
 	{"ComposeRollback", testComposeRollback},
 	{"ComposeTimeout", testComposeTimeout},
 	{"PodManagerErrors", testPodManagerErrors},
+	{"PodManagerHang", testPodManagerHang},
 	{"ConcurrentCompose", testConcurrentCompose},
 	{"Restart", testRestart},
 	{"CrashRecovery", testCrashRecovery},

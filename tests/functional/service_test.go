@@ -54,6 +54,9 @@ func testService(t *testing.T, b backend) {
 
 	// Conventions of every endpoint.
 	c.failure(t, http.StatusNotFound, "NotFound", http.MethodGet, "/v1/no_such_thing", nil)
+	for _, coll := range []string{"pod_managers", "flavors", "nodes", "storages"} {
+		c.failure(t, http.StatusNotFound, "NotFound", http.MethodGet, "/v1/"+coll+"/not-a-uuid", nil)
+	}
 	r := c.expect(t, http.StatusMethodNotAllowed, http.MethodDelete, "/v1/nodes", nil)
 	if allow := r.header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "POST") {
 		t.Errorf("DELETE /v1/nodes: Allow %q, want GET and POST", allow)
