@@ -34,6 +34,7 @@ var scenarios = []struct {
 	{"CrashRecovery", testCrashRecovery},
 	{"Replicas", testReplicas},
 	{"Logs", testLogs},
+	{"Demo", testDemo},
 }
 
 // TestFunctional runs every scenario with the store on bolt and on etcd.

@@ -1,0 +1,120 @@
+package functional
+
+import (
+	"bufio"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// testDemo runs `valence-api --demo` and sends every curl line it prints,
+// as printed: each must succeed. On bolt it runs without VALENCE_STORE, as
+// `make demo` does, so that the demo keeps its records in a directory of
+// its own.
+func testDemo(t *testing.T, b backend) {
+	var settings []string
+	if b.etcd != nil {
+		settings = b.storeEnv(t)
+	}
+	addr := freeAddr(t)
+	settings = append(settings, "VALENCE_LISTEN="+addr, "VALENCE_LOG_LEVEL=warn")
+	p, out := startProc(t, "valence-api-demo", apiBin, []string{"--demo"}, settings, true)
+	p.strict = true
+	lines := demoCurlLines(t, out)
+	if len(lines) == 0 {
+		t.Fatal("valence-api --demo printed no curl line")
+	}
+	c := newClient("http://" + addr)
+	t.Cleanup(c.hc.CloseIdleConnections)
+	for _, line := range lines {
+		method, url, body := parseCurl(t, line)
+		if !strings.HasPrefix(url, c.base+"/") {
+			t.Errorf("%s: not a URL of the API at %s", line, c.base)
+			continue
+		}
+		var payload any
+		if body != "" {
+			payload = body
+		}
+		if r := c.do(t, method, url, payload); r.status/100 != 2 {
+			t.Errorf("%s\n→ %d %s", line, r.status, r.body)
+		}
+	}
+}
+
+// demoCurlLines reads the demo's output up to its last line and returns the
+// curl commands in it.
+func demoCurlLines(t *testing.T, out io.Reader) []string {
+	t.Helper()
+	type result struct {
+		lines []string
+		err   error
+	}
+	done := make(chan result, 1)
+	go func() {
+		var res result
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			line := strings.TrimSpace(sc.Text())
+			if strings.HasPrefix(line, "curl ") {
+				res.lines = append(res.lines, line)
+			}
+			if strings.HasPrefix(line, "Stop with") {
+				break
+			}
+		}
+		res.err = sc.Err()
+		done <- res
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	select {
+	case res := <-done:
+		if res.err != nil {
+			t.Fatalf("reading the demo's output: %v", res.err)
+		}
+		return res.lines
+	case <-time.After(startTimeout):
+		t.Fatalf("valence-api --demo printed nothing to try within %s", startTimeout)
+		return nil
+	}
+}
+
+// parseCurl reads the method, URL and body of a curl command line as the
+// demo prints them: words, and 'single-quoted' words, with -X, -H and -d.
+func parseCurl(t *testing.T, line string) (method, url, body string) {
+	t.Helper()
+	var words []string
+	for rest := strings.TrimSpace(line); rest != ""; rest = strings.TrimSpace(rest) {
+		if rest[0] == '\'' {
+			end := strings.IndexByte(rest[1:], '\'')
+			if end < 0 {
+				t.Fatalf("unbalanced quote in %s", line)
+			}
+			words, rest = append(words, rest[1:end+1]), rest[end+2:]
+			continue
+		}
+		word, after, _ := strings.Cut(rest, " ")
+		words, rest = append(words, word), after
+	}
+	method = http.MethodGet
+	for i := 1; i < len(words); i++ {
+		switch w := words[i]; {
+		case w == "-X" && i+1 < len(words):
+			i++
+			method = words[i]
+		case w == "-d" && i+1 < len(words):
+			i++
+			body = words[i]
+			if method == http.MethodGet {
+				method = http.MethodPost
+			}
+		case w == "-H" && i+1 < len(words):
+			i++
+		case strings.HasPrefix(w, "http"):
+			url = w
+		}
+	}
+	return method, url, body
+}
