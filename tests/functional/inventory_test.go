@@ -64,6 +64,12 @@ func testInventory(t *testing.T, b backend) {
 	if !slices.Equal(using, []string{n.UUID}) {
 		t.Errorf("composed_node of podm2's systems: %v, want [%s]", using, n.UUID)
 	}
+	c.deleted(t, "/v1/nodes/"+n.UUID)
+	for _, s := range decodeAs[[]api.System](t, c.get(t, http.StatusOK, "/v1/systems?podm_id="+pm2.UUID)) {
+		if s.ComposedNode != nil {
+			t.Errorf("system %s still used by %s after the decompose", s.ID, *s.ComposedNode)
+		}
+	}
 
 	racks := decodeAs[[]api.Rack](t, c.get(t, http.StatusOK, "/v1/racks"))
 	if len(racks) != 2 {
@@ -79,6 +85,9 @@ func testInventory(t *testing.T, b backend) {
 		if rack.ID != got[0].ID || rack.PodmID != pm.UUID || rack.Name == "" {
 			t.Errorf("GET rack %s of %s: %+v", got[0].ID, pm.Name, rack)
 		}
+	}
+	if got := decodeAs[[]api.Rack](t, c.expect(t, http.StatusOK, http.MethodGet, "/v1/racks", `{"podm_id":"`+pm1.UUID+`"}`)); len(got) != 1 || got[0].PodmID != pm1.UUID {
+		t.Errorf(`racks with the body {"podm_id": podm1}: %+v`, got)
 	}
 	c.failure(t, http.StatusConflict, "Conflict", http.MethodGet, "/v1/racks/"+racks[0].ID, nil)
 	c.failure(t, http.StatusNotFound, "NotFound", http.MethodGet, "/v1/racks/NoSuchRack", nil)

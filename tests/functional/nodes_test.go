@@ -59,10 +59,13 @@ func testNodes(t *testing.T, b backend) {
 	if got := decodeAs[[]api.Node](t, c.get(t, http.StatusOK, "/v1/nodes")); !sameSet(uuids(got), all) {
 		t.Errorf("GET /v1/nodes: %v, want %v", uuids(got), all)
 	}
-	for _, limit := range []int{1, 2} {
+	for _, limit := range []int{1, 2, 3, 4} {
 		if got := listAll[api.Node](t, c, "/v1/nodes", limit); !sameSet(uuids(got), all) {
 			t.Errorf("paging with limit=%d: %v, want %v", limit, uuids(got), all)
 		}
+	}
+	if r := c.get(t, http.StatusOK, "/v1/nodes?limit=3"); r.header.Get("Link") != "" {
+		t.Errorf("a page holding the last node links a next one: %s", r.header.Get("Link"))
 	}
 	onPM1 := []string{n1.UUID, n2.UUID}
 	if n3.PodmID == pm1.UUID {

@@ -28,6 +28,11 @@ func testStorages(t *testing.T, b backend) {
 	if v.PodmID != pm.UUID || v.CapacityGiB != 10 || v.AttachedTo != nil || v.ResourceURI == "" || v.StorageService == "" {
 		t.Errorf("created volume: %+v", v)
 	}
+	if named := decodeAs[api.Storage](t, c.create(t, storages, api.StorageCreate{PodmID: pm.UUID, CapacityGiB: 2, StorageService: golden.StorageService})); named.StorageService != golden.StorageService {
+		t.Errorf("volume created in %s: %+v", golden.StorageService, named)
+	} else {
+		c.deleted(t, storages+"/"+named.ID)
+	}
 	clone := decodeAs[api.Storage](t, c.create(t, storages, api.StorageCreate{PodmID: pm.UUID, Name: "clone", Source: golden.ID}))
 	if clone.CapacityGiB < golden.CapacityGiB || clone.ID == golden.ID {
 		t.Errorf("clone of %+v: %+v", golden, clone)
