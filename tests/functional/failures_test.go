@@ -61,6 +61,10 @@ func testPodManagerOffline(t *testing.T, b backend) {
 
 	c.failure(t, http.StatusServiceUnavailable, "PodManagerUnavailable", http.MethodPost, "/v1/nodes", api.NodeCompose{Name: "nowhere", PodmID: down.UUID})
 	c.failure(t, http.StatusServiceUnavailable, "PodManagerUnavailable", http.MethodPost, "/v1/nodes/"+n.UUID+"/action", `{"Reset":{"Type":"On"}}`)
+	c.failure(t, http.StatusServiceUnavailable, "PodManagerUnavailable", http.MethodPost, "/v1/nodes/manage", api.NodeManage{NodeIndex: n.Index, PodmID: down.UUID})
+	// A decompose that cannot reach the pod manager keeps the record.
+	c.failure(t, http.StatusServiceUnavailable, "PodManagerUnavailable", http.MethodDelete, "/v1/nodes/"+n.UUID, nil)
+	c.get(t, http.StatusOK, "/v1/nodes/"+n.UUID)
 	// Without podm_id the compose goes where it can.
 	if got := e.api.compose(t, api.NodeCompose{Name: "elsewhere"}); got.PodmID != up.UUID {
 		t.Errorf("compose without podm_id while %s is offline went to %s", down.Name, got.PodmID)
