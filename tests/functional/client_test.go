@@ -15,6 +15,9 @@ import (
 	"github.com/valence-rsd/valence/api"
 )
 
+// unknownID is a well-formed uuid that names nothing.
+const unknownID = "0b6a5f4e-3c2d-4b1a-9f8e-7d6c5b4a3f2e"
+
 // client talks to one valence-api and checks every answer against
 // api/openapi.yaml: an answer that does not match fails the test.
 type client struct {

@@ -37,7 +37,7 @@ func testInventory(t *testing.T, b backend) {
 		t.Errorf(`body {"podm_id": podm2}: %v`, systemUUIDs(got))
 	}
 	c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodGet, "/v1/systems?colour=red", nil)
-	c.failure(t, http.StatusNotFound, "NotFound", http.MethodGet, "/v1/systems?podm_id=0b6a5f4e-3c2d-4b1a-9f8e-7d6c5b4a3f2e", nil)
+	c.failure(t, http.StatusNotFound, "NotFound", http.MethodGet, "/v1/systems?podm_id="+unknownID, nil)
 
 	// One system: by Redfish Id (on both pod managers: ambiguous), by UUID.
 	const id = "System1"

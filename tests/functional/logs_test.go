@@ -34,7 +34,7 @@ func testLogs(t *testing.T, b backend) {
 	patch(password)
 	r = c.create(t, "/v1/nodes", api.NodeCompose{Name: "logged", PodmID: pm.UUID})
 	ids[r.header.Get("X-OpenStack-Request-Id")] = http.StatusCreated
-	r = c.do(t, http.MethodGet, "/v1/flavors/0b6a5f4e-3c2d-4b1a-9f8e-7d6c5b4a3f2e", nil)
+	r = c.do(t, http.MethodGet, "/v1/flavors/"+unknownID, nil)
 	ids[r.header.Get("X-OpenStack-Request-Id")] = http.StatusNotFound
 	a.stop(t) // every line written
 

@@ -48,8 +48,8 @@ func testNodes(t *testing.T, b backend) {
 	} {
 		c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodPost, "/v1/nodes", body)
 	}
-	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPost, "/v1/nodes", api.NodeCompose{Name: "x", FlavorID: "0b6a5f4e-3c2d-4b1a-9f8e-7d6c5b4a3f2e"})
-	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPost, "/v1/nodes", api.NodeCompose{Name: "x", PodmID: "0b6a5f4e-3c2d-4b1a-9f8e-7d6c5b4a3f2e"})
+	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPost, "/v1/nodes", api.NodeCompose{Name: "x", FlavorID: unknownID})
+	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPost, "/v1/nodes", api.NodeCompose{Name: "x", PodmID: unknownID})
 	if got := len(e.sims[0].nodes(t)) + len(e.sims[1].nodes(t)); got != 3 {
 		t.Errorf("the simulators hold %d nodes after 3 composes and refusals, want 3", got)
 	}
@@ -100,7 +100,7 @@ func testNodes(t *testing.T, b backend) {
 	if states.NodeState != api.NodeAssembled || states.PowerState != d.NodePowerState {
 		t.Errorf("GET states: %+v, node shows %s", states, d.NodePowerState)
 	}
-	c.failure(t, http.StatusNotFound, "NotFound", http.MethodGet, "/v1/nodes/0b6a5f4e-3c2d-4b1a-9f8e-7d6c5b4a3f2e", nil)
+	c.failure(t, http.StatusNotFound, "NotFound", http.MethodGet, "/v1/nodes/"+unknownID, nil)
 
 	// Decompose: gone from Valence and from the pod manager.
 	c.deleted(t, "/v1/nodes/"+n2.UUID)
@@ -206,7 +206,7 @@ func testNodeActions(t *testing.T, b backend) {
 	} {
 		c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodPost, action, body)
 	}
-	unknown := "/v1/nodes/0b6a5f4e-3c2d-4b1a-9f8e-7d6c5b4a3f2e"
+	unknown := "/v1/nodes/" + unknownID
 	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPost, unknown+"/action", `{"Reset":{"Type":"On"}}`)
 	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPut, unknown+"/states/power", api.PowerTarget{Target: api.PowerTargetOn})
 	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPut, unknown+"/management/inject_nmi", nil)
@@ -239,7 +239,7 @@ func testAdopt(t *testing.T, b backend) {
 	}
 	c.failure(t, http.StatusConflict, "Conflict", http.MethodPost, "/v1/nodes/manage", manage)
 	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPost, "/v1/nodes/manage", api.NodeManage{NodeIndex: "999", PodmID: pm.UUID})
-	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPost, "/v1/nodes/manage", api.NodeManage{NodeIndex: index, PodmID: "0b6a5f4e-3c2d-4b1a-9f8e-7d6c5b4a3f2e"})
+	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPost, "/v1/nodes/manage", api.NodeManage{NodeIndex: index, PodmID: unknownID})
 	c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodPost, "/v1/nodes/manage", `{"node_index":"`+index+`"}`)
 	// A node Valence composed is managed already.
 	own := e.api.compose(t, api.NodeCompose{Name: "own", PodmID: pm.UUID})

@@ -48,7 +48,7 @@ func testStorages(t *testing.T, b backend) {
 	} {
 		c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodPost, storages, body)
 	}
-	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPost, storages, api.StorageCreate{PodmID: "0b6a5f4e-3c2d-4b1a-9f8e-7d6c5b4a3f2e", CapacityGiB: 1})
+	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPost, storages, api.StorageCreate{PodmID: unknownID, CapacityGiB: 1})
 	c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodGet, storages+"?colour=red", nil)
 
 	// Attach, and the volume is the node's: it cannot be deleted.
@@ -64,7 +64,7 @@ func testStorages(t *testing.T, b backend) {
 		t.Errorf("node with an attached volume: metadata %+v", d.Metadata)
 	}
 	c.failure(t, http.StatusConflict, "Conflict", http.MethodDelete, storages+"/"+v.ID, nil)
-	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPost, action, api.NodeAction{Attach: &api.AttachAction{ResourceID: "0b6a5f4e-3c2d-4b1a-9f8e-7d6c5b4a3f2e"}})
+	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPost, action, api.NodeAction{Attach: &api.AttachAction{ResourceID: unknownID}})
 	c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodPost, action, `{"attach":{}}`)
 
 	c.expect(t, http.StatusNoContent, http.MethodPost, action, api.NodeAction{Detach: &api.AttachAction{ResourceID: v.ID}})
