@@ -30,6 +30,8 @@ type Volume struct {
 	// Protocol is iSCSI or NVMeOverFabrics when the pod manager says.
 	Protocol string
 	Bootable bool
+	// Health is Status.Health, or Status.State when no health is given.
+	Health string
 	// NodeURI is the composed node using the volume, set by Volumes.
 	NodeURI string
 
@@ -69,6 +71,7 @@ type volumeJSON struct {
 	Protocol      string   // RSS
 	Bootable      *bool    // RSS
 	Identifiers   []struct{ DurableNameFormat string }
+	Status        struct{ State, Health string }
 	Oem           struct {
 		IntelRackScale struct{ Bootable bool } `json:"Intel_RackScale"`
 	}
@@ -84,7 +87,8 @@ type volumeJSON struct {
 // volume converts the wire form; kind is the storage model of the pod manager.
 func (j *volumeJSON) volume(uri, service string, kind storageKind) *Volume {
 	v := &Volume{ID: j.ID, URI: firstNonEmpty(j.ODataID, uri), Name: j.Name, ServiceURI: service,
-		Protocol: j.Protocol, Bootable: j.Oem.IntelRackScale.Bootable, targets: j.Links.Targets.ToStrings()}
+		Protocol: j.Protocol, Bootable: j.Oem.IntelRackScale.Bootable, targets: j.Links.Targets.ToStrings(),
+		Health: firstNonEmpty(j.Status.Health, j.Status.State)}
 	for _, a := range j.Addresses {
 		for _, l := range a.ISCSI.TargetLUN {
 			if l.LogicalDrive != "" {

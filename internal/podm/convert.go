@@ -195,7 +195,7 @@ func rack(r *redfish.Chassis, uuids map[string]string) valence.Rack {
 func volume(v *redfish.Volume) valence.Volume {
 	return valence.Volume{
 		Name: v.Name, StorageService: v.ServiceURI, ResourceURI: v.URI, CapacityGiB: v.CapacityGiB,
-		Protocol: v.Protocol, Bootable: v.Bootable, NodeURI: v.NodeURI,
+		Protocol: v.Protocol, Bootable: v.Bootable, NodeURI: v.NodeURI, Status: v.Health,
 	}
 }
 

@@ -192,10 +192,10 @@ func TestRack(t *testing.T) {
 func TestVolumeConversions(t *testing.T) {
 	in := &redfish.Volume{ID: "1", URI: "/redfish/v1/StorageServices/s/Volumes/1", Name: "v",
 		ServiceURI: "/redfish/v1/StorageServices/s", CapacityGiB: 10, Protocol: "NVMeOverFabrics", Bootable: true,
-		NodeURI: "/redfish/v1/Nodes/1"}
+		NodeURI: "/redfish/v1/Nodes/1", Health: "OK"}
 	want := valence.Volume{Name: "v", StorageService: "/redfish/v1/StorageServices/s",
 		ResourceURI: "/redfish/v1/StorageServices/s/Volumes/1", CapacityGiB: 10, Protocol: "NVMeOverFabrics",
-		Bootable: true, NodeURI: "/redfish/v1/Nodes/1"}
+		Bootable: true, NodeURI: "/redfish/v1/Nodes/1", Status: "OK"}
 	if got := volume(in); !reflect.DeepEqual(got, want) {
 		t.Errorf("volume = %+v, want %+v", got, want)
 	}

@@ -372,7 +372,7 @@ func TestSimVolumes(t *testing.T) {
 		t.Fatalf("CreateVolume: %v", err)
 	}
 	if created.ResourceURI == "" || created.StorageService == "" || created.CapacityGiB != 10 || !created.Bootable ||
-		created.Name != "vol-a" || created.Protocol != "NVMeOverFabrics" {
+		created.Name != "vol-a" || created.Protocol != "NVMeOverFabrics" || created.Status != "OK" {
 		t.Errorf("created = %+v", created)
 	}
 	find := func() valence.Volume {
