@@ -53,6 +53,7 @@ func startProc(t *testing.T, name, bin string, args, env []string, stdout bool) 
 	defer log.Close()
 	cmd := exec.Command(bin, args...)
 	cmd.Env = append(cleanEnv(), env...)
+	cmd.SysProcAttr = procAttr()
 	cmd.Stderr = log
 	var out, outW *os.File
 	if stdout {
