@@ -40,7 +40,7 @@ type response struct {
 // server, or a whole URL (a Link to follow). body is nil, a string or
 // []byte sent as is, or a value sent as JSON. It is safe to call from any
 // goroutine: it reports with t.Errorf and answers status 0 when no answer
-// came.
+// came. An io.Reader body is sent chunked.
 func (c *client) do(t *testing.T, method, path string, body any) response {
 	t.Helper()
 	var rd io.Reader
@@ -50,6 +50,8 @@ func (c *client) do(t *testing.T, method, path string, body any) response {
 		rd = strings.NewReader(b)
 	case []byte:
 		rd = bytes.NewReader(b)
+	case io.Reader: // of unknown length: sent chunked
+		rd = b
 	default:
 		j, err := json.Marshal(b)
 		if err != nil {

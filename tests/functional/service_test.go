@@ -2,6 +2,7 @@ package functional
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -68,6 +69,8 @@ func testService(t *testing.T, b backend) {
 	}
 	big := `{"name":"x","description":"` + strings.Repeat("x", 1<<20) + `"}`
 	c.failure(t, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", http.MethodPost, "/v1/flavors", big)
+	chunked := io.MultiReader(strings.NewReader(big)) // no length: sent chunked, refused while read
+	c.failure(t, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", http.MethodPost, "/v1/flavors", chunked)
 	c.expect(t, http.StatusOK, http.MethodGet, "/v1/flavors", "{}") // python-valenceclient's body on GET
 	c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodGet, "/v1/flavors?colour=red", nil)
 	c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodGet, "/v1/flavors?limit=0", nil)
