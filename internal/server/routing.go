@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/go-chi/chi/v5"
 
@@ -26,18 +27,26 @@ func notFound(w http.ResponseWriter, r *http.Request) {
 // methodNotAllowed answers 405 with an Allow header naming the methods that
 // the path does have; chi leaves that header to a custom handler.
 func methodNotAllowed(router chi.Routes) http.HandlerFunc {
+	var (
+		once sync.Once
+		flat *chi.Mux
+	)
 	return func(w http.ResponseWriter, r *http.Request) {
-		// The whole path, not chi's RoutePath: inside a sub-router (/v1/nodes)
-		// that is the rest below the mount point ("/"), which router, the
-		// root, would match as another path. StripSlashes left r.URL.Path as
-		// sent, so its trailing slashes go here.
+		// router's own Match says yes to every method at a sub-router's
+		// mount point (/v1/nodes), where Mount leaves a catch-all stub; a
+		// flat copy of the routes, made once they are all registered, has
+		// none of those.
+		once.Do(func() { flat = flatten(router) })
+		// The whole path, not chi's RoutePath: inside a sub-router that is
+		// the rest below the mount point ("/"). StripSlashes left r.URL.Path
+		// as sent, so its trailing slashes go here.
 		path := r.URL.Path
 		for len(path) > 1 && strings.HasSuffix(path, "/") {
 			path = path[:len(path)-1]
 		}
 		var allowed []string
 		for _, m := range methods {
-			if router.Match(chi.NewRouteContext(), m, path) {
+			if flat.Match(chi.NewRouteContext(), m, path) {
 				allowed = append(allowed, m)
 				if m == http.MethodGet {
 					allowed = append(allowed, http.MethodHead)
@@ -50,4 +59,21 @@ func methodNotAllowed(router chi.Routes) http.HandlerFunc {
 			Detail: fmt.Sprintf("%s is not allowed on %s; allowed: %s.", r.Method, r.URL.Path, strings.Join(allowed, ", ")),
 		})
 	}
+}
+
+// flatten copies every route of routes, sub-routers included, onto one
+// router without sub-routers, with the trailing slashes StripSlashes takes
+// off requests taken off the patterns too. Its handlers do nothing: it is
+// only matched against.
+func flatten(routes chi.Routes) *chi.Mux {
+	flat := chi.NewRouter()
+	none := http.HandlerFunc(func(http.ResponseWriter, *http.Request) {})
+	_ = chi.Walk(routes, func(method, pattern string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		for len(pattern) > 1 && strings.HasSuffix(pattern, "/") {
+			pattern = pattern[:len(pattern)-1]
+		}
+		flat.Method(method, pattern, none)
+		return nil
+	})
+	return flat
 }

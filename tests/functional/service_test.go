@@ -58,9 +58,19 @@ func testService(t *testing.T, b backend) {
 	for _, coll := range []string{"pod_managers", "flavors", "nodes", "storages"} {
 		c.failure(t, http.StatusNotFound, "NotFound", http.MethodGet, "/v1/"+coll+"/not-a-uuid", nil)
 	}
-	r := c.expect(t, http.StatusMethodNotAllowed, http.MethodDelete, "/v1/nodes", nil)
-	if allow := r.header.Get("Allow"); !strings.Contains(allow, "GET") || !strings.Contains(allow, "POST") {
-		t.Errorf("DELETE /v1/nodes: Allow %q, want GET and POST", allow)
+	// Allow names the methods of that path, and only those.
+	for _, wrong := range []struct{ method, path, allow string }{
+		{http.MethodDelete, "/v1/nodes", "GET, HEAD, POST"},
+		{http.MethodPut, "/v1/flavors/", "GET, HEAD, POST"},
+		{http.MethodPut, "/v1/nodes/" + unknownID, "GET, HEAD, DELETE"},
+		{http.MethodGet, "/v1/nodes/" + unknownID + "/action", "POST"},
+		{http.MethodPost, "/v1", "GET, HEAD"},
+		{http.MethodPost, "/healthz", "GET, HEAD"},
+	} {
+		r := c.expect(t, http.StatusMethodNotAllowed, wrong.method, wrong.path, nil)
+		if got := strings.Split(r.header.Get("Allow"), ", "); !sameSet(got, strings.Split(wrong.allow, ", ")) {
+			t.Errorf("%s %s: Allow %q, want %q", wrong.method, wrong.path, r.header.Get("Allow"), wrong.allow)
+		}
 	}
 	c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodPost, "/v1/flavors", `{"name":`)
 	detail := c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodPost, "/v1/flavors", `{"name":"x","colour":"red"}`).Detail
@@ -98,9 +108,8 @@ func testService(t *testing.T, b backend) {
 		c.failure(t, http.StatusBadRequest, "BadRequest", req.method, req.path, body)
 	}
 	// Trailing slashes route the same, for writes too.
-	r = c.expect(t, http.StatusCreated, http.MethodPost, "/v1/flavors/", `{"name":"slashed","properties":{}}`)
+	r := c.expect(t, http.StatusCreated, http.MethodPost, "/v1/flavors/", `{"name":"slashed","properties":{}}`)
 	c.get(t, http.StatusOK, "/v1/flavors/"+decodeAs[api.Flavor](t, r).UUID+"/")
-	c.expect(t, http.StatusMethodNotAllowed, http.MethodGet, "/v1/nodes/"+n.UUID+"/action", nil)
 	metrics := c.get(t, http.StatusOK, "/metrics")
 	if ct := metrics.header.Get("Content-Type"); !strings.HasPrefix(ct, "text/plain") {
 		t.Errorf("GET /metrics: Content-Type %q", ct)
