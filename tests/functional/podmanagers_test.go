@@ -101,6 +101,7 @@ func testPodManagers(t *testing.T, b backend) {
 	}
 	c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodPatch, pathA, `{"url":"`+simB.url+`"}`)
 	c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodPatch, pathA, `{"uuid":"`+pmB.UUID+`"}`)
+	c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodPatch, pathA, `{"driver":"redfish"}`)
 	c.failure(t, http.StatusConflict, "Conflict", http.MethodPatch, pathA, `{"name":"podm2"}`)
 	// New credentials replace the cached connection: wrong ones fail, right ones work again.
 	wrong := `{"authentication":[{"type":"basic","auth_items":{"username":"admin","password":"wrong"}}]}`
