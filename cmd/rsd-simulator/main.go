@@ -24,10 +24,12 @@ import (
 	"time"
 
 	"github.com/valence-rsd/valence/internal/rsdsim"
+	"github.com/valence-rsd/valence/internal/serve"
+	"github.com/valence-rsd/valence/internal/version"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "dev"
+// shutdownGrace is how long requests in flight may run after SIGTERM.
+const shutdownGrace = 5 * time.Second
 
 func main() {
 	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
@@ -69,7 +71,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *showVersion {
-		fmt.Fprintf(stdout, "rsd-simulator %s (RSD 2.1, 2.2, 2.3)\n", version)
+		fmt.Fprintf(stdout, "rsd-simulator %s (RSD 2.1, 2.2, 2.3)\n", version.Version)
 		return nil
 	}
 	if fs.NArg() > 0 {
@@ -110,19 +112,13 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	// The first line of stdout is the URL: scripts and tests read it to find the port.
 	fmt.Fprintf(stdout, "%s://%s\n", scheme, ln.Addr())
-	fmt.Fprintf(stderr, "rsd-simulator %s: RSD %s, %d systems, ready in %s\n", version, cfg.RSDVersion,
+	fmt.Fprintf(stderr, "rsd-simulator %s: RSD %s, %d systems, ready in %s\n", version.Version, cfg.RSDVersion,
 		sim.SystemCount(), time.Since(start).Round(time.Millisecond))
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
-	}
-	sim.Close() // release requests held by the "hang" fault before waiting for requests
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	return srv.Shutdown(shutdownCtx)
+	go func() {
+		<-ctx.Done()
+		sim.Close() // release requests held by the "hang" fault, so the drain need not wait for them
+	}()
+	return serve.Run(ctx, srv, ln, "", "", shutdownGrace)
 }
 
 // parseRates reads "allocate=0.5,*=0.1"; the simulator validates the names and values.

@@ -22,6 +22,7 @@ import (
 	"github.com/valence-rsd/valence/internal/auth"
 	"github.com/valence-rsd/valence/internal/config"
 	"github.com/valence-rsd/valence/internal/podm"
+	"github.com/valence-rsd/valence/internal/serve"
 	"github.com/valence-rsd/valence/internal/server"
 	"github.com/valence-rsd/valence/internal/store"
 	"github.com/valence-rsd/valence/internal/valence"
@@ -84,7 +85,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			cfg.Store = "bolt://" + dir + "/valence.db"
 		}
 	}
-	if err := serve(ctx, cfg, *demo, stdout, log); err != nil {
+	if err := runAPI(ctx, cfg, *demo, stdout, log); err != nil {
 		log.Error().Err(err).Msg("valence-api stopped on an error")
 		return 1
 	}
@@ -100,9 +101,9 @@ func newLogger(cfg config.Config, w io.Writer) zerolog.Logger {
 	return zerolog.New(w).Level(level).With().Timestamp().Logger()
 }
 
-// serve wires the server from the settings and runs it until ctx ends:
+// runAPI wires the server from the settings and runs it until ctx ends:
 // settings -> store -> pod-manager connector -> core -> HTTP server.
-func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, log zerolog.Logger) error {
+func runAPI(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, log zerolog.Logger) error {
 	var reg *prometheus.Registry
 	var coreMetrics valence.Metrics
 	var podmMetrics prometheus.Registerer
@@ -178,30 +179,12 @@ func serve(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, 
 	defer stopRun()
 	go svc.Run(runCtx)
 	log.Info().Str("version", version.Version).Str("url", apiURL).Str("auth", cfg.AuthStrategy).Msg("valence-api serving")
-	return runServer(ctx, srv, ln, cfg.TLSCert, cfg.TLSKey, cfg.ShutdownTimeout, log)
-}
-
-// runServer serves on ln until ctx ends, then stops accepting and gives
-// in-flight requests up to grace to finish.
-func runServer(ctx context.Context, srv *http.Server, ln net.Listener, certFile, keyFile string, grace time.Duration, log zerolog.Logger) error {
-	errc := make(chan error, 1)
 	go func() {
-		if certFile != "" {
-			errc <- srv.ServeTLS(ln, certFile, keyFile)
-		} else {
-			errc <- srv.Serve(ln)
-		}
+		<-ctx.Done()
+		log.Info().Dur("grace", cfg.ShutdownTimeout).Msg("shutting down: no new connections, waiting for requests in flight")
 	}()
-	select {
-	case err := <-errc:
+	if err := serve.Run(ctx, srv, ln, cfg.TLSCert, cfg.TLSKey, cfg.ShutdownTimeout); err != nil {
 		return err
-	case <-ctx.Done():
-	}
-	log.Info().Dur("grace", grace).Msg("shutting down: no new connections, waiting for requests in flight")
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	if err := srv.Shutdown(sctx); err != nil {
-		return fmt.Errorf("requests still running after %s: %w", grace, err)
 	}
 	log.Info().Msg("stopped")
 	return nil
