@@ -56,6 +56,20 @@ func (c *conn) GetNode(ctx context.Context, nodeURI string) (valence.PodmNode, e
 	})
 }
 
+// ListNodes lists the pod manager's composed nodes, without their parts.
+func (c *conn) ListNodes(ctx context.Context) ([]valence.PodmNode, error) {
+	return run(ctx, c, opListNodes, func(rc *redfish.Client) ([]valence.PodmNode, error) {
+		if err := c.needCompose(); err != nil {
+			return nil, err
+		}
+		nodes, err := rc.ListNodes(ctx)
+		if err = c.tolerateGone(opListNodes, err); err != nil {
+			return nil, err
+		}
+		return convertAll(nodes, func(n *redfish.ComposedNode) valence.PodmNode { return podmNode(n, nil) }), nil
+	})
+}
+
 // DeleteNode removes the node; one already gone is not an error.
 func (c *conn) DeleteNode(ctx context.Context, nodeURI string) error {
 	return c.nodeOp(ctx, opDeleteNode, func(rc *redfish.Client) error { return rc.DeleteNode(ctx, nodeURI) })

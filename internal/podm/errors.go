@@ -22,6 +22,7 @@ const (
 	opAssemble     op = "assemble"
 	opWait         op = "wait_assembled"
 	opGetNode      op = "get_node"
+	opListNodes    op = "list_nodes"
 	opDeleteNode   op = "delete_node"
 	opResetNode    op = "reset_node"
 	opSetBoot      op = "set_boot"
@@ -42,6 +43,7 @@ var opWords = map[op]string{
 	opAssemble:     "the assembly",
 	opWait:         "the assembly",
 	opGetNode:      "reading the node",
+	opListNodes:    "listing the nodes",
 	opDeleteNode:   "deleting the node",
 	opResetNode:    "the reset",
 	opSetBoot:      "the boot override",

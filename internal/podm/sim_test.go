@@ -218,6 +218,10 @@ func TestSimNodeLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Allocate: %v", err)
 		}
+		listed, err := conn.ListNodes(ctx)
+		if err != nil || len(listed) != 1 || listed[0].URI != uri || listed[0].Name != "n1" || listed[0].State != valence.NodeAllocated {
+			t.Errorf("ListNodes = %+v, %v; want the one Allocated node", listed, err)
+		}
 		if err := conn.Assemble(ctx, uri); err != nil {
 			t.Fatalf("Assemble: %v", err)
 		}

@@ -19,6 +19,9 @@ type intent struct {
 	Name      string    `json:"name"`
 	PodmID    string    `json:"podm_id"`
 	NodeURI   string    `json:"node_uri,omitempty"`
+	// AllocateUnsure says that the Allocate was sent but its answer never
+	// came: the pod manager may hold a node of this compose that no one knows.
+	AllocateUnsure bool `json:"allocate_unsure,omitempty"`
 	Deadline  time.Time `json:"deadline"`
 	CreatedAt time.Time `json:"created_at"`
 }
@@ -153,7 +156,13 @@ func (s *Service) composeOn(ctx context.Context, pm PodManager, req ComposeReque
 	}
 	uri, err := conn.Allocate(ctx, areq)
 	if err != nil {
-		s.forgetIntent(ctx, in, log)
+		if unreachable(err) {
+			// The pod manager may have allocated before the answer was lost:
+			// the intent stays, so that recovery looks for such a node.
+			s.markAllocateUnsure(ctx, in, log)
+		} else {
+			s.forgetIntent(ctx, in, log)
+		}
 		return Node{}, deadlineError(ctx, err, "allocate", s.opts.ComposeTimeout)
 	}
 	log = log.With().Str("node_uri", uri).Logger()
@@ -207,6 +216,13 @@ func (s *Service) rollback(ctx context.Context, conn PodManagerConn, in intent, 
 	s.forgetIntent(cctx, in, log)
 }
 
+func (s *Service) markAllocateUnsure(ctx context.Context, in intent, log zerolog.Logger) {
+	_, err := s.intents.modify(context.WithoutCancel(ctx), in.UUID, func(i *intent) error { i.AllocateUnsure = true; return nil })
+	if err != nil {
+		log.Error().Err(err).Str("intent", in.UUID).Msg("cannot mark the compose intent; a node allocated without an answer may be left")
+	}
+}
+
 func (s *Service) forgetIntent(ctx context.Context, in intent, log zerolog.Logger) {
 	if err := s.intents.delete(context.WithoutCancel(ctx), in.UUID); err != nil && !IsCode(err, NotFound) {
 		log.Error().Err(err).Str("intent", in.UUID).Msg("cannot remove the compose intent; recovery will")
@@ -249,19 +265,14 @@ func (s *Service) recoverIntent(ctx context.Context, in intent) error {
 	if err != nil && !IsCode(err, NotFound) {
 		return err
 	}
-	if in.NodeURI != "" && !recorded {
+	if !recorded && (in.NodeURI != "" || in.AllocateUnsure) {
 		pm, err := s.podmByID(ctx, in.PodmID)
-		if err == nil {
-			conn, err := s.connect(ctx, pm)
-			if err != nil {
+		switch {
+		case err == nil:
+			if err := s.undoAllocation(ctx, pm, in); err != nil {
 				return err
 			}
-			cctx, cancel := s.podmCtx(ctx)
-			defer cancel()
-			if err := conn.DeleteNode(cctx, in.NodeURI); err != nil {
-				return err
-			}
-		} else if !IsCode(err, NotFound) {
+		case !IsCode(err, NotFound): // a pod manager since removed holds nothing to undo
 			return err
 		}
 	}
@@ -270,4 +281,57 @@ func (s *Service) recoverIntent(ctx context.Context, in intent) error {
 		return nil
 	}
 	return err
+}
+
+// undoAllocation deletes what an abandoned compose allocated: the node its
+// intent names, or, when the Allocate's answer was lost, the nodes that
+// answer would have named (see lostAllocations).
+func (s *Service) undoAllocation(ctx context.Context, pm PodManager, in intent) error {
+	conn, err := s.connect(ctx, pm)
+	if err != nil {
+		return err
+	}
+	pctx, cancel := s.podmCtx(ctx)
+	defer cancel()
+	uris := []string{in.NodeURI}
+	if in.NodeURI == "" {
+		if uris, err = s.lostAllocations(pctx, conn, pm, in); err != nil {
+			return err
+		}
+	}
+	for _, uri := range uris {
+		if err := conn.DeleteNode(pctx, uri); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// lostAllocations finds the nodes an Allocate without an answer may have
+// made: those of the compose's name that are still only Allocated (the
+// compose never got to assemble them) and that neither a Valence record nor
+// another compose in progress claims.
+func (s *Service) lostAllocations(ctx context.Context, conn PodManagerConn, pm PodManager, in intent) ([]string, error) {
+	nodes, err := conn.ListNodes(ctx)
+	if err != nil {
+		return nil, err
+	}
+	claimed, err := s.nodeURIs(ctx, pm.UUID)
+	if err != nil {
+		return nil, err
+	}
+	others, err := s.intents.all(ctx, map[string]string{"podm_id": pm.UUID})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range others {
+		claimed[o.NodeURI] = o.UUID
+	}
+	var lost []string
+	for _, n := range nodes {
+		if n.Name == in.Name && n.State == NodeAllocated && claimed[n.URI] == "" {
+			lost = append(lost, n.URI)
+		}
+	}
+	return lost, nil
 }

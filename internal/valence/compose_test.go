@@ -89,9 +89,6 @@ func TestComposeFailuresLeaveNothing(t *testing.T) {
 		allocated bool // whether a node was allocated and must be deleted
 	}{
 		{"no free system", 0, nil, Conflict, false},
-		{"allocate unreachable", 1, func(_ *fixture, p *fakePodm) {
-			p.failOn("Allocate", Errorf(PodManagerUnavailable, "connection refused"))
-		}, PodManagerUnavailable, false},
 		{"allocate refused", 1, func(_ *fixture, p *fakePodm) {
 			p.failOn("Allocate", &Error{Code: Invalid, Message: "malformed", ExtendedInfo: []string{"bad property"}})
 		}, Invalid, false},
@@ -180,6 +177,14 @@ func TestComposeTimeout(t *testing.T) {
 				if got := p.called("DeleteNode"); len(got) != 1 {
 					t.Errorf("DeleteNode calls %v, want the allocated node deleted", got)
 				}
+			} else {
+				// An Allocate without an answer may still have allocated: its
+				// intent waits for recovery, which finds nothing here.
+				if ids := f.store.ids(KindIntent); len(ids) != 1 {
+					t.Errorf("intents %v, want the unsure one kept", ids)
+				}
+				f.clock.advance(time.Minute)
+				f.svc.recoverIntents(f.ctx)
 			}
 			wantNothingLeft(t, f, p)
 			if got := f.metrics.outcomes(); !slices.Equal(got, []Code{Timeout}) {
@@ -225,6 +230,50 @@ func TestComposeRollbackFailureIsRecovered(t *testing.T) {
 	wantNothingLeft(t, f, p)
 	if got := p.called("DeleteNode"); got[len(got)-1] != "DeleteNode "+fakeNodes+"1" {
 		t.Errorf("DeleteNode calls %v", got)
+	}
+}
+
+// An Allocate whose answer is lost (or never sent) keeps its intent, and
+// recovery deletes the node it may have made, but no node that someone else
+// holds under the same name.
+func TestLostAllocateAnswerIsRecovered(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.ComposeTimeout = time.Minute; o.PodmTimeout = 10 * time.Second })
+	pm, p := f.podm("rack1", 4)
+	recorded := f.compose(pm, "web-1", "p") // Valence's own node of that name
+	assembled := p.compose("web-1")         // composed outside Valence, Assembled
+	other := must[string](t, "other")(      // Allocated, but of another name
+		(&fakeConn{p: p}).Allocate(f.ctx, AllocateRequest{Name: "db-1"}))
+
+	p.set(func(p *fakePodm) { p.loseAllocate = true })
+	_, err := f.svc.Compose(f.ctx, ComposeRequest{Name: "web-1", PodmID: pm.UUID})
+	wantCode(t, "Compose", err, Timeout)
+	p.set(func(p *fakePodm) { p.loseAllocate = false })
+	intents := must[[]intent](t, "intents")(f.svc.intents.all(f.ctx, nil))
+	if len(intents) != 1 || !intents[0].AllocateUnsure || intents[0].NodeURI != "" {
+		t.Fatalf("intents after a lost answer: %+v, want one marked unsure", intents)
+	}
+	lost := fakeNodes + "4"
+	if !slices.Contains(p.nodeURIs(), lost) {
+		t.Fatalf("the fake did not allocate before losing the answer: %v", p.nodeURIs())
+	}
+	// A refused connection is no proof that nothing was allocated either.
+	p.failOn("Allocate", Errorf(PodManagerUnavailable, "connection refused"))
+	_, err = f.svc.Compose(f.ctx, ComposeRequest{Name: "web-2", PodmID: pm.UUID})
+	wantCode(t, "Compose", err, PodManagerUnavailable)
+	p.failOn("Allocate", nil)
+
+	f.clock.advance(time.Minute + 11*time.Second)
+	f.svc.recoverIntents(f.ctx)
+	if ids := f.store.ids(KindIntent); len(ids) != 0 {
+		t.Errorf("intents left after recovery: %v", ids)
+	}
+	if got := p.called("DeleteNode"); !slices.Equal(got, []string{"DeleteNode " + lost}) {
+		t.Errorf("DeleteNode calls %v, want only the lost allocation %s", got, lost)
+	}
+	want := []string{recorded.ResourceURI, fakeNodes + assembled, other}
+	slices.Sort(want)
+	if uris := p.nodeURIs(); !slices.Equal(uris, want) {
+		t.Errorf("nodes left %v, want %v", uris, want)
 	}
 }
 

@@ -275,6 +275,9 @@ type fakePodm struct {
 	down    bool             // unreachable: every call fails with PodManagerUnavailable
 	fails   map[string]error // method -> the error it returns until cleared
 	blocks  map[string]bool  // method -> it blocks until its ctx ends
+	// loseAllocate makes Allocate allocate and then answer Timeout, as if
+	// its answer were lost on the way.
+	loseAllocate bool
 	calls   []string         // "Method arg arg"
 	closes  int
 	systems []*fakeSystem
@@ -430,6 +433,9 @@ func (c *fakeConn) Allocate(ctx context.Context, req AllocateRequest) (string, e
 			AllowedResets: slices.Clone(p.resets),
 			Metadata:      NodeMetadata{Processors: []ProcessorInfo{{Model: "Xeon", TotalCores: sys.cores}}},
 		}
+		if p.loseAllocate {
+			return "", Errorf(Timeout, "Allocate: the answer was lost")
+		}
 		return uri, nil
 	}
 	return "", &Error{Code: Conflict, Message: "There are not enough free resources.",
@@ -469,6 +475,21 @@ func (c *fakeConn) GetNode(ctx context.Context, uri string) (PodmNode, error) {
 	var out PodmNode
 	err := c.node(uri, func(n *PodmNode) { out = *n; out.AllowedResets = slices.Clone(n.AllowedResets) })
 	return out, err
+}
+
+func (c *fakeConn) ListNodes(ctx context.Context) ([]PodmNode, error) {
+	if err := c.p.enter(ctx, "ListNodes"); err != nil {
+		return nil, err
+	}
+	c.p.mu.Lock()
+	defer c.p.mu.Unlock()
+	var out []PodmNode
+	for _, uri := range slices.Sorted(maps.Keys(c.p.nodes)) {
+		n := *c.p.nodes[uri]
+		n.Metadata = NodeMetadata{}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 func (c *fakeConn) DeleteNode(ctx context.Context, uri string) error {

@@ -47,6 +47,9 @@ type PodManagerConn interface {
 	// failed or ctx ended first.
 	WaitAssembled(ctx context.Context, nodeURI string) error
 	GetNode(ctx context.Context, nodeURI string) (PodmNode, error)
+	// ListNodes returns every composed node of the pod manager, without
+	// its hardware detail (Metadata).
+	ListNodes(ctx context.Context) ([]PodmNode, error)
 	// DeleteNode removes the node; a node already gone is not an error.
 	DeleteNode(ctx context.Context, nodeURI string) error
 	ResetNode(ctx context.Context, nodeURI, resetType string) error
