@@ -15,15 +15,15 @@ import (
 // so that a compose cut short by a crash is undone by whoever finds it later.
 type intent struct {
 	// UUID is the uuid the node will have.
-	UUID      string    `json:"uuid"`
-	Name      string    `json:"name"`
-	PodmID    string    `json:"podm_id"`
-	NodeURI   string    `json:"node_uri,omitempty"`
+	UUID    string `json:"uuid"`
+	Name    string `json:"name"`
+	PodmID  string `json:"podm_id"`
+	NodeURI string `json:"node_uri,omitempty"`
 	// AllocateUnsure says that the Allocate was sent but its answer never
 	// came: the pod manager may hold a node of this compose that no one knows.
-	AllocateUnsure bool `json:"allocate_unsure,omitempty"`
-	Deadline  time.Time `json:"deadline"`
-	CreatedAt time.Time `json:"created_at"`
+	AllocateUnsure bool      `json:"allocate_unsure,omitempty"`
+	Deadline       time.Time `json:"deadline"`
+	CreatedAt      time.Time `json:"created_at"`
 }
 
 func intentIndex(i intent) (string, map[string]string, map[string]string) {

@@ -270,24 +270,24 @@ type fakePodm struct {
 	url            string
 	user, password string
 
-	mu      sync.Mutex
-	info    ServiceInfo
-	down    bool             // unreachable: every call fails with PodManagerUnavailable
-	fails   map[string]error // method -> the error it returns until cleared
-	blocks  map[string]bool  // method -> it blocks until its ctx ends
+	mu     sync.Mutex
+	info   ServiceInfo
+	down   bool             // unreachable: every call fails with PodManagerUnavailable
+	fails  map[string]error // method -> the error it returns until cleared
+	blocks map[string]bool  // method -> it blocks until its ctx ends
 	// loseAllocate makes Allocate allocate and then answer Timeout, as if
 	// its answer were lost on the way.
 	loseAllocate bool
-	calls   []string         // "Method arg arg"
-	closes  int
-	systems []*fakeSystem
-	nodes   map[string]*PodmNode // by URI
-	nodeSys map[string]*fakeSystem
-	nextID  int
-	resets  []string // the reset types new nodes allow
-	racks   []Rack
-	volumes []Volume
-	allocs  []AllocateRequest
+	calls        []string // "Method arg arg"
+	closes       int
+	systems      []*fakeSystem
+	nodes        map[string]*PodmNode // by URI
+	nodeSys      map[string]*fakeSystem
+	nextID       int
+	resets       []string // the reset types new nodes allow
+	racks        []Rack
+	volumes      []Volume
+	allocs       []AllocateRequest
 }
 
 type fakeSystem struct {
