@@ -37,6 +37,7 @@ type extendedInfo struct {
 	RelatedProperties []string `json:"RelatedProperties,omitempty"`
 }
 
+// Error implements error, for the tests and the log.
 func (e *apiError) Error() string { return e.code + ": " + e.message }
 
 // newError builds an apiError whose extended info repeats each detail as a message.
