@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 )
 
 // podmFilters are the fields a pod-manager list filters on.
@@ -166,11 +167,21 @@ func (s *Service) probeAll(ctx context.Context) {
 		s.opts.Log.Warn().Err(err).Msg("status refresh: cannot list pod managers")
 		return
 	}
+	// At most DefaultFanOut at once, so that pod managers that time out do
+	// not hold up the refresh of the others.
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, DefaultFanOut)
 	for _, pm := range pms {
-		if _, err := s.refreshStatus(ctx, pm); err != nil && ctx.Err() == nil {
-			s.opts.Log.Warn().Err(err).Str("podm_id", pm.UUID).Msg("status refresh failed")
-		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if _, err := s.refreshStatus(ctx, pm); err != nil && ctx.Err() == nil {
+				s.opts.Log.Warn().Err(err).Str("podm_id", pm.UUID).Msg("status refresh failed")
+			}
+		}()
 	}
+	wg.Wait()
 }
 
 // ListPodManagers returns a page of pod managers as last probed.

@@ -220,3 +220,35 @@ func TestStatusRefreshOutrunByWritersStillAnswers(t *testing.T) {
 		t.Errorf("a read whose status write kept losing: %q, %v; want the probed status and no error", got.Status, err)
 	}
 }
+
+// The status refresh asks the pod managers at once, so that ones that do
+// not answer hold up neither each other nor the rest.
+func TestProbeAllAsksPodManagersAtOnce(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.PodmTimeout = time.Minute })
+	var fakes []*fakePodm
+	for _, name := range []string{"a", "b", "c"} {
+		_, p := f.podm(name, 1)
+		p.blockOn("Probe")
+		fakes = append(fakes, p)
+	}
+	probes := func() int {
+		n := 0
+		for _, p := range fakes {
+			n += len(p.called("Probe"))
+		}
+		return n
+	}
+	before := probes()
+	ctx, cancel := context.WithCancel(f.ctx)
+	done := make(chan struct{})
+	go func() { f.svc.probeAll(ctx); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for probes() < before+len(fakes) && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if got := probes() - before; got != len(fakes) {
+		t.Errorf("%d of %d pod managers were asked while the others hung", got, len(fakes))
+	}
+	cancel()
+	<-done
+}
