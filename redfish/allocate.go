@@ -1,6 +1,7 @@
 package redfish
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -199,7 +200,7 @@ func (c *Client) Allocate(ctx context.Context, req AllocateRequest) (string, err
 	if err := c.getJSON(ctx, c.links.nodes, &coll); err != nil {
 		return "", err
 	}
-	target := firstNonEmpty(coll.Actions.Allocate.Target, c.links.nodes+"/Actions/Allocate")
+	target := cmp.Or(coll.Actions.Allocate.Target, c.links.nodes+"/Actions/Allocate")
 	h, err := c.send(ctx, http.MethodPost, target, req.wire(c.info))
 	if err != nil {
 		return "", err

@@ -2,6 +2,7 @@ package redfish
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -132,7 +133,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		}
 		return nil, wrapErr(http.MethodPost, root.Links.Sessions.String(), err)
 	}
-	if probe := firstNonEmpty(c.links.systems, c.links.chassis, c.links.nodes); gc.BasicAuth && probe != "" {
+	if probe := cmp.Or(c.links.systems, c.links.chassis, c.links.nodes); gc.BasicAuth && probe != "" {
 		// Basic credentials are sent but never checked while connecting (the
 		// root is public); one authenticated read makes a refusal show here.
 		if _, err := c.members(ctx, probe); err != nil {

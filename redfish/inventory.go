@@ -1,6 +1,7 @@
 package redfish
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -84,7 +85,7 @@ func (c *Client) GetSystem(ctx context.Context, system string) (*System, error) 
 		return nil, wrapErr(http.MethodGet, uri, err)
 	}
 	s := &System{
-		ID: cs.ID, URI: firstNonEmpty(cs.ODataID, uri), Name: cs.Name, Description: cs.Description, UUID: cs.UUID,
+		ID: cs.ID, URI: cmp.Or(cs.ODataID, uri), Name: cs.Name, Description: cs.Description, UUID: cs.UUID,
 		Manufacturer: cs.Manufacturer, Model: cs.Model, SerialNumber: cs.SerialNumber,
 		PowerState: cs.PowerState, Health: cs.Status.Health,
 		NodeURI: l.Links.Oem.IntelRackScale.ComposedNode.String(), AllowedResetTypes: l.Actions.Reset.Allowed,
@@ -224,7 +225,7 @@ func (c *Client) Systems(ctx context.Context) ([]*System, error) {
 	}
 	for _, s := range systems {
 		s.Location = paths[s.ChassisURI]
-		s.NodeURI = firstNonEmpty(s.NodeURI, users[s.URI])
+		s.NodeURI = cmp.Or(s.NodeURI, users[s.URI])
 	}
 	return systems, errors.Join(sysErr, chErr, nodeErr)
 }
@@ -293,7 +294,7 @@ func (c *Client) getChassis(ctx context.Context, uri string) (*Chassis, error) {
 		return nil, err
 	}
 	ch := &Chassis{
-		ID: j.ID, URI: firstNonEmpty(j.ODataID, uri), Name: j.Name, Description: j.Description, Type: j.ChassisType,
+		ID: j.ID, URI: cmp.Or(j.ODataID, uri), Name: j.Name, Description: j.Description, Type: j.ChassisType,
 		Manufacturer: j.Manufacturer, Model: j.Model, SerialNumber: j.SerialNumber,
 		ContainedBy: j.Links.ContainedBy.String(), Contains: j.Links.Contains.ToStrings(),
 		Systems: j.Links.ComputerSystems.ToStrings(),

@@ -1,6 +1,7 @@
 package redfish
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -127,7 +128,7 @@ type nodeJSON struct {
 
 func (j *nodeJSON) node(uri string) *ComposedNode {
 	n := &ComposedNode{
-		ID: j.ID, URI: firstNonEmpty(j.ODataID, uri), Name: j.Name, Description: j.Description, UUID: j.UUID,
+		ID: j.ID, URI: cmp.Or(j.ODataID, uri), Name: j.Name, Description: j.Description, UUID: j.UUID,
 		State: j.ComposedNodeState, PowerState: j.PowerState, Health: j.Status.Health,
 		ProcessorCount: j.Processors.Count, ProcessorModel: j.Processors.Model, MemoryGiB: j.Memory.TotalSystemMemoryGiB,
 		Boot: j.Boot,
@@ -208,7 +209,7 @@ func (c *Client) Assemble(ctx context.Context, node string) error {
 	if err != nil {
 		return err
 	}
-	target := firstNonEmpty(n.actions.Assemble.Target, n.URI+"/Actions/ComposedNode.Assemble")
+	target := cmp.Or(n.actions.Assemble.Target, n.URI+"/Actions/ComposedNode.Assemble")
 	_, err = c.send(ctx, http.MethodPost, target, nil)
 	return err
 }
@@ -256,7 +257,7 @@ func (c *Client) Reset(ctx context.Context, node string, resetType schemas.Reset
 	if err := allowed("reset type", resetType, n.AllowedResetTypes); err != nil {
 		return err
 	}
-	target := firstNonEmpty(n.actions.Reset.Target, n.URI+"/Actions/ComposedNode.Reset")
+	target := cmp.Or(n.actions.Reset.Target, n.URI+"/Actions/ComposedNode.Reset")
 	_, err = c.send(ctx, http.MethodPost, target, map[string]schemas.ResetType{"ResetType": resetType})
 	return err
 }
@@ -335,13 +336,4 @@ func allowed[T ~string](what string, v T, list []T) error {
 		return nil
 	}
 	return fmt.Errorf("redfish: %s %q (allowed: %v): %w", what, v, list, ErrNotAllowed)
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

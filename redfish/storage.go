@@ -1,6 +1,7 @@
 package redfish
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
@@ -86,9 +87,9 @@ type volumeJSON struct {
 
 // volume converts the wire form; kind is the storage model of the pod manager.
 func (j *volumeJSON) volume(uri, service string, kind storageKind) *Volume {
-	v := &Volume{ID: j.ID, URI: firstNonEmpty(j.ODataID, uri), Name: j.Name, ServiceURI: service,
+	v := &Volume{ID: j.ID, URI: cmp.Or(j.ODataID, uri), Name: j.Name, ServiceURI: service,
 		Protocol: j.Protocol, Bootable: j.Oem.IntelRackScale.Bootable, targets: j.Links.Targets.ToStrings(),
-		Health: firstNonEmpty(j.Status.Health, j.Status.State)}
+		Health: cmp.Or(j.Status.Health, j.Status.State)}
 	for _, a := range j.Addresses {
 		for _, l := range a.ISCSI.TargetLUN {
 			if l.LogicalDrive != "" {
@@ -107,15 +108,15 @@ func (j *volumeJSON) volume(uri, service string, kind storageKind) *Volume {
 	}
 	if kind == storageRSS {
 		// RSS (2.1/2.2) serves its logical volumes over iSCSI only.
-		v.Protocol = firstNonEmpty(v.Protocol, "iSCSI")
+		v.Protocol = cmp.Or(v.Protocol, "iSCSI")
 	}
 	// A Swordfish volume may name its protocol through its identifiers.
 	for _, id := range j.Identifiers {
 		switch strings.ToUpper(id.DurableNameFormat) {
 		case "NQN":
-			v.Protocol = firstNonEmpty(v.Protocol, "NVMeOverFabrics")
+			v.Protocol = cmp.Or(v.Protocol, "NVMeOverFabrics")
 		case "IQN":
-			v.Protocol = firstNonEmpty(v.Protocol, "iSCSI")
+			v.Protocol = cmp.Or(v.Protocol, "iSCSI")
 		}
 	}
 	return v
@@ -126,7 +127,7 @@ func (c *Client) getService(ctx context.Context, uri string) (*StorageService, e
 	if err := c.getJSON(ctx, uri, &j); err != nil {
 		return nil, err
 	}
-	return &StorageService{ID: j.ID, URI: firstNonEmpty(j.ODataID, uri), Name: j.Name, Description: j.Description,
+	return &StorageService{ID: j.ID, URI: cmp.Or(j.ODataID, uri), Name: j.Name, Description: j.Description,
 		volumes: firstLink(j.Volumes, j.LogicalDrives)}, nil
 }
 
@@ -214,7 +215,7 @@ func (c *Client) CreateVolume(ctx context.Context, service string, req VolumeReq
 
 // volumeBody lays out a creation request as Swordfish (2.3+) or RSS (2.1/2.2) expects.
 func (c *Client) volumeBody(req VolumeRequest) map[string]any {
-	kind := firstNonEmpty(req.SourceType, "Clone")
+	kind := cmp.Or(req.SourceType, "Clone")
 	body := map[string]any{}
 	if req.Name != "" {
 		body["Name"] = req.Name

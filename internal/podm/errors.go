@@ -1,6 +1,7 @@
 package podm
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -87,7 +88,7 @@ func (c *conn) toError(ctx context.Context, o op, err error) *valence.Error {
 		return valence.Wrap(err, valence.PodManagerError, "Pod manager %s: %s failed.", c.url, words)
 	}
 	e := &valence.Error{Code: valence.PodManagerError, ExtendedInfo: rf.ExtendedInfo, Err: err}
-	reason := firstNonEmpty(rf.Message, rf.Code, http.StatusText(rf.StatusCode))
+	reason := cmp.Or(rf.Message, rf.Code, http.StatusText(rf.StatusCode))
 	e.Message = fmt.Sprintf("Pod manager refused %s: %s", words, reason)
 	switch rf.StatusCode {
 	case http.StatusNotFound:
@@ -102,13 +103,4 @@ func (c *conn) toError(ctx context.Context, o op, err error) *valence.Error {
 		e.Message = fmt.Sprintf("Pod manager %s refused the credentials: %s", c.url, reason)
 	}
 	return e
-}
-
-func firstNonEmpty(s ...string) string {
-	for _, v := range s {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }

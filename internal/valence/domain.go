@@ -1,6 +1,9 @@
 package valence
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Pod manager drivers.
 const (
@@ -28,23 +31,16 @@ const (
 	CapRacks   = "racks"
 )
 
-// PodManager is a registered RSD Pod Manager (or plain Redfish service).
+// PodManager is a registered RSD Pod Manager (or plain Redfish service): what
+// the caller set, and what probing it found.
 type PodManager struct {
-	UUID           string    `json:"uuid"`
-	Name           string    `json:"name"`
-	URL            string    `json:"url"`
-	Driver         string    `json:"driver"`
-	Username       string    `json:"username"`
-	Password       string    `json:"password"`
-	TLSVerify      bool      `json:"tls_verify"`
-	CACert         string    `json:"ca_cert,omitempty"`
+	UUID string `json:"uuid"`
+	PodManagerSpec
 	Status         string    `json:"status"`
 	StatusReason   string    `json:"status_reason,omitempty"`
 	RedfishVersion string    `json:"redfish_version,omitempty"`
 	RSDVersion     string    `json:"rsd_version,omitempty"`
 	Capabilities   []string  `json:"capabilities,omitempty"`
-	Description    string    `json:"description,omitempty"`
-	Location       string    `json:"location,omitempty"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
 	// ProbedAt is when Status was last established.
@@ -57,23 +53,14 @@ func (p PodManager) Access() Access {
 }
 
 // Has reports whether the pod manager offers capability c.
-func (p PodManager) Has(c string) bool {
-	for _, have := range p.Capabilities {
-		if have == c {
-			return true
-		}
-	}
-	return false
-}
+func (p PodManager) Has(c string) bool { return slices.Contains(p.Capabilities, c) }
 
 // Flavor is a named composition template.
 type Flavor struct {
-	UUID        string     `json:"uuid"`
-	Name        string     `json:"name"`
-	Description string     `json:"description"`
-	Properties  Properties `json:"properties"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
+	UUID string `json:"uuid"`
+	FlavorSpec
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Properties are the requirements of a composed node: Valence's processor,

@@ -83,9 +83,9 @@ func (v *validator) err() error {
 
 // FlavorSpec is what a caller sets on a flavor.
 type FlavorSpec struct {
-	Name        string
-	Description string
-	Properties  Properties
+	Name        string     `json:"name"`
+	Description string     `json:"description"`
+	Properties  Properties `json:"properties"`
 }
 
 func (sp *FlavorSpec) normalize() error {
@@ -96,18 +96,13 @@ func (sp *FlavorSpec) normalize() error {
 	return sp.Properties.Validate()
 }
 
-// Spec returns the caller-settable part of f, the starting point of an update.
-func (f Flavor) Spec() FlavorSpec {
-	return FlavorSpec{Name: f.Name, Description: f.Description, Properties: f.Properties}
-}
-
 // CreateFlavor stores a new flavor; its name must be unique.
 func (s *Service) CreateFlavor(ctx context.Context, sp FlavorSpec) (Flavor, error) {
 	if err := sp.normalize(); err != nil {
 		return Flavor{}, err
 	}
 	now := s.now()
-	f := Flavor{UUID: newID(), Name: sp.Name, Description: sp.Description, Properties: sp.Properties, CreatedAt: now, UpdatedAt: now}
+	f := Flavor{UUID: newID(), FlavorSpec: sp, CreatedAt: now, UpdatedAt: now}
 	return f, s.flavors.create(ctx, f)
 }
 
@@ -128,14 +123,14 @@ func (s *Service) ListFlavors(ctx context.Context, filters map[string]string, p 
 // UpdateFlavor applies change to a flavor's spec and checks it like a create.
 func (s *Service) UpdateFlavor(ctx context.Context, id string, change func(*FlavorSpec) error) (Flavor, error) {
 	return s.flavors.modify(ctx, id, func(f *Flavor) error {
-		sp := f.Spec()
+		sp := f.FlavorSpec
 		if err := change(&sp); err != nil {
 			return err
 		}
 		if err := sp.normalize(); err != nil {
 			return err
 		}
-		f.Name, f.Description, f.Properties = sp.Name, sp.Description, sp.Properties
+		f.FlavorSpec = sp
 		f.UpdatedAt = s.now()
 		return nil
 	})

@@ -2,6 +2,7 @@ package valence
 
 import (
 	"context"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -114,44 +115,52 @@ func fanOut[T any](ctx context.Context, s *Service, podmID string, need string, 
 		}
 		pms = all
 	}
+	// Leave out those that do not offer this kind of resource at all.
+	pms = slices.DeleteFunc(pms, func(pm PodManager) bool {
+		return pm.Status == StatusOnline && len(pm.Capabilities) > 0 && !pm.Has(need)
+	})
 	var (
 		mu  sync.Mutex
 		out Inventory[T]
-		wg  sync.WaitGroup
-		sem = make(chan struct{}, DefaultFanOut)
 	)
-	for _, pm := range pms {
-		if pm.Status == StatusOnline && len(pm.Capabilities) > 0 && !pm.Has(need) {
-			continue // it does not offer this kind of resource at all
+	eachAtOnce(pms, func(pm PodManager) {
+		conn, err := s.connect(ctx, pm)
+		var items []T
+		if err == nil {
+			pctx, cancel := s.podmCtx(ctx)
+			items, err = fetch(pctx, pm, conn)
+			cancel()
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			conn, err := s.connect(ctx, pm)
-			var items []T
-			if err == nil {
-				pctx, cancel := s.podmCtx(ctx)
-				items, err = fetch(pctx, pm, conn)
-				cancel()
-			}
-			mu.Lock()
-			defer mu.Unlock()
-			if err != nil {
-				s.opts.Log.Warn().Err(err).Str("podm_id", pm.UUID).Msg("inventory: pod manager did not answer")
-				out.Unreachable = append(out.Unreachable, pm.Name)
-				return
-			}
-			out.Items = append(out.Items, items...)
-		}()
-	}
-	wg.Wait()
+		mu.Lock()
+		defer mu.Unlock()
+		if err != nil {
+			s.opts.Log.Warn().Err(err).Str("podm_id", pm.UUID).Msg("inventory: pod manager did not answer")
+			out.Unreachable = append(out.Unreachable, pm.Name)
+			return
+		}
+		out.Items = append(out.Items, items...)
+	})
 	sort.Strings(out.Unreachable)
 	if podmID != "" && len(out.Unreachable) > 0 {
 		return out, Errorf(PodManagerUnavailable, "Pod manager %s cannot be reached.", pms[0].Name)
 	}
 	return out, nil
+}
+
+// eachAtOnce calls fn for every item, at most DefaultFanOut at a time, and
+// returns when all calls have.
+func eachAtOnce[T any](items []T, fn func(T)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, DefaultFanOut)
+	for _, it := range items {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			fn(it)
+		}()
+	}
+	wg.Wait()
 }
 
 // nodeURIs maps the resource URIs of a pod manager's recorded nodes to

@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 )
 
 // podmFilters are the fields a pod-manager list filters on.
@@ -20,21 +19,15 @@ func podmIndex(p PodManager) (string, map[string]string, map[string]string) {
 
 // PodManagerSpec is what a caller sets on a pod manager.
 type PodManagerSpec struct {
-	Name        string
-	URL         string
-	Driver      string
-	Username    string
-	Password    string
-	TLSVerify   bool
-	CACert      string
-	Description string
-	Location    string
-}
-
-// Spec returns the caller-settable part of p, the starting point of an update.
-func (p PodManager) Spec() PodManagerSpec {
-	return PodManagerSpec{Name: p.Name, URL: p.URL, Driver: p.Driver, Username: p.Username, Password: p.Password,
-		TLSVerify: p.TLSVerify, CACert: p.CACert, Description: p.Description, Location: p.Location}
+	Name        string `json:"name"`
+	URL         string `json:"url"`
+	Driver      string `json:"driver"`
+	Username    string `json:"username"`
+	Password    string `json:"password"`
+	TLSVerify   bool   `json:"tls_verify"`
+	CACert      string `json:"ca_cert,omitempty"`
+	Description string `json:"description,omitempty"`
+	Location    string `json:"location,omitempty"`
 }
 
 // normalize checks a spec and puts it in its canonical form.
@@ -68,21 +61,13 @@ func (s *Service) CreatePodManager(ctx context.Context, sp PodManagerSpec) (PodM
 		return PodManager{}, err
 	}
 	now := s.now()
-	pm := PodManager{UUID: newID(), CreatedAt: now, UpdatedAt: now}
-	pm.apply(sp)
+	pm := PodManager{UUID: newID(), PodManagerSpec: sp, CreatedAt: now, UpdatedAt: now}
 	s.probe(ctx, &pm)
 	if err := s.podms.create(ctx, pm); err != nil {
 		s.conns.drop(pm.UUID)
 		return PodManager{}, err
 	}
 	return pm, nil
-}
-
-func (p *PodManager) apply(sp PodManagerSpec) {
-	p.Name, p.URL, p.Driver = sp.Name, sp.URL, sp.Driver
-	p.Username, p.Password = sp.Username, sp.Password
-	p.TLSVerify, p.CACert = sp.TLSVerify, sp.CACert
-	p.Description, p.Location = sp.Description, sp.Location
 }
 
 // probe connects to pm (through the cache) and records its status,
@@ -169,19 +154,11 @@ func (s *Service) probeAll(ctx context.Context) {
 	}
 	// At most DefaultFanOut at once, so that pod managers that time out do
 	// not hold up the refresh of the others.
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, DefaultFanOut)
-	for _, pm := range pms {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if _, err := s.refreshStatus(ctx, pm); err != nil && ctx.Err() == nil {
-				s.opts.Log.Warn().Err(err).Str("podm_id", pm.UUID).Msg("status refresh failed")
-			}
-		}()
-	}
-	wg.Wait()
+	eachAtOnce(pms, func(pm PodManager) {
+		if _, err := s.refreshStatus(ctx, pm); err != nil && ctx.Err() == nil {
+			s.opts.Log.Warn().Err(err).Str("podm_id", pm.UUID).Msg("status refresh failed")
+		}
+	})
 }
 
 // ListPodManagers returns a page of pod managers as last probed.
@@ -197,7 +174,7 @@ func (s *Service) ListPodManagers(ctx context.Context, filters map[string]string
 // cannot change: a different URL is a different pod manager.
 func (s *Service) UpdatePodManager(ctx context.Context, id string, change func(*PodManagerSpec) error) (PodManager, error) {
 	pm, err := s.podms.modify(ctx, id, func(pm *PodManager) error {
-		sp := pm.Spec()
+		sp := pm.PodManagerSpec
 		if err := change(&sp); err != nil {
 			return err
 		}
@@ -207,7 +184,7 @@ func (s *Service) UpdatePodManager(ctx context.Context, id string, change func(*
 		if sp.URL != pm.URL {
 			return Errorf(Invalid, "url cannot be changed; register a new pod manager instead")
 		}
-		pm.apply(sp)
+		pm.PodManagerSpec = sp
 		pm.UpdatedAt = s.now()
 		s.probe(ctx, pm)
 		return nil

@@ -55,7 +55,7 @@ func TestTableAllPagesThroughEverything(t *testing.T) {
 	f := newFixture(t)
 	const n = 1203 // more than two of all's pages of 500
 	for i := range n {
-		fl := Flavor{UUID: fmt.Sprintf("f%05d", i), Name: fmt.Sprintf("flavor-%d", i)}
+		fl := Flavor{UUID: fmt.Sprintf("f%05d", i), FlavorSpec: FlavorSpec{Name: fmt.Sprintf("flavor-%d", i)}}
 		if err := f.svc.flavors.create(f.ctx, fl); err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,7 @@
 package valence
 
 import (
+	"cmp"
 	"context"
 	"sort"
 
@@ -109,7 +110,7 @@ func (s *Service) DeleteVolume(ctx context.Context, id string) error {
 		return err
 	}
 	if v.NodeURI != "" {
-		return Errorf(Conflict, "Storage %s is attached to node %s; detach it first.", id, firstNonEmpty(v.AttachedTo, v.NodeURI))
+		return Errorf(Conflict, "Storage %s is attached to node %s; detach it first.", id, cmp.Or(v.AttachedTo, v.NodeURI))
 	}
 	pm, err := s.podmByID(ctx, v.PodmID)
 	if err != nil {
@@ -126,13 +127,6 @@ func (s *Service) DeleteVolume(ctx context.Context, id string) error {
 	}
 	s.inventories.forget(pm.UUID)
 	return nil
-}
-
-func firstNonEmpty(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 // AttachVolume attaches a volume of the node's pod manager to the node.
