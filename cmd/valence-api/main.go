@@ -21,6 +21,7 @@ import (
 
 	"github.com/valence-rsd/valence/internal/auth"
 	"github.com/valence-rsd/valence/internal/config"
+	"github.com/valence-rsd/valence/internal/pidfile"
 	"github.com/valence-rsd/valence/internal/podm"
 	"github.com/valence-rsd/valence/internal/serve"
 	"github.com/valence-rsd/valence/internal/server"
@@ -50,6 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	showVersion := fs.Bool("version", false, "print the version and exit")
 	listen := fs.String("listen", "", "address to listen on (overrides VALENCE_LISTEN)")
+	pidFile := fs.String("pid-file", "", "write the process id to this file once listening, and remove it at exit ("+pidfile.Default+" is where `valence service` looks by default)")
 	demo := fs.Bool("demo", false, "also run an emulated RSD pod manager in-process, registered as pod manager \"demo\"; records go to a temporary directory unless VALENCE_STORE is set")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: valence-api [flags]\n\nServes the Valence v1 REST API. Settings are VALENCE_* environment variables;\nconfigs/valence-api.env lists them all.\n\nFlags:\n")
@@ -85,7 +87,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			cfg.Store = "bolt://" + dir + "/valence.db"
 		}
 	}
-	if err := runAPI(ctx, cfg, *demo, stdout, log); err != nil {
+	if err := runAPI(ctx, cfg, *demo, *pidFile, stdout, log); err != nil {
 		log.Error().Err(err).Msg("valence-api stopped on an error")
 		return 1
 	}
@@ -103,7 +105,7 @@ func newLogger(cfg config.Config, w io.Writer) zerolog.Logger {
 
 // runAPI wires the server from the settings and runs it until ctx ends:
 // settings -> store -> pod-manager connector -> core -> HTTP server.
-func runAPI(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer, log zerolog.Logger) error {
+func runAPI(ctx context.Context, cfg config.Config, demo bool, pidFile string, stdout io.Writer, log zerolog.Logger) error {
 	var reg *prometheus.Registry
 	var coreMetrics valence.Metrics
 	var podmMetrics prometheus.Registerer
@@ -150,6 +152,13 @@ func runAPI(ctx context.Context, cfg config.Config, demo bool, stdout io.Writer,
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
+	}
+	if pidFile != "" {
+		if err := pidfile.Write(pidFile); err != nil {
+			ln.Close()
+			return err
+		}
+		defer pidfile.Remove(pidFile)
 	}
 	scheme := "http"
 	if cfg.TLSCert != "" {
