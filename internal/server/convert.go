@@ -183,6 +183,8 @@ func systemOut(s valence.System) api.System {
 		ComposedNode: nullable(s.ComposedNode),
 		CPU:          api.CPU{Cores: s.CPU.Cores, Count: s.CPU.Count, Arch: s.CPU.Arch, Model: s.CPU.Model},
 		RAM:          s.RAMGiB, Storage: s.StorageGiB, Network: s.NICs, Location: s.Location,
+		Accelerators: mapAll(s.Accelerators, func(a valence.Accelerator) api.Accelerator { return api.Accelerator{Type: a.Type, Model: a.Model} }),
+		Warnings:     s.Warnings,
 	}
 }
 
