@@ -117,6 +117,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c.info, c.links = root.detect()
 	if cfg.Username == "" {
+		c.detectRacks(ctx)
 		return c, nil
 	}
 	gc.Username, gc.Password = cfg.Username, cfg.Password
@@ -144,6 +145,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 			return nil, err
 		}
 	}
+	c.detectRacks(ctx)
 	return c, nil
 }
 

@@ -154,3 +154,31 @@ func TestSystemPartsNotReadAfterDeadline(t *testing.T) {
 		t.Errorf("GetSystem on an ended context: %+v, want an error rather than a system of unknown parts", s)
 	}
 }
+
+func TestRacksOnlyWithARack(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		chassis []string // ChassisType of each member, in order
+		want    bool
+	}{
+		{"rack-mount server", []string{"RackMount"}, false},
+		{"blade enclosure", []string{"Enclosure", "Blade", "Blade"}, false},
+		{"rack after a pod", []string{"Pod", "Rack", "Drawer"}, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			docs := plainSystem(`{}`, nil)
+			docs["/redfish/v1"] = `{"RedfishVersion":"1.6.0","Systems":{"@odata.id":"/redfish/v1/Systems"},"Chassis":{"@odata.id":"/redfish/v1/Chassis"}}`
+			var members []string
+			for i, kind := range c.chassis {
+				p := "/redfish/v1/Chassis/" + string(rune('A'+i))
+				docs[p] = `{"@odata.id":"` + p + `","Id":"` + p[len(p)-1:] + `","ChassisType":"` + kind + `"}`
+				members = append(members, `{"@odata.id":"`+p+`"}`)
+			}
+			docs["/redfish/v1/Chassis"] = `{"Members":[` + strings.Join(members, ",") + `]}`
+			info := connectTo(t, service{docs: docs}).Info()
+			if info.Has(redfish.CapRacks) != c.want || !info.Has(redfish.CapChassis) {
+				t.Errorf("capabilities %v, want racks %v", info.Capabilities, c.want)
+			}
+		})
+	}
+}
