@@ -9,6 +9,7 @@ import (
 
 	"github.com/valence-rsd/valence/api"
 	"github.com/valence-rsd/valence/internal/rsdsim"
+	"github.com/valence-rsd/valence/internal/valence"
 )
 
 func TestSystemsDegradePerPart(t *testing.T) {
@@ -101,5 +102,14 @@ func TestWarnItemsBounded(t *testing.T) {
 	}
 	if want := `199 valence "part 0: \"quoted\" \\ anda newline"`; got[0] != want {
 		t.Errorf("Warning %q, want %q", got[0], want)
+	}
+}
+
+func TestSystemOutUnread(t *testing.T) {
+	// A system that answered but could not be read has only its Id, URI and
+	// warning; its power state is Unknown, never "".
+	out := systemOut(valence.System{ID: "13", ResourceURI: "/redfish/v1/Systems/13", Warnings: []string{"system unknown: 500"}})
+	if out.PowerState != api.PowerUnknown || out.Accelerators == nil || len(out.Warnings) != 1 {
+		t.Errorf("systemOut = %+v", out)
 	}
 }
