@@ -27,4 +27,5 @@ func quirkFlags(fs *flag.FlagSet, q *rsdsim.Quirks) {
 	fs.Func("accelerators", "processors that are not CPUs added to every system: FPGA, GPU, DSP, Accelerator (comma-separated)", list(&q.Accelerators))
 	fs.IntVar(&q.SharedUUID, "shared-uuid", 0, "the first N systems share one UUID")
 	fs.IntVar(&q.NoUUID, "no-uuid", 0, "the last N systems have no UUID")
+	fs.BoolVar(&q.NoRacks, "no-racks", false, "the racks are chassis of type Enclosure: no chassis is of type Rack")
 }

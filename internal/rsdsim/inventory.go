@@ -179,7 +179,7 @@ func (s *Simulator) generate(l layout) {
 	}
 	n := 0
 	for r := 1; r <= l.racks && n < l.total; r++ {
-		rack := s.addChassis(pod, "Rack"+strconv.Itoa(r), "Rack", r)
+		rack := s.addChassis(pod, "Rack"+strconv.Itoa(r), s.cfg.Quirks.rackType(), r)
 		for d := 1; d <= l.drawers && n < l.total; d++ {
 			drawer := s.addChassis(rack, rack.id+"-Drawer"+strconv.Itoa(d), "Drawer", d)
 			for b := 1; b <= l.perDrawer && n < l.total; b++ {

@@ -26,6 +26,8 @@ type Quirks struct {
 	SharedUUID int
 	// NoUUID leaves the UUID out of the last that many systems.
 	NoUUID int
+	// NoRacks makes the racks chassis of type Enclosure, so that no chassis is of type Rack.
+	NoRacks bool
 }
 
 // Parts of a system that DeadLinks may name.
@@ -78,6 +80,14 @@ func (q Quirks) validate() error {
 		return fmt.Errorf("rsdsim: shared and missing UUIDs must be in [0, %d]", maxSystems)
 	}
 	return nil
+}
+
+// rackType is the ChassisType of the chassis that hold the drawers.
+func (q Quirks) rackType() string {
+	if q.NoRacks {
+		return "Enclosure"
+	}
+	return "Rack"
 }
 
 // applyQuirks changes the n-th (from 1) of total systems as the quirks say; the systems

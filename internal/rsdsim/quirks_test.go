@@ -68,6 +68,20 @@ func TestQuirkUUIDs(t *testing.T) {
 	}
 }
 
+func TestQuirkNoRacks(t *testing.T) {
+	ts := newTestServer(t, Config{Systems: 2, Quirks: Quirks{NoRacks: true}})
+	coll := ts.do(http.MethodGet, chassisPath, nil).mustStatus(t, http.StatusOK)
+	for _, m := range get(coll.body, "Members").([]any) {
+		c := ts.do(http.MethodGet, m.(map[string]any)["@odata.id"].(string), nil).mustStatus(t, http.StatusOK)
+		if kind := get(c.body, "ChassisType"); kind == "Rack" {
+			t.Errorf("%s is a Rack", c.raw)
+		}
+	}
+	if kind := get(ts.do(http.MethodGet, chassisPath+"/Rack1", nil).mustStatus(t, http.StatusOK).body, "ChassisType"); kind != "Enclosure" {
+		t.Errorf("Rack1 is a %v, want an Enclosure", kind)
+	}
+}
+
 func TestQuirksValidated(t *testing.T) {
 	for _, q := range []Quirks{
 		{DeadLinks: []string{"bios"}},

@@ -2,6 +2,7 @@ package functional
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -11,12 +12,21 @@ import (
 // testRealServiceQuirks points valence-api at a simulator that plays what
 // real services do: dead links (sushy-tools' Memory), empty sockets and
 // accelerators (DMTF public-rackmount1, public-cxl-multiswitch), systems that
-// share a UUID (public-composability) or have none (public-bladed).
+// share a UUID (public-composability) or have none (public-bladed), no chassis
+// of type Rack (public-rackmount1).
 func testRealServiceQuirks(t *testing.T, b backend) {
 	e := newEnv(t, b, setup{sims: [][]string{{"--systems", "4",
 		"--dead-links", "processors,ethernet_interfaces", "--dead-link-share", "0.5",
-		"--absent-sockets", "1", "--accelerators", "FPGA,GPU", "--shared-uuid", "2", "--no-uuid", "1"}}})
+		"--absent-sockets", "1", "--accelerators", "FPGA,GPU", "--shared-uuid", "2", "--no-uuid", "1", "--no-racks"}}})
 	c, sim := e.api.client, e.sims[0]
+
+	// Chassis, but none of type Rack: no racks capability, no racks.
+	if caps := e.podms[0].Capabilities; slices.Contains(caps, "racks") || !slices.Contains(caps, "systems") {
+		t.Errorf("capabilities %v, want systems and not racks", caps)
+	}
+	if racks := decodeAs[[]api.Rack](t, c.get(t, http.StatusOK, "/v1/racks")); len(racks) != 0 {
+		t.Errorf("racks %+v, want none", racks)
+	}
 
 	r := c.get(t, http.StatusOK, "/v1/systems")
 	systems := decodeAs[[]api.System](t, r)
