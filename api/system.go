@@ -24,13 +24,27 @@ type System struct {
 	Network int `json:"network"`
 	// Location is the chassis path down to the system, e.g. "Rack1/Drawer2".
 	Location string `json:"location"`
+	// Accelerators are the processors that are not CPUs (FPGA, GPU, ...);
+	// never null.
+	Accelerators []Accelerator `json:"accelerators"`
+	// Warnings name the parts of the system the pod manager did not give
+	// (their fields are zero or empty).
+	Warnings []string `json:"warnings,omitempty"`
 }
 
-// CPU sums up the processors of a System.
+// Accelerator is a processor of a System that is not a CPU.
+type Accelerator struct {
+	// Type is the Redfish ProcessorType, e.g. "FPGA" or "GPU".
+	Type  string `json:"type"`
+	Model string `json:"model"`
+}
+
+// CPU sums up the present CPUs of a System.
 type CPU struct {
-	// Cores is the sum of the cores of all processors.
+	// Cores is the sum of the cores of the CPUs.
 	Cores int `json:"cores"`
-	// Count is the number of processors.
+	// Count is the number of CPUs present: absent sockets and accelerators
+	// are not counted.
 	Count int `json:"count"`
 	// Arch is the instruction set, e.g. "x86-64".
 	Arch  string `json:"arch"`

@@ -91,6 +91,7 @@ func system() api.System {
 		PodmID: uuid2, ResourceURI: "/redfish/v1/Systems/1", Health: "OK", PowerState: api.PowerOn,
 		ComposedNode: &node2, CPU: api.CPU{Cores: 16, Count: 2, Arch: "x86-64", Model: "Intel Xeon E5"},
 		RAM: 16, Storage: 500, Network: 2, Location: "Rack1/Drawer1",
+		Accelerators: []api.Accelerator{{Type: "FPGA", Model: "Stratix 10"}},
 	}
 }
 
@@ -150,6 +151,8 @@ func TestWireTypesMatchSpec(t *testing.T) {
 	offline.NodeState, offline.NodePowerState, offline.PodmStatus = api.NodeUnknown, api.PowerUnknown, api.PodManagerOffline
 	unused := system()
 	unused.ComposedNode = nil
+	unused.Accelerators = []api.Accelerator{}
+	unused.Warnings = []string{"memory unknown: GET /redfish/v1/Systems/1/Memory: 404"}
 	attached := storage()
 	attached.AttachedTo = &node2
 	name := "podm2"

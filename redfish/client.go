@@ -61,6 +61,9 @@ type Config struct {
 	MaxConcurrent int
 	// HTTPClient replaces the client built from Insecure, CACert and Timeout.
 	HTTPClient *http.Client
+	// Retry bounds the retries of reads (see Retry); the zero value retries
+	// with the defaults.
+	Retry Retry
 }
 
 // Client is a connection to one RSD pod manager or plain Redfish service.
@@ -93,6 +96,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 			return nil, err
 		}
 	}
+	hc = withRetry(hc, cfg.Retry)
 	gc := gofish.ClientConfig{
 		Endpoint:              endpoint,
 		HTTPClient:            hc,
@@ -113,6 +117,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c.info, c.links = root.detect()
 	if cfg.Username == "" {
+		c.detectRacks(ctx)
 		return c, nil
 	}
 	gc.Username, gc.Password = cfg.Username, cfg.Password
@@ -140,6 +145,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 			return nil, err
 		}
 	}
+	c.detectRacks(ctx)
 	return c, nil
 }
 

@@ -16,7 +16,7 @@ type Capability string
 const (
 	CapSystems  Capability = "systems"  // Systems collection: inventory, ComputerSystem.Reset
 	CapChassis  Capability = "chassis"  // Chassis collection
-	CapRacks    Capability = "racks"    // racks are Chassis of type Rack, so this follows CapChassis
+	CapRacks    Capability = "racks"    // a Chassis of type Rack exists (see detectRacks)
 	CapCompose  Capability = "compose"  // RSD Nodes collection: Allocate, Assemble, composed nodes
 	CapStorage  Capability = "storage"  // StorageServices (2.3+) or RSS Services (2.1/2.2)
 	CapSessions Capability = "sessions" // Links.Sessions: Redfish session login

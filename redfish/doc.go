@@ -11,6 +11,11 @@
 // with bounded parallelism, and one error type, *Error, that carries the pod
 // manager's reasons.
 //
+// The inventory degrades per part: a part of a system that cannot be read is
+// left zero and named in System.Warnings. Reads (GET, HEAD) that get no
+// answer, a 5xx or a 429 are retried with a jittered backoff within the
+// request's deadline (see Retry); writes never are.
+//
 // Operations take a node, system or volume by URI; nodes and systems also by Id.
 // A plain Redfish service (no Oem.Intel_RackScale) serves systems, chassis
 // and ResetSystem; composition on it fails with ErrNotSupported.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
+	"path"
 	"strings"
 	"sync"
 
@@ -20,13 +21,15 @@ type System struct {
 	// PowerState and Health (Status.Health) are as the system reports them.
 	PowerState schemas.PowerState
 	Health     schemas.Health
-	// ProcessorCount is the number of processors; Cores is the sum of their
-	// cores; ProcessorModel and Arch (the instruction set, e.g. x86-64) are
-	// those of the first processor.
+	// ProcessorCount is the number of present CPUs (ProcessorSummary.Count
+	// where the service gives it); Cores is the sum of their cores;
+	// ProcessorModel and Arch (the instruction set, e.g. x86-64) are those of
+	// the first. Absent sockets are left out, accelerators listed apart.
 	ProcessorCount int
 	Cores          int
 	ProcessorModel string
 	Arch           string
+	Accelerators   []Accelerator
 	// MemoryGiB is MemorySummary.TotalSystemMemoryGiB, or the sum of the DIMMs.
 	MemoryGiB float64
 	// StorageGiB sums the SimpleStorage devices, or else the Storage drives.
@@ -43,6 +46,15 @@ type System struct {
 	NodeURI string
 	// AllowedResetTypes comes from ResetType@Redfish.AllowableValues.
 	AllowedResetTypes []schemas.ResetType
+	// Warnings name the parts that could not be read, whose fields are zero.
+	Warnings []string
+}
+
+// Accelerator is a present processor that is not a CPU: an FPGA, a GPU, a DSP, ...
+type Accelerator struct {
+	// Type is the ProcessorType, e.g. FPGA or GPU.
+	Type  schemas.ProcessorType
+	Model string
 }
 
 // systemLinks are the links of a ComputerSystem that gofish keeps private.
@@ -70,7 +82,9 @@ func (c *Client) systemURI(idOrURI string) (string, error) {
 }
 
 // GetSystem reads one system, by URI or Id, with its processors, memory,
-// storage and interfaces summed. Location is left empty.
+// storage and interfaces summed. Location is left empty. A part that cannot
+// be read (a dead link, an error after the retries) stays zero and is named
+// in Warnings; only the system's own failure, or the end of ctx, is an error.
 func (c *Client) GetSystem(ctx context.Context, system string) (*System, error) {
 	uri, err := c.systemURI(system)
 	if err != nil {
@@ -93,34 +107,83 @@ func (c *Client) GetSystem(ctx context.Context, system string) (*System, error) 
 	if len(l.Links.Chassis) > 0 {
 		s.ChassisURI = l.Links.Chassis[0].String()
 	}
+	// unknown notes a part that could not be read, unless the caller's time
+	// is up, which ends the read.
+	unknown := func(part, link string, err error) error {
+		if err == nil {
+			return nil
+		}
+		err = collectionErr(link, err)
+		if ctx.Err() != nil {
+			return err
+		}
+		s.warn(part, err)
+		return nil
+	}
 	procs, err := cs.Processors()
-	if err != nil {
-		return nil, collectionErr(uri+"/Processors", err)
+	s.addProcessors(cs.ProcessorSummary, procs)
+	if err := unknown("processors", uri+"/Processors", err); err != nil {
+		return nil, err
 	}
-	s.ProcessorCount = len(procs)
-	for i, p := range procs {
-		if i == 0 {
-			s.ProcessorModel, s.Arch = p.Model, string(p.InstructionSet)
-		}
-		if p.TotalCores != nil {
-			s.Cores += *p.TotalCores
-		}
+	s.MemoryGiB, err = memoryGiB(cs)
+	if err := unknown("memory", uri+"/Memory", err); err != nil {
+		return nil, err
 	}
-	if s.MemoryGiB, err = memoryGiB(cs); err != nil {
-		return nil, collectionErr(uri+"/Memory", err)
-	}
-	if s.StorageGiB, err = storageGiB(cs); err != nil {
-		return nil, collectionErr(uri+"/Storage", err)
+	s.StorageGiB, err = storageGiB(cs, uri)
+	if err := unknown("storage", uri+"/Storage", err); err != nil {
+		return nil, err
 	}
 	if nics := l.EthernetInterfaces.String(); nics != "" {
 		// The count is all an operator reads; the collection alone gives it.
 		members, err := c.members(ctx, nics)
-		if err != nil {
+		if err := unknown("network interfaces", nics, err); err != nil {
 			return nil, err
 		}
 		s.NICCount = len(members)
 	}
 	return s, nil
+}
+
+// maxWarning bounds one warning, which quotes the pod manager's message.
+const maxWarning = 300
+
+// warn adds "<part> unknown: <why>" to the system's warnings.
+func (s *System) warn(part string, err error) {
+	// Joined errors come one per line; a warning is one line.
+	msg := part + " unknown: " + strings.ReplaceAll(strings.TrimPrefix(err.Error(), "redfish: "), "\n", "; ")
+	if len(msg) > maxWarning {
+		msg = strings.ToValidUTF8(msg[:maxWarning], "") + "…"
+	}
+	s.Warnings = append(s.Warnings, msg)
+}
+
+// addProcessors counts the present CPUs, with their cores, and lists the
+// accelerators apart. An Absent socket is no processor; the summary's Count,
+// where the service gives one, is the service's own count of CPUs and wins.
+func (s *System) addProcessors(summary schemas.ProcessorSummary, procs []*schemas.Processor) {
+	for _, p := range procs {
+		if p.Status.State == schemas.AbsentState {
+			continue
+		}
+		switch p.ProcessorType {
+		case "", schemas.CPUProcessorType:
+			if s.ProcessorCount == 0 {
+				s.ProcessorModel, s.Arch = p.Model, string(p.InstructionSet)
+			}
+			s.ProcessorCount++
+			if p.TotalCores != nil {
+				s.Cores += *p.TotalCores
+			}
+		case schemas.CoreProcessorType, schemas.ThreadProcessorType, schemas.PartitionProcessorType:
+			// Parts of a CPU, which counts them already.
+		default:
+			s.Accelerators = append(s.Accelerators, Accelerator{Type: p.ProcessorType, Model: p.Model})
+		}
+	}
+	if summary.Count != nil {
+		s.ProcessorCount = int(*summary.Count)
+	}
+	s.ProcessorModel = cmp.Or(s.ProcessorModel, summary.Model)
 }
 
 func memoryGiB(cs *schemas.ComputerSystem) (float64, error) {
@@ -139,11 +202,10 @@ func memoryGiB(cs *schemas.ComputerSystem) (float64, error) {
 
 const bytesPerGiB = 1 << 30
 
-func storageGiB(cs *schemas.ComputerSystem) (float64, error) {
-	simple, err := cs.SimpleStorage()
-	if err != nil {
-		return 0, err
-	}
+// storageGiB sums the SimpleStorage devices or, when there are none or they
+// cannot be read, the Storage drives; it fails only when neither gives a total.
+func storageGiB(cs *schemas.ComputerSystem, uri string) (float64, error) {
+	simple, simpleErr := cs.SimpleStorage()
 	var bytes float64
 	for _, s := range simple {
 		for _, d := range s.Devices {
@@ -152,17 +214,21 @@ func storageGiB(cs *schemas.ComputerSystem) (float64, error) {
 			}
 		}
 	}
-	if len(simple) > 0 {
+	if simpleErr == nil && len(simple) > 0 {
 		return bytes / bytesPerGiB, nil
 	}
 	storage, err := cs.Storage()
 	if err != nil {
-		return 0, err
+		return 0, collectionErr(uri+"/Storage", err)
 	}
+	if len(storage) == 0 && simpleErr != nil {
+		return 0, collectionErr(uri+"/SimpleStorage", simpleErr)
+	}
+	bytes = 0
 	for _, st := range storage {
 		drives, err := st.Drives()
 		if err != nil {
-			return 0, err
+			return 0, collectionErr(st.ODataID+"/Drives", err)
 		}
 		for _, d := range drives {
 			if d.CapacityBytes != nil {
@@ -187,7 +253,10 @@ func collectionErr(uri string, err error) error {
 
 // Systems reads every system with its summary, its Location and the node
 // using it, fetching with bounded parallelism (Config.MaxConcurrent requests
-// in flight). On partial failure it returns what it read with the error.
+// in flight). It degrades per part: a system that answers but cannot be read
+// is listed with its Id and URI only, and chassis or nodes that cannot be
+// read leave Location or NodeURI empty, each named in the systems' Warnings.
+// The error holds only the systems gone (404) and the end of ctx.
 func (c *Client) Systems(ctx context.Context) ([]*System, error) {
 	if err := c.need(CapSystems); err != nil {
 		return nil, err
@@ -216,8 +285,19 @@ func (c *Client) Systems(ctx context.Context) ([]*System, error) {
 			nodes, nodeErr = c.ListNodes(ctx)
 		}
 	}()
-	systems, sysErr := fetchAll(ctx, c, uris, c.GetSystem)
+	systems, sysErr := fetchAll(ctx, c, uris, func(ctx context.Context, uri string) (*System, error) {
+		s, err := c.GetSystem(ctx, uri)
+		if err == nil || IsNotFound(err) || ctx.Err() != nil {
+			return s, err
+		}
+		unread := &System{ID: path.Base(uri), URI: uri}
+		unread.warn("system", err)
+		return unread, nil
+	})
 	wg.Wait()
+	if ctx.Err() != nil {
+		return systems, errors.Join(sysErr, chErr, nodeErr)
+	}
 	paths := locations(chassis)
 	users := make(map[string]string, len(nodes))
 	for _, n := range nodes {
@@ -226,8 +306,14 @@ func (c *Client) Systems(ctx context.Context) ([]*System, error) {
 	for _, s := range systems {
 		s.Location = paths[s.ChassisURI]
 		s.NodeURI = cmp.Or(s.NodeURI, users[s.URI])
+		if chErr != nil {
+			s.warn("location", chErr)
+		}
+		if nodeErr != nil {
+			s.warn("composed node", nodeErr)
+		}
 	}
-	return systems, errors.Join(sysErr, chErr, nodeErr)
+	return systems, sysErr
 }
 
 // ResetSystem sends ComputerSystem.Reset to a system, by URI or Id; the

@@ -64,6 +64,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.Faults.ErrorStatus, "error-status", 500, "HTTP status of injected errors")
 	fs.BoolVar(&cfg.Faults.FailAssembly, "fail-assembly", false, "make every Assemble end in the Failed state")
 	fs.StringVar(&cfg.Faults.Down, "down", "", `start down: "refuse" (connections reset) or "hang" (requests held)`)
+	quirkFlags(fs, &cfg.Quirks)
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil

@@ -145,6 +145,7 @@ func runAPI(ctx context.Context, cfg config.Config, demo bool, pidFile string, s
 		PodmTimeout:    cfg.PodmTimeout,
 		ComposeTimeout: cfg.ComposeTimeout,
 		ProbeInterval:  cfg.ProbeInterval,
+		InventoryTTL:   cfg.InventoryTTL,
 		Metrics:        coreMetrics,
 	})
 	defer svc.Close()

@@ -48,6 +48,7 @@ type Config struct {
 	PodmTimeout               time.Duration `envconfig:"PODM_TIMEOUT" default:"30s" desc:"deadline of one call to a pod manager"`
 	ComposeTimeout            time.Duration `envconfig:"COMPOSE_TIMEOUT" default:"10m" desc:"deadline of a whole compose: allocate, assemble and wait"`
 	ProbeInterval             time.Duration `envconfig:"PROBE_INTERVAL" default:"30s" desc:"how often every pod manager's status is refreshed, and abandoned composes undone"`
+	InventoryTTL              time.Duration `envconfig:"INVENTORY_TTL" default:"5s" desc:"how long the systems, racks and volumes read from a pod manager are reused, at most 1h"`
 	ShutdownTimeout           time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"30s" desc:"how long in-flight requests may run after SIGTERM before the server exits"`
 	Metrics                   bool          `envconfig:"METRICS" default:"true" desc:"serve Prometheus metrics at /metrics (true or false)"`
 	CORSOrigins               []string      `envconfig:"CORS_ORIGINS" default:"" desc:"comma-separated origins allowed by CORS (e.g. https://horizon.example.com, or *); empty turns CORS off"`
@@ -106,6 +107,9 @@ func (c Config) Validate() error {
 		if d <= 0 {
 			bad(name, "must be a positive duration such as 30s, not %s", d)
 		}
+	}
+	if c.InventoryTTL <= 0 || c.InventoryTTL > time.Hour {
+		bad("INVENTORY_TTL", "must be a duration in (0, 1h], not %s", c.InventoryTTL)
 	}
 	if c.AuthStrategy == "keystone" && (c.KeystoneAuthURL == "" || c.KeystoneUsername == "" || c.KeystonePassword == "") {
 		bad("KEYSTONE_AUTH_URL", "AUTH_STRATEGY=keystone needs KEYSTONE_AUTH_URL, KEYSTONE_USERNAME and KEYSTONE_PASSWORD")

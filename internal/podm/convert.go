@@ -172,6 +172,10 @@ func system(s *redfish.System) valence.System {
 		StorageGiB:  s.StorageGiB,
 		NICs:        s.NICCount,
 		Location:    s.Location,
+		Accelerators: convertAll(s.Accelerators, func(a redfish.Accelerator) valence.Accelerator {
+			return valence.Accelerator{Type: string(a.Type), Model: a.Model}
+		}),
+		Warnings: s.Warnings,
 	}
 }
 

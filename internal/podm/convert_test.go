@@ -162,12 +162,16 @@ func TestSystem(t *testing.T) {
 		PowerState: schemas.OffPowerState, Health: schemas.WarningHealth,
 		ProcessorCount: 2, Cores: 40, ProcessorModel: "Gold 6230", Arch: "x86-64",
 		MemoryGiB: 384, StorageGiB: 1920.5, NICCount: 2, Location: "Rack1/Drawer2", NodeURI: "/redfish/v1/Nodes/3",
+		Accelerators: []redfish.Accelerator{{Type: schemas.FPGAProcessorType, Model: "Stratix10"}},
+		Warnings:     []string{"memory unknown: GET /redfish/v1/Systems/7/Memory: 404"},
 	}
 	want := valence.System{
 		ID: "7", UUID: "u-7", Name: "s", Description: "d", ResourceURI: "/redfish/v1/Systems/7",
 		Health: "Warning", PowerState: "Off", NodeURI: "/redfish/v1/Nodes/3",
 		CPU:    valence.CPU{Cores: 40, Count: 2, Arch: "x86-64", Model: "Gold 6230"},
 		RAMGiB: 384, StorageGiB: 1920.5, NICs: 2, Location: "Rack1/Drawer2",
+		Accelerators: []valence.Accelerator{{Type: "FPGA", Model: "Stratix10"}},
+		Warnings:     []string{"memory unknown: GET /redfish/v1/Systems/7/Memory: 404"},
 	}
 	if got := system(in); !reflect.DeepEqual(got, want) {
 		t.Errorf("system =\n %+v\nwant\n %+v", got, want)

@@ -51,6 +51,8 @@ type processor struct {
 	id, model, brand, instructionSet string
 	cores, speedMHz                  int
 	capabilities                     []string
+	kind                             string // ProcessorType of an accelerator; "" is a CPU
+	absent                           bool   // an empty socket
 }
 
 func (p *processor) path() string { return p.sys.path() + "/Processors/" + p.id }
@@ -102,7 +104,9 @@ type system struct {
 	power            string
 	boot             bootSettings
 	node             *node
-	partsRendered    bool // see renderSystemParts
+	partsRendered    bool         // see renderSystemParts
+	oddProcs         []*processor // absent sockets and accelerators, see Quirks
+	deadLinks        []string     // parts whose links answer 404, see Quirks
 }
 
 func (s *system) path() string { return systemsPath + "/" + s.id }
@@ -175,13 +179,14 @@ func (s *Simulator) generate(l layout) {
 	}
 	n := 0
 	for r := 1; r <= l.racks && n < l.total; r++ {
-		rack := s.addChassis(pod, "Rack"+strconv.Itoa(r), "Rack", r)
+		rack := s.addChassis(pod, "Rack"+strconv.Itoa(r), s.cfg.Quirks.rackType(), r)
 		for d := 1; d <= l.drawers && n < l.total; d++ {
 			drawer := s.addChassis(rack, rack.id+"-Drawer"+strconv.Itoa(d), "Drawer", d)
 			for b := 1; b <= l.perDrawer && n < l.total; b++ {
 				n++
 				blade := s.addChassis(drawer, drawer.id+"-Blade"+strconv.Itoa(b), "Blade", b)
 				sys := s.newSystem(n, blade, cpus)
+				s.applyQuirks(sys, n, l.total)
 				s.systems = append(s.systems, sys)
 				for c := blade; c != pod; c = c.parent {
 					c.systems = append(c.systems, sys)

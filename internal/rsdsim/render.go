@@ -168,7 +168,9 @@ func (s *Simulator) renderSystem(sys *system) {
 	p := sys.path()
 	d := resource(p, "#ComputerSystem.v1_1_0.ComputerSystem", sys.id, "Computer System "+sys.id)
 	d["Description"] = "Compute blade " + sys.blade.id
-	d["UUID"] = sys.uuid
+	if sys.uuid != "" {
+		d["UUID"] = sys.uuid
+	}
 	d["SystemType"] = "Physical"
 	d["Manufacturer"] = "Intel Corporation"
 	d["Model"] = "S2600KP"
@@ -226,7 +228,8 @@ func (s *Simulator) renderSystemParts(sys *system) {
 		s.put(c.path(), d)
 		paths = append(paths, c.path())
 	}
-	s.put(p+"/Processors", collection(p+"/Processors", "#ProcessorCollection.ProcessorCollection", "Processors Collection", paths))
+	paths = append(paths, s.renderOddProcessors(sys)...)
+	s.putPart(sys, PartProcessors, p+"/Processors", collection(p+"/Processors", "#ProcessorCollection.ProcessorCollection", "Processors Collection", paths))
 	paths = nil
 	for _, m := range sys.dimms {
 		d := resource(m.path(), "#Memory.v1_1_0.Memory", m.id, "DIMM "+m.id)
@@ -243,13 +246,13 @@ func (s *Simulator) renderSystemParts(sys *system) {
 		s.put(m.path(), d)
 		paths = append(paths, m.path())
 	}
-	s.put(p+"/Memory", collection(p+"/Memory", "#MemoryCollection.MemoryCollection", "Memory Collection", paths))
+	s.putPart(sys, PartMemory, p+"/Memory", collection(p+"/Memory", "#MemoryCollection.MemoryCollection", "Memory Collection", paths))
 	paths = nil
 	for _, n := range sys.nics {
 		s.renderNIC(n)
 		paths = append(paths, n.path())
 	}
-	s.put(p+"/EthernetInterfaces", collection(p+"/EthernetInterfaces",
+	s.putPart(sys, PartEthernetInterfaces, p+"/EthernetInterfaces", collection(p+"/EthernetInterfaces",
 		"#EthernetInterfaceCollection.EthernetInterfaceCollection", "Ethernet Interface Collection", paths))
 	s.renderLocalStorage(sys)
 }
@@ -301,7 +304,7 @@ func (s *Simulator) renderLocalStorage(sys *system) {
 	ss["Devices"] = devices
 	ss["Status"] = statusOK()
 	s.put(p+"/SimpleStorage/1", ss)
-	s.put(p+"/SimpleStorage", collection(p+"/SimpleStorage", "#SimpleStorageCollection.SimpleStorageCollection",
+	s.putPart(sys, PartSimpleStorage, p+"/SimpleStorage", collection(p+"/SimpleStorage", "#SimpleStorageCollection.SimpleStorageCollection",
 		"Simple Storage Collection", []string{p + "/SimpleStorage/1"}))
 	st := resource(p+"/Storage/1", "#Storage.v1_1_0.Storage", "1", "Local Storage")
 	st["Status"] = statusOK()
@@ -309,7 +312,7 @@ func (s *Simulator) renderLocalStorage(sys *system) {
 	st["StorageControllers"] = []obj{{"@odata.id": p + "/Storage/1#/StorageControllers/0", "MemberId": "0",
 		"Name": "Storage Controller", "Status": statusOK(), "SupportedDeviceProtocols": protocols}}
 	s.put(p+"/Storage/1", st)
-	s.put(p+"/Storage", collection(p+"/Storage", "#StorageCollection.StorageCollection", "Storage Collection",
+	s.putPart(sys, PartStorage, p+"/Storage", collection(p+"/Storage", "#StorageCollection.StorageCollection", "Storage Collection",
 		[]string{p + "/Storage/1"}))
 	for _, dr := range sys.drives {
 		s.renderLocalDrive(dr)

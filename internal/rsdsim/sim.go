@@ -18,6 +18,8 @@ type Config struct {
 	Systems int
 	// Seed varies cores, memory, drives, NICs and security features deterministically.
 	Seed int64
+	// Quirks are the odd behaviours of real services to play; see Quirks.
+	Quirks Quirks
 	// Username and Password guard everything but the service root (HTTP Basic or a
 	// session token); an empty Username means no authentication is required.
 	Username, Password string
@@ -80,6 +82,9 @@ func New(cfg Config) (*Simulator, error) {
 		return nil, err
 	}
 	if err := cfg.Faults.validate(); err != nil {
+		return nil, err
+	}
+	if err := cfg.Quirks.validate(); err != nil {
 		return nil, err
 	}
 	lay, err := newLayout(cfg)

@@ -39,7 +39,13 @@ type apiFixture struct {
 
 func newAPI(t *testing.T) *apiFixture {
 	t.Helper()
-	st := stacktest.Start(t, rsdsim.Config{Racks: 1, DrawersPerRack: 1, SystemsPerDrawer: 2})
+	return newAPIWith(t, rsdsim.Config{Racks: 1, DrawersPerRack: 1, SystemsPerDrawer: 2})
+}
+
+// newAPIWith is newAPI in front of a pod manager made from sim.
+func newAPIWith(t *testing.T, sim rsdsim.Config) *apiFixture {
+	t.Helper()
+	st := stacktest.Start(t, sim)
 	srv := httptest.NewServer(New(Options{Log: zerolog.Nop(), Service: st.Service, Auth: headerAuth{}}))
 	t.Cleanup(srv.Close)
 	return &apiFixture{srv: srv, simURL: st.SimURL}

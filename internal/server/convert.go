@@ -179,10 +179,12 @@ func nullable(s string) *string {
 func systemOut(s valence.System) api.System {
 	return api.System{
 		ID: s.ID, UUID: s.UUID, Name: s.Name, Description: s.Description, PodmID: s.PodmID,
-		ResourceURI: s.ResourceURI, Health: s.Health, PowerState: s.PowerState,
+		ResourceURI: s.ResourceURI, Health: s.Health, PowerState: orUnknown(s.PowerState),
 		ComposedNode: nullable(s.ComposedNode),
 		CPU:          api.CPU{Cores: s.CPU.Cores, Count: s.CPU.Count, Arch: s.CPU.Arch, Model: s.CPU.Model},
 		RAM:          s.RAMGiB, Storage: s.StorageGiB, Network: s.NICs, Location: s.Location,
+		Accelerators: mapAll(s.Accelerators, func(a valence.Accelerator) api.Accelerator { return api.Accelerator{Type: a.Type, Model: a.Model} }),
+		Warnings:     s.Warnings,
 	}
 }
 

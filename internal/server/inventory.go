@@ -44,8 +44,10 @@ func podmFilter(r *http.Request) (string, error) {
 }
 
 // inventoryPage answers one page of a live inventory list: the items after
-// the one whose key is the marker, with a Link to the next page.
-func inventoryPage[T, U any](w http.ResponseWriter, r *http.Request, inv valence.Inventory[T], key func(T) string, out func(T) U) error {
+// the one whose key is the marker, with a Link to the next page, and a
+// Warning for each unreachable pod manager and, when warns is given, for
+// each problem warns names in an item of the page.
+func inventoryPage[T, U any](w http.ResponseWriter, r *http.Request, inv valence.Inventory[T], key func(T) string, out func(T) U, warns func(T) []string) error {
 	p, _, err := listQuery(r)
 	if err != nil {
 		return err
@@ -63,7 +65,48 @@ func inventoryPage[T, U any](w http.ResponseWriter, r *http.Request, inv valence
 		items = items[:p.Limit]
 	}
 	warnUnreachable(w, inv.Unreachable)
+	if warns != nil {
+		var all []string
+		for _, it := range items {
+			all = append(all, warns(it)...)
+		}
+		warnItems(w, all)
+	}
 	return list(w, r, p, items, more, key, out)
+}
+
+// maxItemWarnings bounds the Warning headers about items of one answer; the
+// rest are counted in one more, and every item keeps its own warnings.
+const maxItemWarnings = 20
+
+// warnItems adds a Warning header (RFC 7234 warn-code 199) for each message.
+func warnItems(w http.ResponseWriter, msgs []string) {
+	for i, m := range msgs {
+		if i == maxItemWarnings {
+			m = fmt.Sprintf("%d more warnings; see the items' warnings", len(msgs)-i)
+		}
+		w.Header().Add("Warning", `199 valence "`+quotedText(m)+`"`)
+		if i == maxItemWarnings {
+			return
+		}
+	}
+}
+
+// quotedText makes s fit an HTTP quoted-string: quotes and backslashes are
+// escaped, control characters dropped.
+func quotedText(s string) string {
+	var b strings.Builder
+	for _, c := range s {
+		switch {
+		case c == '"' || c == '\\':
+			b.WriteRune('\\')
+			b.WriteRune(c)
+		case c < 0x20 || c == 0x7f:
+		default:
+			b.WriteRune(c)
+		}
+	}
+	return b.String()
 }
 
 // warnUnreachable names, in a Warning header, the pod managers whose items
@@ -83,7 +126,28 @@ func (h *handlers) listSystems(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return inventoryPage(w, r, inv, func(s valence.System) string { return s.UUID }, systemOut)
+	return inventoryPage(w, r, inv, systemKey(inv.Items), systemOut, func(s valence.System) []string {
+		out := make([]string, len(s.Warnings))
+		for i, m := range s.Warnings {
+			out[i] = fmt.Sprintf("system %s of pod manager %s: %s", s.ID, s.PodmID, m)
+		}
+		return out
+	})
+}
+
+// systemKey returns the paging key of the systems of a list: the UUID, or
+// podm_id:Id for a system whose UUID is missing or shared with another.
+func systemKey(systems []valence.System) func(valence.System) string {
+	seen := make(map[string]int, len(systems))
+	for _, s := range systems {
+		seen[s.UUID]++
+	}
+	return func(s valence.System) string {
+		if s.UUID != "" && seen[s.UUID] == 1 {
+			return s.UUID
+		}
+		return s.PodmID + ":" + s.ID
+	}
 }
 
 func (h *handlers) getSystem(w http.ResponseWriter, r *http.Request) error {
@@ -109,7 +173,7 @@ func (h *handlers) listRacks(w http.ResponseWriter, r *http.Request) error {
 	}
 	// A rack's Id is unique only within its pod manager, so the marker
 	// names both.
-	return inventoryPage(w, r, inv, func(k valence.Rack) string { return k.PodmID + ":" + k.ID }, rackOut)
+	return inventoryPage(w, r, inv, func(k valence.Rack) string { return k.PodmID + ":" + k.ID }, rackOut, nil)
 }
 
 func (h *handlers) getRack(w http.ResponseWriter, r *http.Request) error {
@@ -133,7 +197,7 @@ func (h *handlers) listStorages(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return inventoryPage(w, r, inv, func(v valence.Volume) string { return v.ID }, storageOut)
+	return inventoryPage(w, r, inv, func(v valence.Volume) string { return v.ID }, storageOut, nil)
 }
 
 func (h *handlers) getStorage(w http.ResponseWriter, r *http.Request) error {

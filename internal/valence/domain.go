@@ -240,13 +240,25 @@ type System struct {
 	StorageGiB float64
 	NICs       int
 	Location   string
+	// Accelerators are the present processors that are not CPUs.
+	Accelerators []Accelerator
+	// Warnings name the parts of the system the pod manager did not give,
+	// whose fields are zero.
+	Warnings []string
 }
 
-// CPU sums a system's processors.
+// CPU sums a system's present CPUs.
 type CPU struct {
 	Cores int
 	Count int
 	Arch  string
+	Model string
+}
+
+// Accelerator is a processor that is not a CPU.
+type Accelerator struct {
+	// Type is the Redfish ProcessorType: FPGA, GPU, DSP, Accelerator, OEM.
+	Type  string
 	Model string
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 )
@@ -212,21 +213,37 @@ func (s *Service) GetSystem(ctx context.Context, id, podmID string) (System, err
 	return pickOne(inv.Items, "System", id, func(sys System) (string, string, string) { return sys.UUID, sys.ID, sys.PodmID })
 }
 
-// pickOne finds the item whose uuid or id is key; several by id (on
-// different pod managers) is a Conflict. An empty uuid or id names nothing:
-// racks have no uuid and volumes no id, and "" must not pick one of them.
+// pickOne finds the item whose uuid or id is key. A uuid names one item
+// unless several share it (real services have such systems); an id may be
+// on several pod managers. Either ambiguity is a Conflict listing the items.
+// An empty uuid or id names nothing: racks have no uuid and volumes no id,
+// and "" must not pick one of them.
 func pickOne[T any](items []T, noun, key string, ids func(T) (uuid, id, podmID string)) (T, error) {
-	var byID []T
+	var byUUID, byID []T
+	same := map[[2]string]bool{} // (id, podm) of byUUID: a list may name one item twice
 	for _, it := range items {
-		u, id, _ := ids(it)
-		if u != "" && u == key {
-			return it, nil
+		u, id, p := ids(it)
+		if u != "" && u == key && !same[[2]string{id, p}] {
+			same[[2]string{id, p}] = true
+			byUUID = append(byUUID, it)
 		}
 		if id != "" && id == key {
 			byID = append(byID, it)
 		}
 	}
 	var zero T
+	switch {
+	case len(byUUID) == 1:
+		return byUUID[0], nil
+	case len(byUUID) > 1:
+		var names []string
+		for _, it := range byUUID {
+			_, id, p := ids(it)
+			names = append(names, id+" of pod manager "+p)
+		}
+		return zero, Errorf(Conflict, "%s UUID %s is shared by several (%s); ask for one by Id with podm_id.",
+			noun, key, strings.Join(names, ", "))
+	}
 	switch len(byID) {
 	case 0:
 		return zero, Errorf(NotFound, "%s %s not found.", noun, key)

@@ -113,6 +113,29 @@ func TestGetSystem(t *testing.T) {
 	wantCode(t, "empty id", err, NotFound)
 }
 
+func TestGetSystemBySharedUUID(t *testing.T) {
+	f := newFixture(t)
+	a, pa := f.podm("rack-a", 3)
+	// Systems 1 and 2 share a UUID, as in DMTF's public-composability mockup.
+	shared := "0f3c6b48-5d43-4bb3-a2f5-5e7f7d9b8d1a"
+	pa.set(func(p *fakePodm) { p.systems[0].UUID, p.systems[1].UUID = shared, shared })
+
+	_, err := f.svc.GetSystem(f.ctx, shared, "")
+	wantCode(t, "a shared UUID", err, Conflict)
+	wantMessage(t, "a shared UUID", err, shared, "System1", "System2", a.UUID)
+	_, err = f.svc.GetSystem(f.ctx, shared, a.UUID)
+	wantCode(t, "a shared UUID on the pod manager named", err, Conflict)
+	got := must[System](t, "by Id")(f.svc.GetSystem(f.ctx, "System2", a.UUID))
+	if got.UUID != shared {
+		t.Errorf("System2: %+v", got)
+	}
+	// The third system's own UUID still names it alone.
+	third := must[System](t, "by Id")(f.svc.GetSystem(f.ctx, "System3", ""))
+	if got := must[System](t, "by unshared UUID")(f.svc.GetSystem(f.ctx, third.UUID, "")); got.ID != "System3" {
+		t.Errorf("by UUID %s: %+v", third.UUID, got)
+	}
+}
+
 func TestInventoryCaching(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.InventoryTTL = 5 * time.Second })
 	pm, p := f.podm("rack1", 2)

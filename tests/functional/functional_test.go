@@ -23,6 +23,8 @@ var scenarios = []struct {
 	{"NodeActions", testNodeActions},
 	{"Adopt", testAdopt},
 	{"Inventory", testInventory},
+	{"RealServiceQuirks", testRealServiceQuirks},
+	{"InventoryRetries", testInventoryRetries},
 	{"Storages", testStorages},
 	{"PodManagerOffline", testPodManagerOffline},
 	{"ComposeRollback", testComposeRollback},

@@ -1,0 +1,31 @@
+package main
+
+import (
+	"flag"
+	"strings"
+
+	"github.com/valence-rsd/valence/internal/rsdsim"
+)
+
+// quirkFlags declares the flags of the behaviours of real Redfish services that the
+// simulator can play (rsdsim.Quirks); the simulator validates the values.
+func quirkFlags(fs *flag.FlagSet, q *rsdsim.Quirks) {
+	list := func(dst *[]string) func(string) error {
+		return func(s string) error {
+			*dst = nil
+			for _, v := range strings.Split(s, ",") {
+				if v = strings.TrimSpace(v); v != "" {
+					*dst = append(*dst, v)
+				}
+			}
+			return nil
+		}
+	}
+	fs.Func("dead-links", "parts of a system whose links answer 404: processors, memory, ethernet_interfaces, simple_storage, storage (comma-separated)", list(&q.DeadLinks))
+	fs.Float64Var(&q.DeadLinkShare, "dead-link-share", 0, "share of systems, spread evenly, with --dead-links (0: all)")
+	fs.IntVar(&q.AbsentSockets, "absent-sockets", 0, "empty CPU sockets (Status.State Absent) added to every system")
+	fs.Func("accelerators", "processors that are not CPUs added to every system: FPGA, GPU, DSP, Accelerator (comma-separated)", list(&q.Accelerators))
+	fs.IntVar(&q.SharedUUID, "shared-uuid", 0, "the first N systems share one UUID")
+	fs.IntVar(&q.NoUUID, "no-uuid", 0, "the last N systems have no UUID")
+	fs.BoolVar(&q.NoRacks, "no-racks", false, "the racks are chassis of type Enclosure: no chassis is of type Rack")
+}

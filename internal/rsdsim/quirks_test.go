@@ -1,0 +1,99 @@
+package rsdsim
+
+import (
+	"net/http"
+	"slices"
+	"testing"
+)
+
+func TestQuirkDeadLinks(t *testing.T) {
+	ts := newTestServer(t, Config{Systems: 8, Quirks: Quirks{DeadLinks: []string{PartMemory, PartProcessors}, DeadLinkShare: 0.25}})
+	for n, dead := range map[string]bool{"System1": false, "System3": false, "System4": true, "System8": true} {
+		p := systemsPath + "/" + n
+		sys := ts.do(http.MethodGet, p, nil).mustStatus(t, http.StatusOK)
+		// The system links every part, dead or not.
+		if get(sys.body, "Memory", "@odata.id") != p+"/Memory" || get(sys.body, "Processors", "@odata.id") != p+"/Processors" {
+			t.Errorf("%s does not link its parts: %s", n, sys.raw)
+		}
+		want := http.StatusOK
+		if dead {
+			want = http.StatusNotFound
+		}
+		for _, part := range []string{"/Memory", "/Processors"} {
+			if got := ts.do(http.MethodGet, p+part, nil).status; got != want {
+				t.Errorf("GET %s%s: %d, want %d", n, part, got, want)
+			}
+		}
+		ts.do(http.MethodGet, p+"/EthernetInterfaces", nil).mustStatus(t, http.StatusOK)
+	}
+}
+
+func TestQuirkProcessors(t *testing.T) {
+	ts := newTestServer(t, Config{Systems: 1, Quirks: Quirks{AbsentSockets: 1, Accelerators: []string{AccelFPGA, AccelGPU}}})
+	p := systemsPath + "/System1"
+	sys := ts.do(http.MethodGet, p, nil).mustStatus(t, http.StatusOK)
+	cpus := get(sys.body, "ProcessorSummary", "Count").(float64)
+	coll := ts.do(http.MethodGet, p+"/Processors", nil).mustStatus(t, http.StatusOK)
+	members := get(coll.body, "Members").([]any)
+	if len(members) != int(cpus)+3 {
+		t.Fatalf("%d processors for %v CPUs, want the CPUs, an empty socket, an FPGA and a GPU", len(members), cpus)
+	}
+	var kinds []string
+	for _, m := range members {
+		d := ts.do(http.MethodGet, m.(map[string]any)["@odata.id"].(string), nil).mustStatus(t, http.StatusOK)
+		kind := get(d.body, "ProcessorType").(string)
+		if get(d.body, "Status", "State") == "Absent" {
+			kind = "Absent"
+		}
+		kinds = append(kinds, kind)
+	}
+	want := slices.Repeat([]string{"CPU"}, int(cpus))
+	want = append(want, "Absent", "FPGA", "GPU")
+	if !slices.Equal(kinds, want) {
+		t.Errorf("processors %v, want %v", kinds, want)
+	}
+}
+
+func TestQuirkUUIDs(t *testing.T) {
+	ts := newTestServer(t, Config{Systems: 5, Quirks: Quirks{SharedUUID: 3, NoUUID: 1}})
+	uuids := map[string]any{}
+	for _, n := range []string{"System1", "System2", "System3", "System4", "System5"} {
+		uuids[n] = get(ts.do(http.MethodGet, systemsPath+"/"+n, nil).mustStatus(t, http.StatusOK).body, "UUID")
+	}
+	if uuids["System1"] == nil || uuids["System2"] != uuids["System1"] || uuids["System3"] != uuids["System1"] {
+		t.Errorf("the first three do not share a UUID: %v", uuids)
+	}
+	if uuids["System4"] == nil || uuids["System4"] == uuids["System1"] || uuids["System5"] != nil {
+		t.Errorf("System4 should have its own UUID and System5 none: %v", uuids)
+	}
+}
+
+func TestQuirkNoRacks(t *testing.T) {
+	ts := newTestServer(t, Config{Systems: 2, Quirks: Quirks{NoRacks: true}})
+	coll := ts.do(http.MethodGet, chassisPath, nil).mustStatus(t, http.StatusOK)
+	for _, m := range get(coll.body, "Members").([]any) {
+		c := ts.do(http.MethodGet, m.(map[string]any)["@odata.id"].(string), nil).mustStatus(t, http.StatusOK)
+		if kind := get(c.body, "ChassisType"); kind == "Rack" {
+			t.Errorf("%s is a Rack", c.raw)
+		}
+	}
+	if kind := get(ts.do(http.MethodGet, chassisPath+"/Rack1", nil).mustStatus(t, http.StatusOK).body, "ChassisType"); kind != "Enclosure" {
+		t.Errorf("Rack1 is a %v, want an Enclosure", kind)
+	}
+}
+
+func TestQuirksValidated(t *testing.T) {
+	for _, q := range []Quirks{
+		{DeadLinks: []string{"bios"}},
+		{DeadLinkShare: 1.5},
+		{AbsentSockets: -1},
+		{AbsentSockets: maxAbsentSockets + 1},
+		{Accelerators: []string{"TPU"}},
+		{SharedUUID: -1},
+		{NoUUID: maxSystems + 1},
+	} {
+		if _, err := New(Config{Systems: 1, Quirks: q}); err == nil {
+			t.Errorf("New accepted %+v", q)
+		}
+	}
+}
