@@ -125,6 +125,16 @@ func wrapErr(method, uri string, err error) error {
 			}
 		}
 		return e
+	case errors.Is(err, ErrOtherOrigin) || errors.Is(err, ErrResponseTooLarge) || errors.Is(err, ErrRedirectRefused):
+		// Refused on this side, not a pod manager out of reach.
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("redfish: %s %s: %w", method, uri, err)
+	case errors.As(err, &ue) && ue.Op == "parse":
+		// gofish appends a link to the endpoint; only a link that is not a
+		// path (an absolute URL, say) makes a URL that does not parse.
+		return fmt.Errorf("redfish: %s %s: link %w", method, uri, ErrOtherOrigin)
 	case errors.As(err, &ue) && !errors.Is(err, context.Canceled):
 		// net/http reports every transport failure as *url.Error; a deadline
 		// that expired while waiting for the answer counts as unreachable too.
