@@ -57,6 +57,8 @@ type Service struct {
 	intents     table[intent]
 	conns       *connCache
 	inventories *inventoryCache
+	// statusFlights merges concurrent status refreshes of one pod manager.
+	statusFlights flights[PodManager]
 }
 
 // New builds a Service from opts, filling in defaults.
