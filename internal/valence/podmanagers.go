@@ -129,7 +129,9 @@ func (s *Service) GetPodManager(ctx context.Context, id string) (PodManager, err
 }
 
 // fresh reports whether pm's status is recent enough to be shown unprobed.
-func (s *Service) fresh(pm PodManager) bool { return s.opts.Now().Sub(pm.ProbedAt) < s.opts.StatusMaxAge }
+func (s *Service) fresh(pm PodManager) bool {
+	return s.opts.Now().Sub(pm.ProbedAt) < s.opts.StatusMaxAge
+}
 
 // refreshStatus probes pm and stores the result. Concurrent refreshes of one
 // pod manager share one probe; ifStale skips it when a refresh that ended
