@@ -54,6 +54,7 @@ type Config struct {
 	CORSOrigins               []string      `envconfig:"CORS_ORIGINS" default:"" desc:"comma-separated origins allowed by CORS (e.g. https://horizon.example.com, or *); empty turns CORS off"`
 	TLSCert                   string        `envconfig:"TLS_CERT" default:"" desc:"PEM certificate file; with TLS_KEY the API serves HTTPS"`
 	TLSKey                    string        `envconfig:"TLS_KEY" default:"" desc:"PEM key file of TLS_CERT"`
+	SecretKeyFile             string        `envconfig:"SECRET_KEY_FILE" default:"" desc:"file of AES-256 keys (base64, one a line, the current one first; mode 0600 or 0640) that encrypt pod-manager passwords at rest; empty stores them as given (docs/operators-guide.md)"`
 }
 
 // Bounds of PodmMaxResponse: below 64 KiB a large pod manager's collections
