@@ -79,8 +79,9 @@ func (g *guard) check(u *url.URL) error {
 	case u.User != nil:
 		return fmt.Errorf("redfish: a link with user information (@) is %w %s", ErrOtherOrigin, g.origin)
 	case strings.Contains(u.Path, "//") || strings.Contains(u.Path, `\`) || strings.Contains(u.RawPath, `\`):
-		// A path like //host/x or /\host/x means another host to some
-		// parsers and proxies; no pod manager needs one.
+		// A link like //host/x or /\host/x means another host to some
+		// parsers and proxies, and gofish puts the endpoint's path before
+		// it (so "//" may be mid-path); no pod manager needs either.
 		return fmt.Errorf("redfish: path %q is %w %s", u.Path, ErrOtherOrigin, g.origin)
 	}
 	return nil
