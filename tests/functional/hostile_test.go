@@ -55,7 +55,7 @@ func TestHostilePodManager(t *testing.T) {
 	}
 	if peak, err := peakRSS(a.proc.cmd.Process.Pid); err != nil {
 		t.Logf("peak memory not checked: %v", err)
-	} else if peak > 256<<20 {
+	} else if t.Logf("valence-api's peak resident memory: %d MiB", peak>>20); peak > 256<<20 {
 		t.Errorf("valence-api's peak memory reached %d MiB reading answers capped at 64 KiB", peak>>20)
 	}
 	mu.Lock()

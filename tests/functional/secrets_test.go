@@ -7,24 +7,64 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	clientv3 "go.etcd.io/etcd/client/v3"
+
 	"github.com/valence-rsd/valence/api"
+	"github.com/valence-rsd/valence/internal/store/etcd/etcdtest"
 )
 
-// TestSecretKeyFile runs valence-api on one bolt file under a sequence of
-// key files: the password never reaches the file in plain text, a missing
-// or wrong key stops the start with a message naming the setting, and a
+// TestSecretKeyFile runs valence-api on one store under a sequence of key
+// files: the password never reaches the store in plain text, a missing or
+// wrong key stops the start with a message naming the setting, and a
 // rotation (new key first, old key second, then the new key alone) keeps the
 // pod manager usable.
 func TestSecretKeyFile(t *testing.T) {
 	t.Parallel()
+	t.Run("bolt", func(t *testing.T) {
+		t.Parallel()
+		db := filepath.Join(t.TempDir(), "valence.db")
+		testSecretKeyFile(t, []string{"VALENCE_STORE=bolt://" + db}, func() []byte {
+			raw, err := os.ReadFile(db)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return raw
+		})
+	})
+	t.Run("etcd", func(t *testing.T) {
+		t.Parallel()
+		endpoints := etcdtest.Start(t)
+		const prefix = "/valence-secrets"
+		testSecretKeyFile(t, []string{"VALENCE_STORE=etcd://" + strings.Join(endpoints, ","), "VALENCE_ETCD_PREFIX=" + prefix}, func() []byte {
+			cli, err := clientv3.New(clientv3.Config{Endpoints: endpoints, DialTimeout: startTimeout})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cli.Close()
+			resp, err := cli.Get(t.Context(), prefix, clientv3.WithPrefix())
+			if err != nil || len(resp.Kvs) == 0 {
+				t.Fatalf("etcd under %s: %v, %v", prefix, resp, err)
+			}
+			var all []byte
+			for _, kv := range resp.Kvs {
+				all = append(all, kv.Value...)
+			}
+			return all
+		})
+	})
+}
+
+// testSecretKeyFile runs the sequence on the store that store names; raw
+// returns every byte the store keeps.
+func testSecretKeyFile(t *testing.T, store []string, raw func() []byte) {
 	const password = "Pa55-at-rest-4Kd"
 	sim := startSimulator(t, "--systems", "1", "--password", password)
 	dir := t.TempDir()
-	db := filepath.Join(dir, "valence.db")
 	oldKey, newKey := randomKeyLine(t), randomKeyLine(t)
 	keys := func(name string, perm os.FileMode, lines ...string) string {
 		path := filepath.Join(dir, name)
@@ -36,9 +76,9 @@ func TestSecretKeyFile(t *testing.T) {
 		}
 		return "VALENCE_SECRET_KEY_FILE=" + path
 	}
-	store := "VALENCE_STORE=bolt://" + db
+	with := func(env string) []string { return append(slices.Clone(store), env) }
 
-	a := runAPI(t, store, keys("old", 0o600, oldKey))
+	a := runAPI(t, with(keys("old", 0o600, oldKey))...)
 	body := podmCreate("sealed", sim.url)
 	body.Authentication[0].AuthItems.Password = password
 	pm := decodeAs[api.PodManager](t, a.create(t, "/v1/pod_managers", body))
@@ -46,8 +86,8 @@ func TestSecretKeyFile(t *testing.T) {
 		t.Fatalf("registered with status %s", pm.Status)
 	}
 	a.stop(t)
-	if raw, err := os.ReadFile(db); err != nil || bytes.Contains(raw, []byte(password)) {
-		t.Fatalf("the bolt file holds the password in plain text (read: %v)", err)
+	if bytes.Contains(raw(), []byte(password)) {
+		t.Fatal("the store holds the password in plain text")
 	}
 
 	for name, tc := range map[string]struct{ env, says string }{
@@ -55,14 +95,14 @@ func TestSecretKeyFile(t *testing.T) {
 		"wrong key": {keys("wrong", 0o600, newKey), "does not hold"},
 		"open file": {keys("open", 0o644, oldKey), "mode 0644"},
 	} {
-		if log := startFails(t, store, tc.env); !strings.Contains(log, "VALENCE_SECRET_KEY_FILE") || !strings.Contains(log, tc.says) {
+		if log := startFails(t, with(tc.env)...); !strings.Contains(log, "VALENCE_SECRET_KEY_FILE") || !strings.Contains(log, tc.says) {
 			t.Errorf("%s: valence-api's log does not name VALENCE_SECRET_KEY_FILE and say %q:\n%s", name, tc.says, log)
 		}
 	}
 
 	// Rotation: the new key current, the old one to read; then the new alone.
 	for _, env := range []string{keys("both", 0o640, newKey, oldKey), keys("new", 0o600, newKey)} {
-		a := runAPI(t, store, env)
+		a := runAPI(t, with(env)...)
 		a.expect(t, http.StatusOK, http.MethodPatch, "/v1/pod_managers/"+pm.UUID, `{"description":"rotated"}`)
 		if got := decodeAs[api.PodManager](t, a.get(t, http.StatusOK, "/v1/pod_managers/"+pm.UUID)); got.Status != api.PodManagerOnline {
 			t.Errorf("after the rotation (%s): status %s", env, got.Status)
