@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/stmcginnis/gofish/schemas"
 )
@@ -116,12 +117,15 @@ func wrapErr(method, uri string, err error) error {
 	var ue *url.Error
 	switch {
 	case errors.As(err, &rf) && rf.HTTPReturnedStatusCode != 0:
-		e := &Error{Method: method, URI: uri, StatusCode: rf.HTTPReturnedStatusCode, Code: rf.Code, Message: rf.Message}
+		e := &Error{Method: method, URI: clip(uri), StatusCode: rf.HTTPReturnedStatusCode, Code: clip(rf.Code), Message: clip(rf.Message)}
 		for _, m := range rf.ExtendedInfos {
+			if len(e.ExtendedInfo) == maxExtendedInfo {
+				break
+			}
 			if m.Message != "" {
-				e.ExtendedInfo = append(e.ExtendedInfo, m.Message)
+				e.ExtendedInfo = append(e.ExtendedInfo, clip(m.Message))
 			} else if m.MessageID != "" {
-				e.ExtendedInfo = append(e.ExtendedInfo, m.MessageID)
+				e.ExtendedInfo = append(e.ExtendedInfo, clip(m.MessageID))
 			}
 		}
 		return e
@@ -144,6 +148,26 @@ func wrapErr(method, uri string, err error) error {
 		// that does not decode: no pod manager status to report.
 		return fmt.Errorf("redfish: %s %s: %w", method, uri, err)
 	}
+}
+
+// Bounds of what an *Error keeps of the pod manager's refusal, which callers
+// pass on and store (a pod manager's status reason): a whole HTML error page
+// or a thousand messages say no more than their start.
+const (
+	maxText         = 1024
+	maxExtendedInfo = 16
+)
+
+// clip cuts s to maxText bytes, at a rune boundary, marking the cut.
+func clip(s string) string {
+	if len(s) <= maxText {
+		return s
+	}
+	cut := maxText
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // success2xx reports whether err is gofish refusing a 2xx status it does not

@@ -277,3 +277,40 @@ func TestSameOriginRedirect(t *testing.T) {
 		t.Fatalf("Systems = %v, %v", systems, err)
 	}
 }
+
+// TestRefusalTextBounded: what an *Error keeps of a long refusal is bounded,
+// since callers pass it on and store it as a pod manager's status reason.
+func TestRefusalTextBounded(t *testing.T) {
+	long := strings.Repeat("é", 20000)
+	var infos []string
+	for range 30 {
+		infos = append(infos, fmt.Sprintf(`{"Message":%q}`, long))
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.TrimSuffix(r.URL.Path, "/") == "/redfish/v1" {
+			fmt.Fprint(w, `{"RedfishVersion":"1.6.0","Systems":{"@odata.id":"/redfish/v1/Systems"}}`)
+			return
+		}
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, `{"error":{"code":"Base.1.0.GeneralError","message":%q,"@Message.ExtendedInfo":[%s]}}`, long, strings.Join(infos, ","))
+	}))
+	defer srv.Close()
+	c, err := redfish.Connect(context.Background(), redfish.Config{Endpoint: srv.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	_, err = c.Systems(context.Background())
+	var e *redfish.Error
+	if !errors.As(err, &e) || e.StatusCode != http.StatusInternalServerError {
+		t.Fatalf("Systems: %v", err)
+	}
+	if len(e.Message) > 1100 || !strings.HasPrefix(long, strings.TrimSuffix(e.Message, "…")) || len(e.ExtendedInfo) > 16 {
+		t.Errorf("kept a message of %d bytes and %d extended messages", len(e.Message), len(e.ExtendedInfo))
+	}
+	for _, m := range e.ExtendedInfo {
+		if len(m) > 1100 {
+			t.Errorf("kept an extended message of %d bytes", len(m))
+		}
+	}
+}
