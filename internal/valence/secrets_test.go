@@ -110,20 +110,30 @@ func TestKeyRotation(t *testing.T) {
 	oldKey, newKey := newKey(t), newKey(t)
 	f := newFixture(t, func(o *Options) { o.Secrets = keyring(t, oldKey) })
 	pm, _ := f.podm("rack1", 1)
-	sealedOld := sealedOf(t, f.raw(pm.UUID))
+	pm2, _ := f.podm("rack2", 1)
+	// "v1:<key id>:" is the first 20 bytes of a sealed value.
+	oldID := string(sealedOf(t, f.raw(pm.UUID))[:20])
 
 	// The new key current, the old one still there to open what it sealed.
 	both := f.restart(keyring(t, newKey, oldKey))
 	readsPassword(t, both, pm)
+	// A write seals with the current key...
+	if _, err := both.UpdatePodManager(f.ctx, pm.UUID, func(*PodManagerSpec) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	// ...and ResealSecrets rewrites what was not written since.
 	if n, err := both.ResealSecrets(f.ctx); n != 1 || err != nil {
 		t.Fatalf("ResealSecrets after the rotation: %d, %v; want 1 rewritten", n, err)
 	}
-	// "v1:<key id>:" is the first 20 bytes of a sealed value.
-	if sealed := sealedOf(t, f.raw(pm.UUID)); bytes.HasPrefix(sealed, sealedOld[:20]) {
-		t.Errorf("not sealed again with the new key: %s", sealed)
+	for _, id := range []string{pm.UUID, pm2.UUID} {
+		if sealed := sealedOf(t, f.raw(id)); strings.HasPrefix(string(sealed), oldID) {
+			t.Errorf("pod manager %s not sealed again with the new key: %s", id, sealed)
+		}
 	}
 	// Once everything is resealed, the old key can go.
-	readsPassword(t, f.restart(keyring(t, newKey)), pm)
+	alone := f.restart(keyring(t, newKey))
+	readsPassword(t, alone, pm)
+	readsPassword(t, alone, pm2)
 
 	// A server that has only the old key cannot read, and says which record.
 	old := f.restart(keyring(t, oldKey))
