@@ -314,3 +314,18 @@ func TestRefusalTextBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestRedirectLoop: a GET redirected in a loop on the origin stops after a
+// few hops with ErrRedirectRefused.
+func TestRedirectLoop(t *testing.T) {
+	podm := httptest.NewServer(hostilePodm{systems: "/redfish/v1/Systems", systemsRedirect: "/redfish/v1/Systems"})
+	defer podm.Close()
+	c, err := redfish.Connect(context.Background(), redfish.Config{Endpoint: podm.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Systems(context.Background()); !errors.Is(err, redfish.ErrRedirectRefused) {
+		t.Fatalf("Systems: %v, want ErrRedirectRefused", err)
+	}
+}
