@@ -59,7 +59,12 @@ type Config struct {
 	// MaxConcurrent bounds the requests in flight to this pod manager, shared
 	// by all calls on the Client (DefaultMaxConcurrent if zero).
 	MaxConcurrent int
+	// MaxResponse caps the body of each answer, in bytes; a longer one fails
+	// the call with ErrResponseTooLarge (DefaultMaxResponse if zero).
+	MaxResponse int64
 	// HTTPClient replaces the client built from Insecure, CACert and Timeout.
+	// Its redirect policy is replaced too: requests, redirects and links stay
+	// on the endpoint's origin whatever the client.
 	HTTPClient *http.Client
 	// Retry bounds the retries of reads (see Retry); the zero value retries
 	// with the defaults.
@@ -90,6 +95,9 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.MaxConcurrent <= 0 {
 		cfg.MaxConcurrent = DefaultMaxConcurrent
 	}
+	if cfg.MaxResponse <= 0 {
+		cfg.MaxResponse = DefaultMaxResponse
+	}
 	hc := cfg.HTTPClient
 	if hc == nil {
 		if hc, err = newHTTPClient(cfg); err != nil {
@@ -97,6 +105,9 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		}
 	}
 	hc = withRetry(hc, cfg.Retry)
+	if hc, err = guarded(hc, endpoint, cfg.MaxResponse); err != nil {
+		return nil, err
+	}
 	gc := gofish.ClientConfig{
 		Endpoint:              endpoint,
 		HTTPClient:            hc,

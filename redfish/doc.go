@@ -19,4 +19,8 @@
 // Operations take a node, system or volume by URI; nodes and systems also by Id.
 // A plain Redfish service (no Oem.Intel_RackScale) serves systems, chassis
 // and ResetSystem; composition on it fails with ErrNotSupported.
+//
+// Every request stays on the origin of Config.Endpoint: a link or redirect
+// that leads elsewhere fails with ErrOtherOrigin before anything is sent,
+// and an answer over Config.MaxResponse fails with ErrResponseTooLarge.
 package redfish

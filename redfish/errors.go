@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/stmcginnis/gofish/schemas"
 )
@@ -116,15 +117,28 @@ func wrapErr(method, uri string, err error) error {
 	var ue *url.Error
 	switch {
 	case errors.As(err, &rf) && rf.HTTPReturnedStatusCode != 0:
-		e := &Error{Method: method, URI: uri, StatusCode: rf.HTTPReturnedStatusCode, Code: rf.Code, Message: rf.Message}
+		e := &Error{Method: method, URI: clip(uri), StatusCode: rf.HTTPReturnedStatusCode, Code: clip(rf.Code), Message: clip(rf.Message)}
 		for _, m := range rf.ExtendedInfos {
+			if len(e.ExtendedInfo) == maxExtendedInfo {
+				break
+			}
 			if m.Message != "" {
-				e.ExtendedInfo = append(e.ExtendedInfo, m.Message)
+				e.ExtendedInfo = append(e.ExtendedInfo, clip(m.Message))
 			} else if m.MessageID != "" {
-				e.ExtendedInfo = append(e.ExtendedInfo, m.MessageID)
+				e.ExtendedInfo = append(e.ExtendedInfo, clip(m.MessageID))
 			}
 		}
 		return e
+	case errors.Is(err, ErrOtherOrigin) || errors.Is(err, ErrResponseTooLarge) || errors.Is(err, ErrRedirectRefused):
+		// Refused on this side, not a pod manager out of reach.
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("redfish: %s %s: %w", method, uri, err)
+	case errors.As(err, &ue) && ue.Op == "parse":
+		// gofish appends a link to the endpoint; only a link that is not a
+		// path (an absolute URL, say) makes a URL that does not parse.
+		return fmt.Errorf("redfish: %s %s: link %w", method, uri, ErrOtherOrigin)
 	case errors.As(err, &ue) && !errors.Is(err, context.Canceled):
 		// net/http reports every transport failure as *url.Error; a deadline
 		// that expired while waiting for the answer counts as unreachable too.
@@ -134,6 +148,26 @@ func wrapErr(method, uri string, err error) error {
 		// that does not decode: no pod manager status to report.
 		return fmt.Errorf("redfish: %s %s: %w", method, uri, err)
 	}
+}
+
+// Bounds of what an *Error keeps of the pod manager's refusal, which callers
+// pass on and store (a pod manager's status reason): a whole HTML error page
+// or a thousand messages say no more than their start.
+const (
+	maxText         = 1024
+	maxExtendedInfo = 16
+)
+
+// clip cuts s to maxText bytes, at a rune boundary, marking the cut.
+func clip(s string) string {
+	if len(s) <= maxText {
+		return s
+	}
+	cut := maxText
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
 }
 
 // success2xx reports whether err is gofish refusing a 2xx status it does not

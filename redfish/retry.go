@@ -164,3 +164,11 @@ func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	}
 	return 0, false
 }
+
+// CloseIdleConnections passes on to the wrapped transport, as http.Client
+// does for its own, so that Client.Close frees the connections.
+func (t *retryTransport) CloseIdleConnections() {
+	if c, ok := t.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}

@@ -23,6 +23,7 @@ import (
 	"github.com/valence-rsd/valence/internal/config"
 	"github.com/valence-rsd/valence/internal/pidfile"
 	"github.com/valence-rsd/valence/internal/podm"
+	"github.com/valence-rsd/valence/internal/secret"
 	"github.com/valence-rsd/valence/internal/serve"
 	"github.com/valence-rsd/valence/internal/server"
 	"github.com/valence-rsd/valence/internal/store"
@@ -138,17 +139,35 @@ func runAPI(ctx context.Context, cfg config.Config, demo bool, pidFile string, s
 	if err != nil {
 		return err
 	}
+	var secrets valence.Secrets
+	if cfg.SecretKeyFile != "" {
+		keys, err := secret.LoadFile(cfg.SecretKeyFile)
+		if err != nil {
+			return fmt.Errorf("VALENCE_SECRET_KEY_FILE: %w", err)
+		}
+		secrets = keys
+	}
 	svc := valence.New(valence.Options{
 		Store:          st,
-		Connector:      podm.NewConnector(podm.Options{Registerer: podmMetrics, Log: log}),
+		Connector:      podm.NewConnector(podm.Options{MaxResponse: cfg.PodmMaxResponse, Registerer: podmMetrics, Log: log}),
 		Log:            log,
 		PodmTimeout:    cfg.PodmTimeout,
 		ComposeTimeout: cfg.ComposeTimeout,
 		ProbeInterval:  cfg.ProbeInterval,
 		InventoryTTL:   cfg.InventoryTTL,
 		Metrics:        coreMetrics,
+		Secrets:        secrets,
 	})
 	defer svc.Close()
+	// Every stored password must open with the keys given; those stored in
+	// plain text or under an old key are sealed with the current one.
+	resealed, err := svc.ResealSecrets(ctx)
+	if err != nil {
+		return fmt.Errorf("pod-manager passwords at rest (VALENCE_SECRET_KEY_FILE): %w", err)
+	}
+	if resealed > 0 {
+		log.Info().Int("pod_managers", resealed).Msg("pod-manager passwords encrypted again with the current key")
+	}
 
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

@@ -46,6 +46,7 @@ type Config struct {
 	UsersFile                 string        `envconfig:"USERS_FILE" default:"" desc:"YAML file giving each http_basic user a project and roles (docs/keystone.md)"`
 	PolicyFile                string        `envconfig:"POLICY_FILE" default:"" desc:"YAML policy file overriding default rules (configs/policy.yaml lists them); empty uses the defaults"`
 	PodmTimeout               time.Duration `envconfig:"PODM_TIMEOUT" default:"30s" desc:"deadline of one call to a pod manager"`
+	PodmMaxResponse           int64         `envconfig:"PODM_MAX_RESPONSE" default:"4194304" desc:"largest answer body accepted from a pod manager, in bytes (64 KiB to 1 GiB); a longer one fails the call"`
 	ComposeTimeout            time.Duration `envconfig:"COMPOSE_TIMEOUT" default:"10m" desc:"deadline of a whole compose: allocate, assemble and wait"`
 	ProbeInterval             time.Duration `envconfig:"PROBE_INTERVAL" default:"30s" desc:"how often every pod manager's status is refreshed, and abandoned composes undone"`
 	InventoryTTL              time.Duration `envconfig:"INVENTORY_TTL" default:"5s" desc:"how long the systems, racks and volumes read from a pod manager are reused, at most 1h"`
@@ -54,7 +55,15 @@ type Config struct {
 	CORSOrigins               []string      `envconfig:"CORS_ORIGINS" default:"" desc:"comma-separated origins allowed by CORS (e.g. https://horizon.example.com, or *); empty turns CORS off"`
 	TLSCert                   string        `envconfig:"TLS_CERT" default:"" desc:"PEM certificate file; with TLS_KEY the API serves HTTPS"`
 	TLSKey                    string        `envconfig:"TLS_KEY" default:"" desc:"PEM key file of TLS_CERT"`
+	SecretKeyFile             string        `envconfig:"SECRET_KEY_FILE" default:"" desc:"file of AES-256 keys (base64, one a line, the current one first; mode 0600 or 0640) that encrypt pod-manager passwords at rest; empty stores them as given (docs/operators-guide.md)"`
 }
+
+// Bounds of PodmMaxResponse: below 64 KiB a large pod manager's collections
+// no longer fit; above 1 GiB a few hostile answers exhaust the server.
+const (
+	MinPodmMaxResponse = 64 << 10
+	MaxPodmMaxResponse = 1 << 30
+)
 
 // Load reads the settings from the environment and checks them. An error
 // names the variable at fault.
@@ -110,6 +119,9 @@ func (c Config) Validate() error {
 	}
 	if c.InventoryTTL <= 0 || c.InventoryTTL > time.Hour {
 		bad("INVENTORY_TTL", "must be a duration in (0, 1h], not %s", c.InventoryTTL)
+	}
+	if c.PodmMaxResponse < MinPodmMaxResponse || c.PodmMaxResponse > MaxPodmMaxResponse {
+		bad("PODM_MAX_RESPONSE", "%d is not between %d and %d bytes", c.PodmMaxResponse, MinPodmMaxResponse, MaxPodmMaxResponse)
 	}
 	if c.AuthStrategy == "keystone" && (c.KeystoneAuthURL == "" || c.KeystoneUsername == "" || c.KeystonePassword == "") {
 		bad("KEYSTONE_AUTH_URL", "AUTH_STRATEGY=keystone needs KEYSTONE_AUTH_URL, KEYSTONE_USERNAME and KEYSTONE_PASSWORD")

@@ -5,6 +5,7 @@
 package podm
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -24,6 +25,9 @@ type Options struct {
 	// MaxConcurrent bounds the requests in flight to one pod manager
 	// (redfish.DefaultMaxConcurrent when zero).
 	MaxConcurrent int
+	// MaxResponse caps each answer's body, in bytes (redfish.DefaultMaxResponse
+	// when zero).
+	MaxResponse int64
 	// Registerer receives the pod-manager call metrics; nil records none.
 	Registerer prometheus.Registerer
 	// Log receives what a caller is not told: partial reads and the causes
@@ -47,7 +51,7 @@ func NewConnector(opts Options) valence.Connector {
 func (c *connector) Connect(ctx context.Context, a valence.Access) (valence.PodManagerConn, error) {
 	cn := &conn{
 		url:     shown(a.URL),
-		cfg:     config(a, c.opts.MaxConcurrent),
+		cfg:     config(a, c.opts.MaxConcurrent, c.opts.MaxResponse),
 		compose: a.Driver != valence.DriverRedfish,
 		metrics: c.metrics,
 		log:     c.opts.Log.With().Str("podm_url", shown(a.URL)).Logger(),
@@ -74,7 +78,7 @@ func shown(raw string) string {
 // config maps the core's access onto a redfish configuration. Timeouts are
 // left to redfish's default per request: the core bounds every call with
 // its context.
-func config(a valence.Access, maxConcurrent int) redfish.Config {
+func config(a valence.Access, maxConcurrent int, maxResponse int64) redfish.Config {
 	cfg := redfish.Config{
 		Endpoint:      a.URL,
 		Username:      a.Username,
@@ -82,6 +86,7 @@ func config(a valence.Access, maxConcurrent int) redfish.Config {
 		Auth:          redfish.AuthAuto,
 		Insecure:      !a.TLSVerify,
 		MaxConcurrent: maxConcurrent,
+		MaxResponse:   cmp.Or(maxResponse, redfish.DefaultMaxResponse),
 	}
 	if a.CACert != "" {
 		cfg.CACert = []byte(a.CACert)

@@ -80,6 +80,12 @@ func (c *conn) toError(ctx context.Context, o op, err error) *valence.Error {
 		return valence.Wrap(err, valence.Invalid, "Pod manager %s does not support %s.", c.url, words)
 	case errors.Is(err, redfish.ErrNotAllowed):
 		return valence.Wrap(err, valence.Invalid, "Pod manager %s does not allow %s: %v.", c.url, words, err)
+	case errors.Is(err, redfish.ErrResponseTooLarge):
+		return valence.Wrap(err, valence.PodManagerError, "Pod manager %s: %s failed: its answer exceeds %d bytes (VALENCE_PODM_MAX_RESPONSE).",
+			c.url, words, c.cfg.MaxResponse)
+	case errors.Is(err, redfish.ErrOtherOrigin), errors.Is(err, redfish.ErrRedirectRefused):
+		return valence.Wrap(err, valence.PodManagerError, "Pod manager %s: %s failed: it linked or redirected away from its own address, which Valence does not follow.",
+			c.url, words)
 	case errors.Is(err, redfish.ErrAssemblyFailed):
 		return valence.Wrap(err, valence.PodManagerError, "Pod manager %s failed %s.", c.url, words)
 	case !answered:

@@ -16,7 +16,9 @@ import (
 
 const testURL = "https://podm.example:8443"
 
-func testConn() *conn { return &conn{url: testURL, log: zerolog.Nop()} }
+func testConn() *conn {
+	return &conn{url: testURL, log: zerolog.Nop(), cfg: redfish.Config{MaxResponse: redfish.DefaultMaxResponse}}
+}
 
 func TestToError(t *testing.T) {
 	refused := func(status int) *redfish.Error {
@@ -68,6 +70,10 @@ func TestToError(t *testing.T) {
 			"Pod manager " + testURL + " failed the assembly.", false},
 		{"undecodable", nil, opGetNode, errors.New("redfish: GET /x: decoding: EOF"), valence.PodManagerError, 0,
 			"Pod manager " + testURL + ": reading the node failed.", false},
+		{"answer too large", nil, opProbe, fmt.Errorf("redfish: GET /redfish/v1: %w", redfish.ErrResponseTooLarge), valence.PodManagerError, 0,
+			"Pod manager " + testURL + ": the probe failed: its answer exceeds 4194304 bytes (VALENCE_PODM_MAX_RESPONSE).", false},
+		{"other origin", nil, opSystems, fmt.Errorf("redfish: GET @evil/x: %w", redfish.ErrOtherOrigin), valence.PodManagerError, 0,
+			"Pod manager " + testURL + ": listing the systems failed: it linked or redirected away from its own address, which Valence does not follow.", false},
 		{"already mapped", nil, opCreateVolume, own, valence.NotFound, 0, own.Message, false},
 	}
 	for _, tt := range tests {

@@ -272,9 +272,10 @@ type fakePodm struct {
 
 	mu     sync.Mutex
 	info   ServiceInfo
-	down   bool             // unreachable: every call fails with PodManagerUnavailable
-	fails  map[string]error // method -> the error it returns until cleared
-	blocks map[string]bool  // method -> it blocks until its ctx ends
+	down   bool                     // unreachable: every call fails with PodManagerUnavailable
+	fails  map[string]error         // method -> the error it returns until cleared
+	blocks map[string]bool          // method -> it blocks until its ctx ends
+	gates  map[string]chan struct{} // method -> it waits until the channel closes
 	// loseAllocate makes Allocate allocate and then answer Timeout, as if
 	// its answer were lost on the way.
 	loseAllocate bool
@@ -304,6 +305,7 @@ func newFakePodm(url string, systems int) *fakePodm {
 		info:    ServiceInfo{RedfishVersion: "1.1.0", RSDVersion: "2.3.0", Capabilities: []string{CapSystems, CapCompose, CapStorage, CapRacks}},
 		fails:   map[string]error{},
 		blocks:  map[string]bool{},
+		gates:   map[string]chan struct{}{},
 		nodes:   map[string]*PodmNode{},
 		nodeSys: map[string]*fakeSystem{},
 		resets:  slices.Clone(ResetTypes),
@@ -337,14 +339,27 @@ func (p *fakePodm) failOn(method string, err error) {
 	p.set(func(p *fakePodm) { p.fails[method] = err })
 }
 func (p *fakePodm) blockOn(method string) { p.set(func(p *fakePodm) { p.blocks[method] = true }) }
-func (p *fakePodm) setDown(down bool)     { p.set(func(p *fakePodm) { p.down = down }) }
+
+// gateOn makes method wait until the returned function is called.
+func (p *fakePodm) gateOn(method string) (release func()) {
+	gate := make(chan struct{})
+	p.set(func(p *fakePodm) { p.gates[method] = gate })
+	return func() { close(gate) }
+}
+func (p *fakePodm) setDown(down bool) { p.set(func(p *fakePodm) { p.down = down }) }
 
 // enter records a call and returns the failure injected for it, if any.
 func (p *fakePodm) enter(ctx context.Context, method string, args ...string) error {
 	p.mu.Lock()
 	p.calls = append(p.calls, strings.Join(append([]string{method}, args...), " "))
-	down, err, block := p.down, p.fails[method], p.blocks[method]
+	down, err, block, gate := p.down, p.fails[method], p.blocks[method], p.gates[method]
 	p.mu.Unlock()
+	if gate != nil {
+		select {
+		case <-gate:
+		case <-ctx.Done():
+		}
+	}
 	if block {
 		<-ctx.Done()
 		return Wrap(ctx.Err(), Timeout, "%s: the pod manager did not answer in time", method)

@@ -18,8 +18,8 @@ type inventoryCache struct {
 	now func() time.Time
 	mu  sync.Mutex
 	m   map[inventoryKey]inventoryEntry
-	// inflight are the fetches under way.
-	inflight map[inventoryKey]*flight
+	// fetches are the fetches under way, keyed by pod manager and kind.
+	fetches flights[any]
 	// gen counts a pod manager's forgets, so that a fetch begun before a
 	// change does not cache what the change made stale.
 	gen map[string]int
@@ -35,48 +35,43 @@ type inventoryEntry struct {
 	value any
 }
 
-// flight is one fetch that several callers wait for.
-type flight struct {
-	done  chan struct{}
-	value any
-	err   error
+func newInventoryCache(ttl time.Duration, now func() time.Time) *inventoryCache {
+	return &inventoryCache{ttl: ttl, now: now, m: map[inventoryKey]inventoryEntry{}, gen: map[string]int{}}
 }
 
-func newInventoryCache(ttl time.Duration, now func() time.Time) *inventoryCache {
-	return &inventoryCache{ttl: ttl, now: now, m: map[inventoryKey]inventoryEntry{},
-		inflight: map[inventoryKey]*flight{}, gen: map[string]int{}}
+// fresh returns the cached value of key if it is younger than the TTL.
+func (c *inventoryCache) fresh(key inventoryKey) (any, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	return e.value, ok && c.now().Sub(e.at) < c.ttl
 }
 
 // cached returns a fresh cached value of kind for a pod manager, or joins
-// the fetch under way, or fetches and caches it.
+// the fetch under way, or fetches and caches it. Callers wait for the fetch
+// whatever their context: fetch is bound by the first caller's.
 func cached[T any](c *inventoryCache, podmID, kind string, fetch func() (T, error)) (T, error) {
 	key := inventoryKey{podmID, kind}
-	c.mu.Lock()
-	if e, ok := c.m[key]; ok && c.now().Sub(e.at) < c.ttl {
+	if v, ok := c.fresh(key); ok {
+		return v.(T), nil
+	}
+	v, err := c.fetches.do(context.Background(), podmID+"/"+kind, func(context.Context) (any, error) {
+		if v, ok := c.fresh(key); ok { // cached by a fetch that ended since the miss
+			return v, nil
+		}
+		c.mu.Lock()
+		gen := c.gen[podmID]
 		c.mu.Unlock()
-		return e.value.(T), nil
-	}
-	if f, ok := c.inflight[key]; ok {
+		v, err := fetch()
+		c.mu.Lock()
+		if err == nil && c.gen[podmID] == gen {
+			c.m[key] = inventoryEntry{at: c.now(), value: v}
+		}
 		c.mu.Unlock()
-		<-f.done
-		v, _ := f.value.(T)
-		return v, f.err
-	}
-	f := &flight{done: make(chan struct{})}
-	c.inflight[key] = f
-	gen := c.gen[podmID]
-	c.mu.Unlock()
-
-	v, err := fetch()
-	f.value, f.err = v, err
-	c.mu.Lock()
-	delete(c.inflight, key)
-	if err == nil && c.gen[podmID] == gen {
-		c.m[key] = inventoryEntry{at: c.now(), value: v}
-	}
-	c.mu.Unlock()
-	close(f.done)
-	return v, err
+		return v, err
+	})
+	t, _ := v.(T)
+	return t, err
 }
 
 // forget drops everything cached for a pod manager, after a change to it.

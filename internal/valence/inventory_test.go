@@ -250,12 +250,12 @@ func TestInventoryCacheSharesFetches(t *testing.T) {
 	}
 
 	c.forget("p")
-	stale, staleDone := make(chan struct{}), make(chan struct{})
+	started, stale, staleDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(staleDone)
-		cached(c, "p", "systems", func() ([]int, error) { <-stale; return []int{0}, nil })
+		cached(c, "p", "systems", func() ([]int, error) { close(started); <-stale; return []int{0}, nil })
 	}()
-	waitInflight(c, "p")
+	<-started
 	c.forget("p") // a change lands while the fetch is under way
 	close(stale)
 	<-staleDone
@@ -268,9 +268,9 @@ func TestInventoryCacheSharesFetches(t *testing.T) {
 // waitInflight returns once a fetch of podmID's systems is under way.
 func waitInflight(c *inventoryCache, podmID string) {
 	for {
-		c.mu.Lock()
-		_, started := c.inflight[inventoryKey{podmID, "systems"}]
-		c.mu.Unlock()
+		c.fetches.mu.Lock()
+		_, started := c.fetches.calls[podmID+"/systems"]
+		c.fetches.mu.Unlock()
 		if started {
 			return
 		}

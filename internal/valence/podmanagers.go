@@ -122,27 +122,43 @@ func (s *Service) GetPodManager(ctx context.Context, id string) (PodManager, err
 	if err != nil {
 		return pm, err
 	}
-	if s.opts.Now().Sub(pm.ProbedAt) < s.opts.StatusMaxAge {
+	if s.fresh(pm) {
 		return pm, nil
 	}
-	return s.refreshStatus(ctx, pm)
+	return s.refreshStatus(ctx, pm, true)
 }
 
-// refreshStatus probes pm and stores the result. The probe time is stored
+// fresh reports whether pm's status is recent enough to be shown unprobed.
+func (s *Service) fresh(pm PodManager) bool {
+	return s.opts.Now().Sub(pm.ProbedAt) < s.opts.StatusMaxAge
+}
+
+// refreshStatus probes pm and stores the result. Concurrent refreshes of one
+// pod manager share one probe; ifStale skips it when a refresh that ended
+// since the caller read pm stored a fresh status. The probe time is stored
 // even when nothing else changed: it is what spares the next reads (of any
 // replica) a probe of their own until StatusMaxAge has passed again.
-func (s *Service) refreshStatus(ctx context.Context, pm PodManager) (PodManager, error) {
-	probed := pm
-	s.probe(ctx, &probed)
-	stored, err := s.podms.modify(ctx, pm.UUID, func(cur *PodManager) error {
-		cur.Status, cur.StatusReason, cur.ProbedAt = probed.Status, probed.StatusReason, probed.ProbedAt
-		cur.RedfishVersion, cur.RSDVersion, cur.Capabilities = probed.RedfishVersion, probed.RSDVersion, probed.Capabilities
-		return nil
+func (s *Service) refreshStatus(ctx context.Context, pm PodManager, ifStale bool) (PodManager, error) {
+	return s.statusFlights.do(ctx, pm.UUID, func(ctx context.Context) (PodManager, error) {
+		if ifStale {
+			cur, _, err := s.podms.get(ctx, pm.UUID)
+			if err != nil || s.fresh(cur) {
+				return cur, err
+			}
+			pm = cur
+		}
+		probed := pm
+		s.probe(ctx, &probed)
+		stored, err := s.podms.modify(ctx, pm.UUID, func(cur *PodManager) error {
+			cur.Status, cur.StatusReason, cur.ProbedAt = probed.Status, probed.StatusReason, probed.ProbedAt
+			cur.RedfishVersion, cur.RSDVersion, cur.Capabilities = probed.RedfishVersion, probed.RSDVersion, probed.Capabilities
+			return nil
+		})
+		if IsCode(err, Conflict) {
+			return probed, nil // other writers kept winning; a read need not fail for it
+		}
+		return stored, err
 	})
-	if IsCode(err, Conflict) {
-		return probed, nil // other writers kept winning; a read need not fail for it
-	}
-	return stored, err
 }
 
 // probeAll refreshes every pod manager's status.
@@ -155,7 +171,7 @@ func (s *Service) probeAll(ctx context.Context) {
 	// At most DefaultFanOut at once, so that pod managers that time out do
 	// not hold up the refresh of the others.
 	eachAtOnce(pms, func(pm PodManager) {
-		if _, err := s.refreshStatus(ctx, pm); err != nil && ctx.Err() == nil {
+		if _, err := s.refreshStatus(ctx, pm, false); err != nil && ctx.Err() == nil {
 			s.opts.Log.Warn().Err(err).Str("podm_id", pm.UUID).Msg("status refresh failed")
 		}
 	})

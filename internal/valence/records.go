@@ -16,6 +16,10 @@ type table[T any] struct {
 	noun string
 	// index returns a value's id, unique values and filterable fields.
 	index func(T) (id string, unique, fields map[string]string)
+	// marshal and unmarshal, when set, replace plain JSON for the stored
+	// body (pod managers seal their password with Options.Secrets).
+	marshal   func(T) ([]byte, error)
+	unmarshal func(Record) (T, error)
 }
 
 // get returns the value and its revision; a missing one is NotFound in the
@@ -35,7 +39,13 @@ func (t table[T]) get(ctx context.Context, id string) (T, int64, error) {
 
 func (t table[T]) decode(rec Record) (T, error) {
 	var v T
-	if err := json.Unmarshal(rec.Data, &v); err != nil {
+	var err error
+	if t.unmarshal != nil {
+		v, err = t.unmarshal(rec)
+	} else {
+		err = json.Unmarshal(rec.Data, &v)
+	}
+	if err != nil {
 		return v, Wrap(err, Internal, "stored %s %s is unreadable", t.noun, rec.ID)
 	}
 	return v, nil
@@ -61,23 +71,46 @@ func (t table[T]) list(ctx context.Context, opts ListOptions) ([]T, bool, error)
 // all returns every value matching filters, page by page.
 func (t table[T]) all(ctx context.Context, filters map[string]string) ([]T, error) {
 	var out []T
+	err := t.each(ctx, filters, func(rec Record) error {
+		v, err := t.decode(rec)
+		out = append(out, v)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// each calls fn with every stored record matching filters, page by page,
+// and stops at the first error.
+func (t table[T]) each(ctx context.Context, filters map[string]string, fn func(Record) error) error {
 	opts := ListOptions{Filters: filters, Limit: 500}
 	for {
-		page, more, err := t.list(ctx, opts)
+		page, more, err := t.store.List(ctx, t.kind, opts)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, page...)
+		for _, rec := range page {
+			if err := fn(rec); err != nil {
+				return err
+			}
+		}
 		if !more || len(page) == 0 {
-			return out, nil
+			return nil
 		}
-		id, _, _ := t.index(page[len(page)-1])
-		opts.Marker = id
+		opts.Marker = page[len(page)-1].ID
 	}
 }
 
 func (t table[T]) record(v T, rev int64) (Record, error) {
-	data, err := json.Marshal(v)
+	var data []byte
+	var err error
+	if t.marshal != nil {
+		data, err = t.marshal(v)
+	} else {
+		data, err = json.Marshal(v)
+	}
 	if err != nil {
 		return Record{}, Wrap(err, Internal, "cannot encode %s", t.noun)
 	}

@@ -39,6 +39,9 @@ type Options struct {
 	Now func() time.Time
 	// Metrics receives compose outcomes; nil records nothing.
 	Metrics Metrics
+	// Secrets, when set, encrypts pod-manager passwords in the store; nil
+	// stores them as given.
+	Secrets Secrets
 }
 
 // Metrics receives what the core measures.
@@ -57,6 +60,8 @@ type Service struct {
 	intents     table[intent]
 	conns       *connCache
 	inventories *inventoryCache
+	// statusFlights merges concurrent status refreshes of one pod manager.
+	statusFlights flights[PodManager]
 }
 
 // New builds a Service from opts, filling in defaults.
@@ -80,7 +85,11 @@ func New(opts Options) *Service {
 		opts.Now = time.Now
 	}
 	s := &Service{opts: opts}
-	s.podms = table[PodManager]{store: opts.Store, kind: KindPodManager, noun: "Pod manager", index: podmIndex}
+	s.podms = table[PodManager]{store: opts.Store, kind: KindPodManager, noun: "Pod manager", index: podmIndex,
+		marshal: s.marshalPodManager, unmarshal: func(rec Record) (PodManager, error) {
+			pm, _, err := s.openPodManager(rec)
+			return pm, err
+		}}
 	s.flavors = table[Flavor]{store: opts.Store, kind: KindFlavor, noun: "Flavor", index: flavorIndex}
 	s.nodes = table[Node]{store: opts.Store, kind: KindNode, noun: "Composed node", index: nodeIndex}
 	s.intents = table[intent]{store: opts.Store, kind: KindIntent, noun: "Compose intent", index: intentIndex}

@@ -188,6 +188,39 @@ func TestConcurrentStatusRefreshes(t *testing.T) {
 	}
 }
 
+// Concurrent reads of a stale status share one probe, and a read that
+// stops waiting does not cut it short for the others.
+func TestConcurrentStaleReadsShareOneProbe(t *testing.T) {
+	f := newFixture(t)
+	pm, p := f.podm("rack1", 1)
+	before := len(p.called("Probe"))
+	release := p.gateOn("Probe")
+	f.clock.advance(time.Minute)
+	const readers = 16
+	var wg sync.WaitGroup
+	for range readers {
+		wg.Go(func() {
+			got, err := f.svc.GetPodManager(f.ctx, pm.UUID)
+			if err != nil || got.Status != StatusOnline || !got.ProbedAt.Equal(f.clock.Now()) {
+				t.Errorf("GetPodManager: %q probed at %v, %v", got.Status, got.ProbedAt, err)
+			}
+		})
+	}
+	gone, leave := context.WithCancel(f.ctx)
+	leave()
+	if _, err := f.svc.GetPodManager(gone, pm.UUID); !errors.Is(err, context.Canceled) {
+		t.Errorf("a read that gave up: %v", err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); len(p.called("Probe")) == before && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond)
+	}
+	release()
+	wg.Wait()
+	if got := len(p.called("Probe")) - before; got != 1 {
+		t.Errorf("%d concurrent reads of a stale status probed %d times, want once", readers, got)
+	}
+}
+
 func TestNewFillsDefaults(t *testing.T) {
 	s := New(Options{Store: newFakeStore(), Connector: &fakeConnector{}})
 	o := s.opts

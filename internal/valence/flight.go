@@ -1,0 +1,65 @@
+package valence
+
+import (
+	"context"
+	"fmt"
+	"runtime/debug"
+	"sync"
+)
+
+// flights merges concurrent calls with the same key into one call. The call
+// runs on a goroutine of its own, on a context without the caller's
+// cancellation, so that the caller who started it giving up does not cut it
+// short for those who wait; each caller stops waiting when its own context
+// ends.
+type flights[T any] struct {
+	mu    sync.Mutex
+	calls map[string]*flightCall[T]
+}
+
+type flightCall[T any] struct {
+	done  chan struct{}
+	value T
+	err   error
+	// panicked holds what the call panicked with, and its stack: it is
+	// raised again in every caller, where the server's recoverer sees it,
+	// rather than ending the process from the call's own goroutine.
+	panicked error
+}
+
+// do runs fn for key unless a call for key is under way, and returns that
+// call's result.
+func (f *flights[T]) do(ctx context.Context, key string, fn func(context.Context) (T, error)) (T, error) {
+	f.mu.Lock()
+	c, ok := f.calls[key]
+	if !ok {
+		if f.calls == nil {
+			f.calls = map[string]*flightCall[T]{}
+		}
+		c = &flightCall[T]{done: make(chan struct{})}
+		f.calls[key] = c
+		go func() {
+			defer func() {
+				if r := recover(); r != nil {
+					c.panicked = fmt.Errorf("%v\n\n%s", r, debug.Stack())
+				}
+				f.mu.Lock()
+				delete(f.calls, key)
+				f.mu.Unlock()
+				close(c.done)
+			}()
+			c.value, c.err = fn(context.WithoutCancel(ctx))
+		}()
+	}
+	f.mu.Unlock()
+	select {
+	case <-c.done:
+		if c.panicked != nil {
+			panic(c.panicked)
+		}
+		return c.value, c.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
