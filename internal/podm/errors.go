@@ -27,6 +27,8 @@ const (
 	opDeleteNode   op = "delete_node"
 	opResetNode    op = "reset_node"
 	opSetBoot      op = "set_boot"
+	opResetSystem  op = "reset_system"
+	opSystemBoot   op = "set_system_boot"
 	opAttachVolume op = "attach_volume"
 	opDetachVolume op = "detach_volume"
 	opSystems      op = "systems"
@@ -48,6 +50,8 @@ var opWords = map[op]string{
 	opDeleteNode:   "deleting the node",
 	opResetNode:    "the reset",
 	opSetBoot:      "the boot override",
+	opResetSystem:  "the reset",
+	opSystemBoot:   "the boot override",
 	opAttachVolume: "attaching the volume",
 	opDetachVolume: "detaching the volume",
 	opSystems:      "listing the systems",
@@ -87,20 +91,49 @@ func (c *conn) toError(ctx context.Context, o op, err error) *valence.Error {
 		// the pod manager said, so no reason to pass on.
 		return valence.Wrap(err, valence.PodManagerError, "Pod manager %s: %s failed.", c.url, words)
 	}
-	e := &valence.Error{Code: valence.PodManagerError, ExtendedInfo: rf.ExtendedInfo, Err: err}
 	reason := cmp.Or(rf.Message, rf.Code, http.StatusText(rf.StatusCode))
-	e.Message = fmt.Sprintf("Pod manager refused %s: %s", words, reason)
-	switch rf.StatusCode {
-	case http.StatusNotFound:
-		e.Code = valence.NotFound
-	case http.StatusConflict:
-		e.Code = valence.Conflict
-	case http.StatusBadRequest:
-		e.Code = valence.Invalid
-	case http.StatusUnauthorized, http.StatusForbidden:
-		// The core reads Status 401 as "credentials refused".
-		e.Status = http.StatusUnauthorized
-		e.Message = fmt.Sprintf("Pod manager %s refused the credentials: %s", c.url, reason)
+	a := answerOf(rf.StatusCode)
+	e := &valence.Error{Code: a.code, ExtendedInfo: rf.ExtendedInfo, Err: err}
+	if a.named {
+		e.Message = fmt.Sprintf(a.format, c.url, words, reason)
+	} else {
+		e.Message = fmt.Sprintf(a.format, words, reason)
 	}
 	return e
+}
+
+// answer is what one status of the pod manager's own answer means to the
+// core: its code and the message the caller reads.
+type answer struct {
+	code valence.Code
+	// format takes the operation's words and the pod manager's reason, with
+	// the pod manager's URL first when named is set.
+	format string
+	named  bool
+}
+
+// answers is the one table from the status a pod manager answered with to
+// the core's code. Its credentials being refused is never the caller's 401
+// or 403: the API keeps those for the caller's own credentials.
+var answers = map[int]answer{
+	http.StatusBadRequest:     {valence.Invalid, "Pod manager refused %s: %s", false},
+	http.StatusUnauthorized:   {valence.PodManagerAuthFailed, "Pod manager %s refused Valence's credentials for %s: %s", true},
+	http.StatusForbidden:      {valence.PodManagerAuthFailed, "Pod manager %s refused Valence's credentials for %s: %s", true},
+	http.StatusNotFound:       {valence.NotFound, "Pod manager refused %s: %s", false},
+	http.StatusGone:           {valence.NotFound, "Pod manager refused %s: %s", false},
+	http.StatusConflict:       {valence.Conflict, "Pod manager refused %s: %s", false},
+	http.StatusNotImplemented: {valence.NotImplemented, "Pod manager %s does not implement %s: %s", true},
+	// 405 is how Redfish refuses an action or a PATCH that the resource
+	// does not offer: unsupported, as 501 is.
+	http.StatusMethodNotAllowed: {valence.NotImplemented, "Pod manager %s does not implement %s: %s", true},
+}
+
+// answerOf looks status up in answers; any other status (every other 4xx,
+// every 5xx, and a 1xx or 3xx that gofish did not follow) is the pod
+// manager's own failure.
+func answerOf(status int) answer {
+	if a, ok := answers[status]; ok {
+		return a
+	}
+	return answer{valence.PodManagerError, "Pod manager refused %s: %s", false}
 }

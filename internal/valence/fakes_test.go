@@ -1,6 +1,7 @@
 package valence
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -245,7 +246,7 @@ func (c *fakeConnector) Connect(ctx context.Context, a Access) (PodManagerConn, 
 		return nil, err
 	}
 	if a.Username != p.user || a.Password != p.password {
-		return nil, &Error{Code: PodManagerError, Status: 401, Message: "The pod manager refused the credentials."}
+		return nil, Errorf(PodManagerAuthFailed, "Pod manager %s refused Valence's credentials.", a.URL)
 	}
 	return &fakeConn{p: p}, nil
 }
@@ -270,11 +271,14 @@ type fakePodm struct {
 	url            string
 	user, password string
 
-	mu     sync.Mutex
-	info   ServiceInfo
-	down   bool             // unreachable: every call fails with PodManagerUnavailable
-	fails  map[string]error // method -> the error it returns until cleared
-	blocks map[string]bool  // method -> it blocks until its ctx ends
+	mu    sync.Mutex
+	info  ServiceInfo
+	down  bool             // unreachable: every call fails with PodManagerUnavailable
+	fails map[string]error // method -> the error it returns until cleared
+	// failAll, when set, is what every method (Connect too) returns, as a
+	// pod manager does whose session expired or that implements nothing.
+	failAll error
+	blocks  map[string]bool // method -> it blocks until its ctx ends
 	// loseAllocate makes Allocate allocate and then answer Timeout, as if
 	// its answer were lost on the way.
 	loseAllocate bool
@@ -336,6 +340,7 @@ func (p *fakePodm) set(f func(p *fakePodm)) {
 func (p *fakePodm) failOn(method string, err error) {
 	p.set(func(p *fakePodm) { p.fails[method] = err })
 }
+func (p *fakePodm) failAllWith(err error) { p.set(func(p *fakePodm) { p.failAll = err }) }
 func (p *fakePodm) blockOn(method string) { p.set(func(p *fakePodm) { p.blocks[method] = true }) }
 func (p *fakePodm) setDown(down bool)     { p.set(func(p *fakePodm) { p.down = down }) }
 
@@ -343,7 +348,7 @@ func (p *fakePodm) setDown(down bool)     { p.set(func(p *fakePodm) { p.down = d
 func (p *fakePodm) enter(ctx context.Context, method string, args ...string) error {
 	p.mu.Lock()
 	p.calls = append(p.calls, strings.Join(append([]string{method}, args...), " "))
-	down, err, block := p.down, p.fails[method], p.blocks[method]
+	down, err, block := p.down, cmp.Or(p.fails[method], p.failAll), p.blocks[method]
 	p.mu.Unlock()
 	if block {
 		<-ctx.Done()
@@ -566,6 +571,54 @@ func (c *fakeConn) Systems(ctx context.Context) ([]System, error) {
 		out[i].NodeURI = sys.node
 	}
 	return out, nil
+}
+
+func (c *fakeConn) ResetSystem(ctx context.Context, uri, resetType string) error {
+	if err := c.p.enter(ctx, "ResetSystem", uri, resetType); err != nil {
+		return err
+	}
+	return c.system(uri, func(sys *fakeSystem) {
+		switch resetType {
+		case "On", "ForceOn":
+			sys.PowerState = "On"
+		case "ForceOff", "GracefulShutdown":
+			sys.PowerState = "Off"
+		}
+	})
+}
+
+func (c *fakeConn) SetSystemBoot(ctx context.Context, uri string, b Boot) error {
+	if err := c.p.enter(ctx, "SetSystemBoot", uri, b.Enabled, b.Target, b.Mode); err != nil {
+		return err
+	}
+	return c.system(uri, func(*fakeSystem) {})
+}
+
+// system runs f on the system at uri under the lock, or returns NotFound.
+func (c *fakeConn) system(uri string, f func(sys *fakeSystem)) error {
+	c.p.mu.Lock()
+	defer c.p.mu.Unlock()
+	for _, sys := range c.p.systems {
+		if sys.ResourceURI == uri {
+			f(sys)
+			return nil
+		}
+	}
+	return notFound(uri)
+}
+
+// freeSystem returns the Id of a system of p that no node uses.
+func freeSystem(t *testing.T, p *fakePodm) string {
+	t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, sys := range p.systems {
+		if sys.node == "" {
+			return sys.ID
+		}
+	}
+	t.Fatal("the fake pod manager has no free system")
+	return ""
 }
 
 func (c *fakeConn) Racks(ctx context.Context) ([]Rack, error) {

@@ -3,7 +3,6 @@ package valence
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 )
@@ -98,8 +97,7 @@ func (s *Service) probe(ctx context.Context, pm *PodManager) {
 
 // statusOf names the status a failed probe leaves a pod manager in.
 func statusOf(err error) string {
-	var e *Error
-	if asError(err, &e) && e.Status == http.StatusUnauthorized {
+	if IsCode(err, PodManagerAuthFailed) {
 		return StatusAuthenticationFailed
 	}
 	return StatusOffline
@@ -231,16 +229,8 @@ func (s *Service) podmByID(ctx context.Context, id string) (PodManager, error) {
 }
 
 // connect returns a connection to pm, bounded by the pod-manager timeout.
-// The pod manager refusing Valence's credentials is its operator's problem,
-// not the API caller's: it must not pass through as the caller's own 401.
 func (s *Service) connect(ctx context.Context, pm PodManager) (PodManagerConn, error) {
 	ctx, cancel := s.podmCtx(ctx)
 	defer cancel()
-	conn, err := s.conns.get(ctx, pm)
-	var e *Error
-	if asError(err, &e) && e.Status == http.StatusUnauthorized {
-		return nil, &Error{Code: PodManagerError, ExtendedInfo: e.ExtendedInfo, Err: err,
-			Message: fmt.Sprintf("Pod manager %s refused Valence's credentials; update its authentication.", pm.Name)}
-	}
-	return conn, err
+	return s.conns.get(ctx, pm)
 }

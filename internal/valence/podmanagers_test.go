@@ -20,7 +20,7 @@ func TestCreatePodManagerProbes(t *testing.T) {
 		{"nothing at the url", func(_ *fixture, _ *fakePodm, sp *PodManagerSpec) { sp.URL = "https://nowhere.test" }, StatusOffline, nil, ""},
 		{"credentials refused on connect", func(_ *fixture, _ *fakePodm, sp *PodManagerSpec) { sp.Password = "wrong" }, StatusAuthenticationFailed, nil, ""},
 		{"credentials refused on probe", func(_ *fixture, p *fakePodm, _ *PodManagerSpec) {
-			p.failOn("Probe", &Error{Code: PodManagerError, Status: 401, Message: "session expired"})
+			p.failOn("Probe", Errorf(PodManagerAuthFailed, "session expired"))
 		}, StatusAuthenticationFailed, nil, ""},
 		{"probe fails otherwise", func(_ *fixture, p *fakePodm, _ *PodManagerSpec) {
 			p.failOn("Probe", Errorf(PodManagerError, "service root unreadable"))
