@@ -49,8 +49,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		certOut     = fs.String("tls-cert-out", "", "with --tls, write the certificate (PEM) to this file so clients can trust it")
 		errorRates  = fs.String("error-rate", "", "injected error rates, op=rate[,op=rate] with op one of get, session, allocate, assemble, reset, patch, delete, volume, attach, *")
 		showVersion = fs.Bool("version", false, "print the version and exit")
+		unresets    = fs.String("unimplemented-resets", "", "reset types advertised but answered 501, comma-separated (e.g. Nmi, as sushy-tools does)")
 	)
-	fs.StringVar(&cfg.RSDVersion, "rsd-version", "2.3", "RSD API version: 2.1, 2.2 or 2.3")
+	fs.StringVar(&cfg.RSDVersion, "rsd-version", "2.3", "RSD API version: 2.1, 2.2 or 2.3; none for plain Redfish without RSD extensions")
 	fs.IntVar(&cfg.Racks, "racks", 2, "racks in the pod")
 	fs.IntVar(&cfg.DrawersPerRack, "drawers", 4, "drawers per rack")
 	fs.IntVar(&cfg.SystemsPerDrawer, "systems-per-drawer", 4, "systems (blades) per drawer")
@@ -71,7 +72,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *showVersion {
-		fmt.Fprintf(stdout, "rsd-simulator %s (RSD 2.1, 2.2, 2.3)\n", version.Version)
+		fmt.Fprintf(stdout, "rsd-simulator %s (RSD 2.1, 2.2, 2.3, plain Redfish)\n", version.Version)
 		return nil
 	}
 	if fs.NArg() > 0 {
@@ -82,6 +83,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Faults.ErrorRate = rates
+	if *unresets != "" {
+		cfg.UnimplementedResets = strings.Split(*unresets, ",")
+	}
 	start := time.Now()
 	sim, err := rsdsim.New(cfg)
 	if err != nil {

@@ -27,6 +27,7 @@ func TestVersionAndBadArguments(t *testing.T) {
 		{"--error-rate", "allocate=x"},
 		{"--error-rate", "fly=0.5"},
 		{"--down", "sideways"},
+		{"--unimplemented-resets", "Nmi,Explode"},
 		{"--listen", "127.0.0.1:0", "extra"},
 	} {
 		if err := run(args, io.Discard, io.Discard); err == nil {

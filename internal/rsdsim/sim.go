@@ -9,7 +9,8 @@ import (
 
 // Config chooses the RSD version, the generated inventory, the credentials and the faults.
 type Config struct {
-	// RSDVersion is "2.1", "2.2" or "2.3" (or with a patch digit, "2.3.0"); empty means "2.3".
+	// RSDVersion is "2.1", "2.2" or "2.3" (or with a patch digit, "2.3.0"); empty means "2.3";
+	// VersionNone is plain Redfish without RSD extensions.
 	RSDVersion string
 	// Racks, DrawersPerRack and SystemsPerDrawer give the layout; zero means 2, 4 and 4.
 	Racks, DrawersPerRack, SystemsPerDrawer int
@@ -25,12 +26,15 @@ type Config struct {
 	AssembleDelay time.Duration
 	// Faults are the faults active from the start; see SetFaults.
 	Faults Faults
+	// UnimplementedResets are reset types that systems and nodes advertise but answer 501
+	// to, as sushy-tools does for Nmi.
+	UnimplementedResets []string
 }
 
 // apiVersion holds what differs between RSD 2.1, 2.2 and 2.3.
 type apiVersion struct {
 	minor   int    // 1, 2 or 3
-	api     string // Oem.Intel_RackScale.ApiVersion
+	api     string // Oem.Intel_RackScale.ApiVersion; empty for plain Redfish
 	redfish string // RedfishVersion
 }
 
@@ -42,8 +46,11 @@ func parseVersion(v string) (apiVersion, error) {
 		return apiVersion{2, "2.2.0", "1.1.0"}, nil
 	case "2.1", "2.1.0":
 		return apiVersion{1, "2.1.0", "1.0.2"}, nil
+	case VersionNone:
+		// The hardware of the newest RSD version, without its extensions (see plain).
+		return apiVersion{3, "", plainRedfishVersion}, nil
 	}
-	return apiVersion{}, fmt.Errorf("rsdsim: unsupported RSD version %q (want 2.1, 2.2 or 2.3)", v)
+	return apiVersion{}, fmt.Errorf("rsdsim: unsupported RSD version %q (want 2.1, 2.2, 2.3 or %s)", v, VersionNone)
 }
 
 // Simulator is an emulated RSD Pod Manager; it is an http.Handler and safe for concurrent use.
@@ -80,6 +87,9 @@ func New(cfg Config) (*Simulator, error) {
 		return nil, err
 	}
 	if err := cfg.Faults.validate(); err != nil {
+		return nil, err
+	}
+	if err := validateUnimplemented(cfg.UnimplementedResets); err != nil {
 		return nil, err
 	}
 	lay, err := newLayout(cfg)

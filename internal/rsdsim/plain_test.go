@@ -1,0 +1,97 @@
+package rsdsim
+
+import (
+	"slices"
+	"strings"
+	"testing"
+)
+
+// The plain mode serves no RSD extension anywhere: every resource reachable from the root
+// is walked and searched for them.
+func TestPlainRedfishHasNoRSD(t *testing.T) {
+	ts := newTestServer(t, Config{RSDVersion: VersionNone})
+	root := ts.do("GET", "/redfish/v1", nil).mustStatus(t, 200)
+	if root.body["RedfishVersion"] != plainRedfishVersion {
+		t.Errorf("RedfishVersion %v", root.body["RedfishVersion"])
+	}
+	for _, k := range []string{"Systems", "Chassis", "Managers"} {
+		if root.body[k] == nil {
+			t.Errorf("the root does not link %s: %s", k, root.raw)
+		}
+	}
+	seen := map[string]bool{}
+	queue := []string{"/redfish/v1"}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		r := ts.do("GET", p, nil)
+		if r.status != 200 {
+			continue // an action target, say
+		}
+		for _, bad := range []string{"Intel_RackScale", "/Nodes", "StorageServices", "EthernetSwitches", "Intel.Oem"} {
+			if strings.Contains(string(r.raw), bad) {
+				t.Errorf("%s shows %s: %s", p, bad, r.raw)
+			}
+		}
+		queue = append(queue, odataIDs(r.body)...)
+	}
+	if !seen["/redfish/v1/Systems/System1/Processors"] || len(seen) < 20 {
+		t.Errorf("the walk saw only %d resources", len(seen))
+	}
+	for _, p := range []string{"/redfish/v1/Nodes", "/redfish/v1/StorageServices", "/redfish/v1/Services", "/redfish/v1/EthernetSwitches"} {
+		ts.do("GET", p, nil).mustStatus(t, 404)
+	}
+	ts.do("POST", "/redfish/v1/Nodes/Actions/Allocate", m{}).mustStatus(t, 404)
+
+	// What a plain service does offer: reset and boot of a system.
+	const sys = "/redfish/v1/Systems/System1"
+	ts.do("POST", sys+"/Actions/ComputerSystem.Reset", m{"ResetType": "ForceOn"}).mustStatus(t, 204)
+	ts.do("PATCH", sys, m{"Boot": m{"BootSourceOverrideEnabled": "Once", "BootSourceOverrideTarget": "Pxe"}}).mustStatus(t, 200)
+	got := ts.do("GET", sys, nil).body
+	if got["PowerState"] != "On" || get(got, "Boot", "BootSourceOverrideTarget") != "Pxe" {
+		t.Errorf("after reset and boot: %v %v", got["PowerState"], got["Boot"])
+	}
+}
+
+// odataIDs collects every @odata.id below v.
+func odataIDs(v any) []string {
+	var out []string
+	switch t := v.(type) {
+	case map[string]any:
+		for k, sub := range t {
+			if id, ok := sub.(string); ok && k == "@odata.id" {
+				out = append(out, strings.TrimSuffix(id, "/"))
+			}
+			out = append(out, odataIDs(sub)...)
+		}
+	case []any:
+		for _, sub := range t {
+			out = append(out, odataIDs(sub)...)
+		}
+	}
+	return out
+}
+
+// A reset type advertised but not done answers 501, as sushy-tools does for Nmi, on systems
+// and nodes; the others still work.
+func TestUnimplementedResets(t *testing.T) {
+	ts := newTestServer(t, Config{UnimplementedResets: []string{"Nmi"}})
+	const sys = "/redfish/v1/Systems/System1"
+	allowed := get(ts.do("GET", sys, nil).body, "Actions", "#ComputerSystem.Reset", "ResetType@Redfish.AllowableValues").([]any)
+	if !slices.Contains(allowed, any("Nmi")) {
+		t.Fatalf("Nmi is not advertised: %v", allowed)
+	}
+	r := ts.do("POST", sys+"/Actions/ComputerSystem.Reset", m{"ResetType": "Nmi"}).mustStatus(t, 501)
+	if code := r.errorCode(t); code != codeActionNotSupported || get(r.body, "error", "message") != "Power state Nmi is not supported" {
+		t.Errorf("501 body %s", r.raw)
+	}
+	ts.do("POST", sys+"/Actions/ComputerSystem.Reset", m{"ResetType": "On"}).mustStatus(t, 204)
+
+	node := ts.allocate(m{})
+	ts.do("POST", node+"/Actions/ComposedNode.Assemble", nil).mustStatus(t, 204)
+	ts.do("POST", node+"/Actions/ComposedNode.Reset", m{"ResetType": "Nmi"}).mustStatus(t, 501)
+}
