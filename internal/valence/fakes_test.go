@@ -87,7 +87,7 @@ func (s *fakeStore) taken(rec Record) error {
 		}
 		for id, other := range s.recs[rec.Kind] {
 			if id != rec.ID && other.Unique[index] == v {
-				return Errorf(Conflict, "%s with %s %q already exists", rec.Kind, index, v)
+				return Wrap(&Taken{Index: index, Value: v}, Conflict, "%s with %s %q already exists", rec.Kind, index, v)
 			}
 		}
 	}

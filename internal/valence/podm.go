@@ -19,6 +19,8 @@ type ServiceInfo struct {
 	// RSDVersion is Oem.Intel_RackScale.ApiVersion; empty for plain Redfish.
 	RSDVersion   string
 	Capabilities []string
+	// UUID is the service root's UUID; empty when it has none.
+	UUID string
 }
 
 // Connector opens connections to pod managers. Connect may fail with

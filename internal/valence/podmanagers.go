@@ -3,7 +3,6 @@ package valence
 import (
 	"context"
 	"fmt"
-	"net/url"
 	"strings"
 )
 
@@ -12,7 +11,7 @@ var podmFilters = []string{"name", "url", "status", "driver"}
 
 func podmIndex(p PodManager) (string, map[string]string, map[string]string) {
 	return p.UUID,
-		map[string]string{"name": p.Name, "url": p.URL},
+		map[string]string{"name": p.Name, "url": p.URL, "service_uuid": p.ServiceUUID},
 		map[string]string{"name": p.Name, "url": p.URL, "status": p.Status, "driver": p.Driver}
 }
 
@@ -35,11 +34,11 @@ func (sp *PodManagerSpec) normalize() error {
 	if sp.Name == "" {
 		return Errorf(Invalid, "name is required")
 	}
-	u, err := url.Parse(sp.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Errorf(Invalid, "url %q is not an http:// or https:// URL", sp.URL)
+	u, err := canonicalURL(sp.URL)
+	if err != nil {
+		return err
 	}
-	sp.URL = strings.TrimRight(u.String(), "/")
+	sp.URL = u
 	switch sp.Driver {
 	case "", driverValence:
 		sp.Driver = DriverRSD
@@ -61,12 +60,40 @@ func (s *Service) CreatePodManager(ctx context.Context, sp PodManagerSpec) (PodM
 	}
 	now := s.now()
 	pm := PodManager{UUID: newID(), PodManagerSpec: sp, CreatedAt: now, UpdatedAt: now}
+	if err := s.registeredAlready(ctx, pm); err != nil {
+		return PodManager{}, err
+	}
 	s.probe(ctx, &pm)
-	if err := s.podms.create(ctx, pm); err != nil {
+	err := s.registeredAlready(ctx, pm)
+	if err == nil {
+		err = s.podms.create(ctx, pm)
+	}
+	if err != nil {
 		s.conns.drop(pm.UUID)
 		return PodManager{}, err
 	}
 	return pm, nil
+}
+
+// registeredAlready refuses a second registration of one service: the same URL (compared
+// in canonical form, since records written before URLs were made canonical may hold another
+// spelling) or, once probed, the same service root UUID. The store's unique indexes on both
+// catch the registrations that race past this check.
+func (s *Service) registeredAlready(ctx context.Context, pm PodManager) error {
+	all, err := s.podms.all(ctx, nil)
+	if err != nil {
+		return err
+	}
+	for _, o := range all {
+		if u, err := canonicalURL(o.URL); err == nil && u == pm.URL {
+			return Errorf(Conflict, "The service at %s is registered already as pod manager %s (%s).", pm.URL, o.Name, o.UUID)
+		}
+		if pm.ServiceUUID != "" && o.ServiceUUID == pm.ServiceUUID {
+			return Errorf(Conflict, "The service at %s is registered already as pod manager %s (%s) at %s: both service roots have the UUID %s.",
+				pm.URL, o.Name, o.UUID, o.URL, pm.ServiceUUID)
+		}
+	}
+	return nil
 }
 
 // probe connects to pm (through the cache) and records its status,
@@ -81,6 +108,7 @@ func (s *Service) probe(ctx context.Context, pm *PodManager) {
 		if info, err = conn.Probe(ctx); err == nil {
 			pm.Status, pm.StatusReason = StatusOnline, ""
 			pm.RedfishVersion, pm.RSDVersion, pm.Capabilities = info.RedfishVersion, info.RSDVersion, info.Capabilities
+			pm.ServiceUUID = info.UUID
 			if pm.Driver == DriverRedfish {
 				pm.Capabilities = without(pm.Capabilities, CapCompose)
 			}
@@ -135,6 +163,7 @@ func (s *Service) refreshStatus(ctx context.Context, pm PodManager) (PodManager,
 	stored, err := s.podms.modify(ctx, pm.UUID, func(cur *PodManager) error {
 		cur.Status, cur.StatusReason, cur.ProbedAt = probed.Status, probed.StatusReason, probed.ProbedAt
 		cur.RedfishVersion, cur.RSDVersion, cur.Capabilities = probed.RedfishVersion, probed.RSDVersion, probed.Capabilities
+		cur.ServiceUUID = probed.ServiceUUID
 		return nil
 	})
 	if IsCode(err, Conflict) {
@@ -179,7 +208,9 @@ func (s *Service) UpdatePodManager(ctx context.Context, id string, change func(*
 		if err := sp.normalize(); err != nil {
 			return err
 		}
-		if sp.URL != pm.URL {
+		// Compared in canonical form: a record written before URLs were made canonical
+		// takes that form on its first update.
+		if was, err := canonicalURL(pm.URL); err != nil || sp.URL != was {
 			return Errorf(Invalid, "url cannot be changed; register a new pod manager instead")
 		}
 		pm.PodManagerSpec = sp

@@ -120,7 +120,7 @@ func TestPodManagerNameAndURLUnique(t *testing.T) {
 	sameURL.URL += "/"
 	_, err = f.svc.CreatePodManager(f.ctx, sameURL)
 	wantCode(t, "same url", err, Conflict)
-	wantMessage(t, "same url", err, "url", p.url)
+	wantMessage(t, "same url", err, p.url, "registered already", first.Name, first.UUID)
 
 	if ids := f.store.ids(KindPodManager); !slices.Equal(ids, []string{first.UUID}) {
 		t.Errorf("stored %v, want only %s", ids, first.UUID)
@@ -128,6 +128,7 @@ func TestPodManagerNameAndURLUnique(t *testing.T) {
 	second := must[PodManager](t, "rack2")(f.svc.CreatePodManager(f.ctx, f.spec(other, "rack2")))
 	_, err = f.svc.UpdatePodManager(f.ctx, second.UUID, func(sp *PodManagerSpec) error { sp.Name = "rack1"; return nil })
 	wantCode(t, "rename onto a taken name", err, Conflict)
+	wantMessage(t, "rename onto a taken name", err, `A pod manager named "rack1" exists already.`)
 }
 
 func TestUpdatePodManager(t *testing.T) {
