@@ -56,6 +56,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.IntVar(&cfg.DrawersPerRack, "drawers", 4, "drawers per rack")
 	fs.IntVar(&cfg.SystemsPerDrawer, "systems-per-drawer", 4, "systems (blades) per drawer")
 	fs.IntVar(&cfg.Systems, "systems", 0, "total systems; when > 0 it overrides --racks (racks are added as needed)")
+	fs.StringVar(&cfg.ServiceUUID, "service-uuid", "", "UUID of the service root (empty: a random one; two simulators with one UUID are one service at two addresses)")
 	fs.Int64Var(&cfg.Seed, "seed", 0, "seed of the deterministic variation of cores, memory, drives and NICs")
 	fs.StringVar(&cfg.Username, "username", "", "user name for HTTP Basic and sessions (empty: no authentication)")
 	fs.StringVar(&cfg.Password, "password", "", "password for HTTP Basic and sessions")

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+
+	"github.com/google/uuid"
 )
 
 // The simulator's options that stand for real Redfish services other than an RSD Pod
@@ -82,6 +84,18 @@ func linkTarget(l obj) string {
 // plainRoutes leaves out the operations on RSD-only resources.
 func (s *Simulator) plainRoutes(routes []route) []route {
 	return slices.DeleteFunc(routes, func(rt route) bool { return s.rsdOnly("/" + strings.Join(rt.pattern, "/")) })
+}
+
+// newServiceUUID returns the service root's UUID: the one given, checked, or a random one.
+func newServiceUUID(given string) (string, error) {
+	if given == "" {
+		return uuid.NewString(), nil
+	}
+	u, err := uuid.Parse(given)
+	if err != nil {
+		return "", fmt.Errorf("rsdsim: service UUID %q: %w", given, err)
+	}
+	return u.String(), nil
 }
 
 // validateUnimplemented refuses, in Config.UnimplementedResets, a type that is not advertised.

@@ -95,3 +95,21 @@ func TestUnimplementedResets(t *testing.T) {
 	ts.do("POST", node+"/Actions/ComposedNode.Assemble", nil).mustStatus(t, 204)
 	ts.do("POST", node+"/Actions/ComposedNode.Reset", m{"ResetType": "Nmi"}).mustStatus(t, 501)
 }
+
+// Every simulator is a service of its own unless told to share a service root UUID.
+func TestServiceUUID(t *testing.T) {
+	rootUUID := func(cfg Config) any {
+		return newTestServer(t, cfg).do("GET", "/redfish/v1", nil).mustStatus(t, 200).body["UUID"]
+	}
+	a, b := rootUUID(Config{}), rootUUID(Config{})
+	if a == b || a == "" {
+		t.Errorf("two simulators share the root UUID %v", a)
+	}
+	const given = "92384634-2938-2342-8820-489239905423"
+	if got := rootUUID(Config{ServiceUUID: given}); got != given {
+		t.Errorf("root UUID %v, want %s", got, given)
+	}
+	if _, err := New(Config{ServiceUUID: "not-a-uuid"}); err == nil {
+		t.Error("a malformed service UUID was accepted")
+	}
+}

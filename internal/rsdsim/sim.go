@@ -26,6 +26,9 @@ type Config struct {
 	AssembleDelay time.Duration
 	// Faults are the faults active from the start; see SetFaults.
 	Faults Faults
+	// ServiceUUID is the service root's UUID; empty draws a random one, since every running
+	// service has its own (two simulators with one ServiceUUID are one service at two addresses).
+	ServiceUUID string
 	// UnimplementedResets are reset types that systems and nodes advertise but answer 501
 	// to, as sushy-tools does for Nmi.
 	UnimplementedResets []string
@@ -55,10 +58,12 @@ func parseVersion(v string) (apiVersion, error) {
 
 // Simulator is an emulated RSD Pod Manager; it is an http.Handler and safe for concurrent use.
 type Simulator struct {
-	cfg    Config
-	ver    apiVersion
-	routes []route
-	faults faultState
+	cfg Config
+	ver apiVersion
+	// serviceUUID is the service root's UUID (Config.ServiceUUID or a random one).
+	serviceUUID string
+	routes      []route
+	faults      faultState
 
 	// mu guards everything below. A GET only looks up rendered JSON in docs under the read
 	// lock (the parts of a system are rendered on their first GET, see lookup); every change
@@ -92,18 +97,23 @@ func New(cfg Config) (*Simulator, error) {
 	if err := validateUnimplemented(cfg.UnimplementedResets); err != nil {
 		return nil, err
 	}
+	serviceUUID, err := newServiceUUID(cfg.ServiceUUID)
+	if err != nil {
+		return nil, err
+	}
 	lay, err := newLayout(cfg)
 	if err != nil {
 		return nil, err
 	}
 	s := &Simulator{
-		cfg:      cfg,
-		ver:      ver,
-		docs:     make(map[string]*doc),
-		byPath:   make(map[string]any),
-		nodes:    make(map[string]*node),
-		sessions: make(map[string]*session),
-		done:     make(chan struct{}),
+		cfg:         cfg,
+		ver:         ver,
+		serviceUUID: serviceUUID,
+		docs:        make(map[string]*doc),
+		byPath:      make(map[string]any),
+		nodes:       make(map[string]*node),
+		sessions:    make(map[string]*session),
+		done:        make(chan struct{}),
 	}
 	s.faults.set(cfg.Faults)
 	s.routes = s.buildRoutes()
