@@ -2,7 +2,6 @@ package redfish
 
 import (
 	"context"
-	"errors"
 	"net/http"
 )
 
@@ -18,10 +17,7 @@ func (c *Client) SetSystemBoot(ctx context.Context, system string, boot BootSett
 	if err := c.getJSON(ctx, uri, &cs); err != nil {
 		return err
 	}
-	if err := errors.Join(
-		allowed("boot override", boot.Enabled, cs.Boot.AllowedEnabled),
-		allowed("boot target", boot.Target, cs.Boot.AllowedTargets),
-		allowed("boot mode", boot.Mode, cs.Boot.AllowedModes)); err != nil {
+	if err := cs.Boot.allows(boot); err != nil {
 		return err
 	}
 	_, err = c.send(ctx, http.MethodPatch, uri, map[string]BootSettings{"Boot": boot})

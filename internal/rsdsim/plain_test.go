@@ -19,26 +19,13 @@ func TestPlainRedfishHasNoRSD(t *testing.T) {
 			t.Errorf("the root does not link %s: %s", k, root.raw)
 		}
 	}
-	seen := map[string]bool{}
-	queue := []string{"/redfish/v1"}
-	for len(queue) > 0 {
-		p := queue[0]
-		queue = queue[1:]
-		if seen[p] {
-			continue
-		}
-		seen[p] = true
-		r := ts.do("GET", p, nil)
-		if r.status != 200 {
-			continue // an action target, say
-		}
+	seen := ts.crawl(t, func(p string, r response) {
 		for _, bad := range []string{"Intel_RackScale", "/Nodes", "StorageServices", "EthernetSwitches", "Intel.Oem"} {
 			if strings.Contains(string(r.raw), bad) {
 				t.Errorf("%s shows %s: %s", p, bad, r.raw)
 			}
 		}
-		queue = append(queue, odataIDs(r.body)...)
-	}
+	})
 	if !seen["/redfish/v1/Systems/System1/Processors"] || len(seen) < 20 {
 		t.Errorf("the walk saw only %d resources", len(seen))
 	}
@@ -55,25 +42,6 @@ func TestPlainRedfishHasNoRSD(t *testing.T) {
 	if got["PowerState"] != "On" || get(got, "Boot", "BootSourceOverrideTarget") != "Pxe" {
 		t.Errorf("after reset and boot: %v %v", got["PowerState"], got["Boot"])
 	}
-}
-
-// odataIDs collects every @odata.id below v.
-func odataIDs(v any) []string {
-	var out []string
-	switch t := v.(type) {
-	case map[string]any:
-		for k, sub := range t {
-			if id, ok := sub.(string); ok && k == "@odata.id" {
-				out = append(out, strings.TrimSuffix(id, "/"))
-			}
-			out = append(out, odataIDs(sub)...)
-		}
-	case []any:
-		for _, sub := range t {
-			out = append(out, odataIDs(sub)...)
-		}
-	}
-	return out
 }
 
 // A reset type advertised but not done answers 501, as sushy-tools does for Nmi, on systems

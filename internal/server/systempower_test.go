@@ -13,13 +13,8 @@ import (
 func TestSystemPowerOverHTTP(t *testing.T) {
 	f := newAPI(t)
 	pm := f.createPodManager(t, "podm1")
-	resp, body := f.call(t, "member,reader", "p1", "POST", "/v1/nodes", `{"name":"n1","podm_id":"`+pm.UUID+`","properties":{"processor":{"total_cores":1}}}`)
-	if resp.StatusCode != 201 {
-		t.Fatalf("compose: %d %s", resp.StatusCode, body)
-	}
-	var n api.Node
-	json.Unmarshal(body, &n)
-	_, body = f.admin(t, "GET", "/v1/systems", "")
+	n := f.compose(t, "p1", pm.UUID)
+	_, body := f.admin(t, "GET", "/v1/systems", "")
 	var systems []api.System
 	json.Unmarshal(body, &systems)
 	var free, used api.System

@@ -515,14 +515,18 @@ func (c *fakeConn) ResetNode(ctx context.Context, uri, resetType string) error {
 	if err := c.p.enter(ctx, "ResetNode", uri, resetType); err != nil {
 		return err
 	}
-	return c.node(uri, func(n *PodmNode) {
-		switch resetType {
-		case "On", "ForceOn":
-			n.PowerState = "On"
-		case "ForceOff", "GracefulShutdown":
-			n.PowerState = "Off"
-		}
-	})
+	return c.node(uri, func(n *PodmNode) { n.PowerState = fakePower(n.PowerState, resetType) })
+}
+
+// fakePower is the power state a reset leaves a node or system of the fake in.
+func fakePower(current, resetType string) string {
+	switch resetType {
+	case "On", "ForceOn":
+		return "On"
+	case "ForceOff", "GracefulShutdown":
+		return "Off"
+	}
+	return current
 }
 
 func (c *fakeConn) SetBoot(ctx context.Context, uri string, b Boot) error {
@@ -577,14 +581,7 @@ func (c *fakeConn) ResetSystem(ctx context.Context, uri, resetType string) error
 	if err := c.p.enter(ctx, "ResetSystem", uri, resetType); err != nil {
 		return err
 	}
-	return c.system(uri, func(sys *fakeSystem) {
-		switch resetType {
-		case "On", "ForceOn":
-			sys.PowerState = "On"
-		case "ForceOff", "GracefulShutdown":
-			sys.PowerState = "Off"
-		}
-	})
+	return c.system(uri, func(sys *fakeSystem) { sys.PowerState = fakePower(sys.PowerState, resetType) })
 }
 
 func (c *fakeConn) SetSystemBoot(ctx context.Context, uri string, b Boot) error {

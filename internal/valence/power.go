@@ -73,31 +73,30 @@ func checkBoot(b Boot) error {
 // reset checks resetType, finds the machine and resets it, if it allows
 // that type.
 func (s *Service) reset(ctx context.Context, resetType string, find func(context.Context) (machine, error)) error {
-	if err := checkResetType(resetType); err != nil {
-		return err
-	}
-	m, err := find(ctx)
-	if err != nil {
-		return err
-	}
-	pctx, cancel := s.podmCtx(ctx)
-	defer cancel()
-	if m.allowedResets != nil {
-		list, name, err := m.allowedResets(pctx)
-		if err != nil {
-			return err
+	return s.act(ctx, checkResetType(resetType), find, func(ctx context.Context, m machine) error {
+		if m.allowedResets != nil {
+			list, name, err := m.allowedResets(ctx)
+			if err != nil {
+				return err
+			}
+			if len(list) > 0 && !slices.Contains(list, resetType) {
+				return Errorf(Invalid, "Reset type %q is not allowed by %s; it allows %s.", resetType, name, strings.Join(list, ", "))
+			}
 		}
-		if len(list) > 0 && !slices.Contains(list, resetType) {
-			return Errorf(Invalid, "Reset type %q is not allowed by %s; it allows %s.", resetType, name, strings.Join(list, ", "))
-		}
-	}
-	return m.reset(pctx, resetType)
+		return m.reset(ctx, resetType)
+	})
 }
 
 // setBoot checks b, finds the machine and sets its boot override.
 func (s *Service) setBoot(ctx context.Context, b Boot, find func(context.Context) (machine, error)) error {
-	if err := checkBoot(b); err != nil {
-		return err
+	return s.act(ctx, checkBoot(b), find, func(ctx context.Context, m machine) error { return m.boot(ctx, b) })
+}
+
+// act runs do on the machine that find finds, within the pod-manager
+// timeout, unless the request was refused (checked) before anything is asked.
+func (s *Service) act(ctx context.Context, checked error, find func(context.Context) (machine, error), do func(context.Context, machine) error) error {
+	if checked != nil {
+		return checked
 	}
 	m, err := find(ctx)
 	if err != nil {
@@ -105,7 +104,7 @@ func (s *Service) setBoot(ctx context.Context, b Boot, find func(context.Context
 	}
 	pctx, cancel := s.podmCtx(ctx)
 	defer cancel()
-	return m.boot(pctx, b)
+	return do(pctx, m)
 }
 
 // nodeMachine finds a node the caller may see. Its allowed reset types are
