@@ -93,39 +93,39 @@ func (c *conn) toError(ctx context.Context, o op, err error) *valence.Error {
 	}
 	reason := cmp.Or(rf.Message, rf.Code, http.StatusText(rf.StatusCode))
 	a := answerOf(rf.StatusCode)
-	e := &valence.Error{Code: a.code, ExtendedInfo: rf.ExtendedInfo, Err: err}
-	if a.named {
-		e.Message = fmt.Sprintf(a.format, c.url, words, reason)
-	} else {
-		e.Message = fmt.Sprintf(a.format, words, reason)
-	}
-	return e
+	return &valence.Error{Code: a.code, Message: fmt.Sprintf(a.format, c.url, words, reason), ExtendedInfo: rf.ExtendedInfo, Err: err}
 }
 
 // answer is what one status of the pod manager's own answer means to the
 // core: its code and the message the caller reads.
 type answer struct {
 	code valence.Code
-	// format takes the operation's words and the pod manager's reason, with
-	// the pod manager's URL first when named is set.
+	// format is given the pod manager's URL, the operation's words and the
+	// pod manager's reason, and picks what it says by index.
 	format string
-	named  bool
 }
+
+// The messages of answers, in the words of the operation.
+const (
+	refused       = "Pod manager refused %[2]s: %[3]s"
+	credentials   = "Pod manager %[1]s refused Valence's credentials for %[2]s (update its authentication): %[3]s"
+	unimplemented = "Pod manager %[1]s does not implement %[2]s: %[3]s"
+)
 
 // answers is the one table from the status a pod manager answered with to
 // the core's code. Its credentials being refused is never the caller's 401
 // or 403: the API keeps those for the caller's own credentials.
 var answers = map[int]answer{
-	http.StatusBadRequest:     {valence.Invalid, "Pod manager refused %s: %s", false},
-	http.StatusUnauthorized:   {valence.PodManagerAuthFailed, "Pod manager %s refused Valence's credentials for %s: %s", true},
-	http.StatusForbidden:      {valence.PodManagerAuthFailed, "Pod manager %s refused Valence's credentials for %s: %s", true},
-	http.StatusNotFound:       {valence.NotFound, "Pod manager refused %s: %s", false},
-	http.StatusGone:           {valence.NotFound, "Pod manager refused %s: %s", false},
-	http.StatusConflict:       {valence.Conflict, "Pod manager refused %s: %s", false},
-	http.StatusNotImplemented: {valence.NotImplemented, "Pod manager %s does not implement %s: %s", true},
+	http.StatusBadRequest:     {valence.Invalid, refused},
+	http.StatusUnauthorized:   {valence.PodManagerAuthFailed, credentials},
+	http.StatusForbidden:      {valence.PodManagerAuthFailed, credentials},
+	http.StatusNotFound:       {valence.NotFound, refused},
+	http.StatusGone:           {valence.NotFound, refused},
+	http.StatusConflict:       {valence.Conflict, refused},
+	http.StatusNotImplemented: {valence.NotImplemented, unimplemented},
 	// 405 is how Redfish refuses an action or a PATCH that the resource
 	// does not offer: unsupported, as 501 is.
-	http.StatusMethodNotAllowed: {valence.NotImplemented, "Pod manager %s does not implement %s: %s", true},
+	http.StatusMethodNotAllowed: {valence.NotImplemented, unimplemented},
 }
 
 // answerOf looks status up in answers; any other status (every other 4xx,
@@ -135,5 +135,5 @@ func answerOf(status int) answer {
 	if a, ok := answers[status]; ok {
 		return a
 	}
-	return answer{valence.PodManagerError, "Pod manager refused %s: %s", false}
+	return answer{valence.PodManagerError, refused}
 }
