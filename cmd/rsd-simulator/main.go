@@ -117,7 +117,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	// The first line of stdout is the URL: scripts and tests read it to find the port.
 	fmt.Fprintf(stdout, "%s://%s\n", scheme, ln.Addr())
-	fmt.Fprintf(stderr, "rsd-simulator %s: RSD %s, %d systems, ready in %s\n", version.Version, cfg.RSDVersion,
+	flavour := "RSD " + cfg.RSDVersion
+	if cfg.RSDVersion == rsdsim.VersionNone {
+		flavour = "plain Redfish"
+	}
+	fmt.Fprintf(stderr, "rsd-simulator %s: %s, %d systems, ready in %s\n", version.Version, flavour,
 		sim.SystemCount(), time.Since(start).Round(time.Millisecond))
 	go func() {
 		<-ctx.Done()
