@@ -2,6 +2,7 @@ package valence
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 )
@@ -160,12 +161,25 @@ func (s *Service) GetPodManager(ctx context.Context, id string) (PodManager, err
 func (s *Service) refreshStatus(ctx context.Context, pm PodManager) (PodManager, error) {
 	probed := pm
 	s.probe(ctx, &probed)
-	stored, err := s.podms.modify(ctx, pm.UUID, func(cur *PodManager) error {
-		cur.Status, cur.StatusReason, cur.ProbedAt = probed.Status, probed.StatusReason, probed.ProbedAt
-		cur.RedfishVersion, cur.RSDVersion, cur.Capabilities = probed.RedfishVersion, probed.RSDVersion, probed.Capabilities
-		cur.ServiceUUID = probed.ServiceUUID
-		return nil
-	})
+	store := func(withUUID bool) (PodManager, error) {
+		return s.podms.modify(ctx, pm.UUID, func(cur *PodManager) error {
+			cur.Status, cur.StatusReason, cur.ProbedAt = probed.Status, probed.StatusReason, probed.ProbedAt
+			cur.RedfishVersion, cur.RSDVersion, cur.Capabilities = probed.RedfishVersion, probed.RSDVersion, probed.Capabilities
+			if withUUID {
+				cur.ServiceUUID = probed.ServiceUUID
+			}
+			return nil
+		})
+	}
+	stored, err := store(true)
+	var taken *Taken
+	if errors.As(err, &taken) && taken.Index == "service_uuid" {
+		// Registered twice before its service UUID was known (it was
+		// unreachable then): its status is still worth keeping.
+		s.opts.Log.Warn().Str("podm_id", pm.UUID).Str("service_uuid", taken.Value).
+			Msg("this pod manager's service is registered under another pod manager too; delete one of them")
+		stored, err = store(false)
+	}
 	if IsCode(err, Conflict) {
 		return probed, nil // other writers kept winning; a read need not fail for it
 	}

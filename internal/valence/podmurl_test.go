@@ -3,6 +3,7 @@ package valence
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestCanonicalURL(t *testing.T) {
@@ -126,5 +127,31 @@ func TestStoreMessagesStayInTheLog(t *testing.T) {
 				t.Errorf("%s %s: %q", c.name, op, e.Message)
 			}
 		}
+	}
+}
+
+// A service registered twice while its root UUID was unknown (it was unreachable) keeps its
+// status up to date once both answer, without the second record taking the UUID.
+func TestRefreshWithASharedServiceUUID(t *testing.T) {
+	f := newFixture(t)
+	a, b := f.fake("bmc-a", 1), f.fake("bmc-b", 1)
+	for _, p := range []*fakePodm{a, b} {
+		p.set(func(p *fakePodm) { p.info.UUID = "92384634-2938-2342-8820-489239905423" })
+	}
+	must[PodManager](t, "a")(f.svc.CreatePodManager(f.ctx, f.spec(a, "bmc-a")))
+	b.setDown(true)
+	second := must[PodManager](t, "b")(f.svc.CreatePodManager(f.ctx, f.spec(b, "bmc-b")))
+	if second.Status != StatusOffline {
+		t.Fatalf("b: %s", second.Status)
+	}
+	b.setDown(false)
+	f.clock.advance(time.Minute)
+	got, err := f.svc.GetPodManager(f.ctx, second.UUID)
+	if err != nil || got.Status != StatusOnline {
+		t.Fatalf("GetPodManager: %s, %v", got.Status, err)
+	}
+	stored, _, _ := f.svc.podms.get(f.ctx, second.UUID)
+	if stored.Status != StatusOnline || stored.ServiceUUID != "" {
+		t.Errorf("stored %s with service uuid %q, want Online without one", stored.Status, stored.ServiceUUID)
 	}
 }
