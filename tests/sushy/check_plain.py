@@ -12,11 +12,7 @@ import sys
 import sushy
 from sushy import auth, exceptions
 
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-    print("ok", what)
+from common import check, power_on_off
 
 
 def main():
@@ -35,12 +31,7 @@ def main():
     check(sy.memory_summary.size_gib > 0 and sy.processors.summary.count > 0, "system summaries")
 
     check(sushy.RESET_NMI in sy.get_allowed_reset_system_values(), "Nmi is advertised")
-    sy.reset_system(sushy.RESET_ON)
-    sy.refresh()
-    check(sy.power_state == sushy.POWER_STATE_ON, "reset On powers the system on")
-    sy.reset_system(sushy.RESET_FORCE_OFF)
-    sy.refresh()
-    check(sy.power_state == sushy.POWER_STATE_OFF, "reset ForceOff powers it off")
+    power_on_off(sy)
     try:
         sy.reset_system(sushy.RESET_NMI)
         check(False, "an advertised Nmi that is not implemented fails")
