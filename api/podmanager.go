@@ -36,7 +36,10 @@ type PodManager struct {
 	// the system's.
 	CACert string `json:"ca_cert"`
 	// Status is one of the PodManager* statuses.
-	Status         string `json:"status"`
+	Status string `json:"status"`
+	// StatusReason says why the status is not Online (the last probe's
+	// failure); empty when Online.
+	StatusReason   string `json:"status_reason"`
 	RedfishVersion string `json:"redfish_version"`
 	// RSDVersion is Oem.Intel_RackScale.ApiVersion, empty for plain Redfish.
 	RSDVersion string `json:"rsd_version"`

@@ -62,6 +62,9 @@ func TestSpecHasEveryPath(t *testing.T) {
 
 		{http.MethodGet, "/v1/systems"},
 		{http.MethodGet, "/v1/systems/{id}"},
+		{http.MethodPost, "/v1/systems/{id}/action"},
+		{http.MethodPut, "/v1/systems/{id}/states/power"},
+		{http.MethodPut, "/v1/systems/{id}/management/inject_nmi"},
 
 		{http.MethodGet, "/v1/storages"},
 		{http.MethodPost, "/v1/storages"},

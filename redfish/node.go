@@ -270,10 +270,7 @@ func (c *Client) SetBoot(ctx context.Context, node string, boot BootSettings) er
 	if err != nil {
 		return err
 	}
-	if err := errors.Join(
-		allowed("boot override", boot.Enabled, n.Boot.AllowedEnabled),
-		allowed("boot target", boot.Target, n.Boot.AllowedTargets),
-		allowed("boot mode", boot.Mode, n.Boot.AllowedModes)); err != nil {
+	if err := n.Boot.allows(boot); err != nil {
 		return err
 	}
 	_, err = c.send(ctx, http.MethodPatch, n.URI, map[string]BootSettings{"Boot": boot})
@@ -328,6 +325,15 @@ func (c *Client) attachDetach(ctx context.Context, node, volume, protocol string
 		return fmt.Errorf("redfish: node %s offers no attach or detach action: %w", n.URI, ErrNotSupported)
 	}
 	return err
+}
+
+// allows checks each set field of s against the values b lists, for a node
+// or a system alike.
+func (b Boot) allows(s BootSettings) error {
+	return errors.Join(
+		allowed("boot override", s.Enabled, b.AllowedEnabled),
+		allowed("boot target", s.Target, b.AllowedTargets),
+		allowed("boot mode", s.Mode, b.AllowedModes))
 }
 
 // allowed checks a set v against a non-empty list of allowable values.

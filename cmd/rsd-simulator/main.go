@@ -49,12 +49,14 @@ func run(args []string, stdout, stderr io.Writer) error {
 		certOut     = fs.String("tls-cert-out", "", "with --tls, write the certificate (PEM) to this file so clients can trust it")
 		errorRates  = fs.String("error-rate", "", "injected error rates, op=rate[,op=rate] with op one of get, session, allocate, assemble, reset, patch, delete, volume, attach, *")
 		showVersion = fs.Bool("version", false, "print the version and exit")
+		unresets    = fs.String("unimplemented-resets", "", "reset types advertised but answered 501, comma-separated (e.g. Nmi, as sushy-tools does)")
 	)
-	fs.StringVar(&cfg.RSDVersion, "rsd-version", "2.3", "RSD API version: 2.1, 2.2 or 2.3")
+	fs.StringVar(&cfg.RSDVersion, "rsd-version", "2.3", "RSD API version: 2.1, 2.2 or 2.3; none for plain Redfish without RSD extensions")
 	fs.IntVar(&cfg.Racks, "racks", 2, "racks in the pod")
 	fs.IntVar(&cfg.DrawersPerRack, "drawers", 4, "drawers per rack")
 	fs.IntVar(&cfg.SystemsPerDrawer, "systems-per-drawer", 4, "systems (blades) per drawer")
 	fs.IntVar(&cfg.Systems, "systems", 0, "total systems; when > 0 it overrides --racks (racks are added as needed)")
+	fs.StringVar(&cfg.ServiceUUID, "service-uuid", "", "UUID of the service root (empty: a random one; two simulators with one UUID are one service at two addresses)")
 	fs.Int64Var(&cfg.Seed, "seed", 0, "seed of the deterministic variation of cores, memory, drives and NICs")
 	fs.StringVar(&cfg.Username, "username", "", "user name for HTTP Basic and sessions (empty: no authentication)")
 	fs.StringVar(&cfg.Password, "password", "", "password for HTTP Basic and sessions")
@@ -72,7 +74,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *showVersion {
-		fmt.Fprintf(stdout, "rsd-simulator %s (RSD 2.1, 2.2, 2.3)\n", version.Version)
+		fmt.Fprintf(stdout, "rsd-simulator %s (RSD 2.1, 2.2, 2.3, plain Redfish)\n", version.Version)
 		return nil
 	}
 	if fs.NArg() > 0 {
@@ -83,6 +85,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	cfg.Faults.ErrorRate = rates
+	if *unresets != "" {
+		cfg.UnimplementedResets = strings.Split(*unresets, ",")
+	}
 	start := time.Now()
 	sim, err := rsdsim.New(cfg)
 	if err != nil {
@@ -113,7 +118,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	defer stop()
 	// The first line of stdout is the URL: scripts and tests read it to find the port.
 	fmt.Fprintf(stdout, "%s://%s\n", scheme, ln.Addr())
-	fmt.Fprintf(stderr, "rsd-simulator %s: RSD %s, %d systems, ready in %s\n", version.Version, cfg.RSDVersion,
+	flavour := "RSD " + cfg.RSDVersion
+	if cfg.RSDVersion == rsdsim.VersionNone {
+		flavour = "plain Redfish"
+	}
+	fmt.Fprintf(stderr, "rsd-simulator %s: %s, %d systems, ready in %s\n", version.Version, flavour,
 		sim.SystemCount(), time.Since(start).Round(time.Millisecond))
 	go func() {
 		<-ctx.Done()

@@ -30,6 +30,7 @@ func TestVersionAndBadArguments(t *testing.T) {
 		{"--dead-links", "memory,bios"},
 		{"--accelerators", "TPU"},
 		{"--absent-sockets", "-1"},
+		{"--unimplemented-resets", "Nmi,Explode"},
 		{"--listen", "127.0.0.1:0", "extra"},
 	} {
 		if err := run(args, io.Discard, io.Discard); err == nil {

@@ -52,6 +52,7 @@ var defaultKinds = map[string]string{
 	RuleNodeAttach: "projectMember", RuleNodeDetach: "projectMember",
 	RuleNodeAdopt:  "admin",
 	RuleSystemList: "reader", RuleSystemGet: "reader",
+	RuleSystemPower: "admin", RuleSystemBoot: "admin",
 	RuleRackList: "reader", RuleRackGet: "reader",
 	RuleStorageList: "reader", RuleStorageGet: "reader",
 	RuleStorageCreate: "admin", RuleStorageDelete: "admin",

@@ -30,6 +30,10 @@ const (
 
 	RuleSystemList = "valence:system:list"
 	RuleSystemGet  = "valence:system:get"
+	// RuleSystemPower and RuleSystemBoot act on a system that no composed
+	// node uses, outside any project: an administrator's by default.
+	RuleSystemPower = "valence:system:power"
+	RuleSystemBoot  = "valence:system:boot"
 
 	RuleRackList = "valence:rack:list"
 	RuleRackGet  = "valence:rack:get"
@@ -91,6 +95,8 @@ var ruleDocs = []RuleDoc{
 
 	{RuleSystemList, asReader, "GET /v1/systems"},
 	{RuleSystemGet, asReader, "GET /v1/systems/{id}"},
+	{RuleSystemPower, asAdmin, "POST /v1/systems/{id}/action Reset, PUT /v1/systems/{id}/states/power, PUT /v1/systems/{id}/management/inject_nmi"},
+	{RuleSystemBoot, asAdmin, "POST /v1/systems/{id}/action Boot"},
 
 	{RuleRackList, asReader, "GET /v1/racks"},
 	{RuleRackGet, asReader, "GET /v1/racks/{id}"},

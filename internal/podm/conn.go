@@ -125,6 +125,23 @@ func (c *conn) Systems(ctx context.Context) ([]valence.System, error) {
 	})
 }
 
+// ResetSystem sends ComputerSystem.Reset to a system, for every driver: a
+// system needs no composition.
+func (c *conn) ResetSystem(ctx context.Context, systemURI, resetType string) error {
+	_, err := run(ctx, c, opResetSystem, func(rc *redfish.Client) (none, error) {
+		return none{}, rc.ResetSystem(ctx, systemURI, schemas.ResetType(resetType))
+	})
+	return err
+}
+
+// SetSystemBoot sets a system's boot override; empty fields are left as they are.
+func (c *conn) SetSystemBoot(ctx context.Context, systemURI string, boot valence.Boot) error {
+	_, err := run(ctx, c, opSystemBoot, func(rc *redfish.Client) (none, error) {
+		return none{}, rc.SetSystemBoot(ctx, systemURI, bootSettings(boot))
+	})
+	return err
+}
+
 // Racks lists the chassis of type Rack with the UUIDs of their systems.
 // redfish names a rack's systems by path only, so the systems are read too.
 func (c *conn) Racks(ctx context.Context) ([]valence.Rack, error) {

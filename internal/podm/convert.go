@@ -22,7 +22,7 @@ var capabilities = []struct {
 // serviceInfo converts what redfish detected; compose is false for the
 // plain Redfish driver, which never composes even when the root offers it.
 func serviceInfo(in redfish.ServiceInfo, compose bool) valence.ServiceInfo {
-	out := valence.ServiceInfo{RedfishVersion: in.RedfishVersion, RSDVersion: in.RSDVersion}
+	out := valence.ServiceInfo{RedfishVersion: in.RedfishVersion, RSDVersion: in.RSDVersion, UUID: in.UUID}
 	for _, c := range capabilities {
 		if in.Has(c.redfish) && (compose || c.core != valence.CapCompose) {
 			out.Capabilities = append(out.Capabilities, c.core)

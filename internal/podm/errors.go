@@ -27,6 +27,8 @@ const (
 	opDeleteNode   op = "delete_node"
 	opResetNode    op = "reset_node"
 	opSetBoot      op = "set_boot"
+	opResetSystem  op = "reset_system"
+	opSystemBoot   op = "set_system_boot"
 	opAttachVolume op = "attach_volume"
 	opDetachVolume op = "detach_volume"
 	opSystems      op = "systems"
@@ -48,6 +50,8 @@ var opWords = map[op]string{
 	opDeleteNode:   "deleting the node",
 	opResetNode:    "the reset",
 	opSetBoot:      "the boot override",
+	opResetSystem:  "the reset",
+	opSystemBoot:   "the boot override",
 	opAttachVolume: "attaching the volume",
 	opDetachVolume: "detaching the volume",
 	opSystems:      "listing the systems",
@@ -93,20 +97,49 @@ func (c *conn) toError(ctx context.Context, o op, err error) *valence.Error {
 		// the pod manager said, so no reason to pass on.
 		return valence.Wrap(err, valence.PodManagerError, "Pod manager %s: %s failed.", c.url, words)
 	}
-	e := &valence.Error{Code: valence.PodManagerError, ExtendedInfo: rf.ExtendedInfo, Err: err}
 	reason := cmp.Or(rf.Message, rf.Code, http.StatusText(rf.StatusCode))
-	e.Message = fmt.Sprintf("Pod manager refused %s: %s", words, reason)
-	switch rf.StatusCode {
-	case http.StatusNotFound:
-		e.Code = valence.NotFound
-	case http.StatusConflict:
-		e.Code = valence.Conflict
-	case http.StatusBadRequest:
-		e.Code = valence.Invalid
-	case http.StatusUnauthorized, http.StatusForbidden:
-		// The core reads Status 401 as "credentials refused".
-		e.Status = http.StatusUnauthorized
-		e.Message = fmt.Sprintf("Pod manager %s refused the credentials: %s", c.url, reason)
+	a := answerOf(rf.StatusCode)
+	return &valence.Error{Code: a.code, Message: fmt.Sprintf(a.format, c.url, words, reason), ExtendedInfo: rf.ExtendedInfo, Err: err}
+}
+
+// answer is what one status of the pod manager's own answer means to the
+// core: its code and the message the caller reads.
+type answer struct {
+	code valence.Code
+	// format is given the pod manager's URL, the operation's words and the
+	// pod manager's reason, and picks what it says by index.
+	format string
+}
+
+// The messages of answers, in the words of the operation.
+const (
+	refused       = "Pod manager refused %[2]s: %[3]s"
+	credentials   = "Pod manager %[1]s refused Valence's credentials for %[2]s (update its authentication): %[3]s"
+	unimplemented = "Pod manager %[1]s does not implement %[2]s: %[3]s"
+)
+
+// answers is the one table from the status a pod manager answered with to
+// the core's code. Its credentials being refused is never the caller's 401
+// or 403: the API keeps those for the caller's own credentials.
+var answers = map[int]answer{
+	http.StatusBadRequest:     {valence.Invalid, refused},
+	http.StatusUnauthorized:   {valence.PodManagerAuthFailed, credentials},
+	http.StatusForbidden:      {valence.PodManagerAuthFailed, credentials},
+	http.StatusNotFound:       {valence.NotFound, refused},
+	http.StatusGone:           {valence.NotFound, refused},
+	http.StatusConflict:       {valence.Conflict, refused},
+	http.StatusNotImplemented: {valence.NotImplemented, unimplemented},
+	// 405 is how Redfish refuses an action or a PATCH that the resource
+	// does not offer: unsupported, as 501 is.
+	http.StatusMethodNotAllowed: {valence.NotImplemented, unimplemented},
+}
+
+// answerOf looks status up in answers; any other status (every other 4xx,
+// every 5xx, and a 1xx or 3xx that gofish did not follow) is the pod
+// manager's own failure.
+func answerOf(status int) answer {
+	if a, ok := answers[status]; ok {
+		return a
 	}
-	return e
+	return answer{valence.PodManagerError, refused}
 }

@@ -457,9 +457,7 @@ func TestSimErrors(t *testing.T) {
 		a := access(s.srv.URL)
 		a.Password = "wrong"
 		_, err := newConnector().Connect(ctx, a)
-		if e := wantCode(t, err, valence.PodManagerError); e.Status != http.StatusUnauthorized {
-			t.Errorf("Status = %d, want 401", e.Status)
-		}
+		wantCode(t, err, valence.PodManagerAuthFailed)
 	})
 	t.Run("server stopped", func(t *testing.T) {
 		s := startSim(t, "2.3", rsdsim.Faults{})

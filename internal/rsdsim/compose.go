@@ -276,6 +276,9 @@ func (s *Simulator) resetNode(w http.ResponseWriter, r *http.Request, params []s
 	if e != nil {
 		return e
 	}
+	if e := s.notImplemented(t); e != nil {
+		return e
+	}
 	if n.state != stateAssembled {
 		return errPayload("Only composed node in Assembled state can be reset; node " + n.id + " is " + n.state + ".")
 	}

@@ -25,12 +25,20 @@
 // Oem.Intel_RackScale.Allocated (simulator additions; on a real PODM the authoritative link
 // is the node's Links.ComputerSystem).
 //
+// # Plain Redfish and unimplemented operations
+//
+// Config.RSDVersion VersionNone ("none") serves plain Redfish: the same systems, chassis and
+// managers without any Oem.Intel_RackScale, Nodes, RSD storage or Ethernet switches.
+// Config.UnimplementedResets lists reset types that are advertised and answered 501.
+//
 // # Fault console
 //
 // GET, PUT and DELETE on /admin/faults read, replace and clear the active Faults; the body is
 //
 //	{"latency":"200ms","jitter":"50ms","error_rate":{"allocate":0.5,"*":0.1},
 //	 "error_status":503,"fail_assembly":true,"down":"refuse"}
+//
+// An error_status of 401, 403, 501 or 503 comes with the MessageId of that status.
 //
 // It needs no credentials and is never subject to the faults it sets.
 package rsdsim

@@ -17,6 +17,8 @@ const (
 	codePreconditionFailed    = "Base.1.0.PreconditionFailed"
 	codeUnknownException      = "Base.1.0.UnknownException"
 	codeServiceUnavailable    = "Base.1.0.ServiceUnavailable"
+	codeActionNotSupported    = "Base.1.0.ActionNotSupported"
+	codeInsufficientPrivilege = "Base.1.0.InsufficientPrivilege"
 	messageNoSystemsAvailable = "There are no computer systems available for this allocation request."
 )
 

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -203,6 +204,14 @@ func dropConnection(w http.ResponseWriter) {
 	writeError(w, newError(http.StatusServiceUnavailable, codeServiceUnavailable, "The Pod Manager is down."))
 }
 
+// injectedCodes are the MessageIds of injected errors whose status has one of its own.
+var injectedCodes = map[int]string{
+	http.StatusUnauthorized:       codeUnauthorized,
+	http.StatusForbidden:          codeInsufficientPrivilege,
+	http.StatusNotImplemented:     codeActionNotSupported,
+	http.StatusServiceUnavailable: codeServiceUnavailable,
+}
+
 // injectError fails an operation at its configured rate.
 func (s *Simulator) injectError(op string) *apiError {
 	f := s.faults.get()
@@ -217,9 +226,10 @@ func (s *Simulator) injectError(op string) *apiError {
 	if status == 0 {
 		status = http.StatusInternalServerError
 	}
-	code := codeUnknownException
-	if status == http.StatusServiceUnavailable {
-		code = codeServiceUnavailable
+	code, ok := injectedCodes[status]
+	if !ok {
+		code = codeUnknownException
 	}
-	return newError(status, code, "Injected fault: operation "+op+" failed.")
+	return newError(status, code, "Injected fault: operation "+op+" failed.",
+		"The simulator answered "+strconv.Itoa(status)+" to "+op+" on purpose.")
 }

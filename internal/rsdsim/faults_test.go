@@ -52,6 +52,14 @@ func TestInjectedErrors(t *testing.T) {
 	if r.errorCode(t) != codeServiceUnavailable {
 		t.Errorf("503 code %s", r.errorCode(t))
 	}
+	// The refusals a client must not mistake for its caller's: each with its own MessageId.
+	for status, code := range map[int]string{401: codeUnauthorized, 403: codeInsufficientPrivilege, 501: codeActionNotSupported} {
+		ts.sim.SetFaults(Faults{ErrorRate: map[string]float64{OpReset: 1}, ErrorStatus: status})
+		r = ts.do("POST", "/redfish/v1/Systems/System1/Actions/ComputerSystem.Reset", m{"ResetType": "On"}).mustStatus(t, status)
+		if r.errorCode(t) != code || len(r.extendedMessages()) != 1 {
+			t.Errorf("%d: code %s, extended info %q", status, r.errorCode(t), r.extendedMessages())
+		}
+	}
 }
 
 func TestLatency(t *testing.T) {

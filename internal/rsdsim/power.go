@@ -137,6 +137,9 @@ func (s *Simulator) resetSystem(w http.ResponseWriter, r *http.Request, params [
 	if e != nil {
 		return e
 	}
+	if e := s.notImplemented(t); e != nil {
+		return e
+	}
 	sys.power = nextPowerState(sys.power, t)
 	s.systemChanged(sys)
 	w.WriteHeader(http.StatusNoContent)

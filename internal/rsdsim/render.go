@@ -4,8 +4,6 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
-
-	"github.com/google/uuid"
 )
 
 const (
@@ -53,7 +51,7 @@ func (s *Simulator) renderRoot() {
 	oem := obj{"@odata.type": "#Intel.Oem.ServiceRoot", "ApiVersion": s.ver.api, "Nodes": link(nodesPath)}
 	root := resource(rootPath+"/", "#ServiceRoot.v1_1_0.ServiceRoot", "RootService", "Root Service")
 	root["RedfishVersion"] = s.ver.redfish
-	root["UUID"] = uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "rsdsim/root/%d", s.cfg.Seed)).String()
+	root["UUID"] = s.serviceUUID
 	root["Systems"] = link(systemsPath)
 	root["Chassis"] = link(chassisPath)
 	root["Managers"] = link(managersPath)

@@ -60,6 +60,9 @@ func (s *Simulator) buildRoutes() []route {
 			r(http.MethodGet, nodesPath+"/*/Actions/DetachResourceActionInfo", OpGet, s.detachActionInfo),
 		)
 	}
+	if s.plain() {
+		return s.plainRoutes(routes)
+	}
 	return routes
 }
 

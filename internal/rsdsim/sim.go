@@ -9,7 +9,8 @@ import (
 
 // Config chooses the RSD version, the generated inventory, the credentials and the faults.
 type Config struct {
-	// RSDVersion is "2.1", "2.2" or "2.3" (or with a patch digit, "2.3.0"); empty means "2.3".
+	// RSDVersion is "2.1", "2.2" or "2.3" (or with a patch digit, "2.3.0"); empty means "2.3";
+	// VersionNone is plain Redfish without RSD extensions.
 	RSDVersion string
 	// Racks, DrawersPerRack and SystemsPerDrawer give the layout; zero means 2, 4 and 4.
 	Racks, DrawersPerRack, SystemsPerDrawer int
@@ -27,12 +28,18 @@ type Config struct {
 	AssembleDelay time.Duration
 	// Faults are the faults active from the start; see SetFaults.
 	Faults Faults
+	// ServiceUUID is the service root's UUID; empty draws a random one, since every running
+	// service has its own (two simulators with one ServiceUUID are one service at two addresses).
+	ServiceUUID string
+	// UnimplementedResets are reset types that systems and nodes advertise but answer 501
+	// to, as sushy-tools does for Nmi.
+	UnimplementedResets []string
 }
 
 // apiVersion holds what differs between RSD 2.1, 2.2 and 2.3.
 type apiVersion struct {
 	minor   int    // 1, 2 or 3
-	api     string // Oem.Intel_RackScale.ApiVersion
+	api     string // Oem.Intel_RackScale.ApiVersion; empty for plain Redfish
 	redfish string // RedfishVersion
 }
 
@@ -44,16 +51,21 @@ func parseVersion(v string) (apiVersion, error) {
 		return apiVersion{2, "2.2.0", "1.1.0"}, nil
 	case "2.1", "2.1.0":
 		return apiVersion{1, "2.1.0", "1.0.2"}, nil
+	case VersionNone:
+		// The hardware of the newest RSD version, without its extensions (see plain).
+		return apiVersion{3, "", plainRedfishVersion}, nil
 	}
-	return apiVersion{}, fmt.Errorf("rsdsim: unsupported RSD version %q (want 2.1, 2.2 or 2.3)", v)
+	return apiVersion{}, fmt.Errorf("rsdsim: unsupported RSD version %q (want 2.1, 2.2, 2.3 or %s)", v, VersionNone)
 }
 
 // Simulator is an emulated RSD Pod Manager; it is an http.Handler and safe for concurrent use.
 type Simulator struct {
-	cfg    Config
-	ver    apiVersion
-	routes []route
-	faults faultState
+	cfg Config
+	ver apiVersion
+	// serviceUUID is the service root's UUID (Config.ServiceUUID or a random one).
+	serviceUUID string
+	routes      []route
+	faults      faultState
 
 	// mu guards everything below. A GET only looks up rendered JSON in docs under the read
 	// lock (the parts of a system are rendered on their first GET, see lookup); every change
@@ -87,18 +99,26 @@ func New(cfg Config) (*Simulator, error) {
 	if err := cfg.Quirks.validate(); err != nil {
 		return nil, err
 	}
+	if err := validateUnimplemented(cfg.UnimplementedResets); err != nil {
+		return nil, err
+	}
+	serviceUUID, err := newServiceUUID(cfg.ServiceUUID)
+	if err != nil {
+		return nil, err
+	}
 	lay, err := newLayout(cfg)
 	if err != nil {
 		return nil, err
 	}
 	s := &Simulator{
-		cfg:      cfg,
-		ver:      ver,
-		docs:     make(map[string]*doc),
-		byPath:   make(map[string]any),
-		nodes:    make(map[string]*node),
-		sessions: make(map[string]*session),
-		done:     make(chan struct{}),
+		cfg:         cfg,
+		ver:         ver,
+		serviceUUID: serviceUUID,
+		docs:        make(map[string]*doc),
+		byPath:      make(map[string]any),
+		nodes:       make(map[string]*node),
+		sessions:    make(map[string]*session),
+		done:        make(chan struct{}),
 	}
 	s.faults.set(cfg.Faults)
 	s.routes = s.buildRoutes()

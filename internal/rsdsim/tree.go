@@ -43,6 +43,12 @@ func render(path string, v any) *doc {
 // put renders v and stores it at path; the caller holds s.mu for writing (or is New, whose
 // parallel start-up is why the map insert itself takes putMu).
 func (s *Simulator) put(path string, v any) {
+	if s.plain() {
+		var ok bool
+		if v, ok = s.plainDoc(path, v); !ok {
+			return
+		}
+	}
 	d := render(path, v)
 	s.putMu.Lock()
 	s.docs[path] = d

@@ -59,19 +59,10 @@ func TestCrawl(t *testing.T) {
 			ts := newTestServer(t, Config{RSDVersion: version, Racks: 1, DrawersPerRack: 2, SystemsPerDrawer: 1})
 			ts.allocate(map[string]any{"RemoteDrives": []any{map[string]any{"CapacityGiB": 10}},
 				"EthernetInterfaces": []any{map[string]any{"VLANs": []any{map[string]any{"VLANId": 7}}}}})
-			seen := map[string]bool{}
-			queue := []string{"/redfish/v1/"}
-			for len(queue) > 0 {
-				p := queue[0]
-				queue = queue[1:]
-				if seen[p] {
-					continue
-				}
-				seen[p] = true
-				r := ts.do("GET", p, nil)
+			seen := ts.crawl(t, func(p string, r response) {
 				if r.status != http.StatusOK {
 					t.Errorf("GET %s: %d %s", p, r.status, r.raw)
-					continue
+					return
 				}
 				if r.header.Get("ETag") == "" || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") {
 					t.Errorf("GET %s: ETag %q Content-Type %q", p, r.header.Get("ETag"), r.header.Get("Content-Type"))
@@ -84,18 +75,39 @@ func TestCrawl(t *testing.T) {
 						t.Errorf("GET %s: Id %v is not a string", p, r.body["Id"])
 					}
 				}
-				walkIDs(t, p, r.body, func(id string) {
-					if !strings.Contains(id, "#") && !seen[id] {
-						queue = append(queue, id)
-					}
-				})
-			}
+			})
 			if len(seen) < 40 {
 				t.Errorf("crawled only %d resources", len(seen))
 			}
 			t.Logf("RSD %s: %d resources", version, len(seen))
 		})
 	}
+}
+
+// crawl GETs every resource reachable from the service root through @odata.id links, once
+// each, calls visit with each answer, and returns the paths it saw.
+func (ts *testServer) crawl(t *testing.T, visit func(p string, r response)) map[string]bool {
+	seen := map[string]bool{}
+	queue := []string{"/redfish/v1/"}
+	for len(queue) > 0 {
+		p := queue[0]
+		queue = queue[1:]
+		if seen[p] {
+			continue
+		}
+		seen[p] = true
+		r := ts.do("GET", p, nil)
+		visit(p, r)
+		if r.status != http.StatusOK {
+			continue
+		}
+		walkIDs(t, p, r.body, func(id string) {
+			if !strings.Contains(id, "#") && !seen[id] {
+				queue = append(queue, id)
+			}
+		})
+	}
+	return seen
 }
 
 // walkIDs calls link for every @odata.id below v and checks that every Id is a string.

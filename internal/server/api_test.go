@@ -91,6 +91,18 @@ func (f *apiFixture) createPodManager(t *testing.T, name string) api.PodManager 
 	return pm
 }
 
+// compose composes a node named n1 on podmID as a member of project.
+func (f *apiFixture) compose(t *testing.T, project, podmID string) api.Node {
+	t.Helper()
+	resp, body := f.call(t, "member,reader", project, "POST", "/v1/nodes", `{"name":"n1","podm_id":"`+podmID+`","properties":{"processor":{"total_cores":1}}}`)
+	if resp.StatusCode != 201 {
+		t.Fatalf("member compose: %d %s", resp.StatusCode, body)
+	}
+	var n api.Node
+	json.Unmarshal(body, &n)
+	return n
+}
+
 func TestPodManagerLifecycleOverHTTP(t *testing.T) {
 	f := newAPI(t)
 	pm := f.createPodManager(t, "podm1")
@@ -239,17 +251,12 @@ func TestAuthAndPolicy(t *testing.T) {
 func TestComposeAndProjectIsolation(t *testing.T) {
 	f := newAPI(t)
 	pm := f.createPodManager(t, "podm1")
-	resp, body := f.call(t, "member,reader", "p1", "POST", "/v1/nodes", `{"name":"n1","podm_id":"`+pm.UUID+`","properties":{"processor":{"total_cores":1}}}`)
-	if resp.StatusCode != 201 {
-		t.Fatalf("member compose: %d %s", resp.StatusCode, body)
-	}
-	var n api.Node
-	json.Unmarshal(body, &n)
+	n := f.compose(t, "p1", pm.UUID)
 	if n.ProjectID != "p1" || n.NodeState != "Assembled" {
 		t.Errorf("composed %+v", n)
 	}
 	// Another project's member sees nothing of it: 404, not 403.
-	resp, body = f.call(t, "member,reader", "p2", "GET", "/v1/nodes/"+n.UUID, "")
+	resp, body := f.call(t, "member,reader", "p2", "GET", "/v1/nodes/"+n.UUID, "")
 	checkError(t, resp, body, 404, "NotFound")
 	resp, body = f.call(t, "member,reader", "p2", "DELETE", "/v1/nodes/"+n.UUID, "")
 	checkError(t, resp, body, 404, "NotFound")

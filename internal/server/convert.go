@@ -16,7 +16,7 @@ func podManagerOut(p valence.PodManager) api.PodManager {
 	return api.PodManager{
 		UUID: p.UUID, Name: p.Name, URL: p.URL, Driver: p.Driver,
 		Authentication: []api.Authentication{{Type: "basic", AuthItems: api.AuthItems{Username: p.Username, Password: api.RedactedPassword}}},
-		TLSVerify:      p.TLSVerify, CACert: p.CACert, Status: p.Status,
+		TLSVerify:      p.TLSVerify, CACert: p.CACert, Status: p.Status, StatusReason: p.StatusReason,
 		RedfishVersion: p.RedfishVersion, RSDVersion: p.RSDVersion, Capabilities: caps,
 		Description: p.Description, Location: p.Location, CreatedAt: p.CreatedAt, UpdatedAt: p.UpdatedAt,
 	}

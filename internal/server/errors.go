@@ -26,6 +26,8 @@ var wireErrors = map[valence.Code]wireError{
 	valence.Invalid:               {http.StatusBadRequest, "BadRequest", "Bad Request"},
 	valence.PodManagerUnavailable: {http.StatusServiceUnavailable, "PodManagerUnavailable", "Pod manager unavailable"},
 	valence.PodManagerError:       {http.StatusBadGateway, "PodManagerError", "Pod manager error"},
+	valence.PodManagerAuthFailed:  {http.StatusBadGateway, "PodManagerAuthFailed", "Pod manager refused Valence's credentials"},
+	valence.NotImplemented:        {http.StatusNotImplemented, "NotImplemented", "Not implemented by the pod manager"},
 	valence.Timeout:               {http.StatusGatewayTimeout, "Timeout", "Operation timed out"},
 	valence.Unauthorized:          {http.StatusUnauthorized, "Unauthorized", "Authentication required"},
 	valence.Forbidden:             {http.StatusForbidden, "Forbidden", "Operation not permitted"},
@@ -50,9 +52,6 @@ func renderError(w http.ResponseWriter, r *http.Request, err error) {
 		we = wireErrors[valence.Internal]
 	}
 	status := we.status
-	if e.Status != 0 {
-		status = e.Status
-	}
 	ev := zerolog.Ctx(r.Context()).Warn()
 	if status >= 500 {
 		ev = zerolog.Ctx(r.Context()).Error()

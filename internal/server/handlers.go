@@ -58,6 +58,10 @@ func (h *handlers) routes(r chi.Router) {
 	route("/v1/systems", func(r chi.Router) {
 		r.Get("/", h.op(auth.RuleSystemList, h.listSystems))
 		r.Get("/{id}", h.op(auth.RuleSystemGet, h.getSystem))
+		// Like a node's action, this checks the rule of the action its body names.
+		r.Post("/{id}/action", checked(h.systemAction))
+		r.Put("/{id}/states/power", h.op(auth.RuleSystemPower, h.setSystemPower))
+		r.Put("/{id}/management/inject_nmi", h.op(auth.RuleSystemPower, h.injectSystemNMI))
 	})
 	route("/v1/racks", func(r chi.Router) {
 		r.Get("/", h.op(auth.RuleRackList, h.listRacks))

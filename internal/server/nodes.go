@@ -78,19 +78,9 @@ func (h *handlers) nodeAction(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	id, sc, ctx := chi.URLParam(r, "uuid"), h.scope(r), r.Context()
-	var (
-		rule string
-		run  func() error
-	)
-	n := 0
-	if a := body.Reset; a != nil {
-		n, rule, run = n+1, auth.RuleNodePower, func() error { return h.svc.Reset(ctx, sc, id, a.Type) }
-	}
-	if a := body.Boot; a != nil {
-		n, rule, run = n+1, auth.RuleNodeBoot, func() error {
-			return h.svc.SetBoot(ctx, sc, id, valence.Boot{Enabled: a.Enabled, Target: a.Target, Mode: a.Mode})
-		}
-	}
+	n, rule, run := powerAction(body.Reset, body.Boot, auth.RuleNodePower, auth.RuleNodeBoot,
+		func(t string) error { return h.svc.Reset(ctx, sc, id, t) },
+		func(b valence.Boot) error { return h.svc.SetBoot(ctx, sc, id, b) })
 	if a := body.Attach; a != nil {
 		n, rule, run = n+1, auth.RuleNodeAttach, func() error { return h.svc.AttachVolume(ctx, sc, id, a.ResourceID) }
 	}
@@ -100,6 +90,28 @@ func (h *handlers) nodeAction(w http.ResponseWriter, r *http.Request) error {
 	if n != 1 {
 		return valence.Errorf(valence.Invalid, "an action body has exactly one of Reset, Boot, attach, detach")
 	}
+	return h.runAction(w, r, rule, run)
+}
+
+// powerAction picks the Reset or Boot action that node and system action
+// bodies share: how many of the two are set, and the rule and the call of
+// the last one set.
+func powerAction(reset *api.ResetAction, boot *api.BootAction, powerRule, bootRule string,
+	doReset func(string) error, doBoot func(valence.Boot) error) (n int, rule string, run func() error) {
+	if a := reset; a != nil {
+		n, rule, run = n+1, powerRule, func() error { return doReset(a.Type) }
+	}
+	if a := boot; a != nil {
+		n, rule, run = n+1, bootRule, func() error {
+			return doBoot(valence.Boot{Enabled: a.Enabled, Target: a.Target, Mode: a.Mode})
+		}
+	}
+	return n, rule, run
+}
+
+// runAction checks the rule of the action a body named, runs it and
+// answers 204.
+func (h *handlers) runAction(w http.ResponseWriter, r *http.Request, rule string, run func() error) error {
 	if err := h.authorize(r, rule); err != nil {
 		return err
 	}

@@ -217,6 +217,15 @@ func TestErrorRenderer(t *testing.T) {
 			t.Errorf("%s: the cause leaked: %s", code, body)
 		}
 	}
+	// A pod manager refusing Valence is never the caller's own 401 or 403.
+	for code, want := range map[valence.Code]wireError{
+		valence.PodManagerAuthFailed: {status: 502, code: "PodManagerAuthFailed"},
+		valence.NotImplemented:       {status: 501, code: "NotImplemented"},
+	} {
+		if we := wireErrors[code]; we.status != want.status || we.code != want.code {
+			t.Errorf("%s is answered %d %s, want %d %s", code, we.status, we.code, want.status, want.code)
+		}
+	}
 	resp, body := f.do(t, "GET", "/test/plain-error", nil)
 	checkError(t, resp, body, 500, "InternalServerError")
 	if strings.Contains(string(body), "hunter2") {

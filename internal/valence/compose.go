@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -71,8 +72,9 @@ func (s *Service) compose(ctx context.Context, req ComposeRequest) (Node, error)
 	ctx, cancel := context.WithTimeout(ctx, s.opts.ComposeTimeout)
 	defer cancel()
 	// Try the candidates in turn while each has no resources, cannot be
-	// reached or cannot express the request (an older RSD version): the pod
-	// managers are the authority on what they can satisfy.
+	// reached, refuses Valence's credentials, or cannot express or do the
+	// request (an older RSD version): the pod managers are the authority on
+	// what they can satisfy.
 	var short []string
 	var extended []string
 	for _, pm := range candidates {
@@ -80,7 +82,7 @@ func (s *Service) compose(ctx context.Context, req ComposeRequest) (Node, error)
 		if err == nil {
 			return n, nil
 		}
-		if len(candidates) == 1 || !(IsCode(err, Conflict) || IsCode(err, PodManagerUnavailable) || IsCode(err, Invalid)) {
+		if len(candidates) == 1 || !slices.ContainsFunc(passOver, func(c Code) bool { return IsCode(err, c) }) {
 			return Node{}, err
 		}
 		var e *Error
@@ -90,6 +92,10 @@ func (s *Service) compose(ctx context.Context, req ComposeRequest) (Node, error)
 	}
 	return Node{}, &Error{Code: Conflict, Message: "No pod manager could compose this node: " + strings.Join(short, "; "), ExtendedInfo: extended}
 }
+
+// passOver are the failures of one candidate of a compose that make it try
+// the next rather than fail.
+var passOver = []Code{Conflict, PodManagerUnavailable, Invalid, PodManagerAuthFailed, NotImplemented}
 
 // requirements resolves the properties of a compose: a flavor's, the
 // caller's own, or none.

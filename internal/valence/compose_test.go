@@ -374,17 +374,24 @@ func (f *fixture) podmNamed(name string) PodManager {
 }
 
 func TestComposeMovesOnFromAnUnreachablePodManager(t *testing.T) {
-	f := newFixture(t)
-	a, pa := f.podm("rack-a", 1)
-	b, pb := f.podm("rack-b", 1)
-	first, want := pa, b
-	if b.UUID < a.UUID {
-		first, want = pb, a
-	}
-	first.setDown(true) // still recorded Online
-	n := must[Node](t, "Compose")(f.svc.Compose(f.ctx, ComposeRequest{Name: "n"}))
-	if n.PodmID != want.UUID {
-		t.Errorf("composed on %s, want %s", n.PodmID, want.UUID)
+	for name, spoil := range map[string]func(p *fakePodm){
+		"unreachable": func(p *fakePodm) { p.setDown(true) },
+		// Its credentials changed there, or it does not compose although it says it does.
+		"credentials refused": func(p *fakePodm) { p.failAllWith(Errorf(PodManagerAuthFailed, "refused")) },
+		"not implemented":     func(p *fakePodm) { p.failOn("Allocate", Errorf(NotImplemented, "no Allocate here")) },
+	} {
+		f := newFixture(t)
+		a, pa := f.podm("rack-a", 1)
+		b, pb := f.podm("rack-b", 1)
+		first, want := pa, b
+		if b.UUID < a.UUID {
+			first, want = pb, a
+		}
+		spoil(first) // still recorded Online
+		n, err := f.svc.Compose(f.ctx, ComposeRequest{Name: "n"})
+		if err != nil || n.PodmID != want.UUID {
+			t.Errorf("%s: composed on %s (%v), want %s", name, n.PodmID, err, want.UUID)
+		}
 	}
 }
 

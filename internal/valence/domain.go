@@ -36,13 +36,16 @@ const (
 type PodManager struct {
 	UUID string `json:"uuid"`
 	PodManagerSpec
-	Status         string    `json:"status"`
-	StatusReason   string    `json:"status_reason,omitempty"`
-	RedfishVersion string    `json:"redfish_version,omitempty"`
-	RSDVersion     string    `json:"rsd_version,omitempty"`
-	Capabilities   []string  `json:"capabilities,omitempty"`
-	CreatedAt      time.Time `json:"created_at"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	Status         string   `json:"status"`
+	StatusReason   string   `json:"status_reason,omitempty"`
+	RedfishVersion string   `json:"redfish_version,omitempty"`
+	RSDVersion     string   `json:"rsd_version,omitempty"`
+	Capabilities   []string `json:"capabilities,omitempty"`
+	// ServiceUUID is the UUID of the service root, when it has one: one
+	// service is registered once, whatever URL it is reached at.
+	ServiceUUID string    `json:"service_uuid,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	UpdatedAt   time.Time `json:"updated_at"`
 	// ProbedAt is when Status was last established.
 	ProbedAt time.Time `json:"probed_at"`
 }

@@ -22,6 +22,12 @@ const (
 	PodManagerUnavailable Code = "PodManagerUnavailable"
 	// PodManagerError: the pod manager answered with an error of its own.
 	PodManagerError Code = "PodManagerError"
+	// PodManagerAuthFailed: the pod manager refused Valence's credentials
+	// for it (or their rights); its operator must fix them, not the caller.
+	PodManagerAuthFailed Code = "PodManagerAuthFailed"
+	// NotImplemented: the pod manager does not do what was asked, although
+	// it may advertise it.
+	NotImplemented Code = "NotImplemented"
 	// Timeout: an operation did not finish within its deadline.
 	Timeout Code = "Timeout"
 	// Unauthorized: the caller did not prove who it is.
@@ -43,10 +49,7 @@ type Error struct {
 	// ExtendedInfo carries the pod manager's own explanation
 	// (Redfish @Message.ExtendedInfo) when it gave one.
 	ExtendedInfo []string
-	// Status overrides the HTTP status chosen for Code when non-zero; it lets
-	// a pod manager's own 4xx pass through as what it was.
-	Status int
-	Err    error
+	Err          error
 }
 
 // Error implements error.

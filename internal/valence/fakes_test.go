@@ -1,6 +1,7 @@
 package valence
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -86,7 +87,7 @@ func (s *fakeStore) taken(rec Record) error {
 		}
 		for id, other := range s.recs[rec.Kind] {
 			if id != rec.ID && other.Unique[index] == v {
-				return Errorf(Conflict, "%s with %s %q already exists", rec.Kind, index, v)
+				return Wrap(&Taken{Index: index, Value: v}, Conflict, "%s with %s %q already exists", rec.Kind, index, v)
 			}
 		}
 	}
@@ -245,7 +246,7 @@ func (c *fakeConnector) Connect(ctx context.Context, a Access) (PodManagerConn, 
 		return nil, err
 	}
 	if a.Username != p.user || a.Password != p.password {
-		return nil, &Error{Code: PodManagerError, Status: 401, Message: "The pod manager refused the credentials."}
+		return nil, Errorf(PodManagerAuthFailed, "Pod manager %s refused Valence's credentials.", a.URL)
 	}
 	return &fakeConn{p: p}, nil
 }
@@ -270,12 +271,15 @@ type fakePodm struct {
 	url            string
 	user, password string
 
-	mu     sync.Mutex
-	info   ServiceInfo
-	down   bool                     // unreachable: every call fails with PodManagerUnavailable
-	fails  map[string]error         // method -> the error it returns until cleared
-	blocks map[string]bool          // method -> it blocks until its ctx ends
-	gates  map[string]chan struct{} // method -> it waits until the channel closes
+	mu    sync.Mutex
+	info  ServiceInfo
+	down  bool             // unreachable: every call fails with PodManagerUnavailable
+	fails map[string]error // method -> the error it returns until cleared
+	// failAll, when set, is what every method (Connect too) returns, as a
+	// pod manager does whose session expired or that implements nothing.
+	failAll error
+	blocks  map[string]bool          // method -> it blocks until its ctx ends
+	gates   map[string]chan struct{} // method -> it waits until the channel closes
 	// loseAllocate makes Allocate allocate and then answer Timeout, as if
 	// its answer were lost on the way.
 	loseAllocate bool
@@ -338,6 +342,7 @@ func (p *fakePodm) set(f func(p *fakePodm)) {
 func (p *fakePodm) failOn(method string, err error) {
 	p.set(func(p *fakePodm) { p.fails[method] = err })
 }
+func (p *fakePodm) failAllWith(err error) { p.set(func(p *fakePodm) { p.failAll = err }) }
 func (p *fakePodm) blockOn(method string) { p.set(func(p *fakePodm) { p.blocks[method] = true }) }
 
 // gateOn makes method wait until the returned function is called.
@@ -352,7 +357,7 @@ func (p *fakePodm) setDown(down bool) { p.set(func(p *fakePodm) { p.down = down 
 func (p *fakePodm) enter(ctx context.Context, method string, args ...string) error {
 	p.mu.Lock()
 	p.calls = append(p.calls, strings.Join(append([]string{method}, args...), " "))
-	down, err, block, gate := p.down, p.fails[method], p.blocks[method], p.gates[method]
+	down, err, block, gate := p.down, cmp.Or(p.fails[method], p.failAll), p.blocks[method], p.gates[method]
 	p.mu.Unlock()
 	if gate != nil {
 		select {
@@ -525,14 +530,18 @@ func (c *fakeConn) ResetNode(ctx context.Context, uri, resetType string) error {
 	if err := c.p.enter(ctx, "ResetNode", uri, resetType); err != nil {
 		return err
 	}
-	return c.node(uri, func(n *PodmNode) {
-		switch resetType {
-		case "On", "ForceOn":
-			n.PowerState = "On"
-		case "ForceOff", "GracefulShutdown":
-			n.PowerState = "Off"
-		}
-	})
+	return c.node(uri, func(n *PodmNode) { n.PowerState = fakePower(n.PowerState, resetType) })
+}
+
+// fakePower is the power state a reset leaves a node or system of the fake in.
+func fakePower(current, resetType string) string {
+	switch resetType {
+	case "On", "ForceOn":
+		return "On"
+	case "ForceOff", "GracefulShutdown":
+		return "Off"
+	}
+	return current
 }
 
 func (c *fakeConn) SetBoot(ctx context.Context, uri string, b Boot) error {
@@ -581,6 +590,47 @@ func (c *fakeConn) Systems(ctx context.Context) ([]System, error) {
 		out[i].NodeURI = sys.node
 	}
 	return out, nil
+}
+
+func (c *fakeConn) ResetSystem(ctx context.Context, uri, resetType string) error {
+	if err := c.p.enter(ctx, "ResetSystem", uri, resetType); err != nil {
+		return err
+	}
+	return c.system(uri, func(sys *fakeSystem) { sys.PowerState = fakePower(sys.PowerState, resetType) })
+}
+
+func (c *fakeConn) SetSystemBoot(ctx context.Context, uri string, b Boot) error {
+	if err := c.p.enter(ctx, "SetSystemBoot", uri, b.Enabled, b.Target, b.Mode); err != nil {
+		return err
+	}
+	return c.system(uri, func(*fakeSystem) {})
+}
+
+// system runs f on the system at uri under the lock, or returns NotFound.
+func (c *fakeConn) system(uri string, f func(sys *fakeSystem)) error {
+	c.p.mu.Lock()
+	defer c.p.mu.Unlock()
+	for _, sys := range c.p.systems {
+		if sys.ResourceURI == uri {
+			f(sys)
+			return nil
+		}
+	}
+	return notFound(uri)
+}
+
+// freeSystem returns the Id of a system of p that no node uses.
+func freeSystem(t *testing.T, p *fakePodm) string {
+	t.Helper()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for _, sys := range p.systems {
+		if sys.node == "" {
+			return sys.ID
+		}
+	}
+	t.Fatal("the fake pod manager has no free system")
+	return ""
 }
 
 func (c *fakeConn) Racks(ctx context.Context) ([]Rack, error) {

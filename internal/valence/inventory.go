@@ -1,6 +1,7 @@
 package valence
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sort"
@@ -116,8 +117,9 @@ func fanOut[T any](ctx context.Context, s *Service, podmID string, need string, 
 		return pm.Status == StatusOnline && len(pm.Capabilities) > 0 && !pm.Has(need)
 	})
 	var (
-		mu  sync.Mutex
-		out Inventory[T]
+		mu    sync.Mutex
+		out   Inventory[T]
+		first error
 	)
 	eachAtOnce(pms, func(pm PodManager) {
 		conn, err := s.connect(ctx, pm)
@@ -132,13 +134,16 @@ func fanOut[T any](ctx context.Context, s *Service, podmID string, need string, 
 		if err != nil {
 			s.opts.Log.Warn().Err(err).Str("podm_id", pm.UUID).Msg("inventory: pod manager did not answer")
 			out.Unreachable = append(out.Unreachable, pm.Name)
+			first = cmp.Or(first, err)
 			return
 		}
 		out.Items = append(out.Items, items...)
 	})
 	sort.Strings(out.Unreachable)
-	if podmID != "" && len(out.Unreachable) > 0 {
-		return out, Errorf(PodManagerUnavailable, "Pod manager %s cannot be reached.", pms[0].Name)
+	if podmID != "" && first != nil {
+		// The one pod manager named: its own failure, which says why
+		// (unreachable, credentials refused, ...).
+		return out, first
 	}
 	return out, nil
 }

@@ -3,7 +3,6 @@ package valence
 import (
 	"context"
 	"maps"
-	"slices"
 	"strings"
 )
 
@@ -31,25 +30,6 @@ type Scope struct {
 func (sc Scope) sees(n Node) bool {
 	return sc.AllProjects || (sc.ProjectID != "" && n.ProjectID == sc.ProjectID)
 }
-
-// ResetTypes are the reset types Valence knows, as RSD and Redfish name them.
-var ResetTypes = []string{"On", "ForceOn", "ForceOff", "GracefulShutdown", "GracefulRestart", "ForceRestart", "Nmi", "PushPowerButton"}
-
-// PowerTargets maps Ironic's power targets onto reset types.
-var PowerTargets = map[string]string{
-	"power on":       "On",
-	"power off":      "ForceOff",
-	"soft power off": "GracefulShutdown",
-	"rebooting":      "ForceRestart",
-	"soft rebooting": "GracefulRestart",
-}
-
-// Boot override values.
-var (
-	BootEnabledValues = []string{"Once", "Continuous", "Disabled"}
-	BootTargetValues  = []string{"Pxe", "Hdd", "RemoteDrive", "None"}
-	BootModeValues    = []string{"Legacy", "UEFI"}
-)
 
 // ListNodes returns a page of recorded nodes, without asking any pod
 // manager; a caller limited to its project sees only that project's.
@@ -217,60 +197,4 @@ func (s *Service) Adopt(ctx context.Context, sc Scope, podmID, index, projectID 
 		return Node{}, Errorf(Conflict, "Node %q of pod manager %s is already managed by Valence.", index, pm.Name)
 	}
 	return n, err
-}
-
-// Reset applies a reset type to a node, if the node allows it.
-func (s *Service) Reset(ctx context.Context, sc Scope, id, resetType string) error {
-	if !slices.Contains(ResetTypes, resetType) {
-		return Errorf(Invalid, "Reset type %q is not one of %s.", resetType, strings.Join(ResetTypes, ", "))
-	}
-	n, conn, err := s.nodeConn(ctx, sc, id)
-	if err != nil {
-		return err
-	}
-	pctx, cancel := s.podmCtx(ctx)
-	defer cancel()
-	pn, err := conn.GetNode(pctx, n.ResourceURI)
-	if err != nil {
-		return err
-	}
-	if len(pn.AllowedResets) > 0 && !slices.Contains(pn.AllowedResets, resetType) {
-		return Errorf(Invalid, "Reset type %q is not allowed by node %s; it allows %s.", resetType, n.UUID, strings.Join(pn.AllowedResets, ", "))
-	}
-	return conn.ResetNode(pctx, n.ResourceURI, resetType)
-}
-
-// SetPower applies one of Ironic's power targets.
-func (s *Service) SetPower(ctx context.Context, sc Scope, id, target string) error {
-	resetType, ok := PowerTargets[target]
-	if !ok {
-		return Errorf(Invalid, "Power target %q is not one of: power on, power off, soft power off, rebooting, soft rebooting.", target)
-	}
-	return s.Reset(ctx, sc, id, resetType)
-}
-
-// InjectNMI sends a non-maskable interrupt to a node.
-func (s *Service) InjectNMI(ctx context.Context, sc Scope, id string) error {
-	return s.Reset(ctx, sc, id, "Nmi")
-}
-
-// SetBoot sets a node's boot override.
-func (s *Service) SetBoot(ctx context.Context, sc Scope, id string, b Boot) error {
-	v := &validator{}
-	v.oneOf("Boot.Enabled", b.Enabled, BootEnabledValues)
-	v.oneOf("Boot.Target", b.Target, BootTargetValues)
-	v.oneOf("Boot.Mode", b.Mode, BootModeValues)
-	if b.Enabled == "" || b.Target == "" {
-		v.fail("Boot needs Enabled and Target")
-	}
-	if err := v.err(); err != nil {
-		return err
-	}
-	n, conn, err := s.nodeConn(ctx, sc, id)
-	if err != nil {
-		return err
-	}
-	pctx, cancel := s.podmCtx(ctx)
-	defer cancel()
-	return conn.SetBoot(pctx, n.ResourceURI, b)
 }

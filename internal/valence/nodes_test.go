@@ -1,6 +1,7 @@
 package valence
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -138,7 +139,7 @@ func TestGetNodeOtherFailures(t *testing.T) {
 	f := newFixture(t)
 	pm, p := f.podm("rack1", 1)
 	n := f.compose(pm, "web-1", "")
-	p.failOn("GetNode", &Error{Code: PodManagerError, Status: 500, Message: "internal error"})
+	p.failOn("GetNode", Errorf(PodManagerError, "internal error"))
 	_, err := f.svc.GetNode(f.ctx, admin, n.UUID)
 	wantCode(t, "pod manager error", err, PodManagerError)
 }
@@ -361,23 +362,40 @@ func TestSetBoot(t *testing.T) {
 	wantCode(t, "another project", f.svc.SetBoot(f.ctx, Scope{ProjectID: "proj-b"}, n.UUID, Boot{Enabled: "Once", Target: "Pxe"}), NotFound)
 }
 
-func TestPodManagerRefusingCredentialsIsNotTheCallers401(t *testing.T) {
-	f := newFixture(t)
-	pm, p := f.podm("rack1", 1)
-	n := f.compose(pm, "web-1", "")
-	f.svc.conns.drop(pm.UUID)
-	p.set(func(p *fakePodm) { p.password = "rotated" }) // changed on the pod manager, not in Valence
-	for name, call := range map[string]func() error{
-		"GetNode":   func() error { _, err := f.svc.GetNode(f.ctx, admin, n.UUID); return err },
-		"Reset":     func() error { return f.svc.Reset(f.ctx, admin, n.UUID, "On") },
-		"Decompose": func() error { return f.svc.Decompose(f.ctx, admin, n.UUID) },
-	} {
-		err := call()
-		wantCode(t, name, err, PodManagerError)
-		wantMessage(t, name, err, "rack1", "credentials")
-		var e *Error
-		if asError(err, &e); e.Status == 401 {
-			t.Errorf("%s: the pod manager's 401 would reach the API caller as its own", name)
+// The pod manager refusing Valence's credentials, or not implementing an
+// operation, reaches the caller as such from every operation: at connect
+// (credentials changed on the pod manager) and later (a session expired).
+func TestPodManagerRefusalsReachTheCallerFromEveryOperation(t *testing.T) {
+	for _, code := range []Code{PodManagerAuthFailed, NotImplemented} {
+		f := newFixture(t)
+		pm, p := f.podm("rack1", 2)
+		n := f.compose(pm, "web-1", "")
+		free := freeSystem(t, p)
+		p.failAllWith(Errorf(code, "Pod manager rack1 refused: %s", code))
+		for _, drop := range []bool{false, true} {
+			if drop {
+				f.svc.conns.drop(pm.UUID)
+			}
+			for name, call := range map[string]func() error{
+				"GetNode":         func() error { _, err := f.svc.GetNode(f.ctx, admin, n.UUID); return err },
+				"Reset":           func() error { return f.svc.Reset(f.ctx, admin, n.UUID, "On") },
+				"SetPower":        func() error { return f.svc.SetPower(f.ctx, admin, n.UUID, "power off") },
+				"InjectNMI":       func() error { return f.svc.InjectNMI(f.ctx, admin, n.UUID) },
+				"SetBoot":         func() error { return f.svc.SetBoot(f.ctx, admin, n.UUID, Boot{Enabled: "Once", Target: "Pxe"}) },
+				"Decompose":       func() error { return f.svc.Decompose(f.ctx, admin, n.UUID) },
+				"AttachVolume":    func() error { return f.svc.AttachVolume(f.ctx, admin, n.UUID, "vol") },
+				"Adopt":           func() error { _, err := f.svc.Adopt(f.ctx, admin, pm.UUID, "9", ""); return err },
+				"Compose":         func() error { _, err := f.svc.Compose(f.ctx, ComposeRequest{Name: "x", PodmID: pm.UUID}); return err },
+				"ResetSystem":     func() error { return f.svc.ResetSystem(f.ctx, free, pm.UUID, "On") },
+				"SetSystemPower":  func() error { return f.svc.SetSystemPower(f.ctx, free, pm.UUID, "power on") },
+				"InjectSystemNMI": func() error { return f.svc.InjectSystemNMI(f.ctx, free, pm.UUID) },
+				"SetSystemBoot":   func() error { return f.svc.SetSystemBoot(f.ctx, free, pm.UUID, Boot{Enabled: "Once", Target: "Pxe"}) },
+				"Systems":         func() error { _, err := f.svc.Systems(f.ctx, pm.UUID); return err },
+			} {
+				f.svc.inventories.forget(pm.UUID)
+				err := call()
+				wantCode(t, fmt.Sprintf("%s %s (new connection %v)", code, name, drop), err, code)
+			}
 		}
 	}
 }

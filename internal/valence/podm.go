@@ -19,11 +19,13 @@ type ServiceInfo struct {
 	// RSDVersion is Oem.Intel_RackScale.ApiVersion; empty for plain Redfish.
 	RSDVersion   string
 	Capabilities []string
+	// UUID is the service root's UUID; empty when it has none.
+	UUID string
 }
 
 // Connector opens connections to pod managers. Connect may fail with
-// PodManagerUnavailable (unreachable), or PodManagerError with Status 401
-// (credentials refused).
+// PodManagerUnavailable (unreachable), or PodManagerAuthFailed (credentials
+// refused).
 type Connector interface {
 	Connect(ctx context.Context, a Access) (PodManagerConn, error)
 }
@@ -33,7 +35,10 @@ type Connector interface {
 // PodManagerUnavailable when it cannot be reached, Timeout past ctx's
 // deadline, NotFound for a missing resource, Conflict when it has no
 // resources for a request, Invalid when it refuses a request as malformed,
-// PodManagerError otherwise, each with the pod manager's ExtendedInfo.
+// PodManagerAuthFailed when it refuses Valence's credentials (from any
+// operation: a session may expire), NotImplemented when it does not do what
+// it was asked, PodManagerError otherwise, each with the pod manager's
+// ExtendedInfo.
 type PodManagerConn interface {
 	// Probe reads the service root with the connection's credentials and
 	// tells what the service is and offers.
@@ -58,6 +63,12 @@ type PodManagerConn interface {
 	DetachVolume(ctx context.Context, nodeURI, volumeURI string) error
 
 	Systems(ctx context.Context) ([]System, error)
+	// ResetSystem sends ComputerSystem.Reset to the system at systemURI; a
+	// reset type the system does not list is refused as Invalid.
+	ResetSystem(ctx context.Context, systemURI, resetType string) error
+	// SetSystemBoot sets the system's boot override, likewise checked
+	// against the values it lists.
+	SetSystemBoot(ctx context.Context, systemURI string, boot Boot) error
 	Racks(ctx context.Context) ([]Rack, error)
 	Volumes(ctx context.Context) ([]Volume, error)
 	CreateVolume(ctx context.Context, req VolumeRequest) (Volume, error)

@@ -2,9 +2,8 @@ package valence
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"net/http"
-	"net/url"
 	"strings"
 )
 
@@ -13,7 +12,7 @@ var podmFilters = []string{"name", "url", "status", "driver"}
 
 func podmIndex(p PodManager) (string, map[string]string, map[string]string) {
 	return p.UUID,
-		map[string]string{"name": p.Name, "url": p.URL},
+		map[string]string{"name": p.Name, "url": p.URL, "service_uuid": p.ServiceUUID},
 		map[string]string{"name": p.Name, "url": p.URL, "status": p.Status, "driver": p.Driver}
 }
 
@@ -36,11 +35,11 @@ func (sp *PodManagerSpec) normalize() error {
 	if sp.Name == "" {
 		return Errorf(Invalid, "name is required")
 	}
-	u, err := url.Parse(sp.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return Errorf(Invalid, "url %q is not an http:// or https:// URL", sp.URL)
+	u, err := canonicalURL(sp.URL)
+	if err != nil {
+		return err
 	}
-	sp.URL = strings.TrimRight(u.String(), "/")
+	sp.URL = u
 	switch sp.Driver {
 	case "", driverValence:
 		sp.Driver = DriverRSD
@@ -62,12 +61,40 @@ func (s *Service) CreatePodManager(ctx context.Context, sp PodManagerSpec) (PodM
 	}
 	now := s.now()
 	pm := PodManager{UUID: newID(), PodManagerSpec: sp, CreatedAt: now, UpdatedAt: now}
+	if err := s.registeredAlready(ctx, pm); err != nil {
+		return PodManager{}, err
+	}
 	s.probe(ctx, &pm)
-	if err := s.podms.create(ctx, pm); err != nil {
+	err := s.registeredAlready(ctx, pm)
+	if err == nil {
+		err = s.podms.create(ctx, pm)
+	}
+	if err != nil {
 		s.conns.drop(pm.UUID)
 		return PodManager{}, err
 	}
 	return pm, nil
+}
+
+// registeredAlready refuses a second registration of one service: the same URL (compared
+// in canonical form, since records written before URLs were made canonical may hold another
+// spelling) or, once probed, the same service root UUID. The store's unique indexes on both
+// catch the registrations that race past this check.
+func (s *Service) registeredAlready(ctx context.Context, pm PodManager) error {
+	all, err := s.podms.all(ctx, nil)
+	if err != nil {
+		return err
+	}
+	for _, o := range all {
+		if u, err := canonicalURL(o.URL); err == nil && u == pm.URL {
+			return Errorf(Conflict, "The service at %s is registered already as pod manager %s (%s).", pm.URL, o.Name, o.UUID)
+		}
+		if pm.ServiceUUID != "" && o.ServiceUUID == pm.ServiceUUID {
+			return Errorf(Conflict, "The service at %s is registered already as pod manager %s (%s) at %s: both service roots have the UUID %s.",
+				pm.URL, o.Name, o.UUID, o.URL, pm.ServiceUUID)
+		}
+	}
+	return nil
 }
 
 // probe connects to pm (through the cache) and records its status,
@@ -82,6 +109,7 @@ func (s *Service) probe(ctx context.Context, pm *PodManager) {
 		if info, err = conn.Probe(ctx); err == nil {
 			pm.Status, pm.StatusReason = StatusOnline, ""
 			pm.RedfishVersion, pm.RSDVersion, pm.Capabilities = info.RedfishVersion, info.RSDVersion, info.Capabilities
+			pm.ServiceUUID = info.UUID
 			if pm.Driver == DriverRedfish {
 				pm.Capabilities = without(pm.Capabilities, CapCompose)
 			}
@@ -98,8 +126,7 @@ func (s *Service) probe(ctx context.Context, pm *PodManager) {
 
 // statusOf names the status a failed probe leaves a pod manager in.
 func statusOf(err error) string {
-	var e *Error
-	if asError(err, &e) && e.Status == http.StatusUnauthorized {
+	if IsCode(err, PodManagerAuthFailed) {
 		return StatusAuthenticationFailed
 	}
 	return StatusOffline
@@ -149,11 +176,25 @@ func (s *Service) refreshStatus(ctx context.Context, pm PodManager, ifStale bool
 		}
 		probed := pm
 		s.probe(ctx, &probed)
-		stored, err := s.podms.modify(ctx, pm.UUID, func(cur *PodManager) error {
-			cur.Status, cur.StatusReason, cur.ProbedAt = probed.Status, probed.StatusReason, probed.ProbedAt
-			cur.RedfishVersion, cur.RSDVersion, cur.Capabilities = probed.RedfishVersion, probed.RSDVersion, probed.Capabilities
-			return nil
-		})
+		store := func(withUUID bool) (PodManager, error) {
+			return s.podms.modify(ctx, pm.UUID, func(cur *PodManager) error {
+				cur.Status, cur.StatusReason, cur.ProbedAt = probed.Status, probed.StatusReason, probed.ProbedAt
+				cur.RedfishVersion, cur.RSDVersion, cur.Capabilities = probed.RedfishVersion, probed.RSDVersion, probed.Capabilities
+				if withUUID {
+					cur.ServiceUUID = probed.ServiceUUID
+				}
+				return nil
+			})
+		}
+		stored, err := store(true)
+		var taken *Taken
+		if errors.As(err, &taken) && taken.Index == "service_uuid" {
+			// Registered twice before its service UUID was known (it was
+			// unreachable then): its status is still worth keeping.
+			s.opts.Log.Warn().Str("podm_id", pm.UUID).Str("service_uuid", taken.Value).
+				Msg("this pod manager's service is registered under another pod manager too; delete one of them")
+			stored, err = store(false)
+		}
 		if IsCode(err, Conflict) {
 			return probed, nil // other writers kept winning; a read need not fail for it
 		}
@@ -197,7 +238,9 @@ func (s *Service) UpdatePodManager(ctx context.Context, id string, change func(*
 		if err := sp.normalize(); err != nil {
 			return err
 		}
-		if sp.URL != pm.URL {
+		// Compared in canonical form: a record written before URLs were made canonical
+		// takes that form on its first update.
+		if was, err := canonicalURL(pm.URL); err != nil || sp.URL != was {
 			return Errorf(Invalid, "url cannot be changed; register a new pod manager instead")
 		}
 		pm.PodManagerSpec = sp
@@ -247,16 +290,8 @@ func (s *Service) podmByID(ctx context.Context, id string) (PodManager, error) {
 }
 
 // connect returns a connection to pm, bounded by the pod-manager timeout.
-// The pod manager refusing Valence's credentials is its operator's problem,
-// not the API caller's: it must not pass through as the caller's own 401.
 func (s *Service) connect(ctx context.Context, pm PodManager) (PodManagerConn, error) {
 	ctx, cancel := s.podmCtx(ctx)
 	defer cancel()
-	conn, err := s.conns.get(ctx, pm)
-	var e *Error
-	if asError(err, &e) && e.Status == http.StatusUnauthorized {
-		return nil, &Error{Code: PodManagerError, ExtendedInfo: e.ExtendedInfo, Err: err,
-			Message: fmt.Sprintf("Pod manager %s refused Valence's credentials; update its authentication.", pm.Name)}
-	}
-	return conn, err
+	return s.conns.get(ctx, pm)
 }

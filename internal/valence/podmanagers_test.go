@@ -20,7 +20,7 @@ func TestCreatePodManagerProbes(t *testing.T) {
 		{"nothing at the url", func(_ *fixture, _ *fakePodm, sp *PodManagerSpec) { sp.URL = "https://nowhere.test" }, StatusOffline, nil, ""},
 		{"credentials refused on connect", func(_ *fixture, _ *fakePodm, sp *PodManagerSpec) { sp.Password = "wrong" }, StatusAuthenticationFailed, nil, ""},
 		{"credentials refused on probe", func(_ *fixture, p *fakePodm, _ *PodManagerSpec) {
-			p.failOn("Probe", &Error{Code: PodManagerError, Status: 401, Message: "session expired"})
+			p.failOn("Probe", Errorf(PodManagerAuthFailed, "session expired"))
 		}, StatusAuthenticationFailed, nil, ""},
 		{"probe fails otherwise", func(_ *fixture, p *fakePodm, _ *PodManagerSpec) {
 			p.failOn("Probe", Errorf(PodManagerError, "service root unreadable"))
@@ -120,7 +120,7 @@ func TestPodManagerNameAndURLUnique(t *testing.T) {
 	sameURL.URL += "/"
 	_, err = f.svc.CreatePodManager(f.ctx, sameURL)
 	wantCode(t, "same url", err, Conflict)
-	wantMessage(t, "same url", err, "url", p.url)
+	wantMessage(t, "same url", err, p.url, "registered already", first.Name, first.UUID)
 
 	if ids := f.store.ids(KindPodManager); !slices.Equal(ids, []string{first.UUID}) {
 		t.Errorf("stored %v, want only %s", ids, first.UUID)
@@ -128,6 +128,7 @@ func TestPodManagerNameAndURLUnique(t *testing.T) {
 	second := must[PodManager](t, "rack2")(f.svc.CreatePodManager(f.ctx, f.spec(other, "rack2")))
 	_, err = f.svc.UpdatePodManager(f.ctx, second.UUID, func(sp *PodManagerSpec) error { sp.Name = "rack1"; return nil })
 	wantCode(t, "rename onto a taken name", err, Conflict)
+	wantMessage(t, "rename onto a taken name", err, `A pod manager named "rack1" exists already.`)
 }
 
 func TestUpdatePodManager(t *testing.T) {

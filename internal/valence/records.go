@@ -3,6 +3,8 @@ package valence
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"strings"
 )
 
 // schemaVersion is the layout version of the records this release writes.
@@ -12,7 +14,8 @@ const schemaVersion = 1
 type table[T any] struct {
 	store Store
 	kind  Kind
-	// noun names the kind in messages to the caller ("Flavor").
+	// noun names the kind in messages to the caller ("Flavor"); the store's
+	// own messages, which name its buckets, go to the log only (see fromStore).
 	noun string
 	// index returns a value's id, unique values and filterable fields.
 	index func(T) (id string, unique, fields map[string]string)
@@ -27,11 +30,8 @@ type table[T any] struct {
 func (t table[T]) get(ctx context.Context, id string) (T, int64, error) {
 	var v T
 	rec, err := t.store.Get(ctx, t.kind, id)
-	if IsCode(err, NotFound) {
-		return v, 0, Errorf(NotFound, "%s %s not found.", t.noun, id)
-	}
 	if err != nil {
-		return v, 0, err
+		return v, 0, t.fromStore(err, id)
 	}
 	v, err = t.decode(rec)
 	return v, rec.Revision, err
@@ -55,7 +55,7 @@ func (t table[T]) decode(rec Record) (T, error) {
 func (t table[T]) list(ctx context.Context, opts ListOptions) ([]T, bool, error) {
 	recs, more, err := t.store.List(ctx, t.kind, opts)
 	if err != nil {
-		return nil, false, err
+		return nil, false, t.fromStore(err, "")
 	}
 	out := make([]T, 0, len(recs))
 	for _, rec := range recs {
@@ -124,7 +124,7 @@ func (t table[T]) create(ctx context.Context, v T) error {
 		return err
 	}
 	_, err = t.store.Create(ctx, rec)
-	return err
+	return t.fromStore(err, rec.ID)
 }
 
 func (t table[T]) update(ctx context.Context, v T, rev int64) error {
@@ -133,7 +133,7 @@ func (t table[T]) update(ctx context.Context, v T, rev int64) error {
 		return err
 	}
 	_, err = t.store.Update(ctx, rec)
-	return err
+	return t.fromStore(err, rec.ID)
 }
 
 // modify applies change to the newest stored value and writes it back,
@@ -158,11 +158,40 @@ func (t table[T]) modify(ctx context.Context, id string, change func(*T) error) 
 }
 
 func (t table[T]) delete(ctx context.Context, id string) error {
-	err := t.store.Delete(ctx, t.kind, id, 0)
-	if IsCode(err, NotFound) {
-		return Errorf(NotFound, "%s %s not found.", t.noun, id)
+	return t.fromStore(t.store.Delete(ctx, t.kind, id, 0), id)
+}
+
+// fromStore puts a store's failure in the caller's words: the store's
+// message names its bucket ("pod_managers with name ... already exists") and
+// stays in Err, for the log. The code is kept, so the core's own checks (a
+// Conflict retried by modify, say) work as before.
+func (t table[T]) fromStore(err error, id string) error {
+	var e *Error
+	if err == nil || !errors.As(err, &e) {
+		return err
 	}
-	return err
+	noun := t.noun
+	if id != "" {
+		noun += " " + id
+	}
+	var taken *Taken
+	switch {
+	case e.Code == NotFound:
+		return Wrap(err, NotFound, "%s not found.", noun)
+	case e.Code == Conflict && errors.As(err, &taken) && taken.Index == "name":
+		return Wrap(err, Conflict, "A %s named %q exists already.", strings.ToLower(t.noun), taken.Value)
+	case e.Code == Conflict && errors.As(err, &taken):
+		return Wrap(err, Conflict, "A %s with %s %q exists already.", strings.ToLower(t.noun), taken.Index, taken.Value)
+	case e.Code == Conflict:
+		return Wrap(err, Conflict, "%s was changed meanwhile; try again.", noun)
+	case e.Code == Invalid:
+		// The core writes well-formed records, so what the store refuses is
+		// their size: a caller's text too long to keep.
+		return Wrap(err, Invalid, "%s is too large to be stored; shorten its longest fields.", noun)
+	case e.Code == Internal:
+		return Wrap(err, Internal, "A stored %s is unreadable.", strings.ToLower(t.noun))
+	}
+	return err // Unavailable and Timeout name no bucket
 }
 
 // pageOf builds the store's list options from a caller's page request.

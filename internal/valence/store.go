@@ -3,6 +3,7 @@ package valence
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 )
 
 // Kind names a collection of stored records.
@@ -46,6 +47,16 @@ type Record struct {
 	Data json.RawMessage
 }
 
+// Taken is the cause (Error.Err) of the Conflict that a store answers when a Unique value is
+// held by another record: it names the index, so that the core can tell the caller which of
+// its fields clashes, in the caller's words rather than the store's.
+type Taken struct {
+	Index, Value string
+}
+
+// Error names the index and the value.
+func (t *Taken) Error() string { return fmt.Sprintf("%s %q is taken", t.Index, t.Value) }
+
 // ListOptions selects and pages a List.
 type ListOptions struct {
 	// Filters keep records whose Fields[k] == v for every k, v.
@@ -74,7 +85,7 @@ type Store interface {
 	List(ctx context.Context, kind Kind, opts ListOptions) (records []Record, more bool, err error)
 	// Create stores a new record and returns it with its revision. An existing
 	// ID, or a Unique value already held by another record of the kind, is an
-	// *Error with code Conflict naming the clashing index.
+	// *Error with code Conflict; for the latter, its Err is a *Taken.
 	Create(ctx context.Context, rec Record) (Record, error)
 	// Update replaces a record whose stored revision equals rec.Revision and
 	// returns it with its new revision. A different revision is Conflict, a

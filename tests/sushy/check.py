@@ -15,11 +15,7 @@ from urllib.parse import urlparse
 import sushy
 from sushy import auth, exceptions
 
-
-def check(cond, what):
-    if not cond:
-        raise AssertionError(what)
-    print("ok", what)
+from common import check, power_on_off
 
 
 def main():
@@ -44,12 +40,7 @@ def main():
     want = {sushy.RESET_ON, sushy.RESET_FORCE_OFF, sushy.RESET_GRACEFUL_SHUTDOWN, sushy.RESET_GRACEFUL_RESTART,
             sushy.RESET_FORCE_RESTART, sushy.RESET_NMI, sushy.RESET_FORCE_ON, sushy.RESET_PUSH_POWER_BUTTON}
     check(allowed == want, "allowed reset values %s" % sorted(v.value for v in allowed))
-    sy.reset_system(sushy.RESET_ON)
-    sy.refresh()
-    check(sy.power_state == sushy.POWER_STATE_ON, "reset On powers the system on")
-    sy.reset_system(sushy.RESET_FORCE_OFF)
-    sy.refresh()
-    check(sy.power_state == sushy.POWER_STATE_OFF, "reset ForceOff powers it off")
+    power_on_off(sy)
     try:
         sy.reset_system("PowerCycle")
         check(False, "sushy refuses a reset type the system does not advertise")

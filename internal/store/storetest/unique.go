@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -22,6 +23,7 @@ func testUniqueCreate(t *testing.T, s valence.Store) {
 	_, err := s.Create(ctx, clash)
 	wantCode(t, "Create with a taken url", err, valence.Conflict)
 	wantMessage(t, "Create with a taken url", err, "pod_managers", "url", pm.Unique["url"])
+	wantTaken(t, "Create with a taken url", err, "url", pm.Unique["url"])
 	_, err = s.Get(ctx, valence.KindPodManager, "pm2")
 	wantCode(t, "Get of the refused record", err, valence.NotFound)
 
@@ -37,6 +39,16 @@ func testUniqueCreate(t *testing.T, s valence.Store) {
 	mustCreate(t, s, valence.Record{Kind: valence.KindFlavor, ID: "f3", Unique: map[string]string{"name": ""}})
 }
 
+// wantTaken fails the test unless err's cause is the *valence.Taken of index and value,
+// which the core reads to name the clashing field in the caller's words.
+func wantTaken(t *testing.T, what string, err error, index, value string) {
+	t.Helper()
+	var taken *valence.Taken
+	if !errors.As(err, &taken) || taken.Index != index || taken.Value != value {
+		t.Errorf("%s: %v does not carry the *valence.Taken of %s %q", what, err, index, value)
+	}
+}
+
 func testUniqueUpdate(t *testing.T, s valence.Store) {
 	ctx := t.Context()
 	a := mustCreate(t, s, node("a", "alpha"))
@@ -46,6 +58,7 @@ func testUniqueUpdate(t *testing.T, s valence.Store) {
 	_, err := s.Update(ctx, b)
 	wantCode(t, "Update to a taken name", err, valence.Conflict)
 	wantMessage(t, "Update to a taken name", err, "nodes", "name", "alpha")
+	wantTaken(t, "Update to a taken name", err, "name", "alpha")
 	if got := mustGet(t, s, valence.KindNode, "b").Unique["name"]; got != "beta" {
 		t.Errorf("refused update changed the name to %q", got)
 	}

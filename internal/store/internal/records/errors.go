@@ -17,10 +17,12 @@ func Exists(kind valence.Kind, id string) error {
 	return valence.Errorf(valence.Conflict, "%s %q already exists", kind, id)
 }
 
-// Taken reports a unique value held by another record, naming the index and
-// value so that the caller knows which field to change.
+// Taken reports a unique value held by another record; its cause, a
+// *valence.Taken, names the index and value so that the core can say which
+// field to change.
 func Taken(kind valence.Kind, c Claim) error {
-	return valence.Errorf(valence.Conflict, "%s with %s %q already exists", kind, c.Index, c.Value)
+	return valence.Wrap(&valence.Taken{Index: c.Index, Value: c.Value}, valence.Conflict,
+		"%s with %s %q already exists", kind, c.Index, c.Value)
 }
 
 // Stale reports a write that named a revision other than the stored one.
