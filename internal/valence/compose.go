@@ -19,6 +19,10 @@ type intent struct {
 	Name    string `json:"name"`
 	PodmID  string `json:"podm_id"`
 	NodeURI string `json:"node_uri,omitempty"`
+	// Owner is the Store.Owner of the process running the compose: once
+	// that owner is no longer alive, the compose is abandoned. Intents of
+	// earlier releases have none.
+	Owner string `json:"owner,omitempty"`
 	// AllocateUnsure says that the Allocate was sent but its answer never
 	// came: the pod manager may hold a node of this compose that no one knows.
 	AllocateUnsure bool      `json:"allocate_unsure,omitempty"`
@@ -150,7 +154,7 @@ func (s *Service) composeOn(ctx context.Context, pm PodManager, req ComposeReque
 		return Node{}, err
 	}
 	now := s.now()
-	in := intent{UUID: newID(), Name: req.Name, PodmID: pm.UUID, CreatedAt: now, Deadline: now.Add(s.opts.ComposeTimeout)}
+	in := intent{UUID: newID(), Name: req.Name, PodmID: pm.UUID, Owner: s.opts.Store.Owner(), CreatedAt: now, Deadline: now.Add(s.opts.ComposeTimeout)}
 	if err := s.intents.create(ctx, in); err != nil {
 		return Node{}, err
 	}
@@ -237,26 +241,59 @@ func deadlineError(ctx context.Context, err error, step string, limit time.Durat
 	return err
 }
 
-// recoverIntents undoes composes whose deadline has passed long enough ago
-// that no server can still be working on them: it deletes the node they
-// allocated, unless the compose had in fact been recorded, and the intent.
-func (s *Service) recoverIntents(ctx context.Context) {
+// recoverIntents undoes the composes that no process is working on any
+// more: it deletes the node they allocated, unless the compose had in fact
+// been recorded, and the intent. It returns how many of those it could not
+// undo yet.
+func (s *Service) recoverIntents(ctx context.Context) int {
 	intents, err := s.intents.all(ctx, nil)
 	if err != nil {
 		s.opts.Log.Warn().Err(err).Msg("recovery: cannot list compose intents")
-		return
+		return 1
 	}
+	failed := 0
+	alive := map[string]bool{} // owners asked about in this pass
 	for _, in := range intents {
-		if s.opts.Now().Before(in.Deadline.Add(s.opts.PodmTimeout)) {
+		log := s.opts.Log.With().Str("intent", in.UUID).Str("podm_id", in.PodmID).Str("node_uri", in.NodeURI).Logger()
+		abandoned, err := s.abandoned(ctx, in, alive)
+		if err != nil {
+			log.Warn().Err(err).Msg("recovery: cannot tell whether the compose's server is alive")
+			failed++
 			continue
 		}
-		log := s.opts.Log.With().Str("intent", in.UUID).Str("podm_id", in.PodmID).Str("node_uri", in.NodeURI).Logger()
+		if !abandoned {
+			continue
+		}
 		if err := s.recoverIntent(ctx, in); err != nil {
 			log.Warn().Err(err).Msg("recovery: compose not undone yet; will retry")
+			failed++
 			continue
 		}
 		log.Info().Msg("recovery: abandoned compose undone")
 	}
+	return failed
+}
+
+// abandoned tells whether no process runs the compose of in any more. A
+// compose of another owner is abandoned as soon as that owner is no longer
+// alive; one of this process (whose rollback failed, or whose Allocate
+// went unanswered) once its deadline has passed by one pod-manager
+// timeout, the longest its rollback runs and the time the pod manager had
+// to act on an unanswered Allocate. Intents without an owner, from earlier
+// releases, wait as long. alive caches the owners' liveness for one pass.
+func (s *Service) abandoned(ctx context.Context, in intent, alive map[string]bool) (bool, error) {
+	if in.Owner != "" && in.Owner != s.opts.Store.Owner() {
+		live, known := alive[in.Owner]
+		if !known {
+			var err error
+			if live, err = s.opts.Store.OwnerAlive(ctx, in.Owner); err != nil {
+				return false, err
+			}
+			alive[in.Owner] = live
+		}
+		return !live, nil
+	}
+	return !s.opts.Now().Before(in.Deadline.Add(s.opts.PodmTimeout)), nil
 }
 
 func (s *Service) recoverIntent(ctx context.Context, in intent) error {
@@ -265,7 +302,10 @@ func (s *Service) recoverIntent(ctx context.Context, in intent) error {
 	if err != nil && !IsCode(err, NotFound) {
 		return err
 	}
-	if !recorded && (in.NodeURI != "" || in.AllocateUnsure) {
+	// A compose that died with its process may have died in the middle of
+	// the Allocate, whose answer it then never recorded.
+	crashed := in.Owner != s.opts.Store.Owner()
+	if !recorded && (in.NodeURI != "" || in.AllocateUnsure || crashed) {
 		pm, err := s.podmByID(ctx, in.PodmID)
 		switch {
 		case err == nil:
@@ -300,7 +340,9 @@ func (s *Service) undoAllocation(ctx context.Context, pm PodManager, in intent) 
 		}
 	}
 	for _, uri := range uris {
-		if err := conn.DeleteNode(pctx, uri); err != nil {
+		// A node already gone was deleted by another replica undoing the
+		// same compose, or by hand: what recovery wanted either way.
+		if err := conn.DeleteNode(pctx, uri); err != nil && !IsCode(err, NotFound) {
 			return err
 		}
 	}

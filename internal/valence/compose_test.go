@@ -1,6 +1,7 @@
 package valence
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"sync"
@@ -514,4 +515,89 @@ func TestComposeSkipsAPodManagerWhoseVersionCannotExpressTheRequest(t *testing.T
 	_, err = f.svc.Compose(f.ctx, ComposeRequest{Name: "m", Properties: &Properties{Security: &SecurityReq{TPM: &yes}}})
 	wantCode(t, "Compose with security on two RSD 2.1 pod managers", err, Conflict)
 	wantMessage(t, "Compose with security on two RSD 2.1 pod managers", err, "rack-a", "rack-b", "security")
+}
+
+// A compose belongs to the process that runs it: another server undoes it
+// as soon as that process has ended, whatever its deadline, and never while
+// it lives, however slow it is.
+func TestRecoverIntentsOfOtherOwners(t *testing.T) {
+	f := newFixture(t)
+	pm, p := f.podm("rack1", 4)
+	slow := p.compose("slow")
+	assembling := p.compose("assembling")
+	// A compose that died inside its Allocate: the pod manager allocated,
+	// the intent never learnt where.
+	midAllocate := must[string](t, "allocate")((&fakeConn{p: p}).Allocate(f.ctx, AllocateRequest{Name: "mid"}))
+	past, future := f.clock.Now().Add(-time.Hour), f.clock.Now().Add(time.Hour)
+	f.store.setAlive("replica-live", true)
+	f.store.setAlive("replica-dead", true)
+	putIntent(t, f, intent{UUID: "i-slow", Name: "slow", PodmID: pm.UUID, NodeURI: fakeNodes + slow, Owner: "replica-live", Deadline: past})
+	putIntent(t, f, intent{UUID: "i-assembling", Name: "assembling", PodmID: pm.UUID, NodeURI: fakeNodes + assembling, Owner: "replica-dead", Deadline: future})
+	putIntent(t, f, intent{UUID: "i-mid", Name: "mid", PodmID: pm.UUID, Owner: "replica-dead", Deadline: future})
+
+	f.svc.recoverIntents(f.ctx)
+	if ids := f.store.ids(KindIntent); len(ids) != 3 || len(p.nodeURIs()) != 3 {
+		t.Fatalf("recovery acted on composes of live servers: intents %v, nodes %v", ids, p.nodeURIs())
+	}
+
+	f.store.setAlive("replica-dead", false)
+	if n := f.svc.recoverIntents(f.ctx); n != 0 {
+		t.Errorf("recoverIntents: %d not undone", n)
+	}
+	if ids := f.store.ids(KindIntent); !slices.Equal(ids, []string{"i-slow"}) {
+		t.Errorf("intents left %v, want only the live server's", ids)
+	}
+	if uris := p.nodeURIs(); !slices.Equal(uris, []string{fakeNodes + slow}) {
+		t.Errorf("nodes left %v, want only the live server's %s (not %s nor %s)", uris, slow, assembling, midAllocate)
+	}
+}
+
+// Two servers undoing the same abandoned compose at once both succeed: the
+// node that the other deleted first is gone, as wanted.
+func TestRecoverIntentNodeAlreadyGone(t *testing.T) {
+	f := newFixture(t)
+	pm, p := f.podm("rack1", 1)
+	putIntent(t, f, intent{UUID: "i-gone", Name: "gone", PodmID: pm.UUID, NodeURI: fakeNodes + "42", Owner: "replica-dead", Deadline: f.clock.Now()})
+	if n := f.svc.recoverIntents(f.ctx); n != 0 || len(f.store.ids(KindIntent)) != 0 {
+		t.Errorf("recovery of a node already deleted: %d failures, intents %v", n, f.store.ids(KindIntent))
+	}
+	wantNothingLeft(t, f, p)
+}
+
+// Run undoes the composes of owners that ended before it started (a bolt
+// file's previous process) in its first pass, and those of an owner that
+// ends while it runs as soon as the store says so, long before the next
+// ProbeInterval.
+func TestRunUndoesComposesOfEndedOwners(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.ProbeInterval = time.Hour; o.Now = time.Now })
+	pm, p := f.podm("rack1", 2)
+	before := p.compose("before")
+	during := p.compose("during")
+	future := time.Now().Add(time.Hour)
+	f.store.setAlive("replica-b", true)
+	putIntent(t, f, intent{UUID: "i-before", Name: "before", PodmID: pm.UUID, NodeURI: fakeNodes + before, Owner: "previous-process", Deadline: future})
+	putIntent(t, f, intent{UUID: "i-during", Name: "during", PodmID: pm.UUID, NodeURI: fakeNodes + during, Owner: "replica-b", Deadline: future})
+
+	ctx, cancel := context.WithCancel(f.ctx)
+	done := make(chan struct{})
+	go func() { f.svc.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	waitUntil(t, "the previous process's compose undone", func() bool { return !slices.Contains(f.store.ids(KindIntent), "i-before") })
+	if ids := f.store.ids(KindIntent); !slices.Equal(ids, []string{"i-during"}) {
+		t.Fatalf("intents %v, want the live replica's kept", ids)
+	}
+	f.store.setAlive("replica-b", false)
+	waitUntil(t, "the ended replica's compose undone", func() bool { return len(f.store.ids(KindIntent)) == 0 })
+	wantNothingLeft(t, f, p)
+}
+
+// waitUntil polls cond until it holds, failing the test after 10s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10s for %s", what)
+		}
+	}
 }

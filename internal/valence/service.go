@@ -2,6 +2,7 @@ package valence
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -89,18 +90,49 @@ func New(opts Options) *Service {
 	return s
 }
 
-// Run refreshes the status of every pod manager and finishes abandoned
-// composes on a schedule, until ctx ends.
+// Run refreshes the status of every pod manager and undoes abandoned
+// composes, until ctx ends. Each runs in a loop of its own, so that a slow
+// probe never delays a recovery: composes are undone at start, on every
+// ProbeInterval, as soon as the store reports that another owner ended,
+// and again after recoveryRetry while some could not be undone.
 func (s *Service) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { s.recoverLoop(ctx) })
 	tick := time.NewTicker(s.opts.ProbeInterval)
 	defer tick.Stop()
 	for {
-		s.recoverIntents(ctx)
 		s.probeAll(ctx)
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// recoveryRetry is how soon a recovery that failed (the pod manager or the
+// store out of reach) is tried again, ahead of the next ProbeInterval.
+const recoveryRetry = 5 * time.Second
+
+func (s *Service) recoverLoop(ctx context.Context) {
+	tick := time.NewTicker(s.opts.ProbeInterval)
+	defer tick.Stop()
+	retry := time.NewTimer(recoveryRetry)
+	defer retry.Stop()
+	ended := s.opts.Store.OwnersEnded()
+	for {
+		if s.recoverIntents(ctx) > 0 {
+			retry.Reset(recoveryRetry)
+		} else {
+			retry.Stop()
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-ended:
+		case <-retry.C:
 		}
 	}
 }
