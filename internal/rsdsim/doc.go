@@ -25,6 +25,13 @@
 // Oem.Intel_RackScale.Allocated (simulator additions; on a real PODM the authoritative link
 // is the node's Links.ComputerSystem).
 //
+// # Restarts
+//
+// With Config.Journal set, every request that changed the state is written as a JSON line;
+// Replay applies such a journal to a new simulator of the same Config before it serves, so
+// that composed nodes, volumes and power states survive a restart of the process, as on a
+// real Pod Manager (rsd-simulator --state FILE). Sessions do not survive it.
+//
 // # Fault console
 //
 // GET, PUT and DELETE on /admin/faults read, replace and clear the active Faults; the body is

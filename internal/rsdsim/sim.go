@@ -2,6 +2,7 @@ package rsdsim
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -25,6 +26,10 @@ type Config struct {
 	AssembleDelay time.Duration
 	// Faults are the faults active from the start; see SetFaults.
 	Faults Faults
+	// Journal, when set, receives a line for every request that changed the state, so that
+	// a simulator started again replays it (Replay) and keeps the nodes and volumes, as a
+	// real Pod Manager does across a restart.
+	Journal io.Writer
 }
 
 // apiVersion holds what differs between RSD 2.1, 2.2 and 2.3.
@@ -70,6 +75,9 @@ type Simulator struct {
 
 	done      chan struct{} // closed by Close: releases hung requests and pending assemblies
 	closeOnce sync.Once
+
+	journalMu sync.Mutex // one journaled request at a time
+	replaying bool       // set while Replay runs, before serving: assemblies end at once
 }
 
 // New builds the inventory and renders the systems, chassis and collections, so that later
@@ -119,6 +127,10 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.applyConnectionFaults(w, r) {
+		return
+	}
+	if s.cfg.Journal != nil && journaled(r) {
+		s.serveJournaled(w, r)
 		return
 	}
 	if e := s.serve(w, r); e != nil {
