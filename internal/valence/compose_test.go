@@ -212,15 +212,9 @@ func TestComposeRollbackFailureIsRecovered(t *testing.T) {
 	}
 	p.failOn("DeleteNode", nil)
 
-	// Before its deadline has passed (plus a pod-manager timeout), another
-	// server may still be working on it: recovery leaves it alone.
-	f.clock.advance(time.Minute)
-	f.svc.recoverIntents(f.ctx)
-	if len(f.store.ids(KindIntent)) != 1 || len(p.nodeURIs()) != 1 {
-		t.Fatalf("recovery acted before the deadline had passed")
-	}
-	// While the pod manager cannot be reached, the intent stays for later.
-	f.clock.advance(11 * time.Second)
+	// The compose has returned: no one works on it any more, so recovery
+	// need not wait for its deadline. While the pod manager cannot be
+	// reached, the intent stays for later.
 	p.setDown(true)
 	f.svc.recoverIntents(f.ctx)
 	if len(f.store.ids(KindIntent)) != 1 {
@@ -600,4 +594,92 @@ func waitUntil(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("waited 10s for %s", what)
 		}
 	}
+}
+
+// While a compose of this process runs, recovery leaves its intent alone,
+// however late it is; a failed compose asks recovery for a pass at once.
+func TestRecoverySparesRunningComposes(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.ComposeTimeout = time.Second; o.ProbeInterval = time.Hour })
+	pm, p := f.podm("rack1", 1)
+	p.blockOn("WaitAssembled")
+	p.failOn("DeleteNode", Errorf(PodManagerUnavailable, "connection refused"))
+	done := make(chan error)
+	go func() {
+		_, err := f.svc.Compose(f.ctx, ComposeRequest{Name: "slow", PodmID: pm.UUID})
+		done <- err
+	}()
+	waitUntil(t, "the intent naming the allocated node", func() bool {
+		in, err := f.svc.intents.all(f.ctx, nil)
+		return err == nil && len(in) == 1 && in[0].NodeURI != ""
+	})
+	f.clock.advance(time.Hour) // long past its deadline, as a slow pod manager makes it
+	f.svc.recoverIntents(f.ctx)
+	if len(f.store.ids(KindIntent)) != 1 || len(p.nodeURIs()) != 1 {
+		t.Fatalf("recovery undid a compose still running: intents %v, nodes %v", f.store.ids(KindIntent), p.nodeURIs())
+	}
+	if len(f.svc.recover) != 0 {
+		t.Fatalf("recovery asked for while the compose runs")
+	}
+
+	wantCode(t, "Compose", <-done, Timeout) // and its rollback failed
+	if len(f.svc.recover) != 1 {
+		t.Errorf("a failed compose did not ask recovery for a pass")
+	}
+	p.failOn("DeleteNode", nil)
+	ctx, cancel := context.WithCancel(f.ctx)
+	stopped := make(chan struct{})
+	go func() { f.svc.Run(ctx); close(stopped) }()
+	defer func() { cancel(); <-stopped }()
+	waitUntil(t, "the failed compose undone by recovery", func() bool { return len(f.store.ids(KindIntent)) == 0 })
+	wantNothingLeft(t, f, p)
+}
+
+// An Allocate without an answer may still be carried out by the pod
+// manager: recovery gives it one pod-manager timeout from when the answer
+// was given up, or from the intent's creation when its process died, and
+// counts it as left for a later pass meanwhile.
+func TestRecoveryWaitsForUnansweredAllocates(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.PodmTimeout = 10 * time.Second; o.ComposeTimeout = time.Hour })
+	pm, p := f.podm("rack1", 2)
+	now := f.clock.Now().UTC().Truncate(time.Second)
+	putIntent(t, f, intent{UUID: "i-died", Name: "died", PodmID: pm.UUID, Owner: "replica-dead", CreatedAt: now, Deadline: now.Add(time.Hour)})
+	putIntent(t, f, intent{UUID: "i-unsure", Name: "unsure", PodmID: pm.UUID, Owner: f.store.Owner(), AllocateUnsure: true, UnsureAt: now, CreatedAt: now, Deadline: now.Add(time.Hour)})
+	if n := f.svc.recoverIntents(f.ctx); n != 2 || len(f.store.ids(KindIntent)) != 2 {
+		t.Fatalf("recovery within a pod-manager timeout of the Allocate: %d left for later, intents %v", n, f.store.ids(KindIntent))
+	}
+	// The pod manager carried both out meanwhile.
+	died := must[string](t, "allocate")((&fakeConn{p: p}).Allocate(f.ctx, AllocateRequest{Name: "died"}))
+	unsure := must[string](t, "allocate")((&fakeConn{p: p}).Allocate(f.ctx, AllocateRequest{Name: "unsure"}))
+	f.clock.advance(10 * time.Second)
+	if n := f.svc.recoverIntents(f.ctx); n != 0 {
+		t.Errorf("recovery left %d", n)
+	}
+	if got := p.called("DeleteNode"); !slices.Equal(got, []string{"DeleteNode " + died, "DeleteNode " + unsure}) && !slices.Equal(got, []string{"DeleteNode " + unsure, "DeleteNode " + died}) {
+		t.Errorf("DeleteNode calls %v, want %s and %s", got, died, unsure)
+	}
+	wantNothingLeft(t, f, p)
+}
+
+// A compose that recovery cannot undo yet (its pod manager is down) is
+// counted in the metrics and tried again after recoveryRetry, well before
+// the next ProbeInterval.
+func TestRecoveryRetriesSoon(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.ProbeInterval = time.Hour; o.Now = time.Now })
+	pm, p := f.podm("rack1", 1)
+	uri := fakeNodes + p.compose("orphan")
+	putIntent(t, f, intent{UUID: "i-orphan", Name: "orphan", PodmID: pm.UUID, NodeURI: uri, Owner: "dead-process", Deadline: time.Now().Add(time.Hour)})
+	p.setDown(true)
+	ctx, cancel := context.WithCancel(f.ctx)
+	stopped := make(chan struct{})
+	go func() { f.svc.Run(ctx); close(stopped) }()
+	defer func() { cancel(); <-stopped }()
+	abandoned := func() int {
+		f.metrics.mu.Lock()
+		defer f.metrics.mu.Unlock()
+		return f.metrics.abandoned
+	}
+	waitUntil(t, "the failed recovery counted", func() bool { return abandoned() == 1 })
+	p.setDown(false)
+	waitUntil(t, "the retry", func() bool { return abandoned() == 0 && len(f.store.ids(KindIntent)) == 0 })
+	wantNothingLeft(t, f, p)
 }

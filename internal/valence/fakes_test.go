@@ -674,8 +674,15 @@ func (c *fakeClock) advance(d time.Duration) {
 
 // fakeMetrics records the outcomes of composes.
 type fakeMetrics struct {
-	mu       sync.Mutex
-	failures []Code
+	mu        sync.Mutex
+	failures  []Code
+	abandoned int
+}
+
+func (m *fakeMetrics) ComposesAbandoned(n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.abandoned = n
 }
 
 func (m *fakeMetrics) ComposeDone(_ time.Duration, failure Code) {

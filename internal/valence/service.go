@@ -47,6 +47,9 @@ type Metrics interface {
 	// ComposeDone records a compose that ended, with "" for success or the
 	// failure's code.
 	ComposeDone(d time.Duration, failure Code)
+	// ComposesAbandoned records how many abandoned composes a recovery pass
+	// left for a later one (not undone yet, or not yet due).
+	ComposesAbandoned(n int)
 }
 
 // Service is the core: every operation of the v1 API.
@@ -58,6 +61,10 @@ type Service struct {
 	intents     table[intent]
 	conns       *connCache
 	inventories *inventoryCache
+	// running are the composes of this process; recovery leaves them be.
+	running composeSet
+	// recover asks the recovery loop for a pass now.
+	recover chan struct{}
 }
 
 // New builds a Service from opts, filling in defaults.
@@ -80,7 +87,7 @@ func New(opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Service{opts: opts}
+	s := &Service{opts: opts, recover: make(chan struct{}, 1)}
 	s.podms = table[PodManager]{store: opts.Store, kind: KindPodManager, noun: "Pod manager", index: podmIndex}
 	s.flavors = table[Flavor]{store: opts.Store, kind: KindFlavor, noun: "Flavor", index: flavorIndex}
 	s.nodes = table[Node]{store: opts.Store, kind: KindNode, noun: "Composed node", index: nodeIndex}
@@ -93,8 +100,9 @@ func New(opts Options) *Service {
 // Run refreshes the status of every pod manager and undoes abandoned
 // composes, until ctx ends. Each runs in a loop of its own, so that a slow
 // probe never delays a recovery: composes are undone at start, on every
-// ProbeInterval, as soon as the store reports that another owner ended,
-// and again after recoveryRetry while some could not be undone.
+// ProbeInterval, as soon as the store reports that another owner ended or
+// a compose of this process failed, and again after recoveryRetry while
+// some could not be undone.
 func (s *Service) Run(ctx context.Context) {
 	var wg sync.WaitGroup
 	wg.Go(func() { s.recoverLoop(ctx) })
@@ -122,7 +130,11 @@ func (s *Service) recoverLoop(ctx context.Context) {
 	defer retry.Stop()
 	ended := s.opts.Store.OwnersEnded()
 	for {
-		if s.recoverIntents(ctx) > 0 {
+		left := s.recoverIntents(ctx)
+		if s.opts.Metrics != nil {
+			s.opts.Metrics.ComposesAbandoned(left)
+		}
+		if left > 0 {
 			retry.Reset(recoveryRetry)
 		} else {
 			retry.Stop()
@@ -132,8 +144,17 @@ func (s *Service) recoverLoop(ctx context.Context) {
 			return
 		case <-tick.C:
 		case <-ended:
+		case <-s.recover:
 		case <-retry.C:
 		}
+	}
+}
+
+// nudgeRecovery asks for a recovery pass soon; requests coalesce.
+func (s *Service) nudgeRecovery() {
+	select {
+	case s.recover <- struct{}{}:
+	default:
 	}
 }
 
