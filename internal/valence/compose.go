@@ -277,9 +277,9 @@ func (s *Service) recoverIntents(ctx context.Context) int {
 			log.Warn().Err(err).Msg("recovery: cannot tell whether the compose's server is alive")
 			left++
 			continue
-		case verdict == running:
+		case verdict == keep:
 			continue
-		case verdict == notYet:
+		case verdict == later:
 			left++
 			continue
 		}
@@ -297,12 +297,12 @@ func (s *Service) recoverIntents(ctx context.Context) int {
 type verdict int
 
 const (
-	running verdict = iota // a live process runs the compose
-	notYet                 // abandoned, but the pod manager may still act on its Allocate
-	undo                   // abandoned: undo it now
+	keep  verdict = iota // a live process runs the compose
+	later                // abandoned, but the pod manager may still act on its Allocate
+	undo                 // abandoned: undo it now
 )
 
-// abandoned tells whether a process still runs the compose of in. A
+// abandoned tells what recovery makes of the compose of in. A
 // compose of another owner is abandoned as soon as that owner is no longer
 // alive; one of this process as soon as it has returned (its rollback
 // failed). Intents without an owner, from earlier releases, are abandoned
@@ -319,24 +319,24 @@ func (s *Service) abandoned(ctx context.Context, in intent, alive map[string]boo
 	switch in.Owner {
 	case "":
 		if now.Before(in.Deadline.Add(s.opts.PodmTimeout)) {
-			return running, nil
+			return keep, nil
 		}
 		return undo, nil
 	case s.opts.Store.Owner():
 		if s.running.has(in.UUID) {
-			return running, nil
+			return keep, nil
 		}
 	default:
 		live, known := alive[in.Owner]
 		if !known {
 			var err error
 			if live, err = s.opts.Store.OwnerAlive(ctx, in.Owner); err != nil {
-				return running, err
+				return keep, err
 			}
 			alive[in.Owner] = live
 		}
 		if live {
-			return running, nil
+			return keep, nil
 		}
 	}
 	if in.NodeURI == "" {
@@ -348,7 +348,7 @@ func (s *Service) abandoned(ctx context.Context, in intent, alive map[string]boo
 			since = in.Deadline
 		}
 		if now.Before(since.Add(s.opts.PodmTimeout)) {
-			return notYet, nil
+			return later, nil
 		}
 	}
 	return undo, nil

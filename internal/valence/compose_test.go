@@ -617,12 +617,12 @@ func TestRecoverySparesRunningComposes(t *testing.T) {
 	if len(f.store.ids(KindIntent)) != 1 || len(p.nodeURIs()) != 1 {
 		t.Fatalf("recovery undid a compose still running: intents %v, nodes %v", f.store.ids(KindIntent), p.nodeURIs())
 	}
-	if len(f.svc.recover) != 0 {
+	if len(f.svc.recoverNow) != 0 {
 		t.Fatalf("recovery asked for while the compose runs")
 	}
 
 	wantCode(t, "Compose", <-done, Timeout) // and its rollback failed
-	if len(f.svc.recover) != 1 {
+	if len(f.svc.recoverNow) != 1 {
 		t.Errorf("a failed compose did not ask recovery for a pass")
 	}
 	p.failOn("DeleteNode", nil)

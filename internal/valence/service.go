@@ -63,8 +63,8 @@ type Service struct {
 	inventories *inventoryCache
 	// running are the composes of this process; recovery leaves them be.
 	running composeSet
-	// recover asks the recovery loop for a pass now.
-	recover chan struct{}
+	// recoverNow asks the recovery loop for a pass now.
+	recoverNow chan struct{}
 }
 
 // New builds a Service from opts, filling in defaults.
@@ -87,7 +87,7 @@ func New(opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Service{opts: opts, recover: make(chan struct{}, 1)}
+	s := &Service{opts: opts, recoverNow: make(chan struct{}, 1)}
 	s.podms = table[PodManager]{store: opts.Store, kind: KindPodManager, noun: "Pod manager", index: podmIndex}
 	s.flavors = table[Flavor]{store: opts.Store, kind: KindFlavor, noun: "Flavor", index: flavorIndex}
 	s.nodes = table[Node]{store: opts.Store, kind: KindNode, noun: "Composed node", index: nodeIndex}
@@ -144,7 +144,7 @@ func (s *Service) recoverLoop(ctx context.Context) {
 			return
 		case <-tick.C:
 		case <-ended:
-		case <-s.recover:
+		case <-s.recoverNow:
 		case <-retry.C:
 		}
 	}
@@ -153,7 +153,7 @@ func (s *Service) recoverLoop(ctx context.Context) {
 // nudgeRecovery asks for a recovery pass soon; requests coalesce.
 func (s *Service) nudgeRecovery() {
 	select {
-	case s.recover <- struct{}{}:
+	case s.recoverNow <- struct{}{}:
 	default:
 	}
 }

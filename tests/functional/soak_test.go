@@ -20,7 +20,6 @@ import (
 	"time"
 
 	"github.com/valence-rsd/valence/api"
-	"github.com/valence-rsd/valence/internal/store/etcd/etcdtest"
 	"github.com/valence-rsd/valence/internal/valence"
 )
 
@@ -50,13 +49,6 @@ const (
 // and memory of the server that ran throughout are back where they were.
 // It prints the figures. -soak.duration sets its length.
 func TestSoak(t *testing.T) {
-	backends := []struct {
-		name  string
-		setup func(*testing.T) backend
-	}{
-		{"bolt", func(*testing.T) backend { return backend{name: "bolt"} }},
-		{"etcd", func(t *testing.T) backend { return backend{name: "etcd", etcd: etcdtest.Start(t)} }},
-	}
 	for _, bk := range backends {
 		t.Run(bk.name, func(t *testing.T) {
 			t.Parallel()
