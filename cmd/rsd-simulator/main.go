@@ -4,7 +4,9 @@
 //	rsd-simulator --listen 127.0.0.1:8443 --systems 100 --username admin --password admin
 //
 // The first line of its output is the URL it serves on; it runs until SIGTERM or SIGINT.
-// Faults can be changed at run time through /admin/faults (see package rsdsim).
+// Faults can be changed at run time through /admin/faults (see package rsdsim). With
+// --state FILE, composed nodes, volumes and power states survive a restart, as on a real
+// Pod Manager.
 package main
 
 import (
@@ -47,6 +49,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		listen      = fs.String("listen", "127.0.0.1:8443", "address to serve on (port 0 picks a free one)")
 		useTLS      = fs.Bool("tls", false, "serve HTTPS with a self-signed certificate")
 		certOut     = fs.String("tls-cert-out", "", "with --tls, write the certificate (PEM) to this file so clients can trust it")
+		state       = fs.String("state", "", "journal file that keeps composed nodes, volumes and power states across restarts: replayed at start, appended to while serving")
 		errorRates  = fs.String("error-rate", "", "injected error rates, op=rate[,op=rate] with op one of get, session, allocate, assemble, reset, patch, delete, volume, attach, *")
 		showVersion = fs.Bool("version", false, "print the version and exit")
 		unresets    = fs.String("unimplemented-resets", "", "reset types advertised but answered 501, comma-separated (e.g. Nmi, as sushy-tools does)")
@@ -89,9 +92,22 @@ func run(args []string, stdout, stderr io.Writer) error {
 		cfg.UnimplementedResets = strings.Split(*unresets, ",")
 	}
 	start := time.Now()
+	var journal *os.File
+	if *state != "" {
+		if journal, err = os.OpenFile(*state, os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600); err != nil {
+			return err
+		}
+		defer journal.Close()
+		cfg.Journal = journal
+	}
 	sim, err := rsdsim.New(cfg)
 	if err != nil {
 		return err
+	}
+	if journal != nil {
+		if err := sim.Replay(journal); err != nil {
+			return fmt.Errorf("--state %s: %w", *state, err)
+		}
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {

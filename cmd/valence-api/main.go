@@ -117,7 +117,7 @@ func runAPI(ctx context.Context, cfg config.Config, demo bool, pidFile string, s
 	}
 	st, err := store.Open(ctx, cfg.Store, store.EtcdOptions{
 		Prefix: cfg.EtcdPrefix, Username: cfg.EtcdUsername, Password: cfg.EtcdPassword,
-		CAFile: cfg.EtcdCAFile, CertFile: cfg.EtcdCertFile, KeyFile: cfg.EtcdKeyFile,
+		CAFile: cfg.EtcdCAFile, CertFile: cfg.EtcdCertFile, KeyFile: cfg.EtcdKeyFile, LeaseTTL: cfg.EtcdLeaseTTL,
 	})
 	if err != nil {
 		return err

@@ -34,6 +34,7 @@ type Config struct {
 	EtcdCAFile                string        `envconfig:"ETCD_CA_FILE" default:"" desc:"PEM CA bundle that signs the etcd servers' certificates (enables TLS)"`
 	EtcdCertFile              string        `envconfig:"ETCD_CERT_FILE" default:"" desc:"PEM client certificate for etcd"`
 	EtcdKeyFile               string        `envconfig:"ETCD_KEY_FILE" default:"" desc:"PEM key of ETCD_CERT_FILE"`
+	EtcdLeaseTTL              time.Duration `envconfig:"ETCD_LEASE_TTL" default:"10s" desc:"how long a replica counts as alive after it last reached etcd: its abandoned composes are undone that long after it dies (whole seconds, 2s to 5m)"`
 	KeystoneAuthURL           string        `envconfig:"KEYSTONE_AUTH_URL" default:"" desc:"Keystone v3 URL (e.g. http://keystone:5000/v3), for AUTH_STRATEGY=keystone"`
 	KeystoneUsername          string        `envconfig:"KEYSTONE_USERNAME" default:"" desc:"Valence's service user in Keystone; it needs only the service role"`
 	KeystonePassword          string        `envconfig:"KEYSTONE_PASSWORD" default:"" desc:"password of KEYSTONE_USERNAME"`
@@ -131,6 +132,9 @@ func (c Config) Validate() error {
 	}
 	if (c.TLSCert == "") != (c.TLSKey == "") {
 		bad("TLS_CERT", "TLS_CERT and TLS_KEY must be set together")
+	}
+	if c.EtcdLeaseTTL < 2*time.Second || c.EtcdLeaseTTL > 5*time.Minute || c.EtcdLeaseTTL%time.Second != 0 {
+		bad("ETCD_LEASE_TTL", "must be whole seconds from 2s to 5m, not %s", c.EtcdLeaseTTL)
 	}
 	if (c.EtcdCertFile == "") != (c.EtcdKeyFile == "") {
 		bad("ETCD_CERT_FILE", "ETCD_CERT_FILE and ETCD_KEY_FILE must be set together")

@@ -234,7 +234,7 @@ func (s *Simulator) assemble(w http.ResponseWriter, r *http.Request, params []st
 		final = stateFailed
 	}
 	n.state = stateAssembling
-	if s.cfg.AssembleDelay <= 0 {
+	if s.cfg.AssembleDelay <= 0 || s.replaying {
 		n.state = final
 	} else {
 		time.AfterFunc(s.cfg.AssembleDelay, func() { s.finishAssembly(n, final) })
@@ -336,7 +336,6 @@ func (s *Simulator) deleteNode(w http.ResponseWriter, r *http.Request, params []
 		return e
 	}
 	delete(s.nodes, n.id)
-	delete(s.docs, n.path())
 	for iface, added := range n.addedVLANs {
 		iface.vlans = slices.DeleteFunc(iface.vlans, func(v vlan) bool { return slices.Contains(added, v) })
 		for _, v := range added {
@@ -350,6 +349,7 @@ func (s *Simulator) deleteNode(w http.ResponseWriter, r *http.Request, params []
 			s.removeVolume(v)
 		}
 	}
+	delete(s.docs, n.path()) // after the detaches, which render the node again
 	n.sys.node = nil
 	n.sys.power = "Off"
 	s.renderSystem(n.sys)

@@ -31,6 +31,13 @@
 // managers without any Oem.Intel_RackScale, Nodes, RSD storage or Ethernet switches.
 // Config.UnimplementedResets lists reset types that are advertised and answered 501.
 //
+// # Restarts
+//
+// With Config.Journal set, every request that changed the state is written as a JSON line;
+// Replay applies such a journal to a new simulator of the same Config before it serves, so
+// that composed nodes, volumes and power states survive a restart of the process, as on a
+// real Pod Manager (rsd-simulator --state FILE). Sessions do not survive it.
+//
 // # Fault console
 //
 // GET, PUT and DELETE on /admin/faults read, replace and clear the active Faults; the body is

@@ -2,6 +2,7 @@ package rsdsim
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"sync"
 	"time"
@@ -34,6 +35,10 @@ type Config struct {
 	// UnimplementedResets are reset types that systems and nodes advertise but answer 501
 	// to, as sushy-tools does for Nmi.
 	UnimplementedResets []string
+	// Journal, when set, receives a line for every request that changed the state, so that
+	// a simulator started again replays it (Replay) and keeps the nodes and volumes, as a
+	// real Pod Manager does across a restart.
+	Journal io.Writer
 }
 
 // apiVersion holds what differs between RSD 2.1, 2.2 and 2.3.
@@ -84,6 +89,9 @@ type Simulator struct {
 
 	done      chan struct{} // closed by Close: releases hung requests and pending assemblies
 	closeOnce sync.Once
+
+	journalMu sync.Mutex // one journaled request at a time
+	replaying bool       // set while Replay runs, before serving: assemblies end at once
 }
 
 // New builds the inventory and renders the systems, chassis and collections, so that later
@@ -144,6 +152,10 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !s.applyConnectionFaults(w, r) {
+		return
+	}
+	if s.cfg.Journal != nil && journaled(r) {
+		s.serveJournaled(w, r)
 		return
 	}
 	if e := s.serve(w, r); e != nil {

@@ -51,6 +51,7 @@ func (m *metrics) middleware(next http.Handler) http.Handler {
 type CoreMetrics struct {
 	composeDuration *prometheus.HistogramVec
 	composeFailures *prometheus.CounterVec
+	abandoned       prometheus.Gauge
 }
 
 // NewCoreMetrics registers the core's metrics on reg.
@@ -65,8 +66,12 @@ func NewCoreMetrics(reg prometheus.Registerer) *CoreMetrics {
 			Name: "valence_compose_failures_total",
 			Help: "Composes that failed, by reason (the core's error code).",
 		}, []string{"reason"}),
+		abandoned: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "valence_compose_abandoned",
+			Help: "Abandoned composes (their server died, or their rollback failed) that the last recovery pass left to undo later.",
+		}),
 	}
-	reg.MustRegister(m.composeDuration, m.composeFailures)
+	reg.MustRegister(m.composeDuration, m.composeFailures, m.abandoned)
 	return m
 }
 
@@ -79,3 +84,6 @@ func (m *CoreMetrics) ComposeDone(d time.Duration, failure valence.Code) {
 	m.composeDuration.WithLabelValues("failure").Observe(d.Seconds())
 	m.composeFailures.WithLabelValues(string(failure)).Inc()
 }
+
+// ComposesAbandoned implements valence.Metrics.
+func (m *CoreMetrics) ComposesAbandoned(n int) { m.abandoned.Set(float64(n)) }

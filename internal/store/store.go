@@ -29,7 +29,8 @@ const defaultEtcdPort = "2379"
 
 // EtcdOptions are the etcd settings besides the endpoints, from
 // VALENCE_ETCD_PREFIX, VALENCE_ETCD_USERNAME, VALENCE_ETCD_PASSWORD,
-// VALENCE_ETCD_CA_FILE, VALENCE_ETCD_CERT_FILE and VALENCE_ETCD_KEY_FILE.
+// VALENCE_ETCD_CA_FILE, VALENCE_ETCD_CERT_FILE, VALENCE_ETCD_KEY_FILE and
+// VALENCE_ETCD_LEASE_TTL.
 // Zero values take the etcd package's defaults.
 type EtcdOptions struct {
 	Prefix      string
@@ -39,6 +40,7 @@ type EtcdOptions struct {
 	CertFile    string
 	KeyFile     string
 	DialTimeout time.Duration
+	LeaseTTL    time.Duration
 }
 
 // location is where a VALENCE_STORE URL points: a bolt file or etcd endpoints.
@@ -70,6 +72,7 @@ func Open(ctx context.Context, rawURL string, etcdOpts EtcdOptions) (valence.Sto
 		CertFile:    etcdOpts.CertFile,
 		KeyFile:     etcdOpts.KeyFile,
 		DialTimeout: etcdOpts.DialTimeout,
+		LeaseTTL:    etcdOpts.LeaseTTL,
 	})
 	if err != nil {
 		return nil, err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -20,9 +21,15 @@ type intent struct {
 	Name    string `json:"name"`
 	PodmID  string `json:"podm_id"`
 	NodeURI string `json:"node_uri,omitempty"`
+	// Owner is the Store.Owner of the process running the compose: once
+	// that owner is no longer alive, the compose is abandoned. Intents of
+	// earlier releases have none.
+	Owner string `json:"owner,omitempty"`
 	// AllocateUnsure says that the Allocate was sent but its answer never
-	// came: the pod manager may hold a node of this compose that no one knows.
+	// came (at UnsureAt): the pod manager may hold a node of this compose
+	// that no one knows.
 	AllocateUnsure bool      `json:"allocate_unsure,omitempty"`
+	UnsureAt       time.Time `json:"unsure_at,omitzero"`
 	Deadline       time.Time `json:"deadline"`
 	CreatedAt      time.Time `json:"created_at"`
 }
@@ -145,7 +152,7 @@ func (s *Service) composeCandidates(ctx context.Context, podmID string) ([]PodMa
 
 // composeOn runs one compose on one pod manager: intent, allocate, assemble,
 // wait, record; and undoes it all on failure.
-func (s *Service) composeOn(ctx context.Context, pm PodManager, req ComposeRequest, props Properties) (Node, error) {
+func (s *Service) composeOn(ctx context.Context, pm PodManager, req ComposeRequest, props Properties) (_ Node, err error) {
 	log := zerolog.Ctx(ctx).With().Str("podm_id", pm.UUID).Str("node_name", req.Name).Logger()
 	areq, err := allocateRequest(req.Name, req.Description, props, pm.RSDVersion)
 	if err != nil {
@@ -156,7 +163,17 @@ func (s *Service) composeOn(ctx context.Context, pm PodManager, req ComposeReque
 		return Node{}, err
 	}
 	now := s.now()
-	in := intent{UUID: newID(), Name: req.Name, PodmID: pm.UUID, CreatedAt: now, Deadline: now.Add(s.opts.ComposeTimeout)}
+	in := intent{UUID: newID(), Name: req.Name, PodmID: pm.UUID, Owner: s.opts.Store.Owner(), CreatedAt: now, Deadline: now.Add(s.opts.ComposeTimeout)}
+	// Running before its intent exists, so that recovery never takes it
+	// for abandoned; once it ends, a failure may have left the intent
+	// (a rollback or an Allocate that went wrong): recovery looks at once.
+	s.running.add(in.UUID)
+	defer func() {
+		s.running.remove(in.UUID)
+		if err != nil {
+			s.nudgeRecovery()
+		}
+	}()
 	if err := s.intents.create(ctx, in); err != nil {
 		return Node{}, err
 	}
@@ -223,7 +240,10 @@ func (s *Service) rollback(ctx context.Context, conn PodManagerConn, in intent, 
 }
 
 func (s *Service) markAllocateUnsure(ctx context.Context, in intent, log zerolog.Logger) {
-	_, err := s.intents.modify(context.WithoutCancel(ctx), in.UUID, func(i *intent) error { i.AllocateUnsure = true; return nil })
+	_, err := s.intents.modify(context.WithoutCancel(ctx), in.UUID, func(i *intent) error {
+		i.AllocateUnsure, i.UnsureAt = true, s.now()
+		return nil
+	})
 	if err != nil {
 		log.Error().Err(err).Str("intent", in.UUID).Msg("cannot mark the compose intent; a node allocated without an answer may be left")
 	}
@@ -243,26 +263,128 @@ func deadlineError(ctx context.Context, err error, step string, limit time.Durat
 	return err
 }
 
-// recoverIntents undoes composes whose deadline has passed long enough ago
-// that no server can still be working on them: it deletes the node they
-// allocated, unless the compose had in fact been recorded, and the intent.
-func (s *Service) recoverIntents(ctx context.Context) {
+// recoverIntents undoes the composes that no process is working on any
+// more: it deletes the node they allocated, unless the compose had in fact
+// been recorded, and the intent. It returns how many abandoned composes it
+// left for a later pass: not undone yet (a failure), or not yet due.
+func (s *Service) recoverIntents(ctx context.Context) int {
 	intents, err := s.intents.all(ctx, nil)
 	if err != nil {
 		s.opts.Log.Warn().Err(err).Msg("recovery: cannot list compose intents")
-		return
+		return 1
 	}
+	left := 0
+	alive := map[string]bool{} // owners asked about in this pass
 	for _, in := range intents {
-		if s.opts.Now().Before(in.Deadline.Add(s.opts.PodmTimeout)) {
+		log := s.opts.Log.With().Str("intent", in.UUID).Str("podm_id", in.PodmID).Str("node_uri", in.NodeURI).Logger()
+		verdict, err := s.abandoned(ctx, in, alive)
+		switch {
+		case err != nil:
+			log.Warn().Err(err).Msg("recovery: cannot tell whether the compose's server is alive")
+			left++
+			continue
+		case verdict == keep:
+			continue
+		case verdict == later:
+			left++
 			continue
 		}
-		log := s.opts.Log.With().Str("intent", in.UUID).Str("podm_id", in.PodmID).Str("node_uri", in.NodeURI).Logger()
 		if err := s.recoverIntent(ctx, in); err != nil {
 			log.Warn().Err(err).Msg("recovery: compose not undone yet; will retry")
+			left++
 			continue
 		}
 		log.Info().Msg("recovery: abandoned compose undone")
 	}
+	return left
+}
+
+// What recovery makes of an intent.
+type verdict int
+
+const (
+	keep  verdict = iota // a live process runs the compose
+	later                // abandoned, but the pod manager may still act on its Allocate
+	undo                 // abandoned: undo it now
+)
+
+// abandoned tells what recovery makes of the compose of in. A
+// compose of another owner is abandoned as soon as that owner is no longer
+// alive; one of this process as soon as it has returned (its rollback
+// failed). Intents without an owner, from earlier releases, are abandoned
+// once their deadline has passed by a pod-manager timeout. alive caches
+// the owners' liveness for one pass.
+//
+// An Allocate without an answer (marked unsure, or cut short by the death
+// of its process) may still be carried out by the pod manager: it is given
+// one pod-manager timeout from when its answer was given up (or from the
+// intent's creation, just before the Allocate was sent) before recovery
+// looks for what it made.
+func (s *Service) abandoned(ctx context.Context, in intent, alive map[string]bool) (verdict, error) {
+	now := s.opts.Now()
+	switch in.Owner {
+	case "":
+		if now.Before(in.Deadline.Add(s.opts.PodmTimeout)) {
+			return keep, nil
+		}
+		return undo, nil
+	case s.opts.Store.Owner():
+		if s.running.has(in.UUID) {
+			return keep, nil
+		}
+	default:
+		live, known := alive[in.Owner]
+		if !known {
+			var err error
+			if live, err = s.opts.Store.OwnerAlive(ctx, in.Owner); err != nil {
+				return keep, err
+			}
+			alive[in.Owner] = live
+		}
+		if live {
+			return keep, nil
+		}
+	}
+	if in.NodeURI == "" {
+		since := in.CreatedAt
+		switch {
+		case in.AllocateUnsure && !in.UnsureAt.IsZero():
+			since = in.UnsureAt
+		case in.AllocateUnsure: // marked by an earlier release
+			since = in.Deadline
+		}
+		if now.Before(since.Add(s.opts.PodmTimeout)) {
+			return later, nil
+		}
+	}
+	return undo, nil
+}
+
+// composeSet holds the ids of the composes this process runs.
+type composeSet struct {
+	mu  sync.Mutex
+	ids map[string]bool
+}
+
+func (c *composeSet) add(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.ids == nil {
+		c.ids = map[string]bool{}
+	}
+	c.ids[id] = true
+}
+
+func (c *composeSet) remove(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.ids, id)
+}
+
+func (c *composeSet) has(id string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.ids[id]
 }
 
 func (s *Service) recoverIntent(ctx context.Context, in intent) error {
@@ -271,7 +393,10 @@ func (s *Service) recoverIntent(ctx context.Context, in intent) error {
 	if err != nil && !IsCode(err, NotFound) {
 		return err
 	}
-	if !recorded && (in.NodeURI != "" || in.AllocateUnsure) {
+	// A compose that died with its process may have died in the middle of
+	// the Allocate, whose answer it then never recorded.
+	crashed := in.Owner != s.opts.Store.Owner()
+	if !recorded && (in.NodeURI != "" || in.AllocateUnsure || crashed) {
 		pm, err := s.podmByID(ctx, in.PodmID)
 		switch {
 		case err == nil:
@@ -306,7 +431,9 @@ func (s *Service) undoAllocation(ctx context.Context, pm PodManager, in intent) 
 		}
 	}
 	for _, uri := range uris {
-		if err := conn.DeleteNode(pctx, uri); err != nil {
+		// A node already gone was deleted by another replica undoing the
+		// same compose, or by hand: what recovery wanted either way.
+		if err := conn.DeleteNode(pctx, uri); err != nil && !IsCode(err, NotFound) {
 			return err
 		}
 	}

@@ -1,6 +1,7 @@
 package valence
 
 import (
+	"context"
 	"encoding/json"
 	"slices"
 	"sync"
@@ -211,15 +212,9 @@ func TestComposeRollbackFailureIsRecovered(t *testing.T) {
 	}
 	p.failOn("DeleteNode", nil)
 
-	// Before its deadline has passed (plus a pod-manager timeout), another
-	// server may still be working on it: recovery leaves it alone.
-	f.clock.advance(time.Minute)
-	f.svc.recoverIntents(f.ctx)
-	if len(f.store.ids(KindIntent)) != 1 || len(p.nodeURIs()) != 1 {
-		t.Fatalf("recovery acted before the deadline had passed")
-	}
-	// While the pod manager cannot be reached, the intent stays for later.
-	f.clock.advance(11 * time.Second)
+	// The compose has returned: no one works on it any more, so recovery
+	// need not wait for its deadline. While the pod manager cannot be
+	// reached, the intent stays for later.
 	p.setDown(true)
 	f.svc.recoverIntents(f.ctx)
 	if len(f.store.ids(KindIntent)) != 1 {
@@ -521,4 +516,177 @@ func TestComposeSkipsAPodManagerWhoseVersionCannotExpressTheRequest(t *testing.T
 	_, err = f.svc.Compose(f.ctx, ComposeRequest{Name: "m", Properties: &Properties{Security: &SecurityReq{TPM: &yes}}})
 	wantCode(t, "Compose with security on two RSD 2.1 pod managers", err, Conflict)
 	wantMessage(t, "Compose with security on two RSD 2.1 pod managers", err, "rack-a", "rack-b", "security")
+}
+
+// A compose belongs to the process that runs it: another server undoes it
+// as soon as that process has ended, whatever its deadline, and never while
+// it lives, however slow it is.
+func TestRecoverIntentsOfOtherOwners(t *testing.T) {
+	f := newFixture(t)
+	pm, p := f.podm("rack1", 4)
+	slow := p.compose("slow")
+	assembling := p.compose("assembling")
+	// A compose that died inside its Allocate: the pod manager allocated,
+	// the intent never learnt where.
+	midAllocate := must[string](t, "allocate")((&fakeConn{p: p}).Allocate(f.ctx, AllocateRequest{Name: "mid"}))
+	past, future := f.clock.Now().Add(-time.Hour), f.clock.Now().Add(time.Hour)
+	f.store.setAlive("replica-live", true)
+	f.store.setAlive("replica-dead", true)
+	putIntent(t, f, intent{UUID: "i-slow", Name: "slow", PodmID: pm.UUID, NodeURI: fakeNodes + slow, Owner: "replica-live", Deadline: past})
+	putIntent(t, f, intent{UUID: "i-assembling", Name: "assembling", PodmID: pm.UUID, NodeURI: fakeNodes + assembling, Owner: "replica-dead", Deadline: future})
+	putIntent(t, f, intent{UUID: "i-mid", Name: "mid", PodmID: pm.UUID, Owner: "replica-dead", Deadline: future})
+
+	f.svc.recoverIntents(f.ctx)
+	if ids := f.store.ids(KindIntent); len(ids) != 3 || len(p.nodeURIs()) != 3 {
+		t.Fatalf("recovery acted on composes of live servers: intents %v, nodes %v", ids, p.nodeURIs())
+	}
+
+	f.store.setAlive("replica-dead", false)
+	if n := f.svc.recoverIntents(f.ctx); n != 0 {
+		t.Errorf("recoverIntents: %d not undone", n)
+	}
+	if ids := f.store.ids(KindIntent); !slices.Equal(ids, []string{"i-slow"}) {
+		t.Errorf("intents left %v, want only the live server's", ids)
+	}
+	if uris := p.nodeURIs(); !slices.Equal(uris, []string{fakeNodes + slow}) {
+		t.Errorf("nodes left %v, want only the live server's %s (not %s nor %s)", uris, slow, assembling, midAllocate)
+	}
+}
+
+// Two servers undoing the same abandoned compose at once both succeed: the
+// node that the other deleted first is gone, as wanted.
+func TestRecoverIntentNodeAlreadyGone(t *testing.T) {
+	f := newFixture(t)
+	pm, p := f.podm("rack1", 1)
+	putIntent(t, f, intent{UUID: "i-gone", Name: "gone", PodmID: pm.UUID, NodeURI: fakeNodes + "42", Owner: "replica-dead", Deadline: f.clock.Now()})
+	if n := f.svc.recoverIntents(f.ctx); n != 0 || len(f.store.ids(KindIntent)) != 0 {
+		t.Errorf("recovery of a node already deleted: %d failures, intents %v", n, f.store.ids(KindIntent))
+	}
+	wantNothingLeft(t, f, p)
+}
+
+// Run undoes the composes of owners that ended before it started (a bolt
+// file's previous process) in its first pass, and those of an owner that
+// ends while it runs as soon as the store says so, long before the next
+// ProbeInterval.
+func TestRunUndoesComposesOfEndedOwners(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.ProbeInterval = time.Hour; o.Now = time.Now })
+	pm, p := f.podm("rack1", 2)
+	before := p.compose("before")
+	during := p.compose("during")
+	future := time.Now().Add(time.Hour)
+	f.store.setAlive("replica-b", true)
+	putIntent(t, f, intent{UUID: "i-before", Name: "before", PodmID: pm.UUID, NodeURI: fakeNodes + before, Owner: "previous-process", Deadline: future})
+	putIntent(t, f, intent{UUID: "i-during", Name: "during", PodmID: pm.UUID, NodeURI: fakeNodes + during, Owner: "replica-b", Deadline: future})
+
+	ctx, cancel := context.WithCancel(f.ctx)
+	done := make(chan struct{})
+	go func() { f.svc.Run(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	waitUntil(t, "the previous process's compose undone", func() bool { return !slices.Contains(f.store.ids(KindIntent), "i-before") })
+	if ids := f.store.ids(KindIntent); !slices.Equal(ids, []string{"i-during"}) {
+		t.Fatalf("intents %v, want the live replica's kept", ids)
+	}
+	f.store.setAlive("replica-b", false)
+	waitUntil(t, "the ended replica's compose undone", func() bool { return len(f.store.ids(KindIntent)) == 0 })
+	wantNothingLeft(t, f, p)
+}
+
+// waitUntil polls cond until it holds, failing the test after 10s.
+func waitUntil(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); !cond(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited 10s for %s", what)
+		}
+	}
+}
+
+// While a compose of this process runs, recovery leaves its intent alone,
+// however late it is; a failed compose asks recovery for a pass at once.
+func TestRecoverySparesRunningComposes(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.ComposeTimeout = time.Second; o.ProbeInterval = time.Hour })
+	pm, p := f.podm("rack1", 1)
+	p.blockOn("WaitAssembled")
+	p.failOn("DeleteNode", Errorf(PodManagerUnavailable, "connection refused"))
+	done := make(chan error)
+	go func() {
+		_, err := f.svc.Compose(f.ctx, ComposeRequest{Name: "slow", PodmID: pm.UUID})
+		done <- err
+	}()
+	waitUntil(t, "the intent naming the allocated node", func() bool {
+		in, err := f.svc.intents.all(f.ctx, nil)
+		return err == nil && len(in) == 1 && in[0].NodeURI != ""
+	})
+	f.clock.advance(time.Hour) // long past its deadline, as a slow pod manager makes it
+	f.svc.recoverIntents(f.ctx)
+	if len(f.store.ids(KindIntent)) != 1 || len(p.nodeURIs()) != 1 {
+		t.Fatalf("recovery undid a compose still running: intents %v, nodes %v", f.store.ids(KindIntent), p.nodeURIs())
+	}
+	if len(f.svc.recoverNow) != 0 {
+		t.Fatalf("recovery asked for while the compose runs")
+	}
+
+	wantCode(t, "Compose", <-done, Timeout) // and its rollback failed
+	if len(f.svc.recoverNow) != 1 {
+		t.Errorf("a failed compose did not ask recovery for a pass")
+	}
+	p.failOn("DeleteNode", nil)
+	ctx, cancel := context.WithCancel(f.ctx)
+	stopped := make(chan struct{})
+	go func() { f.svc.Run(ctx); close(stopped) }()
+	defer func() { cancel(); <-stopped }()
+	waitUntil(t, "the failed compose undone by recovery", func() bool { return len(f.store.ids(KindIntent)) == 0 })
+	wantNothingLeft(t, f, p)
+}
+
+// An Allocate without an answer may still be carried out by the pod
+// manager: recovery gives it one pod-manager timeout from when the answer
+// was given up, or from the intent's creation when its process died, and
+// counts it as left for a later pass meanwhile.
+func TestRecoveryWaitsForUnansweredAllocates(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.PodmTimeout = 10 * time.Second; o.ComposeTimeout = time.Hour })
+	pm, p := f.podm("rack1", 2)
+	now := f.clock.Now().UTC().Truncate(time.Second)
+	putIntent(t, f, intent{UUID: "i-died", Name: "died", PodmID: pm.UUID, Owner: "replica-dead", CreatedAt: now, Deadline: now.Add(time.Hour)})
+	putIntent(t, f, intent{UUID: "i-unsure", Name: "unsure", PodmID: pm.UUID, Owner: f.store.Owner(), AllocateUnsure: true, UnsureAt: now, CreatedAt: now, Deadline: now.Add(time.Hour)})
+	if n := f.svc.recoverIntents(f.ctx); n != 2 || len(f.store.ids(KindIntent)) != 2 {
+		t.Fatalf("recovery within a pod-manager timeout of the Allocate: %d left for later, intents %v", n, f.store.ids(KindIntent))
+	}
+	// The pod manager carried both out meanwhile.
+	died := must[string](t, "allocate")((&fakeConn{p: p}).Allocate(f.ctx, AllocateRequest{Name: "died"}))
+	unsure := must[string](t, "allocate")((&fakeConn{p: p}).Allocate(f.ctx, AllocateRequest{Name: "unsure"}))
+	f.clock.advance(10 * time.Second)
+	if n := f.svc.recoverIntents(f.ctx); n != 0 {
+		t.Errorf("recovery left %d", n)
+	}
+	if got := p.called("DeleteNode"); !slices.Equal(got, []string{"DeleteNode " + died, "DeleteNode " + unsure}) && !slices.Equal(got, []string{"DeleteNode " + unsure, "DeleteNode " + died}) {
+		t.Errorf("DeleteNode calls %v, want %s and %s", got, died, unsure)
+	}
+	wantNothingLeft(t, f, p)
+}
+
+// A compose that recovery cannot undo yet (its pod manager is down) is
+// counted in the metrics and tried again after recoveryRetry, well before
+// the next ProbeInterval.
+func TestRecoveryRetriesSoon(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.ProbeInterval = time.Hour; o.Now = time.Now })
+	pm, p := f.podm("rack1", 1)
+	uri := fakeNodes + p.compose("orphan")
+	putIntent(t, f, intent{UUID: "i-orphan", Name: "orphan", PodmID: pm.UUID, NodeURI: uri, Owner: "dead-process", Deadline: time.Now().Add(time.Hour)})
+	p.setDown(true)
+	ctx, cancel := context.WithCancel(f.ctx)
+	stopped := make(chan struct{})
+	go func() { f.svc.Run(ctx); close(stopped) }()
+	defer func() { cancel(); <-stopped }()
+	abandoned := func() int {
+		f.metrics.mu.Lock()
+		defer f.metrics.mu.Unlock()
+		return f.metrics.abandoned
+	}
+	waitUntil(t, "the failed recovery counted", func() bool { return abandoned() == 1 })
+	p.setDown(false)
+	waitUntil(t, "the retry", func() bool { return abandoned() == 0 && len(f.store.ids(KindIntent)) == 0 })
+	wantNothingLeft(t, f, p)
 }

@@ -29,10 +29,15 @@ type fakeStore struct {
 	// fail, when set, may refuse an operation ("Get", "List", "Create",
 	// "Update", "Delete") on a kind before it happens.
 	fail func(op string, kind Kind) error
+	// owner is this store's; alive are the other owners still running, as
+	// another replica on a shared backend would be (see setAlive).
+	owner string
+	alive map[string]bool
+	ended chan struct{}
 }
 
 func newFakeStore() *fakeStore {
-	s := &fakeStore{recs: map[Kind]map[string]Record{}}
+	s := &fakeStore{recs: map[Kind]map[string]Record{}, owner: uuid.NewString(), alive: map[string]bool{}, ended: make(chan struct{}, 1)}
 	for _, k := range Kinds {
 		s.recs[k] = map[string]Record{}
 	}
@@ -209,6 +214,32 @@ func (s *fakeStore) Ping(ctx context.Context) error {
 		return Errorf(Unavailable, "store closed")
 	}
 	return ctx.Err()
+}
+
+func (s *fakeStore) Owner() string { return s.owner }
+
+func (s *fakeStore) OwnerAlive(ctx context.Context, owner string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := ctx.Err(); err != nil {
+		return false, Wrap(err, Timeout, "store request canceled")
+	}
+	return owner == s.owner || s.alive[owner], nil
+}
+
+func (s *fakeStore) OwnersEnded() <-chan struct{} { return s.ended }
+
+// setAlive makes another owner live, or ends it and says so on OwnersEnded.
+func (s *fakeStore) setAlive(owner string, alive bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.alive[owner] = alive
+	if !alive {
+		select {
+		case s.ended <- struct{}{}:
+		default:
+		}
+	}
 }
 
 func (s *fakeStore) Close() error {
@@ -708,8 +739,15 @@ func (c *fakeClock) advance(d time.Duration) {
 
 // fakeMetrics records the outcomes of composes.
 type fakeMetrics struct {
-	mu       sync.Mutex
-	failures []Code
+	mu        sync.Mutex
+	failures  []Code
+	abandoned int
+}
+
+func (m *fakeMetrics) ComposesAbandoned(n int) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.abandoned = n
 }
 
 func (m *fakeMetrics) ComposeDone(_ time.Duration, failure Code) {

@@ -2,6 +2,7 @@ package valence
 
 import (
 	"context"
+	"sync"
 	"time"
 
 	"github.com/google/uuid"
@@ -49,6 +50,9 @@ type Metrics interface {
 	// ComposeDone records a compose that ended, with "" for success or the
 	// failure's code.
 	ComposeDone(d time.Duration, failure Code)
+	// ComposesAbandoned records how many abandoned composes a recovery pass
+	// left for a later one (not undone yet, or not yet due).
+	ComposesAbandoned(n int)
 }
 
 // Service is the core: every operation of the v1 API.
@@ -62,6 +66,10 @@ type Service struct {
 	inventories *inventoryCache
 	// statusFlights merges concurrent status refreshes of one pod manager.
 	statusFlights flights[PodManager]
+	// running are the composes of this process; recovery leaves them be.
+	running composeSet
+	// recoverNow asks the recovery loop for a pass now.
+	recoverNow chan struct{}
 }
 
 // New builds a Service from opts, filling in defaults.
@@ -84,7 +92,7 @@ func New(opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Service{opts: opts}
+	s := &Service{opts: opts, recoverNow: make(chan struct{}, 1)}
 	s.podms = table[PodManager]{store: opts.Store, kind: KindPodManager, noun: "Pod manager", index: podmIndex,
 		marshal: s.marshalPodManager, unmarshal: func(rec Record) (PodManager, error) {
 			pm, _, err := s.openPodManager(rec)
@@ -98,19 +106,64 @@ func New(opts Options) *Service {
 	return s
 }
 
-// Run refreshes the status of every pod manager and finishes abandoned
-// composes on a schedule, until ctx ends.
+// Run refreshes the status of every pod manager and undoes abandoned
+// composes, until ctx ends. Each runs in a loop of its own, so that a slow
+// probe never delays a recovery: composes are undone at start, on every
+// ProbeInterval, as soon as the store reports that another owner ended or
+// a compose of this process failed, and again after recoveryRetry while
+// some could not be undone.
 func (s *Service) Run(ctx context.Context) {
+	var wg sync.WaitGroup
+	wg.Go(func() { s.recoverLoop(ctx) })
 	tick := time.NewTicker(s.opts.ProbeInterval)
 	defer tick.Stop()
 	for {
-		s.recoverIntents(ctx)
 		s.probeAll(ctx)
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// recoveryRetry is how soon a recovery that failed (the pod manager or the
+// store out of reach) is tried again, ahead of the next ProbeInterval.
+const recoveryRetry = 5 * time.Second
+
+func (s *Service) recoverLoop(ctx context.Context) {
+	tick := time.NewTicker(s.opts.ProbeInterval)
+	defer tick.Stop()
+	retry := time.NewTimer(recoveryRetry)
+	defer retry.Stop()
+	ended := s.opts.Store.OwnersEnded()
+	for {
+		left := s.recoverIntents(ctx)
+		if s.opts.Metrics != nil {
+			s.opts.Metrics.ComposesAbandoned(left)
+		}
+		if left > 0 {
+			retry.Reset(recoveryRetry)
+		} else {
+			retry.Stop()
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-tick.C:
+		case <-ended:
+		case <-s.recoverNow:
+		case <-retry.C:
 		}
+	}
+}
+
+// nudgeRecovery asks for a recovery pass soon; requests coalesce.
+func (s *Service) nudgeRecovery() {
+	select {
+	case s.recoverNow <- struct{}{}:
+	default:
 	}
 }
 

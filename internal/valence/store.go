@@ -97,6 +97,23 @@ type Store interface {
 	Delete(ctx context.Context, kind Kind, id string, revision int64) error
 	// Ping reports whether the backend answers; it backs /readyz.
 	Ping(ctx context.Context) error
+	// Owner names this store's process among those sharing the backend:
+	// non-empty, fixed for the store's life and different for every Open.
+	// The core writes it into the records that only a live process may act
+	// on (compose intents).
+	Owner() string
+	// OwnerAlive reports whether owner, the Owner of a store on the same
+	// backend, is still held by a running process: this store's own is,
+	// until Close; another's is until that store is closed or its process
+	// dies (bolt: a file has one process, so no other owner is ever alive;
+	// etcd: until the owner's lease expires, a few seconds after its death).
+	OwnerAlive(ctx context.Context, owner string) (bool, error)
+	// OwnersEnded returns a channel that receives after another owner has
+	// ended, so that what it held is taken over at once rather than on a
+	// schedule. Values coalesce (one may stand for several endings) and may
+	// come without an ending; the channel is never closed. A store on which
+	// no other owner can live may return a channel that never receives.
+	OwnersEnded() <-chan struct{}
 	// Close releases the backend.
 	Close() error
 }

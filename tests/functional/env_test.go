@@ -225,10 +225,16 @@ func waitStatus(t *testing.T, c *client, pm api.PodManager, want string) {
 // waitFor polls cond every 100ms for up to statusTimeout.
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(statusTimeout)
+	waitWithin(t, statusTimeout, what, cond)
+}
+
+// waitWithin polls cond every 100ms for up to limit.
+func waitWithin(t *testing.T, limit time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
 	for !cond() {
 		if time.Now().After(deadline) {
-			t.Fatalf("waited %s for %s", statusTimeout, what)
+			t.Fatalf("waited %s for %s", limit.Round(time.Millisecond), what)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

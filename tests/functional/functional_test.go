@@ -43,16 +43,18 @@ var scenarios = []struct {
 	{"Demo", testDemo},
 }
 
+// backends are the stores the tests run on: a bolt file per server, and an
+// etcd per test (skipped where there is no etcd binary, unless CI=true).
+var backends = []struct {
+	name  string
+	setup func(*testing.T) backend
+}{
+	{"bolt", func(*testing.T) backend { return backend{name: "bolt"} }},
+	{"etcd", func(t *testing.T) backend { return backend{name: "etcd", etcd: etcdtest.Start(t)} }},
+}
+
 // TestFunctional runs every scenario with the store on bolt and on etcd.
-// The etcd half is skipped where there is no etcd binary, unless CI=true.
 func TestFunctional(t *testing.T) {
-	backends := []struct {
-		name  string
-		setup func(*testing.T) backend
-	}{
-		{"bolt", func(*testing.T) backend { return backend{name: "bolt"} }},
-		{"etcd", func(t *testing.T) backend { return backend{name: "etcd", etcd: etcdtest.Start(t)} }},
-	}
 	for _, bk := range backends {
 		t.Run(bk.name, func(t *testing.T) {
 			t.Parallel()

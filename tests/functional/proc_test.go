@@ -135,6 +135,12 @@ func (p *proc) running() bool {
 	}
 }
 
+// logged reports whether the process's output so far holds s.
+func (p *proc) logged(s string) bool {
+	b, err := os.ReadFile(p.logFile)
+	return err == nil && strings.Contains(string(b), s)
+}
+
 func (p *proc) dumpLog(t *testing.T) {
 	b, err := os.ReadFile(p.logFile)
 	if err != nil {

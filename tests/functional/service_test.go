@@ -118,6 +118,7 @@ func testService(t *testing.T, b backend) {
 	for _, name := range []string{
 		"valence_http_requests_total", "valence_http_request_duration_seconds_bucket",
 		"valence_podm_request_duration_seconds_bucket", "valence_compose_duration_seconds_bucket",
+		"valence_compose_abandoned 0",
 		"go_goroutines", "go_memstats_heap_alloc_bytes", "process_cpu_seconds_total",
 	} {
 		if !strings.Contains(text, "\n"+name) {

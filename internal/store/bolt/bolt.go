@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/google/uuid"
 	bbolt "go.etcd.io/bbolt"
 	berrors "go.etcd.io/bbolt/errors"
 
@@ -31,6 +32,11 @@ var metaBucket = []byte("meta")
 // revision compares race-free.
 type Store struct {
 	db *bbolt.DB
+	// owner is minted at every Open: the file lock makes this process the
+	// only one alive on the file, so every other owner found there is dead.
+	owner string
+	// ended never receives: no other owner lives while the file is held.
+	ended chan struct{}
 }
 
 var _ valence.Store = (*Store)(nil)
@@ -65,13 +71,28 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("bolt store: prepare %s: %w", path, err)
 	}
-	return &Store{db: db}, nil
+	return &Store{db: db, owner: uuid.NewString(), ended: make(chan struct{})}, nil
 }
 
 // Ping reports whether the file is still open.
 func (s *Store) Ping(ctx context.Context) error {
 	return s.view(ctx, func(*bbolt.Tx) error { return nil })
 }
+
+// Owner is this Open's own id.
+func (s *Store) Owner() string { return s.owner }
+
+// OwnerAlive is true for this store's own owner only: the file lock keeps
+// every other process out, so any other owner is a process that has ended.
+func (s *Store) OwnerAlive(ctx context.Context, owner string) (bool, error) {
+	if err := records.Canceled(ctx); err != nil {
+		return false, err
+	}
+	return owner == s.owner, nil
+}
+
+// OwnersEnded never receives: the owners that ended did so before Open.
+func (s *Store) OwnersEnded() <-chan struct{} { return s.ended }
 
 // Close closes the file, waiting for running transactions.
 func (s *Store) Close() error {

@@ -24,6 +24,16 @@ func openTemp(t *testing.T) *Store {
 
 func TestContract(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) valence.Store { return openTemp(t) })
+	storetest.RunOwners(t, func(t *testing.T) func() valence.Store {
+		path := filepath.Join(t.TempDir(), "valence.db")
+		return func() valence.Store {
+			s, err := Open(path)
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			return s
+		}
+	}, false)
 }
 
 func TestOpenCreatesPrivateFile(t *testing.T) {

@@ -6,8 +6,12 @@
 //
 //	<prefix>/<kind>/records/<id>             the record's JSON envelope
 //	<prefix>/<kind>/unique/<index>/<value>   the id of the record holding value
+//	<prefix>/owners/<owner>                  a replica's liveness key, on its lease
 //
-// A record's revision is its key's ModRevision.
+// A record's revision is its key's ModRevision. Each open Store is an owner
+// (valence.Store.Owner) whose key lives on a lease kept alive while the
+// store is open: when the replica dies, the lease expires after LeaseTTL
+// and the key goes, which tells the other replicas at once.
 package etcd
 
 import (
@@ -16,8 +20,11 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
 	"go.etcd.io/etcd/client/pkg/v3/transport"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/zap"
@@ -31,6 +38,7 @@ const (
 	DefaultPrefix         = "/valence"
 	DefaultDialTimeout    = 5 * time.Second
 	DefaultRequestTimeout = 5 * time.Second
+	DefaultLeaseTTL       = 10 * time.Second
 )
 
 // Config says where the cluster is and how to authenticate to it.
@@ -54,14 +62,25 @@ type Config struct {
 	// RequestTimeout bounds each store call, so an unreachable cluster
 	// yields Unavailable rather than a request that waits forever.
 	RequestTimeout time.Duration
+	// LeaseTTL is how long a replica counts as alive after its last
+	// keep-alive: its abandoned composes are undone that long after its
+	// death. Between MinLeaseTTL and MaxLeaseTTL, in whole seconds;
+	// default DefaultLeaseTTL.
+	LeaseTTL time.Duration
 }
 
 // Store is a valence.Store in etcd; safe for concurrent use, and for use by
 // several processes on the same cluster and prefix.
 type Store struct {
-	cli     *clientv3.Client
-	prefix  string
-	timeout time.Duration
+	cli      *clientv3.Client
+	prefix   string
+	timeout  time.Duration
+	owner    string
+	leaseTTL time.Duration
+	lease    atomic.Int64 // the clientv3.LeaseID the owner key lives on
+	ended    chan struct{}
+	stop     context.CancelFunc // ends keepAlive and watchOwners
+	wg       sync.WaitGroup
 }
 
 var _ valence.Store = (*Store)(nil)
@@ -81,6 +100,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
+	if cfg.LeaseTTL == 0 {
+		cfg.LeaseTTL = DefaultLeaseTTL
+	}
+	if cfg.LeaseTTL < MinLeaseTTL || cfg.LeaseTTL > MaxLeaseTTL || cfg.LeaseTTL%time.Second != 0 {
+		return nil, fmt.Errorf("etcd store: lease TTL %s is not whole seconds between %s and %s", cfg.LeaseTTL, MinLeaseTTL, MaxLeaseTTL)
+	}
 	tlsConfig, err := cfg.tls()
 	if err != nil {
 		return nil, fmt.Errorf("etcd store: TLS settings: %w", err)
@@ -99,13 +124,25 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, fmt.Errorf("etcd store at %s: %w", where, err)
 	}
 	// The first Ping may wait DialTimeout, as it is also the connection's.
-	s := &Store{cli: cli, prefix: strings.TrimRight(cfg.Prefix, "/"), timeout: cfg.DialTimeout}
+	s := &Store{cli: cli, prefix: strings.TrimRight(cfg.Prefix, "/"), timeout: cfg.DialTimeout,
+		owner: uuid.NewString(), leaseTTL: cfg.LeaseTTL, ended: make(chan struct{}, 1)}
 	err = s.Ping(ctx)
 	s.timeout = cfg.RequestTimeout
+	var lease clientv3.LeaseID
+	var rev int64
+	if err == nil {
+		lease, rev, err = s.grant(ctx)
+	}
 	if err != nil {
 		cli.Close()
 		return nil, fmt.Errorf("etcd store at %s: %w", where, err)
 	}
+	s.lease.Store(int64(lease))
+	bg, stop := context.WithCancel(context.Background())
+	s.stop = stop
+	s.wg.Go(func() { s.keepAlive(bg, lease) })
+	// Watched from the owner's own put on, so that no ending after Open is missed.
+	s.wg.Go(func() { s.watchOwners(bg, rev+1) })
 	return s, nil
 }
 
@@ -131,8 +168,12 @@ func (s *Store) Ping(ctx context.Context) error {
 	})
 }
 
-// Close closes the client.
+// Close gives up the owner (revoking its lease, so that the other
+// replicas need not wait for it to expire) and closes the client.
 func (s *Store) Close() error {
+	s.stop()
+	s.wg.Wait()
+	s.revoke()
 	return s.cli.Close()
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -51,7 +52,18 @@ func TestEtcd(t *testing.T) {
 			}
 			return s // storetest.Run closes it
 		})
+		storetest.RunOwners(t, func(t *testing.T) func() valence.Store {
+			prefix := newPrefix()
+			return func() valence.Store {
+				s, err := Open(t.Context(), Config{Endpoints: endpoints, Prefix: prefix})
+				if err != nil {
+					t.Fatalf("Open: %v", err)
+				}
+				return s
+			}
+		}, true)
 	})
+	t.Run("OwnerDies", func(t *testing.T) { testOwnerDies(t, endpoints) })
 	t.Run("KeyLayout", func(t *testing.T) { testKeyLayout(t, endpoints) })
 	t.Run("TwoReplicasCreate", func(t *testing.T) { testTwoReplicasCreate(t, endpoints) })
 	t.Run("TwoReplicasUpdate", func(t *testing.T) { testTwoReplicasUpdate(t, endpoints) })
@@ -85,6 +97,7 @@ func testKeyLayout(t *testing.T, endpoints []string) {
 	want := map[string]string{
 		prefix + "/pod_managers/records/pm1":                                 `{"schema_version":2,"unique":{"url":"https://10.0.0.1:8443/redfish/v1"},"data":{"a":1}}`,
 		prefix + "/pod_managers/unique/url/https://10.0.0.1:8443/redfish/v1": "pm1",
+		prefix + "/owners/" + s.Owner():                                      fmt.Sprintf("%s pid %d", hostname(t), os.Getpid()),
 	}
 	resp, err := s.cli.Get(t.Context(), prefix+"/", clientv3.WithPrefix())
 	if err != nil {
@@ -256,7 +269,7 @@ func TestUnreachable(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &Store{cli: cli, prefix: DefaultPrefix, timeout: 200 * time.Millisecond}
+	s := &Store{cli: cli, prefix: DefaultPrefix, timeout: 200 * time.Millisecond, stop: func() {}}
 	defer s.Close()
 
 	_, err = s.Get(t.Context(), valence.KindNode, "n1")
@@ -311,4 +324,47 @@ func TestAuth(t *testing.T) {
 	} else {
 		t.Logf("no credentials: %v", err)
 	}
+}
+
+// testOwnerDies cuts a store off from etcd without a Close, as a killed
+// replica is: its owner stays alive until its lease expires, then the
+// other replica hears of it.
+func testOwnerDies(t *testing.T, endpoints []string) {
+	prefix := newPrefix()
+	b := openAt(t, endpoints, prefix)
+	a, err := Open(t.Context(), Config{Endpoints: endpoints, Prefix: prefix, LeaseTTL: MinLeaseTTL})
+	if err != nil {
+		t.Fatalf("Open: %v", err)
+	}
+	t.Cleanup(func() { a.Close() })
+	a.cli.Close() // the keep-alives stop; nothing is revoked
+	died := time.Now()
+	if alive, err := b.OwnerAlive(t.Context(), a.Owner()); err != nil || !alive {
+		t.Fatalf("OwnerAlive right after the death = %v, %v; want true until the lease expires", alive, err)
+	}
+	select {
+	case <-b.OwnersEnded():
+	case <-time.After(30 * time.Second):
+		t.Fatalf("OwnersEnded did not receive within 30s of a death with a %s lease", MinLeaseTTL)
+	}
+	if alive, err := b.OwnerAlive(t.Context(), a.Owner()); err != nil || alive {
+		t.Errorf("OwnerAlive after the lease expired = %v, %v; want false", alive, err)
+	}
+	t.Logf("owner ended %s after its death (lease TTL %s)", time.Since(died).Round(10*time.Millisecond), MinLeaseTTL)
+}
+
+func TestOpenRefusesBadLeaseTTL(t *testing.T) {
+	for _, ttl := range []time.Duration{time.Second, 2500 * time.Millisecond, time.Hour} {
+		if _, err := Open(t.Context(), Config{Endpoints: []string{"127.0.0.1:1"}, LeaseTTL: ttl}); err == nil || !strings.Contains(err.Error(), "lease TTL") {
+			t.Errorf("Open with lease TTL %s: %v", ttl, err)
+		}
+	}
+}
+
+func hostname(t *testing.T) string {
+	h, err := os.Hostname()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

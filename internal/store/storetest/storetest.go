@@ -32,6 +32,7 @@ func Run(t *testing.T, open func(t *testing.T) valence.Store) {
 		{"SchemaVersion", testSchemaVersion},
 		{"DataRoundTrip", testDataRoundTrip},
 		{"Ping", testPing},
+		{"Owner", testOwner},
 		{"Canceled", testCanceled},
 		{"UniqueCreate", testUniqueCreate},
 		{"UniqueUpdate", testUniqueUpdate},
