@@ -12,6 +12,7 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/valence-rsd/valence/api"
+	"github.com/valence-rsd/valence/internal/auth"
 	"github.com/valence-rsd/valence/internal/rsdsim"
 	"github.com/valence-rsd/valence/internal/stacktest"
 	"github.com/valence-rsd/valence/internal/valence"
@@ -37,10 +38,13 @@ type apiFixture struct {
 	simURL string
 }
 
-func newAPI(t *testing.T) *apiFixture {
+func newAPI(t *testing.T) *apiFixture { return newAPIWith(t, nil) }
+
+// newAPIWith is newAPI under policy (the default one when nil).
+func newAPIWith(t *testing.T, policy *auth.Policy) *apiFixture {
 	t.Helper()
 	st := stacktest.Start(t, rsdsim.Config{Racks: 1, DrawersPerRack: 1, SystemsPerDrawer: 2})
-	srv := httptest.NewServer(New(Options{Log: zerolog.Nop(), Service: st.Service, Auth: headerAuth{}}))
+	srv := httptest.NewServer(New(Options{Log: zerolog.Nop(), Service: st.Service, Auth: headerAuth{}, Policy: policy}))
 	t.Cleanup(srv.Close)
 	return &apiFixture{srv: srv, simURL: st.SimURL}
 }
