@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -350,6 +351,39 @@ func TestMetrics(t *testing.T) {
 	noMetrics := newFixture(t, Options{})
 	resp, body = noMetrics.do(t, "GET", "/metrics", nil)
 	checkError(t, resp, body, 404, "NotFound")
+}
+
+// Invented methods, which anyone may send without credentials, all count
+// under method="other": they add no series.
+func TestMetricsMethodLabelIsBounded(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	f := newFixture(t, Options{Registry: reg})
+	series := func() int {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, mf := range mfs {
+			if mf.GetName() == "valence_http_requests_total" {
+				n += len(mf.GetMetric())
+			}
+		}
+		return n
+	}
+	f.do(t, "BREW", "/v1", nil)
+	before := series()
+	for i := range 200 {
+		f.do(t, fmt.Sprintf("X%dMETHOD", i), "/v1", nil)
+	}
+	if got := series(); got != before {
+		t.Errorf("200 invented methods took the request series from %d to %d", before, got)
+	}
+	_, body := f.do(t, "GET", "/metrics", nil)
+	if !strings.Contains(string(body), `valence_http_requests_total{code="405",method="other",route="unmatched"} 201`) ||
+		strings.Contains(string(body), "METHOD") || strings.Contains(string(body), "BREW") {
+		t.Errorf("invented methods are not counted as other:\n%s", body)
+	}
 }
 
 func TestCORS(t *testing.T) {
