@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
@@ -185,6 +187,53 @@ func TestBodyLimit(t *testing.T) {
 	resp, body = f.do(t, "POST", "/test/echo", bytes.NewReader(big[:MaxBodyBytes]))
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"read":1048576`) {
 		t.Errorf("a body of exactly the limit: %d %s", resp.StatusCode, body)
+	}
+}
+
+// A client that writes its whole body before it reads (Python's urllib, any
+// Connection: close client) gets the 413, not a connection reset: the server
+// reads and drops the rest of the body before it closes.
+func TestOversizedBodyWrittenBeforeReadingGets413(t *testing.T) {
+	f := newFixture(t, Options{})
+	const size = 8 << 20 // more than the kernel buffers of both ends take in
+	body := bytes.Repeat([]byte("x"), size)
+	chunked := func() []byte {
+		var b bytes.Buffer
+		for rest := body; len(rest) > 0; {
+			n := min(len(rest), 64<<10)
+			fmt.Fprintf(&b, "%x\r\n%s\r\n", n, rest[:n])
+			rest = rest[n:]
+		}
+		b.WriteString("0\r\n\r\n")
+		return b.Bytes()
+	}
+	for _, tc := range []struct {
+		name, path, framing string
+		body                []byte
+	}{
+		{"Content-Length", "/v1/flavors", fmt.Sprintf("Content-Length: %d", size), body},
+		{"chunked", "/test/echo", "Transfer-Encoding: chunked", chunked()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", f.srv.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(time.Minute)) // a hang fails the test instead of stalling it
+			req := "POST " + tc.path + " HTTP/1.1\r\nHost: valence\r\nContent-Type: application/json\r\n" +
+				tc.framing + "\r\nConnection: close\r\n\r\n"
+			if _, err := conn.Write(append([]byte(req), tc.body...)); err != nil {
+				t.Fatalf("writing the body: %v (the server reset the connection)", err)
+			}
+			answer, err := io.ReadAll(conn)
+			if err != nil {
+				t.Fatalf("reading the answer: %v; read %q", err, answer)
+			}
+			if !bytes.HasPrefix(answer, []byte("HTTP/1.1 413 ")) || !bytes.Contains(answer, []byte(`"code":"RequestEntityTooLarge"`)) {
+				t.Errorf("answer %q, want the 413", answer)
+			}
+		})
 	}
 }
 
