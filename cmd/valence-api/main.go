@@ -176,7 +176,7 @@ func runAPI(ctx context.Context, cfg config.Config, demo bool, pidFile string, s
 	handler := server.New(server.Options{
 		Log: log, Registry: reg, CORSOrigins: cfg.CORSOrigins,
 		Ready:   map[string]server.ReadyCheck{"store": svc.Ping},
-		Service: svc, Auth: authn, Policy: policy,
+		Service: svc, Auth: authn, Policy: policy, PublicURL: cfg.PublicURL,
 	})
 	srv := &http.Server{
 		Handler:           handler,

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -45,6 +46,12 @@ func newKeystone(ctx context.Context, cfg KeystoneConfig, log zerolog.Logger) (*
 		if s.value == "" {
 			return nil, fmt.Errorf("%s: required by VALENCE_AUTH_STRATEGY=keystone", s.name)
 		}
+	}
+	// The URL is logged and sent in every 401's challenge; Keystone takes no
+	// credentials in it, so a URL that holds some is a mistake, refused
+	// without being repeated.
+	if u, err := url.Parse(cfg.AuthURL); err != nil || u.User != nil {
+		return nil, fmt.Errorf("VALENCE_KEYSTONE_AUTH_URL: not a URL without credentials (user:password@); the value is not shown")
 	}
 	cfg = withKeystoneDefaults(cfg)
 	httpClient, err := keystoneHTTPClient(cfg.CAFile)

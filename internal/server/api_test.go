@@ -12,7 +12,6 @@ import (
 	"github.com/rs/zerolog"
 
 	"github.com/valence-rsd/valence/api"
-	"github.com/valence-rsd/valence/internal/auth"
 	"github.com/valence-rsd/valence/internal/rsdsim"
 	"github.com/valence-rsd/valence/internal/stacktest"
 	"github.com/valence-rsd/valence/internal/valence"
@@ -38,13 +37,14 @@ type apiFixture struct {
 	simURL string
 }
 
-func newAPI(t *testing.T) *apiFixture { return newAPIWith(t, nil) }
+func newAPI(t *testing.T) *apiFixture { return newAPIWith(t, Options{}) }
 
-// newAPIWith is newAPI under policy (the default one when nil).
-func newAPIWith(t *testing.T, policy *auth.Policy) *apiFixture {
+// newAPIWith is newAPI with the other options of opts (Policy, PublicURL).
+func newAPIWith(t *testing.T, opts Options) *apiFixture {
 	t.Helper()
 	st := stacktest.Start(t, rsdsim.Config{Racks: 1, DrawersPerRack: 1, SystemsPerDrawer: 2})
-	srv := httptest.NewServer(New(Options{Log: zerolog.Nop(), Service: st.Service, Auth: headerAuth{}, Policy: policy}))
+	opts.Log, opts.Service, opts.Auth = zerolog.Nop(), st.Service, headerAuth{}
+	srv := httptest.NewServer(New(opts))
 	t.Cleanup(srv.Close)
 	return &apiFixture{srv: srv, simURL: st.SimURL}
 }

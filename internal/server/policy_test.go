@@ -41,7 +41,7 @@ func TestListAllProjectsWidensOnlyTheList(t *testing.T) {
 "valence:node:get": "rule:admin_required or rule:project_reader or role:auditor"`, 200, 403},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newAPIWith(t, loadPolicy(t, tc.policy))
+			f := newAPIWith(t, Options{Policy: loadPolicy(t, tc.policy)})
 			pm := f.createPodManager(t, "podm1")
 			resp, body := f.call(t, memberA, "p-a", "POST", "/v1/nodes", `{"name":"a1","podm_id":"`+pm.UUID+`"}`)
 			if resp.StatusCode != 201 {
