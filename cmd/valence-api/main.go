@@ -130,6 +130,7 @@ func runAPI(ctx context.Context, cfg config.Config, demo bool, pidFile string, s
 			ProjectDomainName: cfg.KeystoneProjectDomainName, CAFile: cfg.KeystoneCAFile, CacheTTL: cfg.TokenCacheTTL,
 		},
 		HtpasswdFile: cfg.HtpasswdFile, UsersFile: cfg.UsersFile,
+		BasicFailures: auth.FailureLimit{Max: cfg.BasicMaxFailures, Window: cfg.BasicFailureWindow},
 	}, log)
 	if err != nil {
 		return err

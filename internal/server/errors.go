@@ -29,6 +29,7 @@ var wireErrors = map[valence.Code]wireError{
 	valence.Timeout:               {http.StatusGatewayTimeout, "Timeout", "Operation timed out"},
 	valence.Unauthorized:          {http.StatusUnauthorized, "Unauthorized", "Authentication required"},
 	valence.Forbidden:             {http.StatusForbidden, "Forbidden", "Operation not permitted"},
+	valence.TooManyRequests:       {http.StatusTooManyRequests, "TooManyRequests", "Too many failed attempts"},
 	valence.Unavailable:           {http.StatusServiceUnavailable, "ServiceUnavailable", "Service unavailable"},
 	valence.Internal:              {http.StatusInternalServerError, "InternalServerError", "Internal server error"},
 }

@@ -35,6 +35,7 @@ var scenarios = []struct {
 	{"Replicas", testReplicas},
 	{"Logs", testLogs},
 	{"Demo", testDemo},
+	{"BasicAuth", testBasicAuth},
 }
 
 // TestFunctional runs every scenario with the store on bolt and on etcd.
