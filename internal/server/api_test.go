@@ -35,6 +35,7 @@ func (headerAuth) Challenge() string { return `Test realm="valence"` }
 type apiFixture struct {
 	srv    *httptest.Server
 	simURL string
+	host   string // when set, the Host header of every request
 }
 
 func newAPI(t *testing.T) *apiFixture { return newAPIWith(t, Options{}) }
@@ -59,6 +60,9 @@ func (f *apiFixture) call(t *testing.T, roles, project, method, path, body strin
 	}
 	req, _ := http.NewRequest(method, f.srv.URL+path, rd)
 	req.Header.Set("Content-Type", "application/json")
+	if f.host != "" {
+		req.Host = f.host
+	}
 	if roles != "" {
 		req.Header.Set("X-Test-Roles", roles)
 		req.Header.Set("X-Test-Project", project)
