@@ -57,6 +57,9 @@ type KeystoneConfig struct {
 	CAFile            string        // VALENCE_KEYSTONE_CA_FILE: PEM bundle trusted instead of the system's
 	CacheTTL          time.Duration // VALENCE_TOKEN_CACHE_TTL
 	CacheSize         int           // tokens kept at most
+	// Now is the clock of the token cache (time.Now when nil): tests move
+	// it past the TTL instead of sleeping past it.
+	Now func() time.Time
 }
 
 // Defaults of KeystoneConfig.

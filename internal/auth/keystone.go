@@ -33,7 +33,7 @@ type keystone struct {
 	challenge string
 	ttl       time.Duration
 	cache     *tokenCache
-	now       func() time.Time // replaced by tests
+	now       func() time.Time
 }
 
 func newKeystone(ctx context.Context, cfg KeystoneConfig, log zerolog.Logger) (*keystone, error) {
@@ -98,7 +98,7 @@ func newKeystone(ctx context.Context, cfg KeystoneConfig, log zerolog.Logger) (*
 		challenge: fmt.Sprintf("Keystone uri=%q", cfg.AuthURL),
 		ttl:       cfg.CacheTTL,
 		cache:     newTokenCache(cfg.CacheSize),
-		now:       time.Now,
+		now:       cfg.Now,
 	}, nil
 }
 
@@ -114,6 +114,9 @@ func withKeystoneDefaults(cfg KeystoneConfig) KeystoneConfig {
 	}
 	if cfg.CacheSize <= 0 {
 		cfg.CacheSize = DefaultCacheSize
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	return cfg
 }
