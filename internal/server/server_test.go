@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -234,6 +235,28 @@ func TestOversizedBodyWrittenBeforeReadingGets413(t *testing.T) {
 				t.Errorf("answer %q, want the 413", answer)
 			}
 		})
+	}
+}
+
+// A client that waits for 100 Continue gets instead a complete 413, with its
+// length, so it need not send the body at all (curl's way).
+func TestOversizedBodyAfterExpectContinueIsAnsweredAtOnce(t *testing.T) {
+	f := newFixture(t, Options{})
+	conn, err := net.Dial("tcp", f.srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(time.Minute))
+	fmt.Fprintf(conn, "POST /v1/flavors HTTP/1.1\r\nHost: valence\r\nContent-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", 4<<20)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, resp.ContentLength))
+	if resp.StatusCode != 413 || resp.ContentLength <= 0 || err != nil || !bytes.Contains(body, []byte(`"code":"RequestEntityTooLarge"`)) {
+		t.Errorf("%d, Content-Length %d, %q, %v: want a 413 of known length", resp.StatusCode, resp.ContentLength, body, err)
 	}
 }
 
