@@ -1,8 +1,9 @@
 package auth
 
 // The names of the policy rules the server checks, one per operation. Rules
-// about a node are checked with Target{"project_id": <the node's project>};
-// node:compose with the caller's own project; the others with no target.
+// about an existing node are checked with Target{"project_id": <the node's
+// project>}; the others (node:compose and node:adopt, which record the node
+// in the caller's project, among them) with the caller's own project.
 const (
 	RulePodManagerList   = "valence:podmanager:list"
 	RulePodManagerGet    = "valence:podmanager:get"
