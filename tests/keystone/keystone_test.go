@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,31 +28,13 @@ func TestMain(m *testing.M) { os.Exit(keystonetest.Run(m)) }
 // rather than wait for it.
 const cacheTTL = time.Minute
 
-// clock is the token cache's clock, moved by the tests.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // env is valence-api in-process with the keystone strategy, a bolt store
 // and an emulated pod manager.
 type env struct {
 	ks     *keystonetest.Keystone
 	url    string
 	simURL string
-	clock  *clock
+	clock  *keystonetest.Clock // the token cache's
 }
 
 func start(t *testing.T) *env { return startWith(t, nil) }
@@ -63,12 +44,12 @@ func startWith(t *testing.T, policy *auth.Policy) *env {
 	t.Helper()
 	ks := keystonetest.Start(t)
 	svcUser := ks.NewUser(t, "service", "service")
-	clk := &clock{t: time.Now()}
+	clk := keystonetest.NewClock(time.Now())
 	authn, err := auth.New(context.Background(), auth.Config{
 		Strategy: "keystone",
 		Keystone: auth.KeystoneConfig{
 			AuthURL: ks.URL, Username: svcUser.Name, Password: svcUser.Password,
-			ProjectName: svcUser.ProjectName, CacheTTL: cacheTTL, Now: clk.now,
+			ProjectName: svcUser.ProjectName, CacheTTL: cacheTTL, Now: clk.Now,
 		},
 	}, zerolog.Nop())
 	if err != nil {
@@ -169,9 +150,9 @@ func TestKeystoneRolesAndProjects(t *testing.T) {
 		tok := e.ks.Token(t, u)
 		e.want(t, 200, tok, "GET", "/v1/flavors", "")
 		e.ks.DeleteUser(t, u)
-		e.clock.advance(cacheTTL - time.Nanosecond)
+		e.clock.Advance(cacheTTL - time.Nanosecond)
 		e.want(t, 200, tok, "GET", "/v1/flavors", "") // still cached
-		e.clock.advance(time.Nanosecond)
+		e.clock.Advance(time.Nanosecond)
 		e.want(t, 401, tok, "GET", "/v1/flavors", "")
 	})
 
