@@ -131,6 +131,7 @@ func runAPI(ctx context.Context, cfg config.Config, demo bool, pidFile string, s
 			ProjectDomainName: cfg.KeystoneProjectDomainName, CAFile: cfg.KeystoneCAFile, CacheTTL: cfg.TokenCacheTTL,
 		},
 		HtpasswdFile: cfg.HtpasswdFile, UsersFile: cfg.UsersFile,
+		BasicFailures: auth.FailureLimit{Max: cfg.BasicMaxFailures, Window: cfg.BasicFailureWindow},
 	}, log)
 	if err != nil {
 		return err
@@ -196,7 +197,7 @@ func runAPI(ctx context.Context, cfg config.Config, demo bool, pidFile string, s
 	handler := server.New(server.Options{
 		Log: log, Registry: reg, CORSOrigins: cfg.CORSOrigins,
 		Ready:   map[string]server.ReadyCheck{"store": svc.Ping},
-		Service: svc, Auth: authn, Policy: policy,
+		Service: svc, Auth: authn, Policy: policy, PublicURL: cfg.PublicURL,
 	})
 	srv := &http.Server{
 		Handler:           handler,

@@ -41,6 +41,8 @@ type Config struct {
 	// UsersFile (VALENCE_USERS_FILE) gives each http_basic user a project
 	// and roles.
 	UsersFile string
+	// BasicFailures limits the failed http_basic logins of each client.
+	BasicFailures FailureLimit
 }
 
 // KeystoneConfig holds the service credentials Valence validates tokens with,
@@ -55,6 +57,9 @@ type KeystoneConfig struct {
 	CAFile            string        // VALENCE_KEYSTONE_CA_FILE: PEM bundle trusted instead of the system's
 	CacheTTL          time.Duration // VALENCE_TOKEN_CACHE_TTL
 	CacheSize         int           // tokens kept at most
+	// Now is the clock of the token cache (time.Now when nil): tests move
+	// it past the TTL instead of sleeping past it.
+	Now func() time.Time
 }
 
 // Defaults of KeystoneConfig.
@@ -77,7 +82,7 @@ func New(ctx context.Context, cfg Config, log zerolog.Logger) (Authenticator, er
 	case "keystone":
 		return newKeystone(ctx, cfg.Keystone, log)
 	case "http_basic":
-		return newBasic(cfg.HtpasswdFile, cfg.UsersFile, log)
+		return newBasic(cfg.HtpasswdFile, cfg.UsersFile, cfg.BasicFailures, log)
 	}
 	return nil, fmt.Errorf("VALENCE_AUTH_STRATEGY: %q is not one of noauth, keystone, http_basic", cfg.Strategy)
 }
@@ -99,6 +104,7 @@ func Middleware(a Authenticator, fail func(http.ResponseWriter, *http.Request, e
 				if ch := a.Challenge(); ch != "" && valence.IsCode(err, valence.Unauthorized) {
 					w.Header().Set("WWW-Authenticate", ch)
 				}
+				setRetryAfter(w, err)
 				fail(w, r, err)
 				return
 			}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/rs/zerolog"
 	"golang.org/x/crypto/bcrypt"
@@ -21,9 +22,13 @@ import (
 // hashes, and takes each user's project and roles from a users file.
 type basic struct {
 	users map[string]basicUser
-	// decoy is compared against when the user is unknown, so the answer
-	// takes as long as for a wrong password and does not reveal user names.
+	// decoy is compared against when the user is unknown: a hash of the
+	// users' own cost, so that the answer takes as long as for a wrong
+	// password and does not reveal user names.
 	decoy []byte
+	// failures limits guessing: a client over its limit is answered 429
+	// before any hash is compared.
+	failures *failures
 }
 
 type basicUser struct {
@@ -43,7 +48,7 @@ type usersFile struct {
 	} `yaml:"users"`
 }
 
-func newBasic(htpasswdFile, usersPath string, log zerolog.Logger) (*basic, error) {
+func newBasic(htpasswdFile, usersPath string, limit FailureLimit, log zerolog.Logger) (*basic, error) {
 	if htpasswdFile == "" || usersPath == "" {
 		return nil, fmt.Errorf("VALENCE_HTPASSWD_FILE and VALENCE_USERS_FILE: both required by VALENCE_AUTH_STRATEGY=http_basic")
 	}
@@ -61,7 +66,7 @@ func newBasic(htpasswdFile, usersPath string, log zerolog.Logger) (*basic, error
 	if err := dec.Decode(&uf); err != nil {
 		return nil, fmt.Errorf("VALENCE_USERS_FILE %s: %w", usersPath, err)
 	}
-	b := &basic{users: make(map[string]basicUser, len(hashes))}
+	b := &basic{users: make(map[string]basicUser, len(hashes)), failures: newFailures(limit, time.Now)}
 	for name, hash := range hashes {
 		u, ok := uf.Users[name]
 		if !ok {
@@ -77,12 +82,31 @@ func newBasic(htpasswdFile, usersPath string, log zerolog.Logger) (*basic, error
 			UserID: name, UserName: name, ProjectID: u.ProjectID, ProjectName: u.ProjectName, Roles: u.Roles,
 		}}
 	}
-	if b.decoy, err = bcrypt.GenerateFromPassword([]byte("decoy"), bcrypt.DefaultCost); err != nil {
+	cost, mixed := decoyCost(hashes)
+	if mixed {
+		log.Warn().Str("htpasswd_file", htpasswdFile).Int("decoy_cost", cost).
+			Msg("the bcrypt hashes have different costs: how long a refusal takes tells users apart; rehash them with one cost")
+	}
+	if b.decoy, err = bcrypt.GenerateFromPassword([]byte("decoy"), cost); err != nil {
 		return nil, err
 	}
 	log.Info().Str("htpasswd_file", htpasswdFile).Str("users_file", usersPath).Int("users", len(b.users)).
-		Msg("http_basic authentication ready")
+		Int("max_failures", limit.Max).Dur("failure_window", limit.Window).Msg("http_basic authentication ready")
 	return b, nil
+}
+
+// decoyCost is the cost of the decoy hash: the users' (the highest, when
+// they differ, which mixed reports), or bcrypt's default without users.
+func decoyCost(hashes map[string][]byte) (cost int, mixed bool) {
+	for _, h := range hashes {
+		c, _ := bcrypt.Cost(h) // readHtpasswd checked every hash
+		mixed = mixed || (cost != 0 && c != cost)
+		cost = max(cost, c)
+	}
+	if cost == 0 {
+		cost = bcrypt.DefaultCost
+	}
+	return cost, mixed
 }
 
 // readHtpasswd reads user:hash lines, accepting bcrypt hashes only: the
@@ -122,8 +146,15 @@ func readHtpasswd(path string) (map[string][]byte, error) {
 	return hashes, nil
 }
 
-// Authenticate checks the request's Basic credentials.
+// Authenticate checks the request's Basic credentials. A client over its
+// limit of failures is refused before its credentials are looked at, so that
+// it learns nothing from them; a request without credentials is no failure
+// (browsers send one to get the challenge).
 func (b *basic) Authenticate(_ context.Context, r *http.Request) (valence.Caller, error) {
+	client := clientOf(r)
+	if wait := b.failures.wait(client); wait > 0 {
+		return valence.Caller{}, errTooManyFailures(wait)
+	}
 	name, password, ok := r.BasicAuth()
 	if !ok {
 		return valence.Caller{}, errUnauthenticated()
@@ -134,6 +165,7 @@ func (b *basic) Authenticate(_ context.Context, r *http.Request) (valence.Caller
 		hash = b.decoy
 	}
 	if err := bcrypt.CompareHashAndPassword(hash, []byte(password)); err != nil || !known {
+		b.failures.fail(client)
 		return valence.Caller{}, errUnauthenticated()
 	}
 	c := u.caller

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"fmt"
 	"net/http"
+	"net/url"
 	"os"
 	"strings"
 	"time"
@@ -32,7 +33,7 @@ type keystone struct {
 	challenge string
 	ttl       time.Duration
 	cache     *tokenCache
-	now       func() time.Time // replaced by tests
+	now       func() time.Time
 }
 
 func newKeystone(ctx context.Context, cfg KeystoneConfig, log zerolog.Logger) (*keystone, error) {
@@ -45,6 +46,12 @@ func newKeystone(ctx context.Context, cfg KeystoneConfig, log zerolog.Logger) (*
 		if s.value == "" {
 			return nil, fmt.Errorf("%s: required by VALENCE_AUTH_STRATEGY=keystone", s.name)
 		}
+	}
+	// The URL is logged and sent in every 401's challenge; Keystone takes no
+	// credentials in it, so a URL that holds some is a mistake, refused
+	// without being repeated.
+	if u, err := url.Parse(cfg.AuthURL); err != nil || u.User != nil {
+		return nil, fmt.Errorf("VALENCE_KEYSTONE_AUTH_URL: not a URL without credentials (user:password@); the value is not shown")
 	}
 	cfg = withKeystoneDefaults(cfg)
 	httpClient, err := keystoneHTTPClient(cfg.CAFile)
@@ -91,7 +98,7 @@ func newKeystone(ctx context.Context, cfg KeystoneConfig, log zerolog.Logger) (*
 		challenge: fmt.Sprintf("Keystone uri=%q", cfg.AuthURL),
 		ttl:       cfg.CacheTTL,
 		cache:     newTokenCache(cfg.CacheSize),
-		now:       time.Now,
+		now:       cfg.Now,
 	}, nil
 }
 
@@ -107,6 +114,9 @@ func withKeystoneDefaults(cfg KeystoneConfig) KeystoneConfig {
 	}
 	if cfg.CacheSize <= 0 {
 		cfg.CacheSize = DefaultCacheSize
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	return cfg
 }

@@ -300,6 +300,12 @@ func TestKeystoneConfigErrors(t *testing.T) {
 	if _, err := newKeystone(context.Background(), badCA, zerolog.Nop()); err == nil || !strings.Contains(err.Error(), "VALENCE_KEYSTONE_CA_FILE") {
 		t.Errorf("bad CA file: %v", err)
 	}
+	// Credentials in the URL would be logged and sent in the challenge.
+	withUserinfo := fk.config()
+	withUserinfo.AuthURL = strings.Replace(withUserinfo.AuthURL, "://", "://valence:s3cr3t@", 1)
+	if _, err := newKeystone(context.Background(), withUserinfo, zerolog.Nop()); err == nil || !strings.Contains(err.Error(), "VALENCE_KEYSTONE_AUTH_URL") || strings.Contains(err.Error(), "s3cr3t") {
+		t.Errorf("auth url with credentials: %v", err)
+	}
 	// A versionless URL works too: v3 is appended, never discovered.
 	versionless := fk.config()
 	versionless.AuthURL = fk.srv.URL + "/"

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/valence-rsd/valence/internal/valence"
 )
@@ -106,32 +107,49 @@ type token struct {
 }
 
 // lex splits an expression into parentheses and words. A word may contain
-// %(...)s, whose parentheses belong to the word, not to the grouping.
+// %(...)s, whose parentheses belong to the word, not to the grouping. It
+// reads runes, not bytes: a byte of a UTF-8 sequence (the 0xA0 of "à") is
+// no space.
 func lex(s string) ([]token, error) {
 	var toks []token
 	for i := 0; i < len(s); {
-		switch c := rune(s[i]); {
+		switch c, size := utf8.DecodeRuneInString(s[i:]); {
 		case unicode.IsSpace(c):
-			i++
+			i += size
 		case c == '(' || c == ')':
 			toks = append(toks, token{string(c), i + 1})
 			i++
 		default:
-			start := i
-			for i < len(s) && !unicode.IsSpace(rune(s[i])) && s[i] != '(' && s[i] != ')' {
-				if strings.HasPrefix(s[i:], "%(") {
-					end := strings.IndexByte(s[i:], ')')
-					if end < 0 {
-						return nil, fmt.Errorf("column %d: unclosed %%(", i+1)
-					}
-					i += end
-				}
-				i++
+			end, err := wordEnd(s, i)
+			if err != nil {
+				return nil, err
 			}
-			toks = append(toks, token{s[start:i], start + 1})
+			toks = append(toks, token{s[i:end], i + 1})
+			i = end
 		}
 	}
 	return toks, nil
+}
+
+// wordEnd returns where the word that starts at i ends: at a space, a
+// parenthesis that no %( opened, or the end.
+func wordEnd(s string, i int) (int, error) {
+	for i < len(s) {
+		if strings.HasPrefix(s[i:], "%(") {
+			end := strings.IndexByte(s[i:], ')')
+			if end < 0 {
+				return 0, fmt.Errorf("column %d: unclosed %%(", i+1)
+			}
+			i += end + 1
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsSpace(c) || c == '(' || c == ')' {
+			break
+		}
+		i += size
+	}
+	return i, nil
 }
 
 // parser is a recursive-descent parser over the tokens of one expression.

@@ -1,8 +1,9 @@
 package auth
 
 // The names of the policy rules the server checks, one per operation. Rules
-// about a node are checked with Target{"project_id": <the node's project>};
-// node:compose with the caller's own project; the others with no target.
+// about an existing node are checked with Target{"project_id": <the node's
+// project>}; the others (node:compose and node:adopt, which record the node
+// in the caller's project, among them) with the caller's own project.
 const (
 	RulePodManagerList   = "valence:podmanager:list"
 	RulePodManagerGet    = "valence:podmanager:get"
@@ -82,7 +83,7 @@ var ruleDocs = []RuleDoc{
 	{RuleFlavorDelete, asAdmin, "DELETE /v1/flavors/{uuid}"},
 
 	{RuleNodeList, asReader, "GET /v1/nodes (the caller's project's nodes only, unless valence:node:list_all_projects allows all)"},
-	{RuleNodeListAllProjects, asAdmin, "GET /v1/nodes lists the nodes of every project, not only the caller's"},
+	{RuleNodeListAllProjects, asAdmin, "GET /v1/nodes lists the nodes of every project, not only the caller's (lists only: the rules of one node are checked against that node's project)"},
 	{RuleNodeGet, asProjectReader, "GET /v1/nodes/{uuid} and /v1/nodes/{uuid}/states; a node this denies is answered 404, as if it did not exist"},
 	{RuleNodeCompose, asProjectMember, "POST /v1/nodes (target: the caller's project, which the node is recorded in)"},
 	{RuleNodeDecompose, asProjectMember, "DELETE /v1/nodes/{uuid}"},

@@ -57,6 +57,9 @@ type Config struct {
 	TLSCert                   string        `envconfig:"TLS_CERT" default:"" desc:"PEM certificate file; with TLS_KEY the API serves HTTPS"`
 	TLSKey                    string        `envconfig:"TLS_KEY" default:"" desc:"PEM key file of TLS_CERT"`
 	SecretKeyFile             string        `envconfig:"SECRET_KEY_FILE" default:"" desc:"file of AES-256 keys (base64, one a line, the current one first; mode 0600 or 0640) that encrypt pod-manager passwords at rest; empty stores them as given (docs/operators-guide.md)"`
+	PublicURL                 string        `envconfig:"PUBLIC_URL" default:"" desc:"absolute http(s) URL clients reach the API at (e.g. https://valence.example:8181); when set, Location, Link and the links of / and /v1 are built from it, not from the request's Host header"`
+	BasicMaxFailures          int           `envconfig:"BASIC_MAX_FAILURES" default:"10" desc:"http_basic: failed logins one client (IP address; IPv6 /64) may make per BASIC_FAILURE_WINDOW before it is answered 429; 0 turns the limit off"`
+	BasicFailureWindow        time.Duration `envconfig:"BASIC_FAILURE_WINDOW" default:"1m" desc:"http_basic: the window BASIC_MAX_FAILURES counts over, from a client's first failure; a client over the limit waits until it ends"`
 }
 
 // Bounds of PodmMaxResponse: below 64 KiB a large pod manager's collections
@@ -113,6 +116,7 @@ func (c Config) Validate() error {
 	for name, d := range map[string]time.Duration{
 		"PODM_TIMEOUT": c.PodmTimeout, "COMPOSE_TIMEOUT": c.ComposeTimeout, "SHUTDOWN_TIMEOUT": c.ShutdownTimeout,
 		"PROBE_INTERVAL": c.ProbeInterval, "TOKEN_CACHE_TTL": c.TokenCacheTTL,
+		"BASIC_FAILURE_WINDOW": c.BasicFailureWindow,
 	} {
 		if d <= 0 {
 			bad(name, "must be a positive duration such as 30s, not %s", d)
@@ -126,6 +130,22 @@ func (c Config) Validate() error {
 	}
 	if c.AuthStrategy == "keystone" && (c.KeystoneAuthURL == "" || c.KeystoneUsername == "" || c.KeystonePassword == "") {
 		bad("KEYSTONE_AUTH_URL", "AUTH_STRATEGY=keystone needs KEYSTONE_AUTH_URL, KEYSTONE_USERNAME and KEYSTONE_PASSWORD")
+	}
+	// Keystone never takes credentials in its URL (the service user's are
+	// the settings below it), and the URL is logged and sent in every 401's
+	// WWW-Authenticate: one with user:password@ is refused, never echoed.
+	if c.KeystoneAuthURL != "" {
+		if err := checkHTTPURL(c.KeystoneAuthURL); err != nil {
+			bad("KEYSTONE_AUTH_URL", "%v", err)
+		}
+	}
+	if c.PublicURL != "" {
+		if err := checkHTTPURL(c.PublicURL); err != nil {
+			bad("PUBLIC_URL", "%v", err)
+		}
+	}
+	if c.BasicMaxFailures < 0 || c.BasicMaxFailures > maxBasicFailures {
+		bad("BASIC_MAX_FAILURES", "must be between 0 (no limit) and %d, not %d", maxBasicFailures, c.BasicMaxFailures)
 	}
 	if c.AuthStrategy == "http_basic" && (c.HtpasswdFile == "" || c.UsersFile == "") {
 		bad("HTPASSWD_FILE", "AUTH_STRATEGY=http_basic needs HTPASSWD_FILE and USERS_FILE")
@@ -151,6 +171,26 @@ func checkStoreURL(raw string) error {
 	}
 	if !oneOf(u.Scheme, "bolt", "etcd", "etcds") {
 		return fmt.Errorf("%q: the scheme must be bolt, etcd or etcds", raw)
+	}
+	return nil
+}
+
+// maxBasicFailures bounds BASIC_MAX_FAILURES: a limit above it limits nothing.
+const maxBasicFailures = 1000000
+
+// checkHTTPURL checks an absolute http or https URL without credentials, query
+// or fragment. Its errors never quote the URL, which may hold a password.
+func checkHTTPURL(raw string) error {
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return fmt.Errorf("not a URL")
+	case u.User != nil:
+		return fmt.Errorf("must not hold credentials (user:password@); the value is not shown")
+	case u.Scheme != "http" && u.Scheme != "https", u.Host == "":
+		return fmt.Errorf("must be an absolute http:// or https:// URL")
+	case u.RawQuery != "" || u.ForceQuery || u.Fragment != "" || strings.Contains(raw, "#"):
+		return fmt.Errorf("must have no query (?) or fragment (#)")
 	}
 	return nil
 }

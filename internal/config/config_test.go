@@ -50,6 +50,8 @@ func TestDefaults(t *testing.T) {
 		ComposeTimeout:            10 * time.Minute,
 		ShutdownTimeout:           30 * time.Second,
 		Metrics:                   true,
+		BasicMaxFailures:          10,
+		BasicFailureWindow:        time.Minute,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults\n got %+v\nwant %+v", c, want)
@@ -103,6 +105,14 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 		{map[string]string{"VALENCE_TOKEN_CACHE_TTL": "forever"}, "VALENCE_TOKEN_CACHE_TTL"},
 		{map[string]string{"VALENCE_AUTH_STRATEGY": "keystone"}, "VALENCE_KEYSTONE_AUTH_URL"},
 		{map[string]string{"VALENCE_AUTH_STRATEGY": "http_basic"}, "VALENCE_HTPASSWD_FILE"},
+		{map[string]string{"VALENCE_PUBLIC_URL": "valence.example:8181"}, "VALENCE_PUBLIC_URL"},
+		{map[string]string{"VALENCE_PUBLIC_URL": "ftp://valence.example"}, "VALENCE_PUBLIC_URL"},
+		{map[string]string{"VALENCE_PUBLIC_URL": "https://valence.example/?a=b"}, "VALENCE_PUBLIC_URL"},
+		{map[string]string{"VALENCE_PUBLIC_URL": "https://valence.example/#top"}, "VALENCE_PUBLIC_URL"},
+		{map[string]string{"VALENCE_PUBLIC_URL": "https://u:p@valence.example"}, "VALENCE_PUBLIC_URL"},
+		{map[string]string{"VALENCE_KEYSTONE_AUTH_URL": "keystone:5000"}, "VALENCE_KEYSTONE_AUTH_URL"},
+		{map[string]string{"VALENCE_BASIC_MAX_FAILURES": "-1"}, "VALENCE_BASIC_MAX_FAILURES"},
+		{map[string]string{"VALENCE_BASIC_FAILURE_WINDOW": "0s"}, "VALENCE_BASIC_FAILURE_WINDOW"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.names, func(t *testing.T) {
@@ -118,6 +128,31 @@ func TestBadValuesNameTheVariable(t *testing.T) {
 				t.Errorf("error %q does not name %s", err, tc.names)
 			}
 		})
+	}
+}
+
+// A Keystone URL with credentials stops the start, and the error does not
+// repeat them: they would otherwise be logged and sent to every caller in
+// the 401's WWW-Authenticate.
+func TestKeystoneURLWithCredentialsIsRefusedUnshown(t *testing.T) {
+	for _, raw := range []string{"https://valence:s3cr3t@keystone.example:5000/v3", "https://s3cr3t@keystone.example/v3"} {
+		clearEnv(t)
+		t.Setenv("VALENCE_AUTH_STRATEGY", "keystone")
+		t.Setenv("VALENCE_KEYSTONE_AUTH_URL", raw)
+		t.Setenv("VALENCE_KEYSTONE_USERNAME", "valence")
+		t.Setenv("VALENCE_KEYSTONE_PASSWORD", "other")
+		_, err := Load()
+		if err == nil || !strings.Contains(err.Error(), "VALENCE_KEYSTONE_AUTH_URL") || !strings.Contains(err.Error(), "credentials") {
+			t.Errorf("%s: %v, want a refusal naming VALENCE_KEYSTONE_AUTH_URL", raw, err)
+		} else if strings.Contains(err.Error(), "s3cr3t") {
+			t.Errorf("the error shows the secret: %v", err)
+		}
+	}
+	clearEnv(t)
+	t.Setenv("VALENCE_KEYSTONE_AUTH_URL", "https://keystone.example:5000/v3")
+	t.Setenv("VALENCE_PUBLIC_URL", "https://valence.example/rsd/")
+	if _, err := Load(); err != nil {
+		t.Errorf("good URLs refused: %v", err)
 	}
 }
 

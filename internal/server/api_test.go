@@ -35,18 +35,23 @@ func (headerAuth) Challenge() string { return `Test realm="valence"` }
 type apiFixture struct {
 	srv    *httptest.Server
 	simURL string
+	host   string // when set, the Host header of every request
 }
 
-func newAPI(t *testing.T) *apiFixture {
+func newAPI(t *testing.T) *apiFixture { return newAPIWith(t, Options{}) }
+
+// newAPIWith is newAPI with the other options of opts (Policy, PublicURL).
+func newAPIWith(t *testing.T, opts Options) *apiFixture {
 	t.Helper()
-	return newAPIWith(t, rsdsim.Config{Racks: 1, DrawersPerRack: 1, SystemsPerDrawer: 2})
+	return newAPIOver(t, rsdsim.Config{Racks: 1, DrawersPerRack: 1, SystemsPerDrawer: 2}, opts)
 }
 
-// newAPIWith is newAPI in front of a pod manager made from sim.
-func newAPIWith(t *testing.T, sim rsdsim.Config) *apiFixture {
+// newAPIOver is newAPIWith in front of a pod manager made from sim.
+func newAPIOver(t *testing.T, sim rsdsim.Config, opts Options) *apiFixture {
 	t.Helper()
 	st := stacktest.Start(t, sim)
-	srv := httptest.NewServer(New(Options{Log: zerolog.Nop(), Service: st.Service, Auth: headerAuth{}}))
+	opts.Log, opts.Service, opts.Auth = zerolog.Nop(), st.Service, headerAuth{}
+	srv := httptest.NewServer(New(opts))
 	t.Cleanup(srv.Close)
 	return &apiFixture{srv: srv, simURL: st.SimURL}
 }
@@ -61,6 +66,9 @@ func (f *apiFixture) call(t *testing.T, roles, project, method, path, body strin
 	}
 	req, _ := http.NewRequest(method, f.srv.URL+path, rd)
 	req.Header.Set("Content-Type", "application/json")
+	if f.host != "" {
+		req.Host = f.host
+	}
 	if roles != "" {
 		req.Header.Set("X-Test-Roles", roles)
 		req.Header.Set("X-Test-Project", project)

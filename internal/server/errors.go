@@ -3,7 +3,9 @@ package server
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
+	"strconv"
 
 	"github.com/rs/zerolog"
 
@@ -31,6 +33,7 @@ var wireErrors = map[valence.Code]wireError{
 	valence.Timeout:               {http.StatusGatewayTimeout, "Timeout", "Operation timed out"},
 	valence.Unauthorized:          {http.StatusUnauthorized, "Unauthorized", "Authentication required"},
 	valence.Forbidden:             {http.StatusForbidden, "Forbidden", "Operation not permitted"},
+	valence.TooManyRequests:       {http.StatusTooManyRequests, "TooManyRequests", "Too many failed attempts"},
 	valence.Unavailable:           {http.StatusServiceUnavailable, "ServiceUnavailable", "Service unavailable"},
 	valence.Internal:              {http.StatusInternalServerError, "InternalServerError", "Internal server error"},
 }
@@ -67,11 +70,21 @@ func writeErrorBody(w http.ResponseWriter, r *http.Request, status int, body api
 	writeJSON(w, status, body)
 }
 
-// writeJSON writes v as the JSON body of a response with status.
+// writeJSON writes v as the JSON body of a response with status, and its
+// Content-Length: an answer flushed early (a 413, see discardRest) is then
+// complete at once, and the client need not send the rest of its body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		// Only a bug gets here (a value JSON cannot hold); recoverer logs
+		// it and answers 500.
+		panic(fmt.Sprintf("server: cannot encode the answer: %v", err))
+	}
+	b = append(b, '\n')
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)
-	// The status is sent; an encoding failure here can only be a broken
+	// The status is sent; a write failure here can only be a broken
 	// connection, which there is no one left to tell.
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(b)
 }

@@ -46,14 +46,15 @@ func (h *handlers) routes(r chi.Router) {
 		r.Get("/", h.op(auth.RuleNodeList, h.listNodes))
 		r.Post("/", h.op(auth.RuleNodeCompose, h.composeNode))
 		r.Post("/manage", h.op(auth.RuleNodeAdopt, h.adoptNode))
-		r.Get("/{uuid}", h.op(auth.RuleNodeGet, h.getNode))
-		r.Delete("/{uuid}", h.op(auth.RuleNodeDecompose, h.decomposeNode))
+		// The rules of one node are checked against the node's project.
+		r.Get("/{uuid}", h.nodeOp(auth.RuleNodeGet, h.getNode))
+		r.Delete("/{uuid}", h.nodeOp(auth.RuleNodeDecompose, h.decomposeNode))
 		// An action's rule depends on which action the body asks for.
 		r.Post("/{uuid}/action", checked(h.nodeAction))
-		r.Get("/{uuid}/states", h.op(auth.RuleNodeGet, h.nodeStates))
-		r.Put("/{uuid}/states/power", h.op(auth.RuleNodePower, h.setPower))
-		r.Put("/{uuid}/management/inject_nmi", h.op(auth.RuleNodePower, h.injectNMI))
-		r.Get("/{uuid}/storages", h.op(auth.RuleNodeListStorages, h.nodeStorages))
+		r.Get("/{uuid}/states", h.nodeOp(auth.RuleNodeGet, h.nodeStates))
+		r.Put("/{uuid}/states/power", h.nodeOp(auth.RuleNodePower, h.setPower))
+		r.Put("/{uuid}/management/inject_nmi", h.nodeOp(auth.RuleNodePower, h.injectNMI))
+		r.Get("/{uuid}/storages", h.nodeOp(auth.RuleNodeListStorages, h.nodeStorages))
 	})
 	route("/v1/systems", func(r chi.Router) {
 		r.Get("/", h.op(auth.RuleSystemList, h.listSystems))

@@ -15,10 +15,10 @@ import (
 func TestSystemsDegradePerPart(t *testing.T) {
 	// Systems 2, 4 and 6 have dead Processors and EthernetInterfaces links;
 	// 1 and 2 share a UUID; 6 has none.
-	f := newAPIWith(t, rsdsim.Config{Systems: 6, Quirks: rsdsim.Quirks{
+	f := newAPIOver(t, rsdsim.Config{Systems: 6, Quirks: rsdsim.Quirks{
 		DeadLinks: []string{rsdsim.PartProcessors, rsdsim.PartEthernetInterfaces}, DeadLinkShare: 0.5,
 		SharedUUID: 2, NoUUID: 1,
-	}})
+	}}, Options{})
 	pm := f.createPodManager(t, "podm1")
 	resp, body := f.admin(t, "GET", "/v1/systems", "")
 	var all []api.System

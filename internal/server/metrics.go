@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -39,12 +40,29 @@ func (m *metrics) middleware(next http.Handler) http.Handler {
 		start := time.Now()
 		ww := middleware.NewWrapResponseWriter(w, r.ProtoMajor)
 		defer func() {
-			lv := prometheus.Labels{"route": routePattern(r), "method": r.Method, "code": strconv.Itoa(statusOf(ww))}
+			lv := prometheus.Labels{"route": routePattern(r), "method": methodLabel(r.Method), "code": strconv.Itoa(statusOf(ww))}
 			m.requests.With(lv).Inc()
 			m.duration.With(lv).Observe(time.Since(start).Seconds())
 		}()
 		next.ServeHTTP(ww, r)
 	})
+}
+
+// knownMethods are the methods of RFC 9110 and PATCH: the only values of the
+// method label besides "other".
+var knownMethods = []string{
+	http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+	http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace,
+}
+
+// methodLabel is the method as a label value: any unknown method is "other",
+// since a caller who is not even authenticated may invent as many as it likes
+// and each value would be a series kept until restart.
+func methodLabel(m string) string {
+	if slices.Contains(knownMethods, m) {
+		return m
+	}
+	return "other"
 }
 
 // CoreMetrics records what the core measures, on the server's registry.

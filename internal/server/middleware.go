@@ -2,7 +2,9 @@ package server
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"runtime/debug"
 	"time"
@@ -124,18 +126,65 @@ func recoverer(next http.Handler) http.Handler {
 }
 
 // limitBody refuses bodies over max bytes: at once when Content-Length says
-// so, and while reading when the body is chunked.
+// so, and while reading when the body is chunked. Either way, what remains of
+// the body is then discarded within bounds (discardRest).
 func limitBody(max int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.ContentLength > max {
 				writeErrorBody(w, r, http.StatusRequestEntityTooLarge, tooLarge(max))
+				discardRest(w, r, r.Body)
 				return
 			}
-			r.Body = http.MaxBytesReader(w, r.Body, max)
+			body := r.Body
+			limited := &limitedBody{ReadCloser: http.MaxBytesReader(w, body, max)}
+			r.Body = limited
 			next.ServeHTTP(w, r)
+			if limited.hit {
+				discardRest(w, r, body)
+			}
 		})
 	}
+}
+
+// limitedBody notes whether the limit of the body it reads was hit.
+type limitedBody struct {
+	io.ReadCloser
+	hit bool
+}
+
+func (b *limitedBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		b.hit = true
+	}
+	return n, err
+}
+
+// Bounds of what discardRest reads and drops of a refused body.
+const (
+	discardMaxBytes = 8 << 20
+	discardTimeout  = 5 * time.Second
+)
+
+// discardRest sends the answer already written, then reads and drops what
+// remains of the body, at most discardMaxBytes and for at most
+// discardTimeout. Clients that write the whole body before reading (Python's
+// urllib, any Connection: close client) would otherwise never see a 413:
+// closing a socket with unread data makes the kernel reset the connection,
+// which destroys the answer before the client reads it. HTTP/2 refuses a
+// stream on its own, so only HTTP/1 needs this.
+func discardRest(w http.ResponseWriter, r *http.Request, body io.Reader) {
+	if r.ProtoMajor != 1 {
+		return
+	}
+	rc := http.NewResponseController(w)
+	if rc.Flush() != nil {
+		return
+	}
+	_ = rc.SetReadDeadline(time.Now().Add(discardTimeout))
+	_, _ = io.CopyN(io.Discard, body, discardMaxBytes)
 }
 
 func tooLarge(max int64) api.Error {

@@ -54,30 +54,33 @@ func (h *handlers) adoptNode(w http.ResponseWriter, r *http.Request) error {
 	return created(w, r, "nodes", n.UUID, nodeOut(n))
 }
 
-func (h *handlers) getNode(w http.ResponseWriter, r *http.Request) error {
-	d, err := h.svc.GetNode(r.Context(), h.scope(r), chi.URLParam(r, "uuid"))
+func (h *handlers) getNode(w http.ResponseWriter, r *http.Request, sc valence.Scope) error {
+	d, err := h.svc.GetNode(r.Context(), sc, chi.URLParam(r, "uuid"))
 	if err != nil {
 		return err
 	}
 	return ok(w, nodeDetailOut(d))
 }
 
-func (h *handlers) decomposeNode(w http.ResponseWriter, r *http.Request) error {
+func (h *handlers) decomposeNode(w http.ResponseWriter, r *http.Request, sc valence.Scope) error {
 	id := chi.URLParam(r, "uuid")
-	if err := h.svc.Decompose(r.Context(), h.scope(r), id); err != nil {
+	if err := h.svc.Decompose(r.Context(), sc, id); err != nil {
 		return err
 	}
 	return deleted(w, r, "Composed node "+id+" has been deleted successfully.")
 }
 
-// nodeAction runs the one action the body names, after checking that
-// action's own rule.
+// nodeAction runs the one action the body names, under that action's own
+// rule.
 func (h *handlers) nodeAction(w http.ResponseWriter, r *http.Request) error {
 	var body api.NodeAction
 	if err := decodeJSON(r, &body); err != nil {
 		return err
 	}
-	id, sc, ctx := chi.URLParam(r, "uuid"), h.scope(r), r.Context()
+	id, ctx := chi.URLParam(r, "uuid"), r.Context()
+	// sc is set once the action, and so the rule its node is checked
+	// against, is known.
+	var sc valence.Scope
 	n, rule, run := powerAction(body.Reset, body.Boot, auth.RuleNodePower, auth.RuleNodeBoot,
 		func(t string) error { return h.svc.Reset(ctx, sc, id, t) },
 		func(b valence.Boot) error { return h.svc.SetBoot(ctx, sc, id, b) })
@@ -90,7 +93,11 @@ func (h *handlers) nodeAction(w http.ResponseWriter, r *http.Request) error {
 	if n != 1 {
 		return valence.Errorf(valence.Invalid, "an action body has exactly one of Reset, Boot, attach, detach")
 	}
-	return h.runAction(w, r, rule, run)
+	sc = h.nodeScope(r, rule)
+	if err := run(); err != nil {
+		return err
+	}
+	return noContent(w)
 }
 
 // powerAction picks the Reset or Boot action that node and system action
@@ -121,34 +128,34 @@ func (h *handlers) runAction(w http.ResponseWriter, r *http.Request, rule string
 	return noContent(w)
 }
 
-func (h *handlers) nodeStates(w http.ResponseWriter, r *http.Request) error {
-	power, state, err := h.svc.NodeStates(r.Context(), h.scope(r), chi.URLParam(r, "uuid"))
+func (h *handlers) nodeStates(w http.ResponseWriter, r *http.Request, sc valence.Scope) error {
+	power, state, err := h.svc.NodeStates(r.Context(), sc, chi.URLParam(r, "uuid"))
 	if err != nil {
 		return err
 	}
 	return ok(w, api.NodeStates{PowerState: orUnknown(power), NodeState: orUnknown(state)})
 }
 
-func (h *handlers) setPower(w http.ResponseWriter, r *http.Request) error {
+func (h *handlers) setPower(w http.ResponseWriter, r *http.Request, sc valence.Scope) error {
 	var body api.PowerTarget
 	if err := decodeJSON(r, &body); err != nil {
 		return err
 	}
-	if err := h.svc.SetPower(r.Context(), h.scope(r), chi.URLParam(r, "uuid"), body.Target); err != nil {
+	if err := h.svc.SetPower(r.Context(), sc, chi.URLParam(r, "uuid"), body.Target); err != nil {
 		return err
 	}
 	return noContent(w)
 }
 
-func (h *handlers) injectNMI(w http.ResponseWriter, r *http.Request) error {
-	if err := h.svc.InjectNMI(r.Context(), h.scope(r), chi.URLParam(r, "uuid")); err != nil {
+func (h *handlers) injectNMI(w http.ResponseWriter, r *http.Request, sc valence.Scope) error {
+	if err := h.svc.InjectNMI(r.Context(), sc, chi.URLParam(r, "uuid")); err != nil {
 		return err
 	}
 	return noContent(w)
 }
 
-func (h *handlers) nodeStorages(w http.ResponseWriter, r *http.Request) error {
-	vols, err := h.svc.NodeVolumes(r.Context(), h.scope(r), chi.URLParam(r, "uuid"))
+func (h *handlers) nodeStorages(w http.ResponseWriter, r *http.Request, sc valence.Scope) error {
+	vols, err := h.svc.NodeVolumes(r.Context(), sc, chi.URLParam(r, "uuid"))
 	if err != nil {
 		return err
 	}

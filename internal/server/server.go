@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
@@ -40,6 +41,10 @@ type Options struct {
 	Auth auth.Authenticator
 	// Policy decides what each caller may do; DefaultPolicy when nil.
 	Policy *auth.Policy
+	// PublicURL, when set, is the base of Location, Link and the links of
+	// / and /v1 instead of the request's Host (an absolute http(s) URL,
+	// checked by the settings).
+	PublicURL string
 }
 
 // New builds the router with its middleware in the documented order:
@@ -49,6 +54,9 @@ func New(opts Options) http.Handler {
 	r := chi.NewRouter()
 	r.Use(middleware.StripSlashes, middleware.GetHead)
 	r.Use(requestID)
+	if opts.PublicURL != "" {
+		r.Use(publicURL(strings.TrimRight(opts.PublicURL, "/")))
+	}
 	r.Use(accessLog(opts.Log))
 	if opts.Registry != nil {
 		r.Use(newMetrics(opts.Registry).middleware)

@@ -1,17 +1,21 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
@@ -187,6 +191,75 @@ func TestBodyLimit(t *testing.T) {
 	}
 }
 
+// A client that writes its whole body before it reads (Python's urllib, any
+// Connection: close client) gets the 413, not a connection reset: the server
+// reads and drops the rest of the body before it closes.
+func TestOversizedBodyWrittenBeforeReadingGets413(t *testing.T) {
+	f := newFixture(t, Options{})
+	const size = 8 << 20 // more than the kernel buffers of both ends take in
+	body := bytes.Repeat([]byte("x"), size)
+	chunked := func() []byte {
+		var b bytes.Buffer
+		for rest := body; len(rest) > 0; {
+			n := min(len(rest), 64<<10)
+			fmt.Fprintf(&b, "%x\r\n%s\r\n", n, rest[:n])
+			rest = rest[n:]
+		}
+		b.WriteString("0\r\n\r\n")
+		return b.Bytes()
+	}
+	for _, tc := range []struct {
+		name, path, framing string
+		body                []byte
+	}{
+		{"Content-Length", "/v1/flavors", fmt.Sprintf("Content-Length: %d", size), body},
+		{"chunked", "/test/echo", "Transfer-Encoding: chunked", chunked()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			conn, err := net.Dial("tcp", f.srv.Listener.Addr().String())
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close()
+			conn.SetDeadline(time.Now().Add(time.Minute)) // a hang fails the test instead of stalling it
+			req := "POST " + tc.path + " HTTP/1.1\r\nHost: valence\r\nContent-Type: application/json\r\n" +
+				tc.framing + "\r\nConnection: close\r\n\r\n"
+			if _, err := conn.Write(append([]byte(req), tc.body...)); err != nil {
+				t.Fatalf("writing the body: %v (the server reset the connection)", err)
+			}
+			answer, err := io.ReadAll(conn)
+			if err != nil {
+				t.Fatalf("reading the answer: %v; read %q", err, answer)
+			}
+			if !bytes.HasPrefix(answer, []byte("HTTP/1.1 413 ")) || !bytes.Contains(answer, []byte(`"code":"RequestEntityTooLarge"`)) {
+				t.Errorf("answer %q, want the 413", answer)
+			}
+		})
+	}
+}
+
+// A client that waits for 100 Continue gets instead a complete 413, with its
+// length, so it need not send the body at all (curl's way).
+func TestOversizedBodyAfterExpectContinueIsAnsweredAtOnce(t *testing.T) {
+	f := newFixture(t, Options{})
+	conn, err := net.Dial("tcp", f.srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.SetDeadline(time.Now().Add(time.Minute))
+	fmt.Fprintf(conn, "POST /v1/flavors HTTP/1.1\r\nHost: valence\r\nContent-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n", 4<<20)
+	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, resp.ContentLength))
+	if resp.StatusCode != 413 || resp.ContentLength <= 0 || err != nil || !bytes.Contains(body, []byte(`"code":"RequestEntityTooLarge"`)) {
+		t.Errorf("%d, Content-Length %d, %q, %v: want a 413 of known length", resp.StatusCode, resp.ContentLength, body, err)
+	}
+}
+
 func TestPanicBecomesJSON500WithoutInternals(t *testing.T) {
 	f := newFixture(t, Options{})
 	resp, body := f.do(t, "GET", "/test/panic", nil)
@@ -359,6 +432,39 @@ func TestMetrics(t *testing.T) {
 	noMetrics := newFixture(t, Options{})
 	resp, body = noMetrics.do(t, "GET", "/metrics", nil)
 	checkError(t, resp, body, 404, "NotFound")
+}
+
+// Invented methods, which anyone may send without credentials, all count
+// under method="other": they add no series.
+func TestMetricsMethodLabelIsBounded(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	f := newFixture(t, Options{Registry: reg})
+	series := func() int {
+		mfs, err := reg.Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		for _, mf := range mfs {
+			if mf.GetName() == "valence_http_requests_total" {
+				n += len(mf.GetMetric())
+			}
+		}
+		return n
+	}
+	f.do(t, "BREW", "/v1", nil)
+	before := series()
+	for i := range 200 {
+		f.do(t, fmt.Sprintf("X%dMETHOD", i), "/v1", nil)
+	}
+	if got := series(); got != before {
+		t.Errorf("200 invented methods took the request series from %d to %d", before, got)
+	}
+	_, body := f.do(t, "GET", "/metrics", nil)
+	if !strings.Contains(string(body), `valence_http_requests_total{code="405",method="other",route="unmatched"} 201`) ||
+		strings.Contains(string(body), "METHOD") || strings.Contains(string(body), "BREW") {
+		t.Errorf("invented methods are not counted as other:\n%s", body)
+	}
 }
 
 func TestCORS(t *testing.T) {

@@ -14,8 +14,25 @@ import (
 // readyTimeout bounds one round of readiness checks.
 const readyTimeout = 3 * time.Second
 
-// baseURL is the scheme and host the caller used to reach us.
+type publicURLKey struct{}
+
+// publicURL makes base (VALENCE_PUBLIC_URL, without a trailing slash) the
+// base of every absolute URL the server builds.
+func publicURL(base string) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), publicURLKey{}, base)))
+		})
+	}
+}
+
+// baseURL is the configured public URL, or else the scheme and host the
+// caller used to reach us (which the caller chooses: behind a proxy, or to
+// keep clients from being sent elsewhere, configure the public URL).
 func baseURL(r *http.Request) string {
+	if base, ok := r.Context().Value(publicURLKey{}).(string); ok {
+		return base
+	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"

@@ -34,6 +34,9 @@ const (
 	Unauthorized Code = "Unauthorized"
 	// Forbidden: the caller may not do this.
 	Forbidden Code = "Forbidden"
+	// TooManyRequests: the caller failed to authenticate too often and must
+	// wait before it tries again.
+	TooManyRequests Code = "TooManyRequests"
 	// Unavailable: a dependency of the server itself (store, identity
 	// service) cannot be reached.
 	Unavailable Code = "Unavailable"

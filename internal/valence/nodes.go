@@ -21,14 +21,33 @@ func nodeIndex(n Node) (string, map[string]string, map[string]string) {
 // Scope is which projects' nodes a caller may see and touch.
 type Scope struct {
 	ProjectID string
-	// AllProjects lets the caller see every project's nodes.
+	// AllProjects lets the caller list every project's nodes; without Allow
+	// it also lets an operation reach any one node.
 	AllProjects bool
+	// Allow, when set, alone decides whether the operation at hand may act
+	// on an existing node of the given project: nil, an error with code
+	// NotFound for a node the caller may not even know of, or the error to
+	// answer (Forbidden). The server sets it from its policy, so that what
+	// lets a caller list every project never lets it act on every node.
+	Allow func(projectID string) error
 }
 
-// sees reports whether the scope includes n. A caller limited to its project
-// but without one (a domain-scoped token) sees no node at all.
-func (sc Scope) sees(n Node) bool {
-	return sc.AllProjects || (sc.ProjectID != "" && n.ProjectID == sc.ProjectID)
+// reach returns nil when the scope lets the operation at hand act on n, and
+// otherwise the error to answer. A caller limited to its project but without
+// one (a domain-scoped token) reaches no node at all.
+func (sc Scope) reach(n Node) error {
+	notFound := Errorf(NotFound, "Composed node %s not found.", n.UUID)
+	if sc.Allow != nil {
+		err := sc.Allow(n.ProjectID)
+		if IsCode(err, NotFound) {
+			return notFound
+		}
+		return err
+	}
+	if sc.AllProjects || (sc.ProjectID != "" && n.ProjectID == sc.ProjectID) {
+		return nil
+	}
+	return notFound
 }
 
 // ListNodes returns a page of recorded nodes, without asking any pod
@@ -53,8 +72,8 @@ func (s *Service) ListNodes(ctx context.Context, sc Scope, filters map[string]st
 // node returns a node the caller may see, with its pod manager.
 func (s *Service) node(ctx context.Context, sc Scope, id string) (Node, PodManager, error) {
 	n, _, err := s.nodes.get(ctx, id)
-	if err == nil && !sc.sees(n) {
-		err = Errorf(NotFound, "Composed node %s not found.", id)
+	if err == nil {
+		err = sc.reach(n)
 	}
 	if err != nil {
 		return Node{}, PodManager{}, err

@@ -413,3 +413,33 @@ func TestProjectlessScopeSeesNothing(t *testing.T) {
 	_, err := f.svc.GetNode(f.ctx, sc, n.UUID)
 	wantCode(t, "get", err, NotFound)
 }
+
+// Allow alone decides about one node: AllProjects, which widens lists, does
+// not widen it, and the project it is asked about is the node's.
+func TestScopeAllowDecidesPerNode(t *testing.T) {
+	f := newFixture(t)
+	pm, p := f.podm("podm1", 1)
+	n := f.compose(pm, "a-1", "proj-a")
+	var asked []string
+	sc := Scope{ProjectID: "proj-b", AllProjects: true, Allow: func(project string) error {
+		asked = append(asked, project)
+		if project == "proj-b" {
+			return nil
+		}
+		return Errorf(NotFound, "hidden")
+	}}
+	_, err := f.svc.GetNode(f.ctx, sc, n.UUID)
+	wantCode(t, "hidden node", err, NotFound)
+	wantMessage(t, "hidden node", err, n.UUID)
+	sc.Allow = func(string) error { return Errorf(Forbidden, "no") }
+	wantCode(t, "forbidden node", f.svc.Reset(f.ctx, sc, n.UUID, "ForceOff"), Forbidden)
+	if got := p.called("ResetNode"); len(got) != 0 {
+		t.Errorf("a refused reset reached the pod manager: %v", got)
+	}
+	if !slices.Equal(asked, []string{"proj-a"}) {
+		t.Errorf("Allow asked about %v, want the node's project proj-a", asked)
+	}
+	if nodes, _, err := f.svc.ListNodes(f.ctx, sc, nil, Page{}); err != nil || len(nodes) != 1 {
+		t.Errorf("AllProjects list: %v %v", nodes, err)
+	}
+}

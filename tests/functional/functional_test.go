@@ -41,6 +41,7 @@ var scenarios = []struct {
 	{"Replicas", testReplicas},
 	{"Logs", testLogs},
 	{"Demo", testDemo},
+	{"BasicAuth", testBasicAuth},
 }
 
 // backends are the stores the tests run on: a bolt file per server, and an

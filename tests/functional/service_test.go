@@ -81,6 +81,7 @@ func testService(t *testing.T, b backend) {
 	c.failure(t, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", http.MethodPost, "/v1/flavors", big)
 	chunked := io.MultiReader(strings.NewReader(big)) // no length: sent chunked, refused while read
 	c.failure(t, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", http.MethodPost, "/v1/flavors", chunked)
+	oversizedFromPython(t, c.base+"/v1/flavors", 8<<20)
 	c.expect(t, http.StatusOK, http.MethodGet, "/v1/flavors", "{}") // python-valenceclient's body on GET
 	c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodGet, "/v1/flavors?colour=red", nil)
 	c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodGet, "/v1/flavors?limit=0", nil)

@@ -460,3 +460,28 @@ func (k *Keystone) DeleteUser(tb testing.TB, u User) {
 		tb.Fatalf("keystonetest: delete user %s: %v", u.Name, err)
 	}
 }
+
+// Clock is a settable clock for the token cache (auth.KeystoneConfig.Now),
+// safe for the server's goroutines: a test moves it past the cache's TTL
+// instead of sleeping past it.
+type Clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+// NewClock returns a Clock set to t.
+func NewClock(t time.Time) *Clock { return &Clock{t: t} }
+
+// Now is the clock's time.
+func (c *Clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
