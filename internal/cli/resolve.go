@@ -1,0 +1,99 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/valence-rsd/valence/api"
+	"github.com/valence-rsd/valence/api/client"
+)
+
+// uuidPattern is the form of the ids the server mints.
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// resolve turns a UUID or a name into the object's id: a UUID is taken as
+// it is, a name is looked up with the list's name filter. No match is an
+// error, and so is a name that several objects have, listing them.
+func resolve[T any](ctx context.Context, kind, arg string, list func(context.Context, client.Filters) ([]T, error), id func(T) string) (string, error) {
+	if uuidPattern.MatchString(arg) {
+		return arg, nil
+	}
+	found, err := list(ctx, client.Filters{"name": arg})
+	if err != nil {
+		return "", err
+	}
+	switch len(found) {
+	case 0:
+		return "", fmt.Errorf("no %s with the name or UUID %q", kind, arg)
+	case 1:
+		return id(found[0]), nil
+	}
+	ids := make([]string, len(found))
+	for i, f := range found {
+		ids[i] = id(f)
+	}
+	return "", fmt.Errorf("%d %ss are named %q: %s; name one by its UUID", len(found), kind, arg, strings.Join(ids, ", "))
+}
+
+func (a *app) podmID(ctx context.Context, c *client.Client, arg string) (string, error) {
+	return resolve(ctx, "pod manager", arg, c.ListPodManagers, func(p api.PodManager) string { return p.UUID })
+}
+
+func (a *app) flavorID(ctx context.Context, c *client.Client, arg string) (string, error) {
+	return resolve(ctx, "flavor", arg, c.ListFlavors, func(f api.Flavor) string { return f.UUID })
+}
+
+func (a *app) nodeID(ctx context.Context, c *client.Client, arg string) (string, error) {
+	return resolve(ctx, "node", arg, c.ListNodes, func(n api.Node) string { return n.UUID })
+}
+
+func (a *app) volumeID(ctx context.Context, c *client.Client, arg string) (string, error) {
+	return resolve(ctx, "volume", arg, c.ListStorages, func(s api.Storage) string { return s.ID })
+}
+
+// optionalPodm resolves a --podm flag, "" when it is not given.
+func (a *app) optionalPodm(ctx context.Context, c *client.Client, arg string) (string, error) {
+	if arg == "" {
+		return "", nil
+	}
+	return a.podmID(ctx, c, arg)
+}
+
+// body is what every command that calls the API runs: the client, a
+// context bounded by --timeout, and the arguments.
+type body func(ctx context.Context, c *client.Client, cmd *cobra.Command, args []string) error
+
+// call wraps a body into a cobra RunE.
+func (a *app) call(fn body) func(*cobra.Command, []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		ctx, cancel := a.context(cmd)
+		defer cancel()
+		c, err := a.client(ctx)
+		if err != nil {
+			return err
+		}
+		return fn(ctx, c, cmd, args)
+	}
+}
+
+// deleteEach deletes every named object, going on after a failure as
+// python-valenceclient did, and fails when any failed.
+func (a *app) deleteEach(ctx context.Context, kind string, args []string, del func(ctx context.Context, arg string) error) error {
+	failed := 0
+	for _, arg := range args {
+		if err := del(ctx, arg); err != nil {
+			failed++
+			a.printError(fmt.Errorf("%s %s: %w", kind, arg, err))
+			continue
+		}
+		fmt.Fprintf(a.env.Stdout, "Deleted %s %s\n", kind, arg)
+	}
+	if failed > 0 {
+		return fmt.Errorf("%d of %d %ss failed to delete", failed, len(args), kind)
+	}
+	return nil
+}
