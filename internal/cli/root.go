@@ -158,7 +158,15 @@ OS_TOKEN, or OS_USERNAME and OS_PASSWORD alone for http_basic.`,
 // wrapRun marks every error a command's RunE returns as a run error (exit
 // 1) unless it is a usage error, and checks -f first.
 func wrapRun(c *cobra.Command) {
-	if run := c.RunE; run != nil {
+	if c.RunE == nil && c.Run == nil && c.HasSubCommands() {
+		// A group (`valence node`) run alone or with an unknown subcommand.
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("unknown command %q for %q", args[0], cmd.CommandPath())
+			}
+			return usageErrorf("%q needs a subcommand; see %s --help", cmd.CommandPath(), cmd.CommandPath())
+		}
+	} else if run := c.RunE; run != nil {
 		c.RunE = func(cmd *cobra.Command, args []string) error {
 			if err := run(cmd, args); err != nil {
 				var ue *usageError
