@@ -139,7 +139,7 @@ func (a *app) storageCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			vols, err := c.ListStorages(ctx, nonEmpty(map[string]string{"podm_id": podmID, "name": lf.name}))
+			vols, err := volumesNamed(ctx, c, podmID, lf.name)
 			if err != nil {
 				return err
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -16,13 +17,13 @@ import (
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
 // resolve turns a UUID or a name into the object's id: a UUID is taken as
-// it is, a name is looked up with the list's name filter. No match is an
-// error, and so is a name that several objects have, listing them.
-func resolve[T any](ctx context.Context, kind, arg string, list func(context.Context, client.Filters) ([]T, error), id func(T) string) (string, error) {
+// it is, a name is looked up with find. No match is an error, and so is a
+// name that several objects have, listing them.
+func resolve[T any](ctx context.Context, kind, arg string, find func(ctx context.Context, name string) ([]T, error), id func(T) string) (string, error) {
 	if uuidPattern.MatchString(arg) {
 		return arg, nil
 	}
-	found, err := list(ctx, client.Filters{"name": arg})
+	found, err := find(ctx, arg)
 	if err != nil {
 		return "", err
 	}
@@ -39,20 +40,38 @@ func resolve[T any](ctx context.Context, kind, arg string, list func(context.Con
 	return "", fmt.Errorf("%d %ss are named %q: %s; name one by its UUID", len(found), kind, arg, strings.Join(ids, ", "))
 }
 
+// byName finds with a list's name filter.
+func byName[T any](list func(context.Context, client.Filters) ([]T, error)) func(context.Context, string) ([]T, error) {
+	return func(ctx context.Context, name string) ([]T, error) { return list(ctx, client.Filters{"name": name}) }
+}
+
 func (a *app) podmID(ctx context.Context, c *client.Client, arg string) (string, error) {
-	return resolve(ctx, "pod manager", arg, c.ListPodManagers, func(p api.PodManager) string { return p.UUID })
+	return resolve(ctx, "pod manager", arg, byName(c.ListPodManagers), func(p api.PodManager) string { return p.UUID })
 }
 
 func (a *app) flavorID(ctx context.Context, c *client.Client, arg string) (string, error) {
-	return resolve(ctx, "flavor", arg, c.ListFlavors, func(f api.Flavor) string { return f.UUID })
+	return resolve(ctx, "flavor", arg, byName(c.ListFlavors), func(f api.Flavor) string { return f.UUID })
 }
 
 func (a *app) nodeID(ctx context.Context, c *client.Client, arg string) (string, error) {
-	return resolve(ctx, "node", arg, c.ListNodes, func(n api.Node) string { return n.UUID })
+	return resolve(ctx, "node", arg, byName(c.ListNodes), func(n api.Node) string { return n.UUID })
 }
 
 func (a *app) volumeID(ctx context.Context, c *client.Client, arg string) (string, error) {
-	return resolve(ctx, "volume", arg, c.ListStorages, func(s api.Storage) string { return s.ID })
+	return resolve(ctx, "volume", arg, func(ctx context.Context, name string) ([]api.Storage, error) {
+		return volumesNamed(ctx, c, "", name)
+	}, func(s api.Storage) string { return s.ID })
+}
+
+// volumesNamed lists the volumes (of podmID's pod manager when set) and
+// keeps those called name (all when ""): the server filters volumes by pod
+// manager only, so names are matched here.
+func volumesNamed(ctx context.Context, c *client.Client, podmID, name string) ([]api.Storage, error) {
+	vols, err := c.ListStorages(ctx, nonEmpty(map[string]string{"podm_id": podmID}))
+	if err != nil || name == "" {
+		return vols, err
+	}
+	return slices.DeleteFunc(vols, func(v api.Storage) bool { return v.Name != name }), nil
 }
 
 // optionalPodm resolves a --podm flag, "" when it is not given.

@@ -35,6 +35,9 @@ var scenarios = []struct {
 	{"Replicas", testReplicas},
 	{"Logs", testLogs},
 	{"Demo", testDemo},
+	{"CLI", testCLI},
+	{"CLIBasic", testCLIBasic},
+	{"CLIService", testCLIService},
 }
 
 // TestFunctional runs every scenario with the store on bolt and on etcd.
