@@ -14,7 +14,7 @@ import (
 // Set by TestMain: the binaries under test and the contract they must keep.
 var (
 	apiBin, simBin, valenceBin string
-	validator      *apitest.Validator
+	validator                  *apitest.Validator
 )
 
 // TestMain builds valence-api, rsd-simulator and valence once for the
