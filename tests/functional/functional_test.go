@@ -38,6 +38,7 @@ var scenarios = []struct {
 	{"CLI", testCLI},
 	{"CLIBasic", testCLIBasic},
 	{"CLIService", testCLIService},
+	{"GuideCLI", testGuideCLI},
 }
 
 // TestFunctional runs every scenario with the store on bolt and on etcd.
