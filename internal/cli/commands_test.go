@@ -29,6 +29,7 @@ func inventory(t *testing.T) *fakeAPI {
 		"POST /v1/flavors":                                     {201, `{"uuid":"` + flavorUUID + `","name":"small"}`, nil},
 		"PATCH /v1/flavors/" + flavorUUID:                      {200, `{"uuid":"` + flavorUUID + `","name":"small"}`, nil},
 		"GET /v1/nodes":                                        {200, `[{"uuid":"` + nodeUUID + `","name":"node1"}]`, nil},
+		"POST /v1/nodes/manage":                                {201, `{"uuid":"` + node2UUID + `","name":"adopted"}`, nil},
 		"POST /v1/nodes":                                       {201, `{"uuid":"` + nodeUUID + `","name":"node1","node_state":"Assembled"}`, nil},
 		"POST /v1/nodes/" + nodeUUID + "/action":               {204, ``, nil},
 		"PUT /v1/nodes/" + nodeUUID + "/states/power":          {204, ``, nil},
@@ -86,6 +87,8 @@ func TestRequestBodies(t *testing.T) {
 		{"node compose with requirements",
 			[]string{"node", "compose", "node1", "--cores", "2"},
 			"POST", "/v1/nodes", `{"name":"node1","properties":{"processor":{"total_cores":2}}}`, ""},
+		{"node manage by pod manager name", []string{"node", "manage", "3", "podm1"},
+			"POST", "/v1/nodes/manage", `{"node_index":"3","podm_id":"` + podmUUID + `"}`, ""},
 		{"node power soft-off", []string{"node", "power", "soft-off", "node1"},
 			"PUT", "/v1/nodes/" + nodeUUID + "/states/power", `{"target":"soft power off"}`, ""},
 		{"node power reboot", []string{"node", "power", "reboot", nodeUUID},
@@ -279,5 +282,19 @@ func TestComposeProgress(t *testing.T) {
 	}
 	if !strings.Contains(r.stdout, "Assembled") {
 		t.Errorf("the result is not on stdout: %q", r.stdout)
+	}
+}
+
+// TestCompletion: the scripts the packages install come from valence
+// completion.
+func TestCompletion(t *testing.T) {
+	for shell, want := range map[string]string{"bash": "__start_valence", "zsh": "#compdef valence", "fish": "complete -c valence"} {
+		r := run(t, nil, "completion", shell)
+		if r.code != ExitOK || !strings.Contains(r.stdout, want) {
+			t.Errorf("completion %s: exit %d, no %q in %d bytes; stderr %q", shell, r.code, want, len(r.stdout), r.stderr)
+		}
+	}
+	if r := run(t, nil, "completion", "tcsh"); r.code != ExitUsage {
+		t.Errorf("completion tcsh: exit %d, want %d", r.code, ExitUsage)
 	}
 }

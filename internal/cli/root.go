@@ -96,9 +96,6 @@ func Run(ctx context.Context, args []string, env Env) int {
 	a := &app{env: env}
 	root := a.rootCommand()
 	root.SetArgs(args)
-	root.SetIn(env.Stdin)
-	root.SetOut(env.Stdout)
-	root.SetErr(env.Stderr)
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return ExitOK
@@ -151,6 +148,12 @@ OS_TOKEN, or OS_USERNAME and OS_PASSWORD alone for http_basic.`,
 		a.podManagerCommand(), a.flavorCommand(), a.nodeCommand(), a.systemCommand(),
 		a.rackCommand(), a.storageCommand(), a.apiCommand(), a.versionCommand(), a.serviceCommand(),
 	)
+	root.SetIn(a.env.Stdin)
+	root.SetOut(a.env.Stdout)
+	root.SetErr(a.env.Stderr)
+	// Added now rather than at Execute, so that wrapRun sees it too; after
+	// SetOut, which it reads.
+	root.InitDefaultCompletionCmd()
 	wrapRun(root)
 	return root
 }
