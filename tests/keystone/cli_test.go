@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -96,6 +99,23 @@ func TestClientAndCLIWithKeystone(t *testing.T) {
 	if code, out, errs := valence(catVars, "flavor", "delete", "ks-cli"); code != 0 || !strings.Contains(out, "Deleted flavor ks-cli") {
 		t.Errorf("flavor delete through the catalog's endpoint: exit %d, %q %q", code, out, errs)
 	}
+	// OS_CLOUD with clouds.yaml (OS_CLIENT_CONFIG_FILE names it), the
+	// endpoint from the catalog of the cloud's region.
+	clouds := filepath.Join(t.TempDir(), "clouds.yaml")
+	yaml := fmt.Sprintf("clouds:\n  lab:\n    auth:\n      auth_url: %s\n      username: %s\n      password: %s\n"+
+		"      project_name: %s\n      user_domain_name: Default\n      project_domain_name: Default\n    region_name: %s\n",
+		e.ks.URL, member.Name, member.Password, member.ProjectName, region)
+	if err := os.WriteFile(clouds, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("OS_CLIENT_CONFIG_FILE", clouds)
+	if code, out, errs := valence(map[string]string{"OS_CLOUD": "lab"}, "node", "list", "-f", "json"); code != 0 || out != "[]\n" {
+		t.Errorf("OS_CLOUD: exit %d, %q %q", code, out, errs)
+	}
+	if code, _, errs := valence(map[string]string{"OS_CLOUD": "nosuch"}, "node", "list"); code != 1 || !strings.Contains(errs, `cloud "nosuch" not found`) {
+		t.Errorf("an unknown cloud: exit %d, %q", code, errs)
+	}
+
 	// A session made after the endpoint was registered finds it.
 	fresh, err := client.NewKeystone(ctx, adminOpts, nil)
 	if err != nil {
