@@ -203,20 +203,7 @@ func (a *app) flavorCommand() *cobra.Command {
 	}
 	listCmd.Flags().StringVar(&name, "name", "", "only this name")
 
-	showCmd := &cobra.Command{
-		Use: "show <flavor>", Short: "Show a flavor", Args: cobra.ExactArgs(1),
-		RunE: a.call(func(ctx context.Context, c *client.Client, _ *cobra.Command, args []string) error {
-			id, err := a.flavorID(ctx, c, args[0])
-			if err != nil {
-				return err
-			}
-			fl, err := c.GetFlavor(ctx, id)
-			if err != nil {
-				return err
-			}
-			return a.printer().one(fl)
-		}),
-	}
+	showCmd := showCommand(a, "show <flavor>", "Show a flavor", a.flavorID, (*client.Client).GetFlavor)
 
 	var createReq reqFlags
 	var createDesc string

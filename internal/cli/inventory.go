@@ -16,6 +16,10 @@ var (
 	storageColumns = []string{"id", "name", "podm_id", "capacity_gib", "protocol", "bootable", "attached_to", "status"}
 )
 
+// asIs is the resolver of systems and racks, which have no names to look
+// up: the server takes a UUID or a Redfish Id.
+func asIs(_ context.Context, _ *client.Client, arg string) (string, error) { return arg, nil }
+
 func (a *app) systemCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "system", Short: "Physical compute systems of the pod managers"}
 	var podm string
@@ -35,20 +39,14 @@ func (a *app) systemCommand() *cobra.Command {
 			return a.printList(systems, systemColumns)
 		}),
 	}
-	showCmd := &cobra.Command{
-		Use: "show <system>", Short: "Show a system (by UUID or Redfish Id)", Args: cobra.ExactArgs(1),
-		RunE: a.call(func(ctx context.Context, c *client.Client, _ *cobra.Command, args []string) error {
+	showCmd := showCommand(a, "show <system>", "Show a system (by UUID or Redfish Id)", asIs,
+		func(c *client.Client, ctx context.Context, id string) (*api.System, error) {
 			podmID, err := a.optionalPodm(ctx, c, podm)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			s, err := c.GetSystem(ctx, args[0], podmID)
-			if err != nil {
-				return err
-			}
-			return a.printer().one(s)
-		}),
-	}
+			return c.GetSystem(ctx, id, podmID)
+		})
 	nmiCmd := &cobra.Command{
 		Use: "inject-nmi <system>", Short: "Send a system a non-maskable interrupt", Args: cobra.ExactArgs(1),
 		RunE: a.call(func(ctx context.Context, c *client.Client, _ *cobra.Command, args []string) error {
@@ -111,20 +109,14 @@ func (a *app) rackCommand() *cobra.Command {
 			}
 			return a.printList(racks, rackColumns)
 		}),
-	}, &cobra.Command{
-		Use: "show <rack>", Short: "Show a rack (by Redfish Id)", Args: cobra.ExactArgs(1),
-		RunE: a.call(func(ctx context.Context, c *client.Client, _ *cobra.Command, args []string) error {
+	}, showCommand(a, "show <rack>", "Show a rack (by Redfish Id)", asIs,
+		func(c *client.Client, ctx context.Context, id string) (*api.Rack, error) {
 			podmID, err := a.optionalPodm(ctx, c, podm)
 			if err != nil {
-				return err
+				return nil, err
 			}
-			r, err := c.GetRack(ctx, args[0], podmID)
-			if err != nil {
-				return err
-			}
-			return a.printer().one(r)
-		}),
-	})
+			return c.GetRack(ctx, id, podmID)
+		}))
 	return cmd
 }
 
@@ -149,20 +141,7 @@ func (a *app) storageCommand() *cobra.Command {
 	listCmd.Flags().StringVar(&lf.podm, "podm", "", "only this pod manager's (name or UUID)")
 	listCmd.Flags().StringVar(&lf.name, "name", "", "only this name")
 
-	showCmd := &cobra.Command{
-		Use: "show <volume>", Short: "Show a volume", Args: cobra.ExactArgs(1),
-		RunE: a.call(func(ctx context.Context, c *client.Client, _ *cobra.Command, args []string) error {
-			id, err := a.volumeID(ctx, c, args[0])
-			if err != nil {
-				return err
-			}
-			v, err := c.GetStorage(ctx, id)
-			if err != nil {
-				return err
-			}
-			return a.printer().one(v)
-		}),
-	}
+	showCmd := showCommand(a, "show <volume>", "Show a volume", a.volumeID, (*client.Client).GetStorage)
 
 	var cf struct {
 		podm, name, service, source string

@@ -111,20 +111,7 @@ func (a *app) nodeCommand() *cobra.Command {
 	listCmd.Flags().StringVar(&lf.power, "power-state", "", "only this node_power_state")
 	listCmd.Flags().StringVar(&lf.project, "project", "", "only this project's")
 
-	showCmd := &cobra.Command{
-		Use: "show <node>", Short: "Show a node with its live detail", Args: cobra.ExactArgs(1),
-		RunE: a.call(func(ctx context.Context, c *client.Client, _ *cobra.Command, args []string) error {
-			id, err := a.nodeID(ctx, c, args[0])
-			if err != nil {
-				return err
-			}
-			n, err := c.GetNode(ctx, id)
-			if err != nil {
-				return err
-			}
-			return a.printer().one(n)
-		}),
-	}
+	showCmd := showCommand(a, "show <node>", "Show a node with its live detail", a.nodeID, (*client.Client).GetNode)
 
 	var req reqFlags
 	var flavor, podm, desc string
@@ -192,20 +179,7 @@ func (a *app) nodeCommand() *cobra.Command {
 		}),
 	}
 
-	statesCmd := &cobra.Command{
-		Use: "states <node>", Short: "Show a node's power and composition states", Args: cobra.ExactArgs(1),
-		RunE: a.call(func(ctx context.Context, c *client.Client, _ *cobra.Command, args []string) error {
-			id, err := a.nodeID(ctx, c, args[0])
-			if err != nil {
-				return err
-			}
-			st, err := c.GetNodeStates(ctx, id)
-			if err != nil {
-				return err
-			}
-			return a.printer().one(st)
-		}),
-	}
+	statesCmd := showCommand(a, "states <node>", "Show a node's power and composition states", a.nodeID, (*client.Client).GetNodeStates)
 
 	storagesCmd := &cobra.Command{
 		Use: "storages <node>", Aliases: []string{"volumes"}, Short: "List the volumes attached to a node", Args: cobra.ExactArgs(1),

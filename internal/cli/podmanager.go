@@ -34,20 +34,7 @@ func (a *app) podManagerCommand() *cobra.Command {
 	listCmd.Flags().StringVar(&filters.driver, "driver", "", "only this driver")
 	listCmd.Flags().StringVar(&filters.status, "status", "", "only this status")
 
-	showCmd := &cobra.Command{
-		Use: "show <podmanager>", Short: "Show a pod manager", Args: cobra.ExactArgs(1),
-		RunE: a.call(func(ctx context.Context, c *client.Client, _ *cobra.Command, args []string) error {
-			id, err := a.podmID(ctx, c, args[0])
-			if err != nil {
-				return err
-			}
-			pm, err := c.GetPodManager(ctx, id)
-			if err != nil {
-				return err
-			}
-			return a.printer().one(pm)
-		}),
-	}
+	showCmd := showCommand(a, "show <podmanager>", "Show a pod manager", a.podmID, (*client.Client).GetPodManager)
 
 	var create struct {
 		driver, caCert, description, location string

@@ -82,12 +82,12 @@ func (a *app) optionalPodm(ctx context.Context, c *client.Client, arg string) (s
 	return a.podmID(ctx, c, arg)
 }
 
-// body is what every command that calls the API runs: the client, a
+// apiCall is what every command that calls the API runs: the client, a
 // context bounded by --timeout, and the arguments.
-type body func(ctx context.Context, c *client.Client, cmd *cobra.Command, args []string) error
+type apiCall func(ctx context.Context, c *client.Client, cmd *cobra.Command, args []string) error
 
-// call wraps a body into a cobra RunE.
-func (a *app) call(fn body) func(*cobra.Command, []string) error {
+// call wraps an apiCall into a cobra RunE.
+func (a *app) call(fn apiCall) func(*cobra.Command, []string) error {
 	return func(cmd *cobra.Command, args []string) error {
 		ctx, cancel := a.context(cmd)
 		defer cancel()
@@ -96,6 +96,29 @@ func (a *app) call(fn body) func(*cobra.Command, []string) error {
 			return err
 		}
 		return fn(ctx, c, cmd, args)
+	}
+}
+
+// resolver turns a name or UUID into an id.
+type resolver func(ctx context.Context, c *client.Client, arg string) (string, error)
+
+// showCommand is `<use> <name-or-uuid>`: it resolves the argument with
+// find and prints the one object get returns (a method expression of
+// client.Client, hence the client first).
+func showCommand[T any](a *app, use, short string, find resolver, get func(c *client.Client, ctx context.Context, id string) (T, error)) *cobra.Command {
+	return &cobra.Command{
+		Use: use, Short: short, Args: cobra.ExactArgs(1),
+		RunE: a.call(func(ctx context.Context, c *client.Client, _ *cobra.Command, args []string) error {
+			id, err := find(ctx, c, args[0])
+			if err != nil {
+				return err
+			}
+			v, err := get(c, ctx, id)
+			if err != nil {
+				return err
+			}
+			return a.printer().one(v)
+		}),
 	}
 }
 

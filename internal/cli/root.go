@@ -142,8 +142,8 @@ OS_TOKEN, or OS_USERNAME and OS_PASSWORD alone for http_basic.`,
 		SilenceErrors: true,
 	}
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{msg: err.Error()} })
-	a.connFlags(root)
-	a.outputFlags(root)
+	a.registerConnFlags(root)
+	a.registerOutputFlags(root)
 	root.AddCommand(
 		a.podManagerCommand(), a.flavorCommand(), a.nodeCommand(), a.systemCommand(),
 		a.rackCommand(), a.storageCommand(), a.apiCommand(), a.versionCommand(), a.serviceCommand(),
@@ -159,7 +159,7 @@ OS_TOKEN, or OS_USERNAME and OS_PASSWORD alone for http_basic.`,
 }
 
 // wrapRun marks every error a command's RunE returns as a run error (exit
-// 1) unless it is a usage error, and checks -f first.
+// 1) unless it is a usage error.
 func wrapRun(c *cobra.Command) {
 	if c.RunE == nil && c.Run == nil && c.HasSubCommands() {
 		// A group (`valence node`) run alone or with an unknown subcommand.
@@ -186,7 +186,7 @@ func wrapRun(c *cobra.Command) {
 	}
 }
 
-// env reads a setting with a default.
+// getenv reads a setting of the environment, def when unset or empty.
 func (a *app) getenv(name, def string) string {
 	if v := a.env.Getenv(name); v != "" {
 		return v
@@ -194,7 +194,9 @@ func (a *app) getenv(name, def string) string {
 	return def
 }
 
-func (a *app) connFlags(root *cobra.Command) {
+// registerConnFlags defines the flags of where and how to connect, with
+// their OS_* and VALENCE_URL defaults.
+func (a *app) registerConnFlags(root *cobra.Command) {
 	f := root.PersistentFlags()
 	c := &a.conn
 	f.StringVar(&c.url, "valence-api-url", a.getenv("VALENCE_URL", ""), "URL of valence-api (env VALENCE_URL; default the Keystone catalog's, else "+client.DefaultURL+")")
@@ -218,7 +220,9 @@ func (a *app) connFlags(root *cobra.Command) {
 	f.DurationVar(&c.timeout, "timeout", 0, "give up on a command after this long (0: no limit)")
 }
 
-func (a *app) outputFlags(root *cobra.Command) {
+// registerOutputFlags defines -f, -c and --noindent, and checks -f before
+// any command runs.
+func (a *app) registerOutputFlags(root *cobra.Command) {
 	f := root.PersistentFlags()
 	f.StringVarP(&a.out.format, "format", "f", "table", "output format: "+strings.Join(formats, ", "))
 	f.StringSliceVarP(&a.out.columns, "column", "c", nil, "show this column (repeat for more)")

@@ -10,22 +10,13 @@ import (
 )
 
 // testDemo runs `valence-api --demo` and sends every curl line it prints,
-// as printed, then runs every valence line: each must succeed. On bolt it runs without VALENCE_STORE, as
-// `make demo` does, so that the demo keeps its records in a directory of
-// its own.
+// as printed, then runs every valence line: each must succeed.
 func testDemo(t *testing.T, b backend) {
-	var settings []string
-	if b.etcd != nil {
-		settings = b.storeEnv(t)
-	}
-	addr := freeAddr(t)
-	settings = append(settings, "VALENCE_LISTEN="+addr, "VALENCE_LOG_LEVEL=warn")
-	_, out := startProc(t, "valence-api-demo", apiBin, []string{"--demo"}, settings, true)
-	lines, cliLines := demoLines(t, out)
+	base, lines, cliLines := startDemo(t, b)
 	if len(lines) == 0 || len(cliLines) == 0 {
 		t.Fatalf("valence-api --demo printed %d curl and %d valence lines", len(lines), len(cliLines))
 	}
-	c := newClient("http://" + addr)
+	c := newClient(base)
 	for _, line := range lines {
 		method, url, body := parseCurl(t, line)
 		if !strings.HasPrefix(url, c.base+"/") {
@@ -52,6 +43,23 @@ func testDemo(t *testing.T, b backend) {
 			t.Errorf("%s\n→ exit %d: %s", line, r.code, r.stderr)
 		}
 	}
+}
+
+// startDemo starts `valence-api --demo` and returns its URL once it has
+// printed what to try, with the curl and valence lines it printed. On bolt
+// it runs without VALENCE_STORE, as `make demo` does, so that the demo
+// keeps its records in a directory of its own.
+func startDemo(t *testing.T, b backend) (base string, curl, cli []string) {
+	t.Helper()
+	var settings []string
+	if b.etcd != nil {
+		settings = b.storeEnv(t)
+	}
+	addr := freeAddr(t)
+	settings = append(settings, "VALENCE_LISTEN="+addr, "VALENCE_LOG_LEVEL=warn")
+	_, out := startProc(t, "valence-api-demo", apiBin, []string{"--demo"}, settings, true)
+	curl, cli = demoLines(t, out)
+	return "http://" + addr, curl, cli
 }
 
 // demoLines reads the demo's output up to its last line and returns the

@@ -26,19 +26,9 @@ func testGuideCLI(t *testing.T, b backend) {
 	if len(lines) < 10 {
 		t.Fatalf("the users guide's CLI walk-through has %d valence lines", len(lines))
 	}
-	var settings []string
-	if b.etcd != nil {
-		settings = b.storeEnv(t)
-	}
-	addr := freeAddr(t)
-	settings = append(settings, "VALENCE_LISTEN="+addr, "VALENCE_LOG_LEVEL=warn")
-	p, out := startProc(t, "valence-api-demo", apiBin, []string{"--demo"}, settings, true)
-	demoLines(t, out) // wait for the demo pod manager
-	if err := waitReady(p, "http://"+addr+"/readyz"); err != nil {
-		t.Fatal(err)
-	}
+	base, _, _ := startDemo(t, b)
 	sim := startSimulator(t, "--systems", "1")
-	env := append(cleanEnv(), "VALENCE_URL=http://"+addr, "PODM_URL="+sim.url,
+	env := append(cleanEnv(), "VALENCE_URL="+base, "PODM_URL="+sim.url,
 		"PATH="+filepath.Dir(valenceBin)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	for _, line := range lines {
 		ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
