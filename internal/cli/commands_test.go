@@ -27,6 +27,7 @@ func inventory(t *testing.T) *fakeAPI {
 		"PATCH /v1/pod_managers/" + podmUUID:                   {200, `{"uuid":"` + podmUUID + `","name":"podm2"}`, nil},
 		"GET /v1/flavors":                                      {200, `[{"uuid":"` + flavorUUID + `","name":"small"}]`, nil},
 		"POST /v1/flavors":                                     {201, `{"uuid":"` + flavorUUID + `","name":"small"}`, nil},
+		"DELETE /v1/flavors/" + flavorUUID:                     {200, `{"code":"DELETED","detail":"deleted","request_id":"req-x"}`, nil},
 		"PATCH /v1/flavors/" + flavorUUID:                      {200, `{"uuid":"` + flavorUUID + `","name":"small"}`, nil},
 		"GET /v1/nodes":                                        {200, `[{"uuid":"` + nodeUUID + `","name":"node1"}]`, nil},
 		"POST /v1/nodes/manage":                                {201, `{"uuid":"` + node2UUID + `","name":"adopted"}`, nil},
@@ -297,4 +298,17 @@ func TestCompletion(t *testing.T) {
 	if r := run(t, nil, "completion", "tcsh"); r.code != ExitUsage {
 		t.Errorf("completion tcsh: exit %d, want %d", r.code, ExitUsage)
 	}
+}
+
+// TestDeleteSeveral: every named object is tried; one failure fails the
+// command, after the others were deleted.
+func TestDeleteSeveral(t *testing.T) {
+	f := inventory(t)
+	r := run(t, urlVars(f), "flavor", "delete", "nosuch", "small")
+	if r.code != ExitError || r.stdout != "Deleted flavor small\n" ||
+		!strings.Contains(r.stderr, `flavor nosuch: no flavor with the name or UUID "nosuch"`) ||
+		!strings.Contains(r.stderr, "1 of 2 flavors failed to delete") {
+		t.Errorf("exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
+	}
+	f.last(t, "DELETE", "/v1/flavors/"+flavorUUID)
 }

@@ -256,18 +256,11 @@ func (a *app) flavorCommand() *cobra.Command {
 	updateCmd.Flags().StringVar(&updName, "name", "", "new name")
 	updateCmd.Flags().StringVar(&updDesc, "description", "", "description")
 
-	deleteCmd := &cobra.Command{
-		Use: "delete <flavor>...", Short: "Delete flavors", Args: cobra.MinimumNArgs(1),
-		RunE: a.call(func(ctx context.Context, c *client.Client, _ *cobra.Command, args []string) error {
-			return a.deleteEach(ctx, "flavor", args, func(ctx context.Context, arg string) error {
-				id, err := a.flavorID(ctx, c, arg)
-				if err == nil {
-					_, err = c.DeleteFlavor(ctx, id)
-				}
-				return err
-			})
-		}),
-	}
+	deleteCmd := deleteCommand(a, "flavor", "delete <flavor>...", "Delete flavors", a.flavorID,
+		func(ctx context.Context, c *client.Client, id string) error {
+			_, err := c.DeleteFlavor(ctx, id)
+			return err
+		})
 	cmd.AddCommand(listCmd, showCmd, createCmd, updateCmd, deleteCmd)
 	return cmd
 }

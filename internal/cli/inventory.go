@@ -182,18 +182,11 @@ func (a *app) storageCommand() *cobra.Command {
 	_ = createCmd.MarkFlagRequired("podm")
 	_ = createCmd.MarkFlagRequired("size")
 
-	deleteCmd := &cobra.Command{
-		Use: "delete <volume>...", Short: "Delete volumes", Args: cobra.MinimumNArgs(1),
-		RunE: a.call(func(ctx context.Context, c *client.Client, _ *cobra.Command, args []string) error {
-			return a.deleteEach(ctx, "volume", args, func(ctx context.Context, arg string) error {
-				id, err := a.volumeID(ctx, c, arg)
-				if err == nil {
-					_, err = c.DeleteStorage(ctx, id)
-				}
-				return err
-			})
-		}),
-	}
+	deleteCmd := deleteCommand(a, "volume", "delete <volume>...", "Delete volumes", a.volumeID,
+		func(ctx context.Context, c *client.Client, id string) error {
+			_, err := c.DeleteStorage(ctx, id)
+			return err
+		})
 	cmd.AddCommand(listCmd, showCmd, createCmd, deleteCmd)
 	return cmd
 }

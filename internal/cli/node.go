@@ -151,18 +151,12 @@ func (a *app) nodeCommand() *cobra.Command {
 	composeCmd.Flags().StringVar(&podm, "podm", "", "on this pod manager (name or UUID; default: any that can)")
 	composeCmd.Flags().StringVar(&desc, "description", "", "description")
 
-	deleteCmd := &cobra.Command{
-		Use: "delete <node>...", Aliases: []string{"decompose"}, Short: "Decompose nodes", Args: cobra.MinimumNArgs(1),
-		RunE: a.call(func(ctx context.Context, c *client.Client, _ *cobra.Command, args []string) error {
-			return a.deleteEach(ctx, "node", args, func(ctx context.Context, arg string) error {
-				id, err := a.nodeID(ctx, c, arg)
-				if err == nil {
-					_, err = c.DecomposeNode(ctx, id)
-				}
-				return err
-			})
-		}),
-	}
+	deleteCmd := deleteCommand(a, "node", "delete <node>...", "Decompose nodes", a.nodeID,
+		func(ctx context.Context, c *client.Client, id string) error {
+			_, err := c.DecomposeNode(ctx, id)
+			return err
+		})
+	deleteCmd.Aliases = []string{"decompose"}
 
 	manageCmd := &cobra.Command{
 		Use: "manage <node_index> <podmanager>", Short: "Adopt a node composed outside Valence", Args: cobra.ExactArgs(2),

@@ -131,18 +131,11 @@ func (a *app) podManagerCommand() *cobra.Command {
 	uf.StringVar(&update.location, "location", "", "location")
 
 	var force bool
-	deleteCmd := &cobra.Command{
-		Use: "delete <podmanager>...", Short: "Unregister pod managers", Args: cobra.MinimumNArgs(1),
-		RunE: a.call(func(ctx context.Context, c *client.Client, _ *cobra.Command, args []string) error {
-			return a.deleteEach(ctx, "pod manager", args, func(ctx context.Context, arg string) error {
-				id, err := a.podmID(ctx, c, arg)
-				if err == nil {
-					_, err = c.DeletePodManager(ctx, id, force)
-				}
-				return err
-			})
-		}),
-	}
+	deleteCmd := deleteCommand(a, "pod manager", "delete <podmanager>...", "Unregister pod managers", a.podmID,
+		func(ctx context.Context, c *client.Client, id string) error {
+			_, err := c.DeletePodManager(ctx, id, force)
+			return err
+		})
 	deleteCmd.Flags().BoolVar(&force, "force", false, "decompose the pod manager's nodes first")
 
 	cmd.AddCommand(listCmd, showCmd, createCmd, updateCmd, deleteCmd)

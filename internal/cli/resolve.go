@@ -122,12 +122,29 @@ func showCommand[T any](a *app, use, short string, find resolver, get func(c *cl
 	}
 }
 
-// deleteEach deletes every named object, going on after a failure as
-// python-valenceclient did, and fails when any failed.
-func (a *app) deleteEach(ctx context.Context, kind string, args []string, del func(ctx context.Context, arg string) error) error {
+// deleteCommand is `<use> <name-or-uuid>...`: it deletes every object
+// named, going on after a failure as python-valenceclient did, and fails
+// when any failed.
+func deleteCommand(a *app, kind, use, short string, find resolver, del func(ctx context.Context, c *client.Client, id string) error) *cobra.Command {
+	return &cobra.Command{
+		Use: use, Short: short, Args: cobra.MinimumNArgs(1),
+		RunE: a.call(func(ctx context.Context, c *client.Client, _ *cobra.Command, args []string) error {
+			return a.deleteEach(kind, args, func(arg string) error {
+				id, err := find(ctx, c, arg)
+				if err == nil {
+					err = del(ctx, c, id)
+				}
+				return err
+			})
+		}),
+	}
+}
+
+// deleteEach runs del on every argument, reporting each outcome.
+func (a *app) deleteEach(kind string, args []string, del func(arg string) error) error {
 	failed := 0
 	for _, arg := range args {
-		if err := del(ctx, arg); err != nil {
+		if err := del(arg); err != nil {
 			failed++
 			a.printError(fmt.Errorf("%s %s: %w", kind, arg, err))
 			continue
