@@ -87,13 +87,17 @@ func newFakeAPI(t *testing.T, routes map[string]answer) *fakeAPI {
 		if !ok {
 			a = answer{status: 404, body: `{"code":"NotFound","title":"Not Found","detail":"no route ` + r.URL.Path + `","status":404,"request_id":"req-x"}`}
 		}
+		body := a.body
+		if name := r.URL.Query().Get("name"); name != "" && r.Method == http.MethodGet {
+			body = filterByName(t, body, name)
+		}
 		w.Header().Set("Content-Type", "application/json")
 		w.Header().Set("X-OpenStack-Request-Id", "req-fake")
 		for k, v := range a.header {
 			w.Header().Set(k, v)
 		}
 		w.WriteHeader(a.status)
-		io.WriteString(w, a.body)
+		io.WriteString(w, body)
 	}))
 	t.Cleanup(f.Close)
 	return f
@@ -128,4 +132,22 @@ func sameJSON(t *testing.T, got, want string) {
 	if !bytes.Equal(gb, wb) {
 		t.Errorf("body\n got %s\nwant %s", gb, wb)
 	}
+}
+
+// filterByName keeps the objects of a JSON array whose name is name, as
+// the server's ?name= filter does.
+func filterByName(t *testing.T, list, name string) string {
+	var items []map[string]any
+	if err := json.Unmarshal([]byte(list), &items); err != nil {
+		t.Errorf("fake list %s: %v", list, err)
+		return list
+	}
+	kept := []map[string]any{}
+	for _, it := range items {
+		if it["name"] == name {
+			kept = append(kept, it)
+		}
+	}
+	b, _ := json.Marshal(kept)
+	return string(b)
 }
