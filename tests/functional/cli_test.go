@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net/http"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -200,6 +202,20 @@ func testCLI(t *testing.T, b backend) {
 		t.Errorf("node list after delete: %q", got)
 	}
 
+	// Adopt a node composed on the pod manager by hand.
+	if status, body := sim.call(t, http.MethodPost, "/redfish/v1/Nodes/Actions/Allocate", `{"Name":"outside"}`); status != http.StatusCreated {
+		t.Fatalf("Allocate on the simulator: %d %s", status, body)
+	}
+	uri := sim.nodes(t)[0]
+	if status, body := sim.call(t, http.MethodPost, uri+"/Actions/ComposedNode.Assemble", "{}"); status/100 != 2 {
+		t.Fatalf("Assemble on the simulator: %d %s", status, body)
+	}
+	if got := okJSON[api.Node](t, base, nil, "node", "manage", path.Base(uri), "cli-podm"); got.Name != "outside" || got.ResourceURI != uri {
+		t.Errorf("node manage: %+v", got)
+	}
+	fails(t, base, nil, 1, []string{"(HTTP 409 Conflict)"}, "node", "manage", path.Base(uri), "cli-podm")
+	ok(t, base, nil, "node", "delete", "outside")
+
 	// Errors.
 	fails(t, base, nil, 1, []string{`no node with the name or UUID "nosuch"`}, "node", "show", "nosuch")
 	fails(t, base, nil, 1, []string{"(HTTP 404 NotFound)", "Request ID: req-"}, "node", "show", unknownID)
@@ -213,8 +229,16 @@ func testCLI(t *testing.T, b backend) {
 	if got := ok(t, base, nil, "version"); !strings.Contains(got, "client: valence ") || !strings.Contains(got, "API v1 (CURRENT)") {
 		t.Errorf("version: %q", got)
 	}
-	if got := ok(t, base, nil, "api", "health", "-f", "value"); got != "ok\n" {
-		t.Errorf("api health: %q", got)
+	for _, doc := range []string{"health", "ready"} {
+		if got := ok(t, base, nil, "api", doc, "-f", "value"); got != "ok\n" {
+			t.Errorf("api %s: %q", doc, got)
+		}
+	}
+	if got := okJSON[api.V1](t, base, nil, "api", "v1"); got.ID != "v1" || len(got.Nodes) == 0 {
+		t.Errorf("api v1: %+v", got)
+	}
+	if got := okJSON[api.Root](t, base, nil, "api", "versions"); len(got.Versions) != 1 {
+		t.Errorf("api versions: %+v", got)
 	}
 	if got := ok(t, base, nil, "api", "openapi"); got != string(api.OpenAPI) {
 		t.Error("api openapi is not api/openapi.yaml")
