@@ -174,13 +174,15 @@ func (c *Client) send(ctx context.Context, r request, next string) ([]byte, http
 		target = u.String()
 	}
 	for attempt := 0; ; attempt++ {
-		req, err := http.NewRequestWithContext(ctx, r.method, target, bytes.NewReader(payload))
+		var rd io.Reader
+		if payload != nil {
+			rd = bytes.NewReader(payload)
+		}
+		req, err := http.NewRequestWithContext(ctx, r.method, target, rd)
 		if err != nil {
 			return nil, nil, err
 		}
-		if payload == nil {
-			req.Body, req.ContentLength = nil, 0
-		} else {
+		if payload != nil {
 			ct := r.contentType
 			if ct == "" {
 				ct = "application/json"

@@ -25,6 +25,8 @@ func testEnv(stdout, stderr io.Writer) Env {
 		Getenv:   func(string) string { return "" },
 		Terminal: func(io.Writer) (bool, int) { return false, 0 },
 		Version:  "test",
+		// A pid file that cannot exist: no test signals a server of the host.
+		PidFile: "/nonexistent-valence-test/valence-api.pid",
 	}
 }
 

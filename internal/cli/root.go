@@ -45,6 +45,10 @@ type Env struct {
 	// Systemctl is the systemctl program, "" when there is none; tests
 	// name a fake.
 	Systemctl string
+	// PidFile is where `valence service` looks without --pid-file; ""
+	// is pidfile.Default. Tests name one of their own, so that they never
+	// signal a server of the host.
+	PidFile string
 }
 
 // app is one run of the command: its environment, flags and client.

@@ -36,7 +36,11 @@ Naming --pid-file skips systemd.`,
 	}
 	var pidPath string
 	var wait time.Duration
-	cmd.PersistentFlags().StringVar(&pidPath, "pid-file", pidfile.Default, "valence-api's pid file")
+	defaultPid := a.env.PidFile
+	if defaultPid == "" {
+		defaultPid = pidfile.Default
+	}
+	cmd.PersistentFlags().StringVar(&pidPath, "pid-file", defaultPid, "valence-api's pid file")
 	cmd.PersistentFlags().DurationVar(&wait, "wait", 30*time.Second, "how long stop and kill wait for the exit")
 
 	// viaSystemd reports whether the unit is active and the pid file was
@@ -103,6 +107,9 @@ func (a *app) systemctl(ctx context.Context, verb, done string) error {
 func readPid(path string) (int, error) {
 	pid, err := pidfile.Read(path)
 	switch {
+	case err == nil && exited(pid):
+		// A zombie its parent has not reaped yet: it runs no more.
+		return 0, fmt.Errorf("valence-api is not running: pid file %s: process %d has exited: %w", path, pid, pidfile.ErrStale)
 	case err == nil:
 		return pid, nil
 	case errors.Is(err, fs.ErrNotExist):

@@ -7,11 +7,13 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
-// fakeServer starts a copy of sleep named valence-api, so that the pid
-// file checks take it for the server, and writes its pid file.
-func fakeServer(t *testing.T) (pidPath string, cmd *exec.Cmd) {
+// startFake starts a copy of sleep named valence-api, so that the pid file
+// checks take it for the server, and writes its pid file. Nothing reaps it
+// until the test ends.
+func startFake(t *testing.T) (pidPath string, cmd *exec.Cmd) {
 	t.Helper()
 	sleep, err := exec.LookPath("sleep")
 	if err != nil {
@@ -30,14 +32,39 @@ func fakeServer(t *testing.T) (pidPath string, cmd *exec.Cmd) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
 	pidPath = filepath.Join(dir, "valence-api.pid")
 	if err := os.WriteFile(pidPath, []byte(fmt.Sprintf("%d\n", cmd.Process.Pid)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return pidPath, cmd
+}
+
+// fakeServer is startFake with the process reaped as soon as it exits, as
+// its parent would.
+func fakeServer(t *testing.T) (pidPath string, cmd *exec.Cmd) {
+	t.Helper()
+	pidPath, cmd = startFake(t)
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-exited })
+	return pidPath, cmd
+}
+
+// TestServiceZombie: a server that exited but is not reaped yet runs no
+// more.
+func TestServiceZombie(t *testing.T) {
+	pidPath, cmd := startFake(t)
+	t.Cleanup(func() { _ = cmd.Wait() })
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	for !exited(cmd.Process.Pid) {
+		time.Sleep(pollInterval) // until the kernel has made it a zombie
+	}
+	r := run(t, nil, "service", "status", "--pid-file", pidPath)
+	if r.code != ExitError || !strings.Contains(r.stderr, "has exited: stale pid file") {
+		t.Errorf("status of a zombie: exit %d, %q", r.code, r.stderr)
+	}
 }
 
 func TestServiceThroughPidFile(t *testing.T) {
@@ -102,11 +129,11 @@ func TestServiceThroughSystemd(t *testing.T) {
 	}
 
 	// An inactive unit (or no systemd: is-active fails) falls back to the
-	// pid file, which does not exist here.
+	// default pid file, which does not exist here.
 	inactive, _ := fakeSystemctl(t, 3)
 	missing := filepath.Join(t.TempDir(), "none.pid")
-	r = runEnv(t, func(e *Env) { e.Systemctl = inactive }, "service", "stop", "--wait", "1s")
-	if r.code != ExitError || !strings.Contains(r.stderr, "not running") {
+	r = runEnv(t, func(e *Env) { e.Systemctl, e.PidFile = inactive, missing }, "service", "stop")
+	if r.code != ExitError || !strings.Contains(r.stderr, "valence-api is not running: no pid file "+missing) {
 		t.Errorf("inactive unit: exit %d, %q", r.code, r.stderr)
 	}
 	// Naming the pid file skips systemd even when the unit is active.
