@@ -252,6 +252,11 @@ func TestAuthentication(t *testing.T) {
 	if r := run(t, map[string]string{"VALENCE_URL": f.URL, "OS_AUTH_TYPE": "http_basic"}, "flavor", "list"); r.code != ExitUsage {
 		t.Errorf("http_basic without a user: exit %d", r.code)
 	}
+	// --help shows no secret of the environment.
+	if r := run(t, map[string]string{"OS_PASSWORD": "hunter2", "OS_TOKEN": "tok-secret"}, "--help"); r.code != ExitOK ||
+		strings.Contains(r.stdout, "hunter2") || strings.Contains(r.stdout, "tok-secret") {
+		t.Errorf("--help: exit %d, shows a secret:\n%s", r.code, r.stdout)
+	}
 	// The old client's flags.
 	if r := run(t, nil, "--valence-api-url", f.URL, "--valence-auth-type", "none", "flavor", "list"); r.code != ExitOK {
 		t.Errorf("--valence-api-url: exit %d: %s", r.code, r.stderr)

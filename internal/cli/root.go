@@ -210,11 +210,13 @@ func (a *app) registerConnFlags(root *cobra.Command) {
 	f.StringVar(&c.cloud, "os-cloud", a.getenv("OS_CLOUD", ""), "cloud of clouds.yaml (env OS_CLOUD)")
 	f.StringVar(&c.authURL, "os-auth-url", a.getenv("OS_AUTH_URL", ""), "Keystone URL (env OS_AUTH_URL)")
 	f.StringVar(&c.username, "os-username", a.getenv("OS_USERNAME", ""), "user name (env OS_USERNAME)")
-	f.StringVar(&c.password, "os-password", a.getenv("OS_PASSWORD", ""), "password (env OS_PASSWORD)")
+	// Secrets have no default from the environment, which --help would
+	// print; client() reads OS_PASSWORD and OS_TOKEN when they are unset.
+	f.StringVar(&c.password, "os-password", "", "password (env OS_PASSWORD)")
 	f.StringVar(&c.projectName, "os-project-name", a.getenv("OS_PROJECT_NAME", ""), "project (env OS_PROJECT_NAME)")
 	f.StringVar(&c.userDomainName, "os-user-domain-name", a.getenv("OS_USER_DOMAIN_NAME", "Default"), "user's domain (env OS_USER_DOMAIN_NAME)")
 	f.StringVar(&c.projectDomainName, "os-project-domain-name", a.getenv("OS_PROJECT_DOMAIN_NAME", "Default"), "project's domain (env OS_PROJECT_DOMAIN_NAME)")
-	f.StringVar(&c.token, "os-token", a.getenv("OS_TOKEN", ""), "a Keystone token (env OS_TOKEN)")
+	f.StringVar(&c.token, "os-token", "", "a Keystone token (env OS_TOKEN)")
 	f.StringVar(&c.cacert, "os-cacert", a.getenv("OS_CACERT", ""), "PEM file of CAs to verify HTTPS with (env OS_CACERT)")
 	insecure, _ := strconv.ParseBool(a.getenv("OS_INSECURE", "false"))
 	f.BoolVar(&c.insecure, "insecure", insecure, "do not verify HTTPS certificates (env OS_INSECURE)")
@@ -263,6 +265,12 @@ func (a *app) context(cmd *cobra.Command) (context.Context, context.CancelFunc) 
 func (a *app) client(ctx context.Context) (*client.Client, error) {
 	if a.cl != nil {
 		return a.cl, nil
+	}
+	if a.conn.password == "" {
+		a.conn.password = a.env.Getenv("OS_PASSWORD")
+	}
+	if a.conn.token == "" {
+		a.conn.token = a.env.Getenv("OS_TOKEN")
 	}
 	hc, err := a.httpClient()
 	if err != nil {
