@@ -246,7 +246,15 @@ func testCLI(t *testing.T, b backend) {
 
 	// Clean up through the CLI.
 	ok(t, base, nil, "flavor", "delete", "small")
-	ok(t, base, nil, "podmanager", "delete", "cli-podm")
+	// A pod manager with a node: 409, unless --force decomposes it first.
+	ok(t, base, nil, "node", "compose", "last", "--podm", "cli-podm")
+	fails(t, base, nil, 1, []string{"(HTTP 409 Conflict)"}, "podmanager", "delete", "cli-podm")
+	if got := ok(t, base, nil, "podmanager", "delete", "cli-podm", "--force"); got != "Deleted pod manager cli-podm\n" {
+		t.Errorf("podmanager delete --force: %q", got)
+	}
+	if got := ok(t, base, nil, "node", "list", "-f", "value"); got != "" {
+		t.Errorf("node list after podmanager delete --force: %q", got)
+	}
 	if got := ok(t, base, nil, "flavor", "list", "-f", "json", "--noindent"); got != "[]\n" {
 		t.Errorf("flavor list after delete: %q", got)
 	}
