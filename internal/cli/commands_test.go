@@ -249,8 +249,16 @@ func TestAuthentication(t *testing.T) {
 			}
 		})
 	}
-	if r := run(t, map[string]string{"VALENCE_URL": f.URL, "OS_AUTH_TYPE": "http_basic"}, "flavor", "list"); r.code != ExitUsage {
-		t.Errorf("http_basic without a user: exit %d", r.code)
+	for _, vars := range []map[string]string{
+		{"OS_AUTH_TYPE": "http_basic"},
+		{"OS_AUTH_TYPE": "password", "OS_USERNAME": "u", "OS_PASSWORD": "p"}, // no OS_AUTH_URL
+		{"OS_AUTH_TYPE": "token"},
+		{"OS_AUTH_TYPE": "kerberos"},
+	} {
+		vars["VALENCE_URL"] = f.URL
+		if r := run(t, vars, "flavor", "list"); r.code != ExitUsage {
+			t.Errorf("%v: exit %d, want %d: %s", vars, r.code, ExitUsage, r.stderr)
+		}
 	}
 	// --help shows no secret of the environment.
 	if r := run(t, map[string]string{"OS_PASSWORD": "hunter2", "OS_TOKEN": "tok-secret"}, "--help"); r.code != ExitOK ||
