@@ -3,6 +3,7 @@ package cli
 import (
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -324,4 +325,21 @@ func TestDeleteSeveral(t *testing.T) {
 		t.Errorf("exit %d\nstdout %q\nstderr %q", r.code, r.stdout, r.stderr)
 	}
 	f.last(t, "DELETE", "/v1/flavors/"+flavorUUID)
+}
+
+// TestTimeout: --timeout bounds a command.
+func TestTimeout(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+	r := run(t, map[string]string{"VALENCE_URL": srv.URL}, "--timeout", "50ms", "node", "list")
+	if r.code != ExitError || !strings.Contains(r.stderr, "context deadline exceeded") {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
 }
