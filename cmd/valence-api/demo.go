@@ -65,6 +65,17 @@ Try, from another terminal:
   curl -s %[1]s/v1/nodes
   curl -s %[1]s/v1/racks
 
+Or with the valence CLI:
+
+  export VALENCE_URL=%[1]s
+  valence podmanager list
+  valence system list
+  valence flavor create tiny --cores 2 --memory-mib 4096
+  valence node compose node2 --flavor tiny
+  valence node power on node2
+  valence node list
+  valence rack list
+
 Stop with Ctrl-C.
 `, apiURL, pm.UUID, pm.RSDVersion)
 	return stop, nil

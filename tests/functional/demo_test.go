@@ -10,22 +10,13 @@ import (
 )
 
 // testDemo runs `valence-api --demo` and sends every curl line it prints,
-// as printed: each must succeed. On bolt it runs without VALENCE_STORE, as
-// `make demo` does, so that the demo keeps its records in a directory of
-// its own.
+// as printed, then runs every valence line: each must succeed.
 func testDemo(t *testing.T, b backend) {
-	var settings []string
-	if b.etcd != nil {
-		settings = b.storeEnv(t)
+	base, lines, cliLines := startDemo(t, b)
+	if len(lines) == 0 || len(cliLines) == 0 {
+		t.Fatalf("valence-api --demo printed %d curl and %d valence lines", len(lines), len(cliLines))
 	}
-	addr := freeAddr(t)
-	settings = append(settings, "VALENCE_LISTEN="+addr, "VALENCE_LOG_LEVEL=warn")
-	_, out := startProc(t, "valence-api-demo", apiBin, []string{"--demo"}, settings, true)
-	lines := demoCurlLines(t, out)
-	if len(lines) == 0 {
-		t.Fatal("valence-api --demo printed no curl line")
-	}
-	c := newClient("http://" + addr)
+	c := newClient(base)
 	for _, line := range lines {
 		method, url, body := parseCurl(t, line)
 		if !strings.HasPrefix(url, c.base+"/") {
@@ -40,15 +31,44 @@ func testDemo(t *testing.T, b backend) {
 			t.Errorf("%s\n→ %d %s", line, r.status, r.body)
 		}
 	}
+	// The CLI lines, after the `export VALENCE_URL=` the demo prints.
+	for _, line := range cliLines {
+		if url, ok := strings.CutPrefix(line, "export VALENCE_URL="); ok {
+			if url != c.base {
+				t.Errorf("%s: not the API at %s", line, c.base)
+			}
+			continue
+		}
+		if r := runCLI(t, c.base, nil, strings.Fields(line)[1:]...); r.code != 0 {
+			t.Errorf("%s\n→ exit %d: %s", line, r.code, r.stderr)
+		}
+	}
 }
 
-// demoCurlLines reads the demo's output up to its last line and returns the
-// curl commands in it.
-func demoCurlLines(t *testing.T, out io.Reader) []string {
+// startDemo starts `valence-api --demo` and returns its URL once it has
+// printed what to try, with the curl and valence lines it printed. On bolt
+// it runs without VALENCE_STORE, as `make demo` does, so that the demo
+// keeps its records in a directory of its own.
+func startDemo(t *testing.T, b backend) (base string, curl, cli []string) {
+	t.Helper()
+	var settings []string
+	if b.etcd != nil {
+		settings = b.storeEnv(t)
+	}
+	addr := freeAddr(t)
+	settings = append(settings, "VALENCE_LISTEN="+addr, "VALENCE_LOG_LEVEL=warn")
+	_, out := startProc(t, "valence-api-demo", apiBin, []string{"--demo"}, settings, true)
+	curl, cli = demoLines(t, out)
+	return "http://" + addr, curl, cli
+}
+
+// demoLines reads the demo's output up to its last line and returns the
+// curl commands and the valence commands in it.
+func demoLines(t *testing.T, out io.Reader) (curl, cli []string) {
 	t.Helper()
 	type result struct {
-		lines []string
-		err   error
+		lines, cli []string
+		err        error
 	}
 	done := make(chan result, 1)
 	go func() {
@@ -58,6 +78,9 @@ func demoCurlLines(t *testing.T, out io.Reader) []string {
 			line := strings.TrimSpace(sc.Text())
 			if strings.HasPrefix(line, "curl ") {
 				res.lines = append(res.lines, line)
+			}
+			if strings.HasPrefix(line, "valence ") || strings.HasPrefix(line, "export VALENCE_URL=") {
+				res.cli = append(res.cli, line)
 			}
 			if strings.HasPrefix(line, "Stop with") {
 				break
@@ -72,10 +95,10 @@ func demoCurlLines(t *testing.T, out io.Reader) []string {
 		if res.err != nil {
 			t.Fatalf("reading the demo's output: %v", res.err)
 		}
-		return res.lines
+		return res.lines, res.cli
 	case <-time.After(startTimeout):
 		t.Fatalf("valence-api --demo printed nothing to try within %s", startTimeout)
-		return nil
+		return nil, nil
 	}
 }
 

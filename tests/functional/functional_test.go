@@ -42,6 +42,10 @@ var scenarios = []struct {
 	{"Logs", testLogs},
 	{"Demo", testDemo},
 	{"BasicAuth", testBasicAuth},
+	{"CLI", testCLI},
+	{"CLIBasic", testCLIBasic},
+	{"CLIService", testCLIService},
+	{"GuideCLI", testGuideCLI},
 }
 
 // backends are the stores the tests run on: a bolt file per server, and an

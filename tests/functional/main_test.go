@@ -13,11 +13,12 @@ import (
 
 // Set by TestMain: the binaries under test and the contract they must keep.
 var (
-	apiBin, simBin string
-	validator      *apitest.Validator
+	apiBin, simBin, valenceBin string
+	validator                  *apitest.Validator
 )
 
-// TestMain builds valence-api and rsd-simulator once for the whole package.
+// TestMain builds valence-api, rsd-simulator and valence once for the
+// whole package.
 func TestMain(m *testing.M) {
 	os.Exit(runMain(m))
 }
@@ -34,6 +35,7 @@ func runMain(m *testing.M) int {
 		return 1
 	}
 	apiBin, simBin = filepath.Join(dir, "valence-api"), filepath.Join(dir, "rsd-simulator")
+	valenceBin = filepath.Join(dir, "valence")
 	if validator, err = apitest.NewValidator(); err != nil {
 		fmt.Fprintln(os.Stderr, "functional:", err)
 		return 1
@@ -41,13 +43,13 @@ func runMain(m *testing.M) int {
 	return m.Run()
 }
 
-// build compiles the two commands into dir, from the module root.
+// build compiles the commands into dir, from the module root.
 func build(dir string) error {
 	root, err := moduleRoot()
 	if err != nil {
 		return err
 	}
-	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/valence-api", "./cmd/rsd-simulator")
+	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/valence-api", "./cmd/rsd-simulator", "./cmd/valence")
 	cmd.Dir = root
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("go build in %s: %v\n%s", root, err, out)
