@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -164,7 +165,7 @@ func build(spec []byte, rules []auth.RuleDoc) ([]block, error) {
 			if len(op.Tags) > 0 {
 				tag = op.Tags[0]
 			}
-			if _, ok := byTag[tag]; !ok && !contains(tags, tag) {
+			if _, ok := byTag[tag]; !ok && !slices.Contains(tags, tag) {
 				tags = append(tags, tag)
 			}
 			byTag[tag] = append(byTag[tag], opRef{m, path, op, item})
@@ -197,15 +198,6 @@ func build(spec []byte, rules []auth.RuleDoc) ([]block, error) {
 	b.schemas(ord.schemas)
 	b.policyRules()
 	return b.blocks, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, e := range list {
-		if e == s {
-			return true
-		}
-	}
-	return false
 }
 
 func opAnchor(op *openapi3.Operation) string { return "op-" + strings.ToLower(op.OperationID) }
@@ -293,6 +285,7 @@ func (b *builder) operation(method, path string, item *openapi3.PathItem, op *op
 			}
 		}
 		rows = append(rows, []string{status, inline(firstLine(derefDescription(op.Responses.Value(status)))), body, strings.Join(headers, ", ")})
+		// A success without a body (204) is still the example's answer.
 		if okStatus == "" && strings.HasPrefix(status, "2") {
 			okStatus = status
 		}
@@ -457,7 +450,7 @@ func fieldRows(s *openapi3.SchemaRef, prefix string, depth int) [][]string {
 	for _, name := range sortedKeys(v.Properties) {
 		p := v.Properties[name]
 		req := ""
-		if contains(v.Required, name) {
+		if slices.Contains(v.Required, name) {
 			req = "yes"
 		}
 		full := name

@@ -73,18 +73,6 @@ func TestSpecPolicyRulesAreChecked(t *testing.T) {
 		t.Cleanup(srv.Close)
 		return srv
 	}
-	call := func(srv *httptest.Server, method, path, body string) int {
-		req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("X-Test-Roles", "admin,member,reader")
-		req.Header.Set("X-Test-Project", "p-admin")
-		resp, err := srv.Client().Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
-	}
 	ops := make([]string, 0, len(specRules))
 	for op := range specRules {
 		ops = append(ops, op)
@@ -102,11 +90,11 @@ func TestSpecPolicyRulesAreChecked(t *testing.T) {
 				}
 			}
 			denied := serve(map[string]bool{rule: true}, "!", "@")
-			if code := call(denied, method, path, body); code != http.StatusForbidden {
+			if code := adminCall(t, denied, method, path, body); code != http.StatusForbidden {
 				t.Errorf("%s with %s denied: %d, want 403 (does the server check %s?)", op, rule, code, rule)
 			}
 			allowed := serve(map[string]bool{rule: true}, "@", "!")
-			if code := call(allowed, method, path, body); code == http.StatusForbidden {
+			if code := adminCall(t, allowed, method, path, body); code == http.StatusForbidden {
 				t.Errorf("%s with only %s allowed: 403 (the server checks another rule)", op, rule)
 			}
 		}
@@ -144,17 +132,24 @@ func TestSpecQueryFiltersAreAccepted(t *testing.T) {
 			case s.Type.Is("integer"):
 				value = "1"
 			}
-			req, _ := http.NewRequest(http.MethodGet, srv.URL+path+"?"+url.Values{v.Name: {value}}.Encode(), nil)
-			req.Header.Set("X-Test-Roles", "admin,member,reader")
-			req.Header.Set("X-Test-Project", "p-admin")
-			resp, err := srv.Client().Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusBadRequest {
+			if adminCall(t, srv, http.MethodGet, path+"?"+url.Values{v.Name: {value}}.Encode(), "") == http.StatusBadRequest {
 				t.Errorf("GET %s?%s=%s: 400, yet openapi.yaml documents the parameter", path, v.Name, value)
 			}
 		}
 	}
+}
+
+// adminCall sends a request as an admin (headerAuth) and returns its status.
+func adminCall(t *testing.T, srv *httptest.Server, method, path, body string) int {
+	t.Helper()
+	req, _ := http.NewRequest(method, srv.URL+path, strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("X-Test-Roles", "admin,member,reader")
+	req.Header.Set("X-Test-Project", "p-admin")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
 }
