@@ -193,26 +193,25 @@ func testDeb(t *testing.T, pkgs packages) {
 	}
 
 	unitFile := unitDir + "/valence-api.service"
-	if hasCommand("systemd-analyze") {
+	need(t, hasCommand("systemd-analyze"), "systemd-analyze not found (package systemd): the units were not verified")
+	for _, u := range []string{unitFile, unitDir + "/rsd-simulator.service"} {
 		// verify also loads the units this one names; only what it says
-		// about valence-api is ours.
-		out, err := exec.Command("systemd-analyze", "verify", unitFile).CombinedOutput()
+		// about ours counts.
+		out, err := exec.Command("systemd-analyze", "verify", u).CombinedOutput()
 		for _, line := range strings.Split(string(out), "\n") {
-			if strings.Contains(line, "valence-api") {
+			if strings.Contains(line, filepath.Base(u)) {
 				t.Errorf("systemd-analyze verify: %s", line)
 			}
 		}
 		if err != nil {
-			t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+			t.Errorf("systemd-analyze verify %s: %v\n%s", u, err, out)
 		}
-		if out, err := exec.Command("systemd-analyze", "security", "--offline=true", unitFile).CombinedOutput(); err != nil {
-			t.Errorf("systemd-analyze security: %v\n%s", err, out)
+		if out, err := exec.Command("systemd-analyze", "security", "--offline=true", u).CombinedOutput(); err != nil {
+			t.Errorf("systemd-analyze security %s: %v\n%s", u, err, out)
 		} else {
 			lines := strings.Split(strings.TrimSpace(string(out)), "\n")
 			t.Logf("systemd-analyze security: %s", lines[len(lines)-1])
 		}
-	} else {
-		need(t, false, "systemd-analyze not found (package systemd): the unit was not verified")
 	}
 
 	unit := readUnit(t, unitFile)
