@@ -121,6 +121,7 @@ func TestPackages(t *testing.T) {
 	pkgs := buildPackages(t)
 	t.Run("deb", func(t *testing.T) { testDeb(t, pkgs) })
 	t.Run("rpm", func(t *testing.T) { testRPM(t, pkgs) })
+	t.Run("rpm-scripts", func(t *testing.T) { testRPMScripts(t, pkgs) })
 }
 
 // purgeDeb removes both packages with everything they leave, and what a

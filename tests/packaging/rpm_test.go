@@ -4,18 +4,21 @@ package packaging
 
 import (
 	"os"
+	"os/exec"
+	"os/user"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
 // testRPM checks the .rpm files with Debian's rpm and installs them into a
-// scratch root. The scriptlets are not run there (--noscripts): the scratch
-// root has no shell, getent or useradd to run them with, and Debian's rpm
-// cannot install into / beside dpkg. They are the scripts the .deb runs,
-// which testDeb exercises; here they are only checked to be present.
+// scratch root. The scriptlets are not run there (--noscripts): rpm would
+// run them chrooted into a root that has no shell, getent or useradd;
+// testRPMScripts runs them.
 func testRPM(t *testing.T, pkgs packages) {
-	t.Log("rpm: scriptlets not run (--noscripts into a scratch --root without a shell or useradd); testDeb runs the same scripts")
+	t.Log("rpm: scriptlets not run here (--noscripts into a scratch --root without a shell or useradd); rpm-scripts runs them")
 	scratch := t.TempDir()
 	// Debian's rpm keeps its database in ~/.rpmdb unless told otherwise:
 	// keep it in the scratch directory, so the test leaves nothing behind.
@@ -87,6 +90,84 @@ func testRPM(t *testing.T, pkgs packages) {
 	}
 	for _, kept := range []string{"/etc/valence/valence-api.env.rpmsave", "/var/lib/valence/valence.db"} {
 		if _, err := os.Stat(filepath.Join(root, kept)); err != nil {
+			t.Errorf("after rpm -e, %s: %v", kept, err)
+		}
+	}
+}
+
+// rpmPaths are the files the valence-api .rpm installs, for the cleanup of
+// a run that failed half way.
+var rpmPaths = []string{
+	"/usr/bin/valence-api", "/usr/bin/rsd-simulator",
+	"/usr/lib/systemd/system/valence-api.service", "/usr/lib/systemd/system/rsd-simulator.service",
+	"/etc/valence", "/var/lib/valence", "/usr/share/doc/valence-api", "/usr/share/doc/valence-client",
+}
+
+// testRPMScripts installs the .rpm files on this machine with their
+// scriptlets, as rpm would on an RPM distribution, with a database of its
+// own (so that nothing of Debian's dpkg or of ~/.rpmdb is touched), then
+// erases them.
+func testRPMScripts(t *testing.T, pkgs packages) {
+	purgeDeb(t) // the .deb owns the same paths
+	db := t.TempDir()
+	rpm := func(args ...string) string { return run(t, "rpm", append([]string{"--dbpath", db}, args...)...) }
+	cleanup := func() {
+		exec.Command("rpm", "--dbpath", db, "-e", "--nodeps", "--noscripts", "valence-api", "valence-client").Run()
+		for _, p := range rpmPaths {
+			os.RemoveAll(p)
+		}
+	}
+	cleanup()
+	t.Cleanup(cleanup)
+	// So that %pre has to make them (the .deb's user would do otherwise).
+	exec.Command("userdel", "valence").Run()
+	exec.Command("groupdel", "valence").Run()
+	if _, err := user.Lookup("valence"); err == nil {
+		t.Fatal("could not delete the user valence before the test")
+	}
+
+	rpm("-i", "--nodeps", pkgs.apiRPM, pkgs.clientRPM)
+	u, err := user.Lookup("valence")
+	if err != nil {
+		t.Fatalf("%%pre did not make the user valence: %v", err)
+	}
+	for path, mode := range map[string]os.FileMode{
+		"/usr/bin/valence-api":                        0o755,
+		"/usr/lib/systemd/system/valence-api.service": 0o644,
+		"/etc/valence/valence-api.env":                0o640,
+		"/var/lib/valence":                            0o750 | os.ModeDir,
+	} {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		if fi.Mode() != mode {
+			t.Errorf("%s: %v, want %v", path, fi.Mode(), mode)
+		}
+		if path == "/etc/valence/valence-api.env" || path == "/var/lib/valence" {
+			if gid := fi.Sys().(*syscall.Stat_t).Gid; strconv.Itoa(int(gid)) != u.Gid {
+				t.Errorf("%s: group %d, want valence (%s)", path, gid, u.Gid)
+			}
+		}
+	}
+	if out := run(t, "/usr/bin/valence-api", "--version"); !strings.HasPrefix(out, "valence-api v") {
+		t.Errorf("valence-api --version: %s", out)
+	}
+
+	// Erase (%preun 0, %postun 0): settings changed and records stay.
+	appendFile(t, "/etc/valence/valence-api.env", "VALENCE_LOG_LEVEL=debug\n")
+	if err := os.WriteFile("/var/lib/valence/valence.db", []byte("records"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rpm("-e", "valence-api", "valence-client")
+	for _, gone := range []string{"/usr/bin/valence-api", "/usr/lib/systemd/system/valence-api.service", "/etc/valence/policy.yaml"} {
+		if _, err := os.Stat(gone); !os.IsNotExist(err) {
+			t.Errorf("after rpm -e, %s: %v", gone, err)
+		}
+	}
+	for _, kept := range []string{"/etc/valence/valence-api.env.rpmsave", "/var/lib/valence/valence.db"} {
+		if _, err := os.Stat(kept); err != nil {
 			t.Errorf("after rpm -e, %s: %v", kept, err)
 		}
 	}
