@@ -107,7 +107,7 @@ func composeOutside(ctx context.Context, simURL string) (string, error) {
 	}
 	node := resp.Header.Get("Location")
 	if !strings.HasPrefix(node, simURL+"/redfish/v1/Nodes/") {
-		return "", fmt.Errorf("Allocate answered Location %q", node)
+		return "", fmt.Errorf("the pod manager answered Allocate with Location %q", node)
 	}
 	if _, err := post(node+"/Actions/ComposedNode.Assemble", "{}"); err != nil {
 		return "", err
