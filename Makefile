@@ -7,8 +7,10 @@ BINARIES    := $(notdir $(wildcard cmd/*))
 TOOLS       := $(CURDIR)/.tools
 STATICCHECK := $(TOOLS)/staticcheck
 STATICCHECK_VERSION := v0.8.2
+NFPM        := $(TOOLS)/nfpm
+NFPM_VERSION := v2.45.2
 
-.PHONY: all build test demo bench lint package clean
+.PHONY: all build test demo bench lint package docs clean
 
 all: build
 
@@ -17,10 +19,10 @@ build:
 	@mkdir -p bin
 	$(GO) build -trimpath -ldflags "$(LDFLAGS)" -o bin/ ./cmd/...
 
-## test: vet, then every test (unit, store contract, functional); see README
-test:
+## test: vet, then every test (unit, store contract, functional, packages); see README
+test: $(NFPM)
 	$(GO) vet ./...
-	$(GO) test -count=1 ./...
+	NFPM=$(NFPM) $(GO) test -count=1 ./...
 
 ## demo: the server on 127.0.0.1:8181, ready to curl
 demo: build
@@ -38,10 +40,16 @@ lint: $(STATICCHECK)
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
 
-## package: .deb and .rpm
-package:
-	@echo "make package: packaging (.deb/.rpm with nfpm) is not built yet; see deploy/README.md" >&2
-	@exit 1
+## docs: regenerate docs/api-reference.md and api/reference.html (GET /v1/docs) from api/openapi.yaml
+docs:
+	$(GO) generate ./internal/apidoc
+
+$(NFPM):
+	GOBIN=$(TOOLS) $(GO) install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
+
+## package: valence-api and valence-client, .deb and .rpm, into dist/ (deploy/README.md)
+package: $(NFPM)
+	NFPM=$(NFPM) GO=$(GO) deploy/package.sh
 
 clean:
 	rm -rf bin dist .tools

@@ -7,3 +7,10 @@ import _ "embed"
 //
 //go:embed openapi.yaml
 var OpenAPI []byte
+
+// ReferenceHTML is the REST API reference as one self-contained HTML page,
+// generated from openapi.yaml by internal/apidoc; the server serves it at
+// GET /v1/docs.
+//
+//go:embed reference.html
+var ReferenceHTML []byte

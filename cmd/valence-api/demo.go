@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/rs/zerolog"
@@ -55,6 +57,11 @@ func startDemo(ctx context.Context, svc *valence.Service, apiURL string, stdout 
 		return nil, fmt.Errorf("registering the demo pod manager: %w", err)
 	}
 	log.Info().Str("url", simURL).Str("podm_id", pm.UUID).Str("status", pm.Status).Msg("demo pod manager registered")
+	outside, err := composeOutside(ctx, simURL)
+	if err != nil {
+		stop()
+		return nil, fmt.Errorf("composing the demo's node outside Valence: %w", err)
+	}
 	fmt.Fprintf(stdout, `Valence demo: the API is on %[1]s, with an emulated RSD %[3]s pod manager "demo" (%[2]s).
 Try, from another terminal:
 
@@ -64,6 +71,8 @@ Try, from another terminal:
   curl -s -X POST %[1]s/v1/nodes -H 'Content-Type: application/json' -d '{"name": "node1", "properties": {"processor": {"total_cores": 4}}}'
   curl -s %[1]s/v1/nodes
   curl -s %[1]s/v1/racks
+
+Node %[4]s of "demo" was composed outside Valence, to be adopted (POST /v1/nodes/manage).
 
 Or with the valence CLI:
 
@@ -77,6 +86,43 @@ Or with the valence CLI:
   valence rack list
 
 Stop with Ctrl-C.
-`, apiURL, pm.UUID, pm.RSDVersion)
+`, apiURL, pm.UUID, pm.RSDVersion, outside)
 	return stop, nil
+}
+
+// composeOutside composes a node on the demo's pod manager behind Valence's
+// back, as another tool would, so that adopting one (POST /v1/nodes/manage,
+// docs/users-guide.md) can be tried. It returns the node's Redfish Id.
+func composeOutside(ctx context.Context, simURL string) (string, error) {
+	post := func(url, body string) (*http.Response, error) {
+		ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+		defer cancel()
+		req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.SetBasicAuth(demoUser, demoPassword)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return nil, err
+		}
+		resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			return nil, fmt.Errorf("POST %s: %s", url, resp.Status)
+		}
+		return resp, nil
+	}
+	resp, err := post(simURL+"/redfish/v1/Nodes/Actions/Allocate", `{"Name": "outside", "Description": "composed outside Valence by valence-api --demo"}`)
+	if err != nil {
+		return "", err
+	}
+	node := resp.Header.Get("Location")
+	if !strings.HasPrefix(node, simURL+"/redfish/v1/Nodes/") {
+		return "", fmt.Errorf("the pod manager answered Allocate with Location %q", node)
+	}
+	if _, err := post(node+"/Actions/ComposedNode.Assemble", "{}"); err != nil {
+		return "", err
+	}
+	return path.Base(node), nil
 }

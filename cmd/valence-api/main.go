@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/rs/zerolog"
@@ -209,8 +210,12 @@ func runAPI(ctx context.Context, cfg config.Config, demo bool, pidFile string, s
 	defer stopRun()
 	go svc.Run(runCtx)
 	log.Info().Str("version", version.Version).Str("url", apiURL).Str("auth", cfg.AuthStrategy).Msg("valence-api serving")
+	// Under systemd (Type=notify) the unit is started once the socket
+	// listens, not when the process is forked; elsewhere these do nothing.
+	notify(log, daemon.SdNotifyReady)
 	go func() {
 		<-ctx.Done()
+		notify(log, daemon.SdNotifyStopping)
 		log.Info().Dur("grace", cfg.ShutdownTimeout).Msg("shutting down: no new connections, waiting for requests in flight")
 	}()
 	if err := serve.Run(ctx, srv, ln, cfg.TLSCert, cfg.TLSKey, cfg.ShutdownTimeout); err != nil {
@@ -218,4 +223,12 @@ func runAPI(ctx context.Context, cfg config.Config, demo bool, pidFile string, s
 	}
 	log.Info().Msg("stopped")
 	return nil
+}
+
+// notify tells systemd state when it started us with NOTIFY_SOCKET; a
+// failure to tell it is logged, since systemd would then time the start out.
+func notify(log zerolog.Logger, state string) {
+	if _, err := daemon.SdNotify(false, state); err != nil {
+		log.Warn().Err(err).Str("state", state).Msg("sd_notify failed")
+	}
 }

@@ -204,3 +204,19 @@ func TestEnvFileMatchesStruct(t *testing.T) {
 		t.Errorf("env file defaults %+v differ from struct defaults %+v", fromFile, defaults)
 	}
 }
+
+// TestOperatorsGuideNamesEverySetting keeps the operator's guide's table
+// of settings complete.
+func TestOperatorsGuideNamesEverySetting(t *testing.T) {
+	guide, err := os.ReadFile("../../docs/operators-guide.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ty := reflect.TypeFor[Config]()
+	for i := range ty.NumField() {
+		name := Prefix + "_" + ty.Field(i).Tag.Get("envconfig")
+		if !strings.Contains(string(guide), "`"+name+"`") {
+			t.Errorf("docs/operators-guide.md does not describe %s", name)
+		}
+	}
+}

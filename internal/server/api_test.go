@@ -242,7 +242,7 @@ func TestAuthAndPolicy(t *testing.T) {
 		t.Errorf("401 without the challenge: %v", resp.Header)
 	}
 	// Public routes need no credentials.
-	for _, p := range []string{"/", "/v1", "/healthz", "/v1/openapi.yaml"} {
+	for _, p := range []string{"/", "/v1", "/healthz", "/v1/openapi.yaml", "/v1/docs"} {
 		if resp, _ := f.call(t, "", "", "GET", p, ""); resp.StatusCode != 200 {
 			t.Errorf("public %s: %d", p, resp.StatusCode)
 		}

@@ -135,3 +135,11 @@ func openAPI(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "application/yaml")
 	w.Write(api.OpenAPI)
 }
+
+// docs serves the API reference page. It needs nothing from elsewhere, and
+// the policy header keeps it that way: no script, no fetch, inline style only.
+func docs(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
+	w.Write(api.ReferenceHTML)
+}

@@ -82,6 +82,7 @@ func New(opts Options) http.Handler {
 		r.Method(http.MethodGet, "/metrics", promhttp.HandlerFor(opts.Registry, promhttp.HandlerOpts{}))
 	}
 	r.Get("/v1/openapi.yaml", openAPI)
+	r.Get("/v1/docs", docs)
 	if opts.Service != nil {
 		policy := opts.Policy
 		if policy == nil {

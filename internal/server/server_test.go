@@ -111,7 +111,8 @@ func (f *fixture) do(t *testing.T, method, path string, body io.Reader) (*http.R
 	return resp, b
 }
 
-// checkError asserts the API.md error format and returns the body.
+// checkError asserts the error format of api/openapi.yaml (its Error
+// schema) and returns the body.
 func checkError(t *testing.T, resp *http.Response, raw []byte, status int, code string) api.Error {
 	t.Helper()
 	if resp.StatusCode != status {

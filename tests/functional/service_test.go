@@ -52,6 +52,10 @@ func testService(t *testing.T, b backend) {
 	if !bytes.Equal(spec.body, api.OpenAPI) || !strings.HasPrefix(spec.header.Get("Content-Type"), "application/yaml") {
 		t.Errorf("GET /v1/openapi.yaml: %s, %d bytes, not api/openapi.yaml", spec.header.Get("Content-Type"), len(spec.body))
 	}
+	ref := c.get(t, http.StatusOK, "/v1/docs")
+	if !bytes.Equal(ref.body, api.ReferenceHTML) || ref.header.Get("Content-Type") != "text/html; charset=utf-8" {
+		t.Errorf("GET /v1/docs: %s, %d bytes, not api/reference.html", ref.header.Get("Content-Type"), len(ref.body))
+	}
 
 	// Conventions of every endpoint.
 	c.failure(t, http.StatusNotFound, "NotFound", http.MethodGet, "/v1/no_such_thing", nil)
