@@ -30,13 +30,32 @@ type PodManagerSpec struct {
 	Location    string `json:"location,omitempty"`
 }
 
+// Validate reports what is wrong with the spec, as a create or update
+// would, without touching the store or the pod manager.
+func (sp PodManagerSpec) Validate() error { return sp.normalize() }
+
 // normalize checks a spec and puts it in its canonical form.
 func (sp *PodManagerSpec) normalize() error {
 	sp.Name = strings.TrimSpace(sp.Name)
 	if sp.Name == "" {
 		return Errorf(Invalid, "name is required")
 	}
+	v := &validator{}
+	v.text("name", sp.Name, MaxNameLen)
+	v.text("url", sp.URL, MaxURLLen)
+	v.text("authentication username", sp.Username, MaxNameLen)
+	v.size("authentication password", sp.Password, MaxPasswordLen)
+	v.size("ca_cert", sp.CACert, MaxCACertLen)
+	v.text("description", sp.Description, MaxDescriptionLen)
+	v.text("location", sp.Location, MaxDescriptionLen)
+	if err := v.err(); err != nil {
+		return err
+	}
 	u, err := url.Parse(sp.URL)
+	if (err == nil && u.User != nil) || (err != nil && strings.Contains(sp.URL, "@")) {
+		// Not shown back (nor logged): the URL may hold a password.
+		return Errorf(Invalid, "url must not hold credentials (user:password@); give them in authentication instead")
+	}
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return Errorf(Invalid, "url %q is not an http:// or https:// URL", sp.URL)
 	}
