@@ -31,6 +31,10 @@ func podManagerIn(c api.PodManagerCreate) (valence.PodManagerSpec, error) {
 	if c.TLSVerify != nil {
 		sp.TLSVerify = *c.TLSVerify
 	}
+	// Only this layer sees the list; the core checks the entry it keeps.
+	if len(c.Authentication) > valence.MaxListItems {
+		return sp, valence.Errorf(valence.Invalid, "authentication may have at most %d entries, not %d", valence.MaxListItems, len(c.Authentication))
+	}
 	for _, a := range c.Authentication {
 		if a.Type == "basic" {
 			sp.Username, sp.Password = a.AuthItems.Username, a.AuthItems.Password

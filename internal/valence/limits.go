@@ -88,10 +88,12 @@ func textProblem(s string, max int) string {
 	if len(s) > max {
 		return fmt.Sprintf("may be at most %d bytes long, not %d", max, len(s))
 	}
-	if !utf8.ValidString(s) {
-		return "is not valid UTF-8"
-	}
 	for i, r := range s {
+		// Invalid UTF-8 reads as U+FFFD, and so does a lone surrogate
+		// escape ("\ud800") once JSON is decoded: either is a broken text.
+		if r == utf8.RuneError {
+			return fmt.Sprintf("is not valid UTF-8 (U+FFFD at byte %d)", i)
+		}
 		if unicode.IsControl(r) {
 			return fmt.Sprintf("must not hold control characters (%U at byte %d)", r, i)
 		}
