@@ -8,7 +8,7 @@ TOOLS       := $(CURDIR)/.tools
 STATICCHECK := $(TOOLS)/staticcheck
 STATICCHECK_VERSION := v0.8.2
 
-.PHONY: all build test demo bench lint package clean
+.PHONY: all build test fuzz demo bench lint package clean
 
 all: build
 
@@ -21,6 +21,11 @@ build:
 test:
 	$(GO) vet ./...
 	$(GO) test -count=1 ./...
+
+## fuzz: every Fuzz target of the module (found anew each time), each for FUZZTIME
+FUZZTIME ?= 5s
+fuzz:
+	GO=$(GO) FUZZTIME=$(FUZZTIME) .ci/fuzz
 
 ## demo: the server on 127.0.0.1:8181, ready to curl
 demo: build

@@ -110,6 +110,24 @@ func propertiesIn(p api.FlavorPropertiesInput) valence.Properties {
 	return out
 }
 
+// composeIn maps a compose body onto the core's request (without its project).
+func composeIn(b api.NodeCompose) valence.ComposeRequest {
+	req := valence.ComposeRequest{Name: b.Name, Description: b.Description, PodmID: b.PodmID, FlavorID: b.FlavorID}
+	if b.Properties != nil {
+		props := propertiesIn(*b.Properties)
+		req.Properties = &props
+	}
+	return req
+}
+
+// volumeIn maps a volume create body onto the core's request.
+func volumeIn(b api.StorageCreate) valence.VolumeCreate {
+	return valence.VolumeCreate{
+		PodmID: b.PodmID, Name: b.Name, CapacityGiB: float64(b.CapacityGiB),
+		Bootable: b.Bootable, StorageService: b.StorageService, Source: b.Source,
+	}
+}
+
 func nodeOut(n valence.Node) api.Node {
 	return api.Node{
 		UUID: n.UUID, Name: n.Name, Description: n.Description, PodmID: n.PodmID, Index: n.Index,

@@ -190,7 +190,7 @@ func (s *Service) Adopt(ctx context.Context, sc Scope, podmID, index, projectID 
 	if index == "" || podmID == "" {
 		return Node{}, Errorf(Invalid, "node_index and podm_id are required")
 	}
-	if err := checkNodeIndex(index); err != nil {
+	if err := CheckNodeIndex(index); err != nil {
 		return Node{}, err
 	}
 	v := &validator{}
@@ -234,10 +234,13 @@ func (s *Service) Adopt(ctx context.Context, sc Scope, podmID, index, projectID 
 	return n, err
 }
 
-// checkNodeIndex accepts the Id of a node as one path segment of RFC 3986
+// CheckNodeIndex accepts the Id of a node to adopt as one path segment of RFC 3986
 // unreserved characters: anything else ("1/", "1?x", "../2", "%31") would
 // reach the same node by another URI and record it twice.
-func checkNodeIndex(index string) error {
+func CheckNodeIndex(index string) error {
+	if index == "" {
+		return Errorf(Invalid, "node_index is required")
+	}
 	if len(index) > MaxNodeIndexLen {
 		return Errorf(Invalid, "node_index may be at most %d bytes long, not %d", MaxNodeIndexLen, len(index))
 	}
