@@ -34,6 +34,7 @@ var scenarios = []struct {
 	{"CrashRecovery", testCrashRecovery},
 	{"Replicas", testReplicas},
 	{"Logs", testLogs},
+	{"HostileInput", testHostileInput},
 	{"Demo", testDemo},
 }
 
