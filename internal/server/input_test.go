@@ -23,13 +23,7 @@ func (f *apiFixture) raw(t *testing.T, method, path, contentType string, body io
 	}
 	req.Header.Set("X-Test-Roles", "admin,member,reader")
 	req.Header.Set("X-Test-Project", "p-admin")
-	resp, err := f.srv.Client().Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp, b
+	return f.send(t, req)
 }
 
 // simNodes counts the composed nodes on the emulated pod manager.

@@ -59,11 +59,8 @@ func (s *Service) Compose(ctx context.Context, req ComposeRequest) (Node, error)
 // or pod manager is asked: a name, text and ids within their limits, and
 // inline properties that Properties.Validate accepts.
 func (req ComposeRequest) Validate() error {
-	if strings.TrimSpace(req.Name) == "" {
-		return Errorf(Invalid, "name is required")
-	}
 	v := &validator{}
-	v.text("name", req.Name, MaxNameLen)
+	v.name(req.Name)
 	v.text("description", req.Description, MaxDescriptionLen)
 	v.text("podm_id", req.PodmID, MaxIDLen)
 	v.text("flavor_id", req.FlavorID, MaxIDLen)

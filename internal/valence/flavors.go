@@ -86,6 +86,9 @@ func (v *validator) nonNegative(field string, n int) {
 
 func (v *validator) oneOf(field, value string, allowed []string) {
 	if value != "" && !slices.Contains(allowed, value) {
+		if len(value) > MaxNameLen { // not echoed back whole
+			value = value[:MaxNameLen] + "…"
+		}
 		v.fail("%s %q is not one of %s", field, value, strings.Join(allowed, ", "))
 	}
 }
@@ -110,11 +113,8 @@ func (sp FlavorSpec) Validate() error { return sp.normalize() }
 
 func (sp *FlavorSpec) normalize() error {
 	sp.Name = strings.TrimSpace(sp.Name)
-	if sp.Name == "" {
-		return Errorf(Invalid, "name is required")
-	}
 	v := &validator{}
-	v.text("name", sp.Name, MaxNameLen)
+	v.name(sp.Name)
 	v.text("description", sp.Description, MaxDescriptionLen)
 	sp.Properties.check(v)
 	return v.err()

@@ -2,6 +2,7 @@ package valence
 
 import (
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 )
@@ -50,6 +51,15 @@ const (
 	// MaxPageLimit is the largest page a list answers (?limit=).
 	MaxPageLimit = 1000
 )
+
+// name checks a required name: not blank, and text of at most MaxNameLen.
+func (v *validator) name(s string) {
+	if strings.TrimSpace(s) == "" {
+		v.fail("name is required")
+		return
+	}
+	v.text("name", s, MaxNameLen)
+}
 
 // upTo checks that n is within [0, max], naming the field and the bound.
 func (v *validator) upTo(field string, n, max int) {

@@ -37,11 +37,8 @@ func (sp PodManagerSpec) Validate() error { return sp.normalize() }
 // normalize checks a spec and puts it in its canonical form.
 func (sp *PodManagerSpec) normalize() error {
 	sp.Name = strings.TrimSpace(sp.Name)
-	if sp.Name == "" {
-		return Errorf(Invalid, "name is required")
-	}
 	v := &validator{}
-	v.text("name", sp.Name, MaxNameLen)
+	v.name(sp.Name)
 	v.text("url", sp.URL, MaxURLLen)
 	v.text("authentication username", sp.Username, MaxNameLen)
 	v.size("authentication password", sp.Password, MaxPasswordLen)
