@@ -234,9 +234,9 @@ func (s *Service) Adopt(ctx context.Context, sc Scope, podmID, index, projectID 
 	return n, err
 }
 
-// CheckNodeIndex accepts the Id of a node to adopt as one path segment of RFC 3986
-// unreserved characters: anything else ("1/", "1?x", "../2", "%31") would
-// reach the same node by another URI and record it twice.
+// CheckNodeIndex accepts the Id of a node to adopt as one path segment of
+// RFC 3986 unreserved characters: anything else ("1/", "1?x", "../2",
+// "%31") would reach the same node by another URI and record it twice.
 func CheckNodeIndex(index string) error {
 	if index == "" {
 		return Errorf(Invalid, "node_index is required")
