@@ -94,7 +94,7 @@ func decodeJSON(r *http.Request, v any) error {
 // field's (encoding/json matches case-insensitively), anything but space
 // after the value (`{"name":"x"}}`), and a top level that is not an object.
 func unmarshalStrict(b []byte, v any) error {
-	if len(bytes.TrimSpace(b)) == 0 {
+	if len(bytes.Trim(b, jsonSpace)) == 0 {
 		return valence.Errorf(valence.Invalid, "the request needs a JSON body")
 	}
 	if err := checkJSON(b, reflect.TypeOf(v)); err != nil {
@@ -107,6 +107,10 @@ func unmarshalStrict(b []byte, v any) error {
 	}
 	return nil
 }
+
+// jsonSpace is JSON's whitespace (RFC 8259), narrower than Go's: a trailing
+// \v or \f is data after the value.
+const jsonSpace = " \t\r\n"
 
 // maxDepth bounds the nesting of a body; Valence's bodies nest at most 4
 // levels deep, and the check below recurses once per level.
@@ -130,7 +134,7 @@ func checkJSON(b []byte, t reflect.Type) error {
 	if err := checkValue(dec, first, t, "", 1); err != nil {
 		return err
 	}
-	if rest := bytes.TrimSpace(b[dec.InputOffset():]); len(rest) > 0 {
+	if rest := bytes.Trim(b[dec.InputOffset():], jsonSpace); len(rest) > 0 {
 		return valence.Errorf(valence.Invalid, "the request body holds more than one JSON value (%d bytes after the first)", len(rest))
 	}
 	return nil

@@ -27,7 +27,7 @@ var hostile = []string{
 	`{"name":"n","properties":{"processor":{"count":2000000000}}}`,
 	`{"name":"n","properties":{"processor":{"count":"2000000000"}}}`,
 	`{"name":"n","properties":{"local_drives":[{"capacity_gib":8589934592}]}}`,
-	`{"name":"x"}}`, `{"name":"x"}]`, `{"name":"x"} {"name":"y"}`, `{"name":"x"}  `,
+	`{"name":"x"}}`, `{"name":"x"}]`, `{"name":"x"} {"name":"y"}`, `{"name":"x"}  `, "{\"name\":\"x\"}\v", "{}\f",
 	`{"name":"a","name":"b"}`, `{"name":"a","properties":{"memory":{"type":"DDR4","type":"DDR3"}}}`,
 	`{"Name":"x"}`, `{"NAME":"x","name":"y"}`, `{"name":"\u017fx"}`,
 	"{\"name\":\"a\xffb\"}", `{"name":"a\ud800b"}`, `{"name":"a\u0000b"}`, "{\"name\":\"a\x1b[31m\"}",

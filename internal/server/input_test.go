@@ -157,6 +157,7 @@ func TestStrictBodies(t *testing.T) {
 		{"/v1/flavors", `{"name":"x"}]`, "more than one JSON value"},
 		{"/v1/flavors", `{"name":"x"} {"name":"y"}`, "more than one JSON value"},
 		{"/v1/flavors", `{"name":"x"} 1`, "more than one JSON value"},
+		{"/v1/flavors", "{\"name\":\"x\"}\v", "more than one JSON value"},
 		{"/v1/flavors", "{\"name\":\"a\xffb\"}", "UTF-8"},
 		{"/v1/flavors", `{"name":"a\ud800b"}`, "UTF-8"},
 		{"/v1/flavors", `{"name":"a\u0007b"}`, "control"},
