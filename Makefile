@@ -10,7 +10,7 @@ STATICCHECK_VERSION := v0.8.2
 NFPM        := $(TOOLS)/nfpm
 NFPM_VERSION := v2.45.2
 
-.PHONY: all build test demo bench lint package docs clean
+.PHONY: all build test fuzz demo bench lint package docs clean
 
 all: build
 
@@ -23,6 +23,11 @@ build:
 test: $(NFPM)
 	$(GO) vet ./...
 	NFPM=$(NFPM) $(GO) test -count=1 ./...
+
+## fuzz: every Fuzz target of the module (found anew each time), each for FUZZTIME
+FUZZTIME ?= 5s
+fuzz:
+	GO=$(GO) FUZZTIME=$(FUZZTIME) .ci/fuzz
 
 ## demo: the server on 127.0.0.1:8181, ready to curl
 demo: build

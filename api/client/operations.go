@@ -47,6 +47,13 @@ func (c *Client) OpenAPI(ctx context.Context) ([]byte, error) {
 	return b, err
 }
 
+// Docs reads the server's API reference, an HTML page, GET /v1/docs
+// (getDocs).
+func (c *Client) Docs(ctx context.Context) ([]byte, error) {
+	b, _, err := c.send(ctx, request{method: http.MethodGet, path: "/v1/docs", want: http.StatusOK}, "")
+	return b, err
+}
+
 // Health asks whether the process serves, GET /healthz (getHealthz).
 func (c *Client) Health(ctx context.Context) (*api.Health, error) {
 	return get[api.Health](ctx, c, "/healthz", nil)

@@ -17,6 +17,7 @@ var operations = map[string]struct{ method, command string }{
 	"getRoot":          {"Root", "api versions"},
 	"getV1":            {"V1", "api v1"},
 	"getOpenAPI":       {"OpenAPI", "api openapi"},
+	"getDocs":          {"Docs", "api docs"},
 	"getHealthz":       {"Health", "api health"},
 	"getReadyz":        {"Ready", "api ready"},
 	"getMetrics":       {"Metrics", "api metrics"},

@@ -192,7 +192,7 @@ func (a *app) storageCommand() *cobra.Command {
 }
 
 // apiCommand reads the service documents: versions, health, the OpenAPI
-// document, metrics.
+// document, the API reference, metrics.
 func (a *app) apiCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "api", Short: "The server's service documents"}
 	show := func(use, short string, get func(context.Context, *client.Client) (any, error)) *cobra.Command {
@@ -222,6 +222,7 @@ func (a *app) apiCommand() *cobra.Command {
 		show("health", "Whether the server serves (GET /healthz)", func(ctx context.Context, c *client.Client) (any, error) { return c.Health(ctx) }),
 		show("ready", "Whether the server is ready (GET /readyz)", func(ctx context.Context, c *client.Client) (any, error) { return c.Ready(ctx) }),
 		raw("openapi", "The server's OpenAPI document", (*client.Client).OpenAPI),
+		raw("docs", "The server's API reference, an HTML page (GET /v1/docs)", (*client.Client).Docs),
 		raw("metrics", "The server's Prometheus metrics", (*client.Client).Metrics),
 	)
 	return cmd

@@ -73,6 +73,12 @@ func (f *apiFixture) call(t *testing.T, roles, project, method, path, body strin
 		req.Header.Set("X-Test-Roles", roles)
 		req.Header.Set("X-Test-Project", project)
 	}
+	return f.send(t, req)
+}
+
+// send sends req and returns the response and its body.
+func (f *apiFixture) send(t *testing.T, req *http.Request) (*http.Response, []byte) {
+	t.Helper()
 	resp, err := f.srv.Client().Do(req)
 	if err != nil {
 		t.Fatal(err)

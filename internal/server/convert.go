@@ -31,6 +31,10 @@ func podManagerIn(c api.PodManagerCreate) (valence.PodManagerSpec, error) {
 	if c.TLSVerify != nil {
 		sp.TLSVerify = *c.TLSVerify
 	}
+	// Only this layer sees the list; the core checks the entry it keeps.
+	if len(c.Authentication) > valence.MaxListItems {
+		return sp, valence.Errorf(valence.Invalid, "authentication may have at most %d entries, not %d", valence.MaxListItems, len(c.Authentication))
+	}
 	for _, a := range c.Authentication {
 		if a.Type == "basic" {
 			sp.Username, sp.Password = a.AuthItems.Username, a.AuthItems.Password
@@ -104,6 +108,24 @@ func propertiesIn(p api.FlavorPropertiesInput) valence.Properties {
 		out.PCIDevice = &valence.PCIDeviceReq{Type: d.Type}
 	}
 	return out
+}
+
+// composeIn maps a compose body onto the core's request (without its project).
+func composeIn(b api.NodeCompose) valence.ComposeRequest {
+	req := valence.ComposeRequest{Name: b.Name, Description: b.Description, PodmID: b.PodmID, FlavorID: b.FlavorID}
+	if b.Properties != nil {
+		props := propertiesIn(*b.Properties)
+		req.Properties = &props
+	}
+	return req
+}
+
+// volumeIn maps a volume create body onto the core's request.
+func volumeIn(b api.StorageCreate) valence.VolumeCreate {
+	return valence.VolumeCreate{
+		PodmID: b.PodmID, Name: b.Name, CapacityGiB: float64(b.CapacityGiB),
+		Bootable: b.Bootable, StorageService: b.StorageService, Source: b.Source,
+	}
 }
 
 func nodeOut(n valence.Node) api.Node {

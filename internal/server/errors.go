@@ -20,6 +20,10 @@ type wireError struct {
 	title  string
 }
 
+// unsupportedMediaType is the code of a write whose body is not JSON. It is
+// the HTTP layer's own: the core never sees a media type.
+const unsupportedMediaType valence.Code = "UnsupportedMediaType"
+
 // wireErrors maps each core error code to its HTTP status, wire code and
 // title: the one place where the core's failures become HTTP.
 var wireErrors = map[valence.Code]wireError{
@@ -36,6 +40,7 @@ var wireErrors = map[valence.Code]wireError{
 	valence.TooManyRequests:       {http.StatusTooManyRequests, "TooManyRequests", "Too many failed attempts"},
 	valence.Unavailable:           {http.StatusServiceUnavailable, "ServiceUnavailable", "Service unavailable"},
 	valence.Internal:              {http.StatusInternalServerError, "InternalServerError", "Internal server error"},
+	unsupportedMediaType:          {http.StatusUnsupportedMediaType, "UnsupportedMediaType", "Unsupported media type"},
 }
 
 // renderError writes err in the error format of the API. A core *Error shows

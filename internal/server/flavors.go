@@ -46,31 +46,43 @@ func (h *handlers) updateFlavor(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if keys := patchKeys(patch); keys["uuid"] {
-		return valence.Errorf(valence.Invalid, "uuid cannot be changed")
-	}
-	var check api.FlavorUpdate
-	if err := unmarshalStrict(patch, &check); err != nil {
+	if err := checkFlavorPatch(patch); err != nil {
 		return err
 	}
 	f, err := h.svc.UpdateFlavor(r.Context(), chi.URLParam(r, "uuid"), func(sp *valence.FlavorSpec) error {
-		// The stored form's numbers decode into the input form unchanged.
-		current := struct {
-			Name        string               `json:"name"`
-			Description string               `json:"description"`
-			Properties  api.FlavorProperties `json:"properties"`
-		}{sp.Name, sp.Description, propertiesOut(sp.Properties)}
-		var merged api.FlavorCreate
-		if err := applyPatch(current, patch, &merged); err != nil {
-			return err
-		}
-		*sp = valence.FlavorSpec{Name: merged.Name, Description: merged.Description, Properties: propertiesIn(merged.Properties)}
-		return nil
+		next, err := mergeFlavorPatch(*sp, patch)
+		*sp = next
+		return err
 	})
 	if err != nil {
 		return err
 	}
 	return ok(w, flavorOut(f))
+}
+
+// checkFlavorPatch checks a patch alone, before any record is read.
+func checkFlavorPatch(patch []byte) error {
+	if keys := patchKeys(patch); keys["uuid"] {
+		return valence.Errorf(valence.Invalid, "uuid cannot be changed")
+	}
+	var check api.FlavorUpdate
+	return unmarshalStrict(patch, &check)
+}
+
+// mergeFlavorPatch is sp with a checked patch applied, for the core to
+// validate like a create.
+func mergeFlavorPatch(sp valence.FlavorSpec, patch []byte) (valence.FlavorSpec, error) {
+	// The stored form's numbers decode into the input form unchanged.
+	current := struct {
+		Name        string               `json:"name"`
+		Description string               `json:"description"`
+		Properties  api.FlavorProperties `json:"properties"`
+	}{sp.Name, sp.Description, propertiesOut(sp.Properties)}
+	var merged api.FlavorCreate
+	if err := applyPatch(current, patch, &merged); err != nil {
+		return sp, err
+	}
+	return valence.FlavorSpec{Name: merged.Name, Description: merged.Description, Properties: propertiesIn(merged.Properties)}, nil
 }
 
 func (h *handlers) deleteFlavor(w http.ResponseWriter, r *http.Request) error {

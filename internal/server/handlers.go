@@ -87,10 +87,15 @@ func (h *handlers) op(rule string, fn func(http.ResponseWriter, *http.Request) e
 	})
 }
 
-// checked makes an http.HandlerFunc of a handler that returns its error.
+// checked makes an http.HandlerFunc of a handler that returns its error; a
+// write whose body is not JSON is refused before it runs (requireJSON).
 func checked(fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		if err := fn(w, r); err != nil {
+		err := requireJSON(r)
+		if err == nil {
+			err = fn(w, r)
+		}
+		if err != nil {
 			renderError(w, r, err)
 		}
 	}

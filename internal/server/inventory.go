@@ -213,10 +213,7 @@ func (h *handlers) createStorage(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &body); err != nil {
 		return err
 	}
-	v, err := h.svc.CreateVolume(r.Context(), valence.VolumeCreate{
-		PodmID: body.PodmID, Name: body.Name, CapacityGiB: float64(body.CapacityGiB),
-		Bootable: body.Bootable, StorageService: body.StorageService, Source: body.Source,
-	})
+	v, err := h.svc.CreateVolume(r.Context(), volumeIn(body))
 	if err != nil {
 		return err
 	}

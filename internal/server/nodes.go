@@ -27,14 +27,8 @@ func (h *handlers) composeNode(w http.ResponseWriter, r *http.Request) error {
 	if err := decodeJSON(r, &body); err != nil {
 		return err
 	}
-	req := valence.ComposeRequest{
-		Name: body.Name, Description: body.Description, PodmID: body.PodmID,
-		FlavorID: body.FlavorID, ProjectID: caller(r).ProjectID,
-	}
-	if body.Properties != nil {
-		props := propertiesIn(*body.Properties)
-		req.Properties = &props
-	}
+	req := composeIn(body)
+	req.ProjectID = caller(r).ProjectID
 	n, err := h.svc.Compose(r.Context(), req)
 	if err != nil {
 		return err

@@ -9,10 +9,6 @@ import (
 	"github.com/valence-rsd/valence/internal/valence"
 )
 
-// maxLimit caps a page so that one call cannot ask for everything at once
-// by accident; callers page with marker for more.
-const maxLimit = 1000
-
 // listQuery splits a list's query string into the page and the filters.
 func listQuery(r *http.Request) (valence.Page, map[string]string, error) {
 	q := r.URL.Query()
@@ -22,11 +18,13 @@ func listQuery(r *http.Request) (valence.Page, map[string]string, error) {
 		v := vs[len(vs)-1]
 		switch k {
 		case "limit":
+			// A page is bounded so that one call cannot ask for everything at
+			// once; callers page with marker for more.
 			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
-				return p, nil, valence.Errorf(valence.Invalid, "limit must be a positive integer, not %q", v)
+			if err != nil || n < 1 || n > valence.MaxPageLimit {
+				return p, nil, valence.Errorf(valence.Invalid, "limit must be an integer from 1 to %d, not %q", valence.MaxPageLimit, v)
 			}
-			p.Limit = min(n, maxLimit)
+			p.Limit = n
 		case "marker":
 			p.Marker = v
 		default:

@@ -50,24 +50,11 @@ func (h *handlers) updatePodManager(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	// Check the patch alone first, so that an unknown or read-only field is
-	// named as the caller wrote it.
-	var check api.PodManagerUpdate
-	keys := patchKeys(patch)
-	for _, readOnly := range []string{"uuid", "url", "driver"} {
-		if keys[readOnly] {
-			return valence.Errorf(valence.Invalid, "%s cannot be changed", readOnly)
-		}
-	}
-	if err := unmarshalStrict(patch, &check); err != nil {
+	if err := checkPodManagerPatch(patch); err != nil {
 		return err
 	}
 	pm, err := h.svc.UpdatePodManager(r.Context(), chi.URLParam(r, "uuid"), func(sp *valence.PodManagerSpec) error {
-		var merged api.PodManagerCreate
-		if err := applyPatch(podManagerCreateOf(*sp), patch, &merged); err != nil {
-			return err
-		}
-		next, err := podManagerIn(merged)
+		next, err := mergePodManagerPatch(*sp, patch)
 		*sp = next
 		return err
 	})
@@ -75,6 +62,29 @@ func (h *handlers) updatePodManager(w http.ResponseWriter, r *http.Request) erro
 		return err
 	}
 	return ok(w, podManagerOut(pm))
+}
+
+// checkPodManagerPatch checks a patch alone, before any record is read, so
+// that an unknown or read-only field is named as the caller wrote it.
+func checkPodManagerPatch(patch []byte) error {
+	keys := patchKeys(patch)
+	for _, readOnly := range []string{"uuid", "url", "driver"} {
+		if keys[readOnly] {
+			return valence.Errorf(valence.Invalid, "%s cannot be changed", readOnly)
+		}
+	}
+	var check api.PodManagerUpdate
+	return unmarshalStrict(patch, &check)
+}
+
+// mergePodManagerPatch is sp with a checked patch applied, for the core to
+// validate like a create.
+func mergePodManagerPatch(sp valence.PodManagerSpec, patch []byte) (valence.PodManagerSpec, error) {
+	var merged api.PodManagerCreate
+	if err := applyPatch(podManagerCreateOf(sp), patch, &merged); err != nil {
+		return sp, err
+	}
+	return podManagerIn(merged)
 }
 
 func (h *handlers) deletePodManager(w http.ResponseWriter, r *http.Request) error {

@@ -63,11 +63,26 @@ func (s *Service) Compose(ctx context.Context, req ComposeRequest) (Node, error)
 	return n, err
 }
 
-func (s *Service) compose(ctx context.Context, req ComposeRequest) (Node, error) {
-	req.Name = strings.TrimSpace(req.Name)
-	if req.Name == "" {
-		return Node{}, Errorf(Invalid, "name is required")
+// Validate reports what is wrong with the request itself, before any store
+// or pod manager is asked: a name, text and ids within their limits, and
+// inline properties that Properties.Validate accepts.
+func (req ComposeRequest) Validate() error {
+	v := &validator{}
+	v.name(req.Name)
+	v.text("description", req.Description, MaxDescriptionLen)
+	v.text("podm_id", req.PodmID, MaxIDLen)
+	v.text("flavor_id", req.FlavorID, MaxIDLen)
+	if req.Properties != nil {
+		req.Properties.check(v)
 	}
+	return v.err()
+}
+
+func (s *Service) compose(ctx context.Context, req ComposeRequest) (Node, error) {
+	if err := req.Validate(); err != nil {
+		return Node{}, err
+	}
+	req.Name = strings.TrimSpace(req.Name)
 	props, err := s.requirements(ctx, req)
 	if err != nil {
 		return Node{}, err
@@ -112,9 +127,13 @@ func (s *Service) requirements(ctx context.Context, req ComposeRequest) (Propert
 		return Properties{}, Errorf(Invalid, "give flavor_id or properties, not both")
 	case req.FlavorID != "":
 		f, _, err := s.flavors.get(ctx, req.FlavorID)
-		return f.Properties, err
+		if err != nil {
+			return Properties{}, err
+		}
+		// A flavor stored before the limits existed is held to them too.
+		return f.Properties, f.Properties.Validate()
 	case req.Properties != nil:
-		return *req.Properties, req.Properties.Validate()
+		return *req.Properties, nil
 	}
 	return Properties{}, nil
 }

@@ -25,34 +25,50 @@ var (
 	driveProtocols  = []string{"iSCSI", "NVMeOverFabrics"}
 )
 
-// Validate checks every requirement: no negative sizes, known enum values.
+// Validate checks every requirement: sizes within their limits (limits.go),
+// known enum values, bounded text and lists.
 func (p Properties) Validate() error {
 	v := &validator{}
+	p.check(v)
+	return v.err()
+}
+
+// check adds the problems of p to v.
+func (p Properties) check(v *validator) {
 	if c := p.Processor; c != nil {
-		v.nonNegative("processor.total_cores", c.TotalCores)
-		v.nonNegative("processor.count", c.Count)
+		v.upTo("processor.total_cores", c.TotalCores, MaxTotalCores)
+		v.upTo("processor.count", c.Count, MaxProcessorCount)
+		v.text("processor.model", c.Model, MaxNameLen)
 		v.oneOf("processor.instruction_set", c.InstructionSet, instructionSets)
 	}
 	if m := p.Memory; m != nil {
-		v.nonNegative("memory.capacity_mib", m.CapacityMiB)
+		v.upTo("memory.capacity_mib", m.CapacityMiB, MaxMemoryMiB)
 		v.oneOf("memory.type", m.Type, memoryTypes)
 	}
+	v.items("local_drives", len(p.LocalDrives), MaxListItems)
 	for _, d := range p.LocalDrives {
-		v.nonNegative("local_drives.capacity_gib", d.CapacityGiB)
+		v.upTo("local_drives.capacity_gib", d.CapacityGiB, MaxCapacityGiB)
 		v.oneOf("local_drives.type", d.Type, driveTypes)
 		v.oneOf("local_drives.interface", d.Interface, driveInterfaces)
 	}
+	v.items("remote_drives", len(p.RemoteDrives), MaxListItems)
 	for _, d := range p.RemoteDrives {
-		v.nonNegative("remote_drives.capacity_gib", d.CapacityGiB)
+		v.upTo("remote_drives.capacity_gib", d.CapacityGiB, MaxCapacityGiB)
 		v.oneOf("remote_drives.protocol", d.Protocol, driveProtocols)
 	}
+	v.items("network", len(p.Network), MaxListItems)
 	for _, n := range p.Network {
-		v.nonNegative("network.speed_mbps", n.SpeedMbps)
-		if n.VLAN < 0 || n.VLAN > 4094 {
-			v.fail("network.vlan must be between 0 and 4094, not %d", n.VLAN)
+		v.upTo("network.speed_mbps", n.SpeedMbps, MaxSpeedMbps)
+		if n.VLAN < 0 || n.VLAN > MaxVLAN {
+			v.fail("network.vlan must be between 0 and %d, not %d", MaxVLAN, n.VLAN)
 		}
 	}
-	return v.err()
+	if d := p.PCIDevice; d != nil {
+		v.items("pci_device.type", len(d.Type), MaxListItems)
+		for _, t := range d.Type {
+			v.text("pci_device.type", t, MaxNameLen)
+		}
+	}
 }
 
 // validator gathers every problem of a request, so one answer names them all.
@@ -70,6 +86,9 @@ func (v *validator) nonNegative(field string, n int) {
 
 func (v *validator) oneOf(field, value string, allowed []string) {
 	if value != "" && !slices.Contains(allowed, value) {
+		if len(value) > MaxNameLen { // not echoed back whole
+			value = value[:MaxNameLen] + "…"
+		}
 		v.fail("%s %q is not one of %s", field, value, strings.Join(allowed, ", "))
 	}
 }
@@ -88,12 +107,17 @@ type FlavorSpec struct {
 	Properties  Properties `json:"properties"`
 }
 
+// Validate reports what is wrong with the spec, as a create or update
+// would, without touching the store.
+func (sp FlavorSpec) Validate() error { return sp.normalize() }
+
 func (sp *FlavorSpec) normalize() error {
 	sp.Name = strings.TrimSpace(sp.Name)
-	if sp.Name == "" {
-		return Errorf(Invalid, "name is required")
-	}
-	return sp.Properties.Validate()
+	v := &validator{}
+	v.name(sp.Name)
+	v.text("description", sp.Description, MaxDescriptionLen)
+	sp.Properties.check(v)
+	return v.err()
 }
 
 // CreateFlavor stores a new flavor; its name must be unique.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"maps"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 )
 
 // nodeFilters are the fields a node list filters on.
@@ -187,6 +189,14 @@ func (s *Service) Adopt(ctx context.Context, sc Scope, podmID, index, projectID 
 	if index == "" || podmID == "" {
 		return Node{}, Errorf(Invalid, "node_index and podm_id are required")
 	}
+	if err := CheckNodeIndex(index); err != nil {
+		return Node{}, err
+	}
+	v := &validator{}
+	v.text("podm_id", podmID, MaxIDLen)
+	if err := v.err(); err != nil {
+		return Node{}, err
+	}
 	pm, err := s.podmByID(ctx, podmID)
 	if err != nil {
 		return Node{}, err
@@ -205,6 +215,11 @@ func (s *Service) Adopt(ctx context.Context, sc Scope, podmID, index, projectID 
 	if err != nil {
 		return Node{}, err
 	}
+	// The pod manager's own Id is the one canonical form, as for a node
+	// composed here, so that one node is never recorded twice.
+	if pn.Index != "" && pn.Index != index {
+		index, uri = pn.Index, conn.NodeURI(pn.Index)
+	}
 	now := s.now()
 	n := Node{
 		UUID: newID(), Name: pn.Name, Description: pn.Description, PodmID: pm.UUID, Index: index,
@@ -216,4 +231,24 @@ func (s *Service) Adopt(ctx context.Context, sc Scope, podmID, index, projectID 
 		return Node{}, Errorf(Conflict, "Node %q of pod manager %s is already managed by Valence.", index, pm.Name)
 	}
 	return n, err
+}
+
+// CheckNodeIndex accepts the Id of a node to adopt as one path segment of
+// RFC 3986 unreserved characters: anything else ("1/", "1?x", "../2",
+// "%31") would reach the same node by another URI and record it twice.
+func CheckNodeIndex(index string) error {
+	if index == "" {
+		return Errorf(Invalid, "node_index is required")
+	}
+	if len(index) > MaxNodeIndexLen {
+		return Errorf(Invalid, "node_index may be at most %d bytes long, not %d", MaxNodeIndexLen, len(index))
+	}
+	ok := index != "." && index != ".."
+	for _, r := range index {
+		ok = ok && (r < utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("-._~", r)))
+	}
+	if !ok {
+		return Errorf(Invalid, "node_index %q is not a node Id: it may hold only letters, digits and - . _ ~", index)
+	}
+	return nil
 }

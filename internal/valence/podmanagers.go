@@ -29,11 +29,23 @@ type PodManagerSpec struct {
 	Location    string `json:"location,omitempty"`
 }
 
+// Validate reports what is wrong with the spec, as a create or update
+// would, without touching the store or the pod manager.
+func (sp PodManagerSpec) Validate() error { return sp.normalize() }
+
 // normalize checks a spec and puts it in its canonical form.
 func (sp *PodManagerSpec) normalize() error {
 	sp.Name = strings.TrimSpace(sp.Name)
-	if sp.Name == "" {
-		return Errorf(Invalid, "name is required")
+	v := &validator{}
+	v.name(sp.Name)
+	v.text("url", sp.URL, MaxURLLen)
+	v.text("authentication username", sp.Username, MaxNameLen)
+	v.size("authentication password", sp.Password, MaxPasswordLen)
+	v.size("ca_cert", sp.CACert, MaxCACertLen)
+	v.text("description", sp.Description, MaxDescriptionLen)
+	v.text("location", sp.Location, MaxDescriptionLen)
+	if err := v.err(); err != nil {
+		return err
 	}
 	u, err := canonicalURL(sp.URL)
 	if err != nil {

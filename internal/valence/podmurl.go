@@ -14,6 +14,10 @@ import (
 // 1-65535 is refused.
 func canonicalURL(raw string) (string, error) {
 	u, err := url.Parse(strings.TrimSpace(raw))
+	if (err == nil && u.User != nil) || (err != nil && strings.Contains(raw, "@")) {
+		// Not shown back (nor logged): the URL may hold a password.
+		return "", Errorf(Invalid, "url must not hold credentials (user:password@); give them in authentication instead")
+	}
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
 		return "", Errorf(Invalid, "url %q is not an http:// or https:// URL", raw)
 	}
@@ -42,5 +46,5 @@ func canonicalURL(raw string) (string, error) {
 	}
 	path := strings.TrimRight(u.Path, "/")
 	path = strings.TrimRight(strings.TrimSuffix(path, "/redfish/v1"), "/")
-	return (&url.URL{Scheme: u.Scheme, User: u.User, Host: u.Host, Path: path}).String(), nil
+	return (&url.URL{Scheme: u.Scheme, Host: u.Host, Path: path}).String(), nil
 }

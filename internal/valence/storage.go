@@ -68,13 +68,30 @@ type VolumeCreate struct {
 	Source string
 }
 
-// CreateVolume creates a volume on a pod manager.
-func (s *Service) CreateVolume(ctx context.Context, req VolumeCreate) (Volume, error) {
+// Validate reports what is wrong with the request itself, before any pod
+// manager is asked.
+func (req VolumeCreate) Validate() error {
 	if req.PodmID == "" {
-		return Volume{}, Errorf(Invalid, "podm_id is required")
+		return Errorf(Invalid, "podm_id is required")
 	}
 	if req.CapacityGiB <= 0 && req.Source == "" {
-		return Volume{}, Errorf(Invalid, "capacity_gib must be positive")
+		return Errorf(Invalid, "capacity_gib must be positive")
+	}
+	v := &validator{}
+	v.text("podm_id", req.PodmID, MaxIDLen)
+	v.text("name", req.Name, MaxNameLen)
+	if req.CapacityGiB > MaxCapacityGiB {
+		v.fail("capacity_gib must be at most %d, not %g", MaxCapacityGiB, req.CapacityGiB)
+	}
+	v.text("storage_service", req.StorageService, MaxURLLen)
+	v.text("source", req.Source, MaxIDLen)
+	return v.err()
+}
+
+// CreateVolume creates a volume on a pod manager.
+func (s *Service) CreateVolume(ctx context.Context, req VolumeCreate) (Volume, error) {
+	if err := req.Validate(); err != nil {
+		return Volume{}, err
 	}
 	pm, err := s.podmByID(ctx, req.PodmID)
 	if err != nil {
@@ -143,6 +160,11 @@ func (s *Service) attachment(ctx context.Context, sc Scope, nodeID, volumeID str
 	op func(PodManagerConn, context.Context, string, string) error) error {
 	if volumeID == "" {
 		return Errorf(Invalid, "resource_id is required")
+	}
+	chk := &validator{}
+	chk.text("resource_id", volumeID, MaxIDLen)
+	if err := chk.err(); err != nil {
+		return err
 	}
 	n, conn, err := s.nodeConn(ctx, sc, nodeID)
 	if err != nil {

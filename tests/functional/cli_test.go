@@ -243,6 +243,9 @@ func testCLI(t *testing.T, b backend) {
 	if got := ok(t, base, nil, "api", "openapi"); got != string(api.OpenAPI) {
 		t.Error("api openapi is not api/openapi.yaml")
 	}
+	if got := ok(t, base, nil, "api", "docs"); got != string(api.ReferenceHTML) {
+		t.Error("api docs is not api/reference.html")
+	}
 
 	// Clean up through the CLI.
 	ok(t, base, nil, "flavor", "delete", "small")

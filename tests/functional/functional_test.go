@@ -40,6 +40,7 @@ var scenarios = []struct {
 	{"CrashRecovery", testCrashRecovery},
 	{"Replicas", testReplicas},
 	{"Logs", testLogs},
+	{"HostileInput", testHostileInput},
 	{"Demo", testDemo},
 	{"BasicAuth", testBasicAuth},
 	{"CLI", testCLI},

@@ -10,8 +10,9 @@ import (
 	"github.com/valence-rsd/valence/api"
 )
 
-// impossible asks for more cores than any simulated system has.
-const impossible = `{"processor":{"total_cores":100000}}`
+// impossible asks for more cores than any simulated system has (and the
+// most a request may ask for).
+const impossible = `{"processor":{"total_cores":16384}}`
 
 // testNodes covers compose (with properties, with a flavor, without
 // podm_id, unsatisfiable, invalid), list with filters and paging, show,
