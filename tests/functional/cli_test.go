@@ -220,7 +220,7 @@ func testCLI(t *testing.T, b backend) {
 	fails(t, base, nil, 1, []string{`no node with the name or UUID "nosuch"`}, "node", "show", "nosuch")
 	fails(t, base, nil, 1, []string{"(HTTP 404 NotFound)", "Request ID: req-"}, "node", "show", unknownID)
 	fails(t, base, nil, 1, []string{"(HTTP 409 Conflict)", "Request ID: req-", "\n  "},
-		"node", "compose", "huge", "--podm", "cli-podm", "--cores", "100000")
+		"node", "compose", "huge", "--podm", "cli-podm", "--cores", "16384")
 	fails(t, base, nil, 2, []string{"unknown flag: --colour"}, "node", "list", "--colour", "red")
 	fails(t, base, nil, 2, []string{"accepts 1 arg"}, "node", "show")
 	fails(t, "http://"+freeAddr(t), nil, 1, []string{"connection refused"}, "node", "list")
