@@ -190,6 +190,35 @@ func testCLI(t *testing.T, b backend) {
 	if got := ok(t, base, nil, "system", "show", systems[0].ID, "--podm", "cli-podm", "-f", "value", "-c", "podm_id"); got != pm.UUID+"\n" {
 		t.Errorf("system show: %q", got)
 	}
+	// A system that no node uses is powered, booted and interrupted, as the
+	// simulator itself then shows; the one node1 uses is refused, naming it.
+	var free, used api.System
+	for _, s := range systems {
+		if s.ComposedNode == nil {
+			free = s
+		} else {
+			used = s
+		}
+	}
+	if free.ID == "" || used.ID == "" {
+		t.Fatalf("system list: want one free and one used system: %+v", systems)
+	}
+	freeURI := "/redfish/v1/Systems/" + free.ID // the simulator's own path
+	ok(t, base, nil, "system", "power", "on", free.ID, "--podm", "cli-podm")
+	if got := sim.system(t, freeURI).PowerState; got != "On" {
+		t.Errorf("after system power on: the simulator's system is %q", got)
+	}
+	ok(t, base, nil, "system", "boot", free.ID, "--podm", "cli-podm", "--target", "pxe", "--once")
+	if got := sim.system(t, freeURI).Boot; got.BootSourceOverrideTarget != "Pxe" || got.BootSourceOverrideEnabled != "Once" {
+		t.Errorf("after system boot: the simulator's boot override is %+v", got)
+	}
+	ok(t, base, nil, "system", "inject-nmi", free.ID, "--podm", "cli-podm")
+	ok(t, base, nil, "system", "power", "off", free.ID, "--podm", "cli-podm")
+	if got := sim.system(t, freeURI).PowerState; got != "Off" {
+		t.Errorf("after system power off: the simulator's system is %q", got)
+	}
+	fails(t, base, nil, 1, []string{"(HTTP 409 Conflict)", *used.ComposedNode}, "system", "power", "off", used.ID, "--podm", "cli-podm")
+
 	racks := okJSON[[]api.Rack](t, base, nil, "rack", "list")
 	if len(racks) == 0 {
 		t.Fatal("rack list: empty")
