@@ -2,7 +2,6 @@ package server
 
 import (
 	"net/http"
-	"unicode/utf8"
 
 	"github.com/go-chi/chi/v5"
 
@@ -49,7 +48,7 @@ func checkParams(r *http.Request) error {
 	for k, vs := range r.URL.Query() {
 		if len(k) > valence.MaxQueryParamLen {
 			return valence.Errorf(valence.Invalid, "a query parameter's name may be at most %d bytes long, not %d (%q)",
-				valence.MaxQueryParamLen, len(k), shortened(k, valence.MaxQueryParamLen))
+				valence.MaxQueryParamLen, len(k), valence.Shortened(k, valence.MaxQueryParamLen))
 		}
 		for _, v := range vs {
 			if len(v) > paramLimit(k) {
@@ -58,17 +57,4 @@ func checkParams(r *http.Request) error {
 		}
 	}
 	return nil
-}
-
-// shortened is s cut to at most max bytes at a rune boundary, marked "…"
-// when cut: what a message may show of a caller's overlong input.
-func shortened(s string, max int) string {
-	if len(s) <= max {
-		return s
-	}
-	cut := max
-	for cut > 0 && !utf8.RuneStart(s[cut]) {
-		cut--
-	}
-	return s[:cut] + "…"
 }

@@ -62,6 +62,19 @@ const (
 	MaxPageLimit = 1000
 )
 
+// Shortened is s cut to at most max bytes at a rune boundary, marked "…"
+// when cut: what a message may echo of a caller's overlong input.
+func Shortened(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
+
 // name checks a required name: not blank, and text of at most MaxNameLen.
 func (v *validator) name(s string) {
 	if strings.TrimSpace(s) == "" {
