@@ -25,7 +25,7 @@ type Auth int
 const (
 	// AuthAuto uses a Redfish session when the service root links
 	// Links.Sessions, and HTTP Basic otherwise (the RSD 2.5 PODM has no
-	// Links.Sessions, and gofish cannot open a session without it).
+	// Links.Sessions, and no session can be opened without it).
 	AuthAuto Auth = iota
 	// AuthBasic sends HTTP Basic credentials on every request.
 	AuthBasic
@@ -69,12 +69,17 @@ type Config struct {
 	// Retry bounds the retries of reads (see Retry); the zero value retries
 	// with the defaults.
 	Retry Retry
+	// OnRelogin, when set, is called after each login that replaced a
+	// session the pod manager had forgotten, with its outcome (nil when the
+	// new session is open), so that the caller can log it.
+	OnRelogin func(error)
 }
 
 // Client is a connection to one RSD pod manager or plain Redfish service.
 // It is safe for concurrent use.
 type Client struct {
 	api          *gofish.APIClient
+	session      *session // nil unless a Redfish session authenticates the requests
 	info         ServiceInfo
 	links        rootLinks
 	max          int
@@ -131,25 +136,26 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		c.detectRacks(ctx)
 		return c, nil
 	}
-	gc.Username, gc.Password = cfg.Username, cfg.Password
-	switch cfg.Auth {
-	case AuthBasic:
-		gc.BasicAuth = true
-	case AuthSession:
-		if !c.info.Has(CapSessions) {
-			return nil, fmt.Errorf("redfish: session authentication: %w", ErrNotSupported)
-		}
-	default:
-		gc.BasicAuth = !c.info.Has(CapSessions)
+	useSession := cfg.Auth != AuthBasic && c.info.Has(CapSessions)
+	if cfg.Auth == AuthSession && !useSession {
+		return nil, fmt.Errorf("redfish: session authentication: %w", ErrNotSupported)
 	}
+	if useSession {
+		// The session is this package's, not gofish's: its transport logs in
+		// again when the pod manager forgets it (see session).
+		c.session = newSession(hc, endpoint, root.Links.Sessions.String(), cfg)
+		if err := c.session.login(ctx); err != nil {
+			return nil, err
+		}
+		c.api.HTTPClient = c.session.client()
+		c.detectRacks(ctx)
+		return c, nil
+	}
+	gc.Username, gc.Password, gc.BasicAuth = cfg.Username, cfg.Password, true
 	if c.api, err = gofish.ConnectContext(ctx, gc); err != nil {
-		// gofish re-reads the root, then logs in unless it uses Basic.
-		if gc.BasicAuth {
-			return nil, wrapErr(http.MethodGet, schemas.DefaultServiceRoot, err)
-		}
-		return nil, wrapErr(http.MethodPost, root.Links.Sessions.String(), err)
+		return nil, wrapErr(http.MethodGet, schemas.DefaultServiceRoot, err)
 	}
-	if probe := cmp.Or(c.links.systems, c.links.chassis, c.links.nodes); gc.BasicAuth && probe != "" {
+	if probe := cmp.Or(c.links.systems, c.links.chassis, c.links.nodes); probe != "" {
 		// Basic credentials are sent but never checked while connecting (the
 		// root is public); one authenticated read makes a refusal show here.
 		if _, err := c.members(ctx, probe); err != nil {
@@ -165,10 +171,12 @@ func (c *Client) Info() ServiceInfo { return c.info }
 
 // Close logs out of the Redfish session, if there is one, and drops idle connections.
 func (c *Client) Close() error {
-	ctx, cancel := context.WithTimeout(context.Background(), c.closeTimeout)
-	defer cancel()
-	c.api.WithContext(ctx).Logout()
-	c.api.HTTPClient.CloseIdleConnections() // gofish does it only after a logout
+	if c.session != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), c.closeTimeout)
+		defer cancel()
+		c.session.logout(ctx)
+	}
+	c.api.HTTPClient.CloseIdleConnections()
 	return nil
 }
 

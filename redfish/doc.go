@@ -2,9 +2,10 @@
 // Managers and plain Redfish services, built on github.com/stmcginnis/gofish:
 // the Go counterpart of OpenStack's rsd-lib.
 //
-// gofish does the transport, authentication, sessions and the standard
-// resources (systems, processors, memory, storage); this package adds what
-// RSD adds: detection of the RSD version and capabilities, composed nodes
+// gofish does the requests and the standard resources (systems, processors,
+// memory, storage); this package keeps the Redfish session (logging in again
+// when the pod manager forgets it, see Config.OnRelogin) and adds what RSD
+// adds: detection of the RSD version and capabilities, composed nodes
 // (Allocate, Assemble, Reset, boot override, volume attach and detach,
 // delete), RSD storage (Swordfish volumes in 2.3+, RSS logical drives in
 // 2.1/2.2), an inventory summed the way an operator reads it and fetched

@@ -64,6 +64,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.StringVar(&cfg.Username, "username", "", "user name for HTTP Basic and sessions (empty: no authentication)")
 	fs.StringVar(&cfg.Password, "password", "", "password for HTTP Basic and sessions")
 	fs.DurationVar(&cfg.AssembleDelay, "assemble-delay", 0, "how long a node stays Assembling")
+	fs.DurationVar(&cfg.SessionTimeout, "session-timeout", 0, "how long a session may go unused before it is closed (SessionService.SessionTimeout; 0: 24h)")
 	fs.DurationVar(&cfg.Faults.Latency, "latency", 0, "fixed latency added to every Redfish request")
 	fs.DurationVar(&cfg.Faults.Jitter, "jitter", 0, "random extra latency in [0, jitter)")
 	fs.IntVar(&cfg.Faults.ErrorStatus, "error-status", 500, "HTTP status of injected errors")

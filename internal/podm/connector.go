@@ -8,10 +8,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"net/http"
 	"net/url"
-	"sync"
-	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -56,13 +53,20 @@ func (c *connector) Connect(ctx context.Context, a valence.Access) (valence.PodM
 		metrics: c.metrics,
 		log:     c.opts.Log.With().Str("podm_url", shown(a.URL)).Logger(),
 	}
+	cn.cfg.OnRelogin = func(err error) {
+		if err != nil {
+			cn.log.Warn().Err(err).Msg("pod manager forgot the session; logging in again failed")
+			return
+		}
+		cn.log.Info().Msg("pod manager forgot the session; logged in again")
+	}
 	client, err := observe(ctx, cn, opConnect, func() (*redfish.Client, error) {
 		return redfish.Connect(ctx, cn.cfg)
 	})
 	if err != nil {
 		return nil, err
 	}
-	cn.client.Store(client)
+	cn.client = client
 	return cn, nil
 }
 
@@ -102,48 +106,14 @@ type conn struct {
 	metrics *metrics
 	log     zerolog.Logger
 
-	// client is replaced when the pod manager forgets the session, so it is
-	// read once per call; loginMu lets one call at a time log in again.
-	client  atomic.Pointer[redfish.Client]
-	loginMu sync.Mutex
+	// client logs in again by itself when the pod manager forgets its
+	// session (redfish's session transport), so it is never replaced.
+	client *redfish.Client
 }
 
-// run runs one operation on the current client and, when the pod manager
-// answers 401 to a session it issued (the session expired or the pod
-// manager restarted), once more after logging in again. A 401 refuses the
-// request before it is acted on, so even an Allocate is safe to repeat.
+// run runs one operation on the connection's client, measured.
 func run[T any](ctx context.Context, c *conn, o op, call func(*redfish.Client) (T, error)) (T, error) {
-	return observe(ctx, c, o, func() (T, error) {
-		client := c.client.Load()
-		v, err := call(client)
-		if redfish.StatusCode(err) != http.StatusUnauthorized || !client.Info().Has(redfish.CapSessions) {
-			return v, err
-		}
-		fresh, lerr := c.relogin(ctx, client)
-		if lerr != nil {
-			c.log.Debug().Err(lerr).Msg("logging in again failed")
-			return v, err
-		}
-		return call(fresh)
-	})
-}
-
-// relogin replaces the stale client with a fresh login, unless another call
-// did so already. The stale client is dropped, not closed: its session is
-// gone, and logging it out would only fail.
-func (c *conn) relogin(ctx context.Context, stale *redfish.Client) (*redfish.Client, error) {
-	c.loginMu.Lock()
-	defer c.loginMu.Unlock()
-	if current := c.client.Load(); current != stale {
-		return current, nil
-	}
-	fresh, err := redfish.Connect(ctx, c.cfg)
-	if err != nil {
-		return nil, err
-	}
-	c.client.Store(fresh)
-	c.log.Info().Msg("pod manager session expired; logged in again")
-	return fresh, nil
+	return observe(ctx, c, o, func() (T, error) { return call(c.client) })
 }
 
 // Probe reads the service root again, with the connection's credentials,
@@ -161,10 +131,10 @@ func (c *conn) Probe(ctx context.Context) (valence.ServiceInfo, error) {
 }
 
 // NodeURI is the path of the node whose Id is index.
-func (c *conn) NodeURI(index string) string { return c.client.Load().NodeURI(index) }
+func (c *conn) NodeURI(index string) string { return c.client.NodeURI(index) }
 
 // Close logs out of the pod manager's session, if there is one.
-func (c *conn) Close() error { return c.client.Load().Close() }
+func (c *conn) Close() error { return c.client.Close() }
 
 // needCompose refuses node operations on a pod manager driven as plain
 // Redfish, the same way redfish refuses them on a root without Nodes.

@@ -85,6 +85,12 @@ func (s *Simulator) serve(w http.ResponseWriter, r *http.Request) *apiError {
 		return newError(http.StatusUnauthorized, codeUnauthorized, "Authentication required.",
 			"Send HTTP Basic credentials or the X-Auth-Token of a session.")
 	}
+	if strings.HasPrefix(path, sessionServicePath) {
+		// Timed-out sessions are closed on their next use or here, so that none is shown.
+		s.mu.Lock()
+		s.closeTimedOut(s.cfg.Now())
+		s.mu.Unlock()
+	}
 	segs := strings.Split(strings.TrimPrefix(path, "/"), "/")
 	method := r.Method
 	if method == http.MethodHead {

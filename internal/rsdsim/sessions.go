@@ -5,6 +5,8 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"net/http"
+	"sync/atomic"
+	"time"
 )
 
 const (
@@ -12,8 +14,18 @@ const (
 	sessionsPath       = sessionServicePath + "/Sessions"
 )
 
-// session is a Redfish login: its token stands for the credentials until it is deleted.
-type session struct{ id, token, user string }
+// DefaultSessionTimeout is the SessionTimeout of a simulator configured with none: the
+// largest the Redfish schema allows.
+const DefaultSessionTimeout = 24 * time.Hour
+
+// session is a Redfish login: its token stands for the credentials until it is deleted or
+// goes unused for the SessionTimeout.
+type session struct {
+	id, token, user string
+	// used is when the session was last used, in Unix nanoseconds; atomic, since requests
+	// update it under the read lock.
+	used atomic.Int64
+}
 
 func (se *session) path() string { return sessionsPath + "/" + se.id }
 
@@ -21,7 +33,7 @@ func (se *session) path() string { return sessionsPath + "/" + se.id }
 func (s *Simulator) renderSessions() {
 	svc := resource(sessionServicePath, "#SessionService.v1_0_2.SessionService", "SessionService", "Session Service")
 	svc["ServiceEnabled"] = true
-	svc["SessionTimeout"] = 86400
+	svc["SessionTimeout"] = int64((s.cfg.SessionTimeout + time.Second - 1) / time.Second)
 	svc["Status"] = statusOK()
 	svc["Sessions"] = link(sessionsPath)
 	s.put(sessionServicePath, svc)
@@ -44,23 +56,56 @@ func (s *Simulator) isPublic(method, path string) bool {
 	return false
 }
 
-// authorized accepts the configured Basic credentials or the token of a live session.
+// authorized accepts the configured Basic credentials or the token of a live session, whose
+// use keeps it alive. A session found timed out is closed, as are the others that are.
 func (s *Simulator) authorized(r *http.Request) bool {
 	if s.cfg.Username == "" {
 		return true
 	}
 	if tok := r.Header.Get("X-Auth-Token"); tok != "" {
+		now := s.cfg.Now()
 		s.mu.RLock()
-		defer s.mu.RUnlock()
+		var found *session
 		for _, se := range s.sessions {
 			if subtle.ConstantTimeCompare([]byte(se.token), []byte(tok)) == 1 {
-				return true
+				found = se
 			}
 		}
-		return false
+		live := found != nil && s.alive(found, now)
+		if live {
+			found.used.Store(now.UnixNano())
+		}
+		s.mu.RUnlock()
+		if found != nil && !live {
+			s.mu.Lock()
+			s.closeTimedOut(now)
+			s.mu.Unlock()
+		}
+		return live
 	}
 	user, pass, ok := r.BasicAuth()
 	return ok && s.credentialsMatch(user, pass)
+}
+
+// alive tells whether se has been used within the SessionTimeout before now.
+func (s *Simulator) alive(se *session, now time.Time) bool {
+	return now.Sub(time.Unix(0, se.used.Load())) <= s.cfg.SessionTimeout
+}
+
+// closeTimedOut deletes the sessions unused for longer than the SessionTimeout; the caller
+// holds the write lock.
+func (s *Simulator) closeTimedOut(now time.Time) {
+	closed := false
+	for id, se := range s.sessions {
+		if !s.alive(se, now) {
+			delete(s.sessions, id)
+			delete(s.docs, se.path())
+			closed = true
+		}
+	}
+	if closed {
+		s.renderSessions()
+	}
 }
 
 func (s *Simulator) credentialsMatch(user, pass string) bool {
@@ -93,7 +138,10 @@ func (s *Simulator) createSession(w http.ResponseWriter, r *http.Request, _ []st
 		return newError(http.StatusUnauthorized, codeUnauthorized, "Invalid user name or password.")
 	}
 	se := &session{id: randomHex(8), token: randomHex(16), user: *req.UserName}
+	now := s.cfg.Now()
+	se.used.Store(now.UnixNano())
 	s.mu.Lock()
+	s.closeTimedOut(now)
 	s.sessions[se.id] = se
 	d := resource(se.path(), "#Session.v1_0_2.Session", se.id, "User Session")
 	d["UserName"] = se.user

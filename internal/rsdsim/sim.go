@@ -1,6 +1,7 @@
 package rsdsim
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net/http"
@@ -35,6 +36,13 @@ type Config struct {
 	// UnimplementedResets are reset types that systems and nodes advertise but answer 501
 	// to, as sushy-tools does for Nmi.
 	UnimplementedResets []string
+	// SessionTimeout is how long a session may go unused before the service closes it, as
+	// Redfish's SessionService.SessionTimeout says (rendered there in whole seconds, rounded
+	// up); zero means DefaultSessionTimeout. A request with a closed session's token is a 401,
+	// as after a restart, which forgets every session.
+	SessionTimeout time.Duration
+	// Now, when set, replaces time.Now for session expiry, so that tests move time on.
+	Now func() time.Time
 	// Journal, when set, receives a line for every request that changed the state, so that
 	// a simulator started again replays it (Replay) and keeps the nodes and volumes, as a
 	// real Pod Manager does across a restart.
@@ -109,6 +117,13 @@ func New(cfg Config) (*Simulator, error) {
 	}
 	if err := validateUnimplemented(cfg.UnimplementedResets); err != nil {
 		return nil, err
+	}
+	if cfg.SessionTimeout < 0 {
+		return nil, fmt.Errorf("rsdsim: negative session timeout %s", cfg.SessionTimeout)
+	}
+	cfg.SessionTimeout = cmp.Or(cfg.SessionTimeout, DefaultSessionTimeout)
+	if cfg.Now == nil {
+		cfg.Now = time.Now
 	}
 	serviceUUID, err := newServiceUUID(cfg.ServiceUUID)
 	if err != nil {

@@ -87,11 +87,15 @@ func (h *handlers) op(rule string, fn func(http.ResponseWriter, *http.Request) e
 	})
 }
 
-// checked makes an http.HandlerFunc of a handler that returns its error; a
-// write whose body is not JSON is refused before it runs (requireJSON).
+// checked makes an http.HandlerFunc of a handler that returns its error; an
+// overlong parameter (checkParams) and a write whose body is not JSON
+// (requireJSON) are refused before it runs.
 func checked(fn func(http.ResponseWriter, *http.Request) error) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		err := requireJSON(r)
+		err := checkParams(r)
+		if err == nil {
+			err = requireJSON(r)
+		}
 		if err == nil {
 			err = fn(w, r)
 		}

@@ -129,7 +129,7 @@ func (h *handlers) listSystems(w http.ResponseWriter, r *http.Request) error {
 	return inventoryPage(w, r, inv, systemKey(inv.Items), systemOut, func(s valence.System) []string {
 		out := make([]string, len(s.Warnings))
 		for i, m := range s.Warnings {
-			out[i] = fmt.Sprintf("system %s of pod manager %s: %s", s.ID, s.PodmID, m)
+			out[i] = fmt.Sprintf("system %s of pod manager %s (%s): %s", s.ID, s.PodmName, s.PodmID, m)
 		}
 		return out
 	})

@@ -48,7 +48,7 @@ func TestSystemsDegradePerPart(t *testing.T) {
 		t.Errorf("Warning headers %q, want one for each of the 6 warnings", warnings)
 	}
 	for _, w := range warnings {
-		if !strings.HasPrefix(w, `199 valence "system System`) || !strings.Contains(w, " of pod manager "+pm.UUID+": ") {
+		if !strings.HasPrefix(w, `199 valence "system System`) || !strings.Contains(w, " of pod manager podm1 ("+pm.UUID+"): ") {
 			t.Errorf("Warning %q", w)
 		}
 	}

@@ -86,6 +86,7 @@ func TestSpecLimitsMatchTheCode(t *testing.T) {
 		}
 	}
 	w.walk(&openapi3.SchemaRef{Value: doc.Components.Parameters["Limit"].Value.Schema.Value}, "Limit")
+	checkParamLimits(t, doc)
 	for at, n := range w.found {
 		want, ok := specLimits[at]
 		switch {
@@ -164,5 +165,35 @@ func (w *limitWalker) walk(ref *openapi3.SchemaRef, at string) {
 	}
 	if !bounded {
 		w.unbounded = append(w.unbounded, at)
+	}
+}
+
+// checkParamLimits holds every path and query parameter of api/openapi.yaml
+// to the bound checkParams applies: a string's maxLength is paramLimit's,
+// and a string without one is an enum within MaxQueryParamLen.
+func checkParamLimits(t *testing.T, doc *openapi3.T) {
+	t.Helper()
+	for _, path := range slices.Sorted(maps.Keys(doc.Paths.Map())) {
+		item := doc.Paths.Value(path)
+		for method, op := range item.Operations() {
+			for _, ref := range append(slices.Clone(item.Parameters), op.Parameters...) {
+				p := ref.Value
+				s := p.Schema.Value
+				at := fmt.Sprintf("%s %s: %s parameter %s", method, path, p.In, p.Name)
+				switch {
+				case !s.Type.Is("string"):
+				case s.MaxLength != nil && int(*s.MaxLength) != paramLimit(p.Name):
+					t.Errorf("%s: openapi.yaml says maxLength %d, the server checks %d", at, *s.MaxLength, paramLimit(p.Name))
+				case s.MaxLength == nil && len(s.Enum) == 0:
+					t.Errorf("%s: unbounded in openapi.yaml (the server checks %d)", at, paramLimit(p.Name))
+				case s.MaxLength == nil:
+					for _, e := range s.Enum {
+						if v, _ := e.(string); len(v) > paramLimit(p.Name) {
+							t.Errorf("%s: the value %q is longer than the server takes", at, v)
+						}
+					}
+				}
+			}
+		}
 	}
 }

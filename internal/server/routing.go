@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/valence-rsd/valence/api"
+	"github.com/valence-rsd/valence/internal/valence"
 )
 
 // methods are those that the router can answer; Allow lists the ones a path
@@ -17,10 +18,13 @@ var methods = []string{
 	http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete,
 }
 
+// maxPathShown bounds what an error message shows of the request's path or method.
+const maxPathShown = 256
+
 func notFound(w http.ResponseWriter, r *http.Request) {
 	writeErrorBody(w, r, http.StatusNotFound, api.Error{
 		Code: "NotFound", Title: "Resource could not be found",
-		Detail: fmt.Sprintf("The path %s is not part of this API.", r.URL.Path),
+		Detail: fmt.Sprintf("The path %s is not part of this API.", valence.Shortened(r.URL.Path, maxPathShown)),
 	})
 }
 
@@ -56,7 +60,7 @@ func methodNotAllowed(router chi.Routes) http.HandlerFunc {
 		w.Header().Set("Allow", strings.Join(allowed, ", "))
 		writeErrorBody(w, r, http.StatusMethodNotAllowed, api.Error{
 			Code: "MethodNotAllowed", Title: "Method not allowed",
-			Detail: fmt.Sprintf("%s is not allowed on %s; allowed: %s.", r.Method, r.URL.Path, strings.Join(allowed, ", ")),
+			Detail: fmt.Sprintf("%s is not allowed on %s; allowed: %s.", valence.Shortened(r.Method, maxPathShown), valence.Shortened(r.URL.Path, maxPathShown), strings.Join(allowed, ", ")),
 		})
 	}
 }

@@ -231,6 +231,9 @@ type System struct {
 	Name        string
 	Description string
 	PodmID      string
+	// PodmName is the name of the pod manager, for messages (set by the
+	// list, from the record it asked).
+	PodmName    string
 	ResourceURI string
 	Health      string
 	PowerState  string

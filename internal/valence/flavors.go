@@ -86,10 +86,7 @@ func (v *validator) nonNegative(field string, n int) {
 
 func (v *validator) oneOf(field, value string, allowed []string) {
 	if value != "" && !slices.Contains(allowed, value) {
-		if len(value) > MaxNameLen { // not echoed back whole
-			value = value[:MaxNameLen] + "…"
-		}
-		v.fail("%s %q is not one of %s", field, value, strings.Join(allowed, ", "))
+		v.fail("%s %q is not one of %s", field, Shortened(value, MaxNameLen), strings.Join(allowed, ", "))
 	}
 }
 

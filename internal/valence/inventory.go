@@ -191,7 +191,7 @@ func (s *Service) Systems(ctx context.Context, podmID string) (Inventory[System]
 		}
 		out := make([]System, len(systems))
 		for i, sys := range systems {
-			sys.PodmID, sys.ComposedNode = pm.UUID, uses[sys.NodeURI]
+			sys.PodmID, sys.PodmName, sys.ComposedNode = pm.UUID, pm.Name, uses[sys.NodeURI]
 			out[i] = sys
 		}
 		return out, nil

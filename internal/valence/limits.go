@@ -32,6 +32,16 @@ const (
 	MaxIDLen = 64
 	// MaxNodeIndexLen bounds the pod manager's Id of a node to adopt.
 	MaxNodeIndexLen = 255
+	// MaxPathIDLen bounds the {id} of a path (a system's or rack's UUID or
+	// pod-manager Id, a volume's id) and the index filter of nodes.
+	MaxPathIDLen = 255
+	// MaxMarkerLen bounds ?marker=: an item's id, or a system's
+	// "podm_id:Id".
+	MaxMarkerLen = MaxIDLen + 1 + MaxPathIDLen
+	// MaxQueryParamLen bounds a query parameter's name, and the value of one
+	// without a bound of its own (an enum filter, force, limit, or one the
+	// operation refuses).
+	MaxQueryParamLen = 64
 	// MaxListItems bounds every list in a body: drives, network
 	// interfaces, PCI device types, authentication entries.
 	MaxListItems = 64
@@ -51,6 +61,19 @@ const (
 	// MaxPageLimit is the largest page a list answers (?limit=).
 	MaxPageLimit = 1000
 )
+
+// Shortened is s cut to at most max bytes at a rune boundary, marked "…"
+// when cut: what a message may echo of a caller's overlong input.
+func Shortened(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
 
 // name checks a required name: not blank, and text of at most MaxNameLen.
 func (v *validator) name(s string) {

@@ -217,3 +217,20 @@ func TestAdoptNormalisesTheIndex(t *testing.T) {
 		t.Errorf("%d node records, want 1", n)
 	}
 }
+
+func TestShortenedCutsAtARuneBoundary(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		max  int
+		want string
+	}{
+		{"short", 5, "short"},
+		{"longer", 3, "lon…"},
+		{"ééé", 3, "é…"}, // 3 bytes would split the second é
+		{"ééé", 4, "éé…"},
+	} {
+		if got := Shortened(c.in, c.max); got != c.want {
+			t.Errorf("Shortened(%q, %d) = %q, want %q", c.in, c.max, got, c.want)
+		}
+	}
+}

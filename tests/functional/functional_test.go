@@ -37,6 +37,7 @@ var scenarios = []struct {
 	{"PodManagerHang", testPodManagerHang},
 	{"ConcurrentCompose", testConcurrentCompose},
 	{"Restart", testRestart},
+	{"PodManagerSessionLost", testPodManagerSessionLost},
 	{"CrashRecovery", testCrashRecovery},
 	{"Replicas", testReplicas},
 	{"Logs", testLogs},

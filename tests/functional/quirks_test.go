@@ -43,7 +43,7 @@ func testRealServiceQuirks(t *testing.T, b backend) {
 			t.Errorf("%s: warnings %q, want the dead Processors and EthernetInterfaces", id, s.Warnings)
 		}
 	}
-	if w := r.header.Values("Warning"); len(w) != 4 || !strings.Contains(strings.Join(w, "\n"), `199 valence "system System2 of pod manager `) {
+	if w := r.header.Values("Warning"); len(w) != 4 || !strings.Contains(strings.Join(w, "\n"), `199 valence "system System2 of pod manager `+e.podms[0].Name+` (`+e.podms[0].UUID+`): `) {
 		t.Errorf("Warning headers %q, want the 4 warnings of System2 and System4", w)
 	}
 	one := decodeAs[api.System](t, c.get(t, http.StatusOK, "/v1/systems/System4"))

@@ -72,6 +72,16 @@ func run(t *testing.T, name string, args ...string) string {
 	return string(out)
 }
 
+// readLicense is the module's LICENSE, which each package ships.
+func readLicense(t *testing.T) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(moduleRoot(t), "LICENSE"))
+	if err != nil || !bytes.Contains(b, []byte("Apache License")) {
+		t.Fatalf("LICENSE: %v", err)
+	}
+	return b
+}
+
 // packages are the four files `make package` builds.
 type packages struct{ apiDeb, clientDeb, apiRPM, clientRPM string }
 
@@ -185,6 +195,8 @@ func testDeb(t *testing.T, pkgs packages) {
 		{path: "/usr/share/doc/valence-api/rsd-simulator--help.txt", mode: 0o644},
 		{path: "/usr/share/doc/valence-api/operators-guide.md", mode: 0o644},
 		{path: "/usr/share/doc/valence-api/api-reference.md", mode: 0o644},
+		{path: "/usr/share/doc/valence-api/copyright", mode: 0o644},
+		{path: "/usr/share/doc/valence-client/copyright", mode: 0o644},
 		{path: "/usr/bin/valence", mode: 0o755},
 		{path: "/usr/share/bash-completion/completions/valence", mode: 0o644},
 		{path: "/usr/share/fish/vendor_completions.d/valence.fish", mode: 0o644},
@@ -203,6 +215,12 @@ func testDeb(t *testing.T, pkgs packages) {
 			if conf := run(t, "dpkg-query", "-W", "-f", "${Conffiles}", "valence-api"); !strings.Contains(conf, f.path) {
 				t.Errorf("%s is not a conffile: %s", f.path, conf)
 			}
+		}
+	}
+	license := readLicense(t)
+	for _, pkg := range []string{"valence-api", "valence-client"} {
+		if b, err := os.ReadFile("/usr/share/doc/" + pkg + "/copyright"); err != nil || !bytes.Equal(b, license) {
+			t.Errorf("%s's copyright file is not the LICENSE (%v)", pkg, err)
 		}
 	}
 

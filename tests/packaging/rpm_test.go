@@ -3,6 +3,7 @@
 package packaging
 
 import (
+	"bytes"
 	"os"
 	"os/exec"
 	"os/user"
@@ -48,6 +49,11 @@ func testRPM(t *testing.T, pkgs packages) {
 			t.Errorf("rpm scripts: no %q in\n%s", want, scripts)
 		}
 	}
+	for pkg, p := range map[string]string{"valence-api": pkgs.apiRPM, "valence-client": pkgs.clientRPM} {
+		if lic := rpm("-qp", "--licensefiles", p); strings.TrimSpace(lic) != "/usr/share/licenses/"+pkg+"/LICENSE" {
+			t.Errorf("rpm %s license files (%%license): %q", pkg, lic)
+		}
+	}
 	if log := rpm("-qp", "--changelog", pkgs.apiRPM); !strings.Contains(log, "First packages") {
 		t.Errorf("rpm changelog: %s", log)
 	}
@@ -69,6 +75,8 @@ func testRPM(t *testing.T, pkgs packages) {
 		"/etc/valence/valence-api.env":                0o640,
 		"/etc/valence/policy.yaml":                    0o644,
 		"/var/lib/valence":                            0o750 | os.ModeDir,
+		"/usr/share/licenses/valence-api/LICENSE":     0o644,
+		"/usr/share/licenses/valence-client/LICENSE":  0o644,
 	} {
 		fi, err := os.Stat(filepath.Join(root, path))
 		if err != nil {
@@ -76,6 +84,11 @@ func testRPM(t *testing.T, pkgs packages) {
 		} else if fi.Mode() != mode {
 			t.Errorf("%s: %v, want %v", path, fi.Mode(), mode)
 		}
+	}
+
+	license := readLicense(t)
+	if b, err := os.ReadFile(filepath.Join(root, "/usr/share/licenses/valence-api/LICENSE")); err != nil || !bytes.Equal(b, license) {
+		t.Errorf("the rpm's license file is not the LICENSE (%v)", err)
 	}
 
 	// Erasing keeps what the operator changed (as .rpmsave) and the records.
@@ -102,6 +115,7 @@ var rpmPaths = []string{
 	"/usr/bin/valence-api", "/usr/bin/rsd-simulator",
 	"/usr/lib/systemd/system/valence-api.service", "/usr/lib/systemd/system/rsd-simulator.service",
 	"/etc/valence", "/var/lib/valence", "/usr/share/doc/valence-api", "/usr/share/doc/valence-client",
+	"/usr/share/licenses/valence-api", "/usr/share/licenses/valence-client",
 }
 
 // testRPMScripts installs the .rpm files on this machine with their
@@ -137,6 +151,8 @@ func testRPMScripts(t *testing.T, pkgs packages) {
 		"/usr/lib/systemd/system/valence-api.service": 0o644,
 		"/etc/valence/valence-api.env":                0o640,
 		"/var/lib/valence":                            0o750 | os.ModeDir,
+		"/usr/share/licenses/valence-api/LICENSE":     0o644,
+		"/usr/share/licenses/valence-client/LICENSE":  0o644,
 	} {
 		fi, err := os.Stat(path)
 		if err != nil {
