@@ -23,6 +23,8 @@ func TestVersionAndBadArguments(t *testing.T) {
 	for _, args := range [][]string{
 		{"--no-such-flag"},
 		{"--rsd-version", "3.0"},
+		{"--model", "hpe"},
+		{"--model", "dmtf", "--rsd-version", "2.2"},
 		{"--error-rate", "allocate"},
 		{"--error-rate", "allocate=x"},
 		{"--error-rate", "fly=0.5"},
