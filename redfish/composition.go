@@ -268,14 +268,20 @@ func (c *Client) GetResourceBlock(ctx context.Context, uri string) (ResourceBloc
 // collection, at most Config.MaxConcurrent requests at a time. Blocks that
 // cannot be read are left out and their errors joined, as in the inventory.
 func (c *Client) ResourceBlocks(ctx context.Context, comp CompositionService) ([]ResourceBlock, error) {
-	if comp.ResourceBlocks == "" {
-		return nil, fmt.Errorf("redfish: resource blocks: %w", ErrNotSupported)
+	return readCollection(ctx, c, comp.ResourceBlocks, "resource blocks", c.GetResourceBlock)
+}
+
+// readCollection reads every member of the collection at uri with get;
+// ErrNotSupported when the service links no such collection.
+func readCollection[T any](ctx context.Context, c *Client, uri, what string, get func(context.Context, string) (T, error)) ([]T, error) {
+	if uri == "" {
+		return nil, fmt.Errorf("redfish: %s: %w", what, ErrNotSupported)
 	}
-	uris, err := c.members(ctx, comp.ResourceBlocks)
+	members, err := c.members(ctx, uri)
 	if err != nil {
 		return nil, err
 	}
-	return fetchAll(ctx, c, uris, c.GetResourceBlock)
+	return fetchAll(ctx, c, members, get)
 }
 
 // ResourceZone is a Zone of ZoneType ZoneOfResourceBlocks: blocks that can be
@@ -317,14 +323,7 @@ func (c *Client) getResourceZone(ctx context.Context, uri string) (ResourceZone,
 // ResourceZones reads every zone of the CompositionService's ResourceZones
 // collection, like ResourceBlocks.
 func (c *Client) ResourceZones(ctx context.Context, comp CompositionService) ([]ResourceZone, error) {
-	if comp.ResourceZones == "" {
-		return nil, fmt.Errorf("redfish: resource zones: %w", ErrNotSupported)
-	}
-	uris, err := c.members(ctx, comp.ResourceZones)
-	if err != nil {
-		return nil, err
-	}
-	return fetchAll(ctx, c, uris, c.getResourceZone)
+	return readCollection(ctx, c, comp.ResourceZones, "resource zones", c.getResourceZone)
 }
 
 // ComposeRequest is the body of a POST to the Systems collection. Give

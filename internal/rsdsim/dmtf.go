@@ -257,7 +257,7 @@ func (s *Simulator) renderBlock(b *block, parts bool) {
 		}
 		paths := make([]string, len(ids))
 		for i, id := range ids {
-			paths[i] = p + "/" + key + "/" + id
+			paths[i] = b.partPath(key, id)
 			if parts {
 				s.put(paths[i], doc(i, paths[i]))
 			}

@@ -428,11 +428,8 @@ func (s *Simulator) resetComposed(w http.ResponseWriter, r *http.Request, params
 	if e != nil {
 		return e
 	}
-	t, e := parseReset(body)
+	t, e := s.resetType(body)
 	if e != nil {
-		return e
-	}
-	if e := s.notImplemented(t); e != nil {
 		return e
 	}
 	c.power = nextPowerState(c.power, t)
