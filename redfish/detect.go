@@ -20,6 +20,10 @@ const (
 	CapCompose  Capability = "compose"  // RSD Nodes collection: Allocate, Assemble, composed nodes
 	CapStorage  Capability = "storage"  // StorageServices (2.3+) or RSS Services (2.1/2.2)
 	CapSessions Capability = "sessions" // Links.Sessions: Redfish session login
+	// CapComposition: the root links a DMTF CompositionService (resource blocks
+	// and zones); whether the Systems collection accepts a composition is told
+	// by Client.Composition, which reads its collection capabilities.
+	CapComposition Capability = "composition"
 )
 
 // ServiceInfo describes the pod manager as detected from its service root.
@@ -69,6 +73,7 @@ const (
 type rootLinks struct {
 	systems, chassis, nodes, storage string
 	storageKind                      storageKind
+	composition                      string // the DMTF CompositionService
 }
 
 // rootJSON is the part of the service root this package reads. gofish's
@@ -81,8 +86,10 @@ type rootJSON struct {
 	Nodes           schemas.Link // 2.1 puts Nodes at the top level
 	Services        schemas.Link // 2.1 RSS storage
 	StorageServices schemas.Link
-	Links           struct{ Sessions schemas.Link }
-	Oem             struct {
+	// CompositionService is DMTF composability (CompositionService_v1.xml).
+	CompositionService schemas.Link
+	Links              struct{ Sessions schemas.Link }
+	Oem                struct {
 		IntelRackScale struct {
 			APIVersion string       `json:"ApiVersion"`
 			Nodes      schemas.Link // 2.2+ put Nodes here
@@ -94,7 +101,8 @@ type rootJSON struct {
 func (r *rootJSON) detect() (ServiceInfo, rootLinks) {
 	rsd := r.Oem.IntelRackScale
 	info := ServiceInfo{RedfishVersion: r.RedfishVersion, RSDVersion: rsd.APIVersion, UUID: r.UUID}
-	l := rootLinks{systems: r.Systems.String(), chassis: r.Chassis.String(), nodes: firstLink(rsd.Nodes, r.Nodes)}
+	l := rootLinks{systems: r.Systems.String(), chassis: r.Chassis.String(), nodes: firstLink(rsd.Nodes, r.Nodes),
+		composition: r.CompositionService.String()}
 	switch {
 	case r.StorageServices != "":
 		l.storage, l.storageKind = r.StorageServices.String(), storageSwordfish
@@ -112,6 +120,7 @@ func (r *rootJSON) detect() (ServiceInfo, rootLinks) {
 	add(l.nodes != "" && info.IsRSD(), CapCompose)
 	add(l.storage != "", CapStorage)
 	add(r.Links.Sessions != "", CapSessions)
+	add(l.composition != "", CapComposition)
 	return info, l
 }
 

@@ -19,7 +19,14 @@
 //
 // Operations take a node, system or volume by URI; nodes and systems also by Id.
 // A plain Redfish service (no Oem.Intel_RackScale) serves systems, chassis
-// and ResetSystem; composition on it fails with ErrNotSupported.
+// and ResetSystem; RSD composition on it fails with ErrNotSupported.
+//
+// A service whose root links a DMTF CompositionService (CapComposition) is
+// read and composed on by composition.go: Composition tells from the Systems
+// collection's @Redfish.CollectionCapabilities whether it composes by named
+// blocks (specific) or by requirements (constrained); ResourceBlocks and
+// ResourceZones read the pool; ComposeSystem POSTs to Systems and
+// DecomposeSystem DELETEs the composed system.
 //
 // Every request stays on the origin of Config.Endpoint: a link or redirect
 // that leads elsewhere fails with ErrOtherOrigin before anything is sent,

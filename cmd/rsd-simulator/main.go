@@ -55,6 +55,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		unresets    = fs.String("unimplemented-resets", "", "reset types advertised but answered 501, comma-separated (e.g. Nmi, as sushy-tools does)")
 	)
 	fs.StringVar(&cfg.RSDVersion, "rsd-version", "2.3", "RSD API version: 2.1, 2.2 or 2.3; none for plain Redfish without RSD extensions")
+	fs.StringVar(&cfg.Model, "model", rsdsim.ModelRSD, "composability model: rsd (Nodes, Allocate, Assemble) or dmtf (CompositionService, resource blocks in zones, composition by POST to Systems)")
 	fs.IntVar(&cfg.Racks, "racks", 2, "racks in the pod")
 	fs.IntVar(&cfg.DrawersPerRack, "drawers", 4, "drawers per rack")
 	fs.IntVar(&cfg.SystemsPerDrawer, "systems-per-drawer", 4, "systems (blades) per drawer")
@@ -78,11 +79,19 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return err
 	}
 	if *showVersion {
-		fmt.Fprintf(stdout, "rsd-simulator %s (RSD 2.1, 2.2, 2.3, plain Redfish)\n", version.Version)
+		fmt.Fprintf(stdout, "rsd-simulator %s (RSD 2.1, 2.2, 2.3, plain Redfish, DMTF composability)\n", version.Version)
 		return nil
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if cfg.Model == rsdsim.ModelDMTF {
+		rsdVersionSet := false
+		fs.Visit(func(f *flag.Flag) { rsdVersionSet = rsdVersionSet || f.Name == "rsd-version" })
+		if rsdVersionSet {
+			return fmt.Errorf("--rsd-version applies to --model %s only", rsdsim.ModelRSD)
+		}
+		cfg.RSDVersion = ""
 	}
 	rates, err := parseRates(*errorRates)
 	if err != nil {
@@ -136,7 +145,10 @@ func run(args []string, stdout, stderr io.Writer) error {
 	// The first line of stdout is the URL: scripts and tests read it to find the port.
 	fmt.Fprintf(stdout, "%s://%s\n", scheme, ln.Addr())
 	flavour := "RSD " + cfg.RSDVersion
-	if cfg.RSDVersion == rsdsim.VersionNone {
+	switch {
+	case cfg.Model == rsdsim.ModelDMTF:
+		flavour = "DMTF composability"
+	case cfg.RSDVersion == rsdsim.VersionNone:
 		flavour = "plain Redfish"
 	}
 	fmt.Fprintf(stderr, "rsd-simulator %s: %s, %d systems, ready in %s\n", version.Version, flavour,

@@ -23,6 +23,8 @@ func TestVersionAndBadArguments(t *testing.T) {
 	for _, args := range [][]string{
 		{"--no-such-flag"},
 		{"--rsd-version", "3.0"},
+		{"--model", "hpe"},
+		{"--model", "dmtf", "--rsd-version", "2.2"},
 		{"--error-rate", "allocate"},
 		{"--error-rate", "allocate=x"},
 		{"--error-rate", "fly=0.5"},
@@ -50,21 +52,10 @@ func TestParseRates(t *testing.T) {
 // serve with the certificate it wrote, and return nil on SIGTERM.
 func TestServeTLSUntilSignal(t *testing.T) {
 	certFile := filepath.Join(t.TempDir(), "cert.pem")
-	pr, pw := io.Pipe()
-	done := make(chan error, 1)
-	go func() {
-		done <- run([]string{"--listen", "127.0.0.1:0", "--tls", "--tls-cert-out", certFile, "--systems", "3",
-			"--rsd-version", "2.1"}, pw, io.Discard)
-		pw.Close()
-	}()
-	line, err := bufio.NewReader(pr).ReadString('\n')
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _, _ = io.Copy(io.Discard, pr) }()
-	url := strings.TrimSpace(line)
+	url, stop := startRun(t, "--listen", "127.0.0.1:0", "--tls", "--tls-cert-out", certFile, "--systems", "3",
+		"--rsd-version", "2.1")
 	if !strings.HasPrefix(url, "https://127.0.0.1:") {
-		t.Fatalf("first line %q", line)
+		t.Fatalf("first line %q", url)
 	}
 	pemBytes, err := os.ReadFile(certFile)
 	if err != nil {
@@ -82,15 +73,51 @@ func TestServeTLSUntilSignal(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"ApiVersion":"2.1.0"`) {
 		t.Fatalf("%d %s", resp.StatusCode, body)
 	}
-	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+	stop()
+}
+
+// TestServeDMTFModel: --model dmtf serves a composition service, not RSD's Nodes.
+func TestServeDMTFModel(t *testing.T) {
+	url, stop := startRun(t, "--listen", "127.0.0.1:0", "--systems", "3", "--model", "dmtf")
+	resp, err := http.Get(url + "/redfish/v1/")
+	if err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("run after SIGTERM: %v", err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"CompositionService"`) || strings.Contains(string(body), "Nodes") {
+		t.Fatalf("%d %s", resp.StatusCode, body)
+	}
+	stop()
+}
+
+// startRun runs the command in-process with args and returns the URL it prints first, and a
+// stop that sends SIGTERM and checks that run returns nil.
+func startRun(t *testing.T, args ...string) (string, func()) {
+	t.Helper()
+	pr, pw := io.Pipe()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(args, pw, io.Discard)
+		pw.Close()
+	}()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, pr) }()
+	return strings.TrimSpace(line), func() {
+		t.Helper()
+		if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+			t.Fatal(err)
 		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("run did not return after SIGTERM")
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("run after SIGTERM: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("run did not return after SIGTERM")
+		}
 	}
 }

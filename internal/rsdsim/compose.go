@@ -272,11 +272,8 @@ func (s *Simulator) resetNode(w http.ResponseWriter, r *http.Request, params []s
 	if e != nil {
 		return e
 	}
-	t, e := parseReset(body)
+	t, e := s.resetType(body)
 	if e != nil {
-		return e
-	}
-	if e := s.notImplemented(t); e != nil {
 		return e
 	}
 	if n.state != stateAssembled {

@@ -31,6 +31,19 @@
 // managers without any Oem.Intel_RackScale, Nodes, RSD storage or Ethernet switches.
 // Config.UnimplementedResets lists reset types that are advertised and answered 501.
 //
+// # DMTF composability
+//
+// Config.Model ModelDMTF serves the same generated pod as a DMTF composition service
+// (dmtf.go, dmtf_compose.go): a plain Redfish root with a CompositionService; each blade cut
+// into resource blocks (Compute, Processor, Memory, Storage, Network) with a
+// CompositionStatus, one ResourceZone per rack; a Systems collection that holds only composed
+// systems and advertises specific and constrained composition in its
+// @Redfish.CollectionCapabilities. POST /Systems composes (201, Location, the system), DELETE
+// of a composed system decomposes (204), Reset and a PATCH of Boot work on it; refusals carry
+// Base registry MessageIds (ResourceInUse, PropertyValueConflict, …) in @Message.ExtendedInfo.
+// Faults, sessions and the journal work as in the RSD model (composition counts as the
+// "allocate" operation of Faults.ErrorRate).
+//
 // # Restarts
 //
 // With Config.Journal set, every request that changed the state is written as a JSON line;

@@ -42,6 +42,16 @@ func parseReset(body []byte) (string, *apiError) {
 	return *req.ResetType, nil
 }
 
+// resetType reads a reset request and refuses a type that is not advertised, or advertised
+// but not implemented (Config.UnimplementedResets).
+func (s *Simulator) resetType(body []byte) (string, *apiError) {
+	t, e := parseReset(body)
+	if e == nil {
+		e = s.notImplemented(t)
+	}
+	return t, e
+}
+
 // Allowed boot override values, the same for a system and for the node composed on it.
 var (
 	bootEnabledValues = []string{"Disabled", "Once", "Continuous"}
@@ -133,11 +143,8 @@ func (s *Simulator) resetSystem(w http.ResponseWriter, r *http.Request, params [
 	if sys == nil {
 		return errNotFound(r.URL.Path)
 	}
-	t, e := parseReset(body)
+	t, e := s.resetType(body)
 	if e != nil {
-		return e
-	}
-	if e := s.notImplemented(t); e != nil {
 		return e
 	}
 	sys.power = nextPowerState(sys.power, t)

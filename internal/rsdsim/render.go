@@ -128,14 +128,16 @@ func (s *Simulator) renderChassis(c *chassis) {
 	if c.parent != nil {
 		loc["ParentId"] = c.parent.id
 		l["ContainedBy"] = link(c.parent.path())
-		l["ComputerSystems"] = links(systemPaths(c.systems))
+		if s.dmtf == nil { // in the DMTF model, blades are blocks, not systems
+			l["ComputerSystems"] = links(systemPaths(c.systems))
+		}
 	}
 	if c.kind == "Drawer" {
 		loc["ULocation"], loc["UHeight"] = 2*c.location-1, 2
 	}
 	d["Oem"] = obj{"Intel_RackScale": obj{"@odata.type": "#Intel.Oem.Chassis", "Location": loc}}
 	d["Links"] = l
-	if c.kind == "Blade" {
+	if c.kind == "Blade" && s.dmtf == nil {
 		d["Drives"] = link(c.path() + "/Drives") // rendered with the parts of its system
 	}
 	s.put(c.path(), d)
@@ -210,38 +212,14 @@ func (s *Simulator) renderSystemParts(sys *system) {
 	p := sys.path()
 	var paths []string
 	for _, c := range sys.procs {
-		d := resource(c.path(), "#Processor.v1_0_0.Processor", c.id, "Processor "+c.id)
-		d["Socket"] = c.id
-		d["ProcessorType"] = "CPU"
-		d["ProcessorArchitecture"] = "x86"
-		d["InstructionSet"] = c.instructionSet
-		d["Manufacturer"] = "Intel(R) Corporation"
-		d["Model"] = c.model
-		d["MaxSpeedMHz"] = c.speedMHz
-		d["TotalCores"] = c.cores
-		d["TotalThreads"] = 2 * c.cores
-		d["Status"] = statusOK()
-		d["Oem"] = obj{"Intel_RackScale": obj{"@odata.type": "#Intel.Oem.Processor", "Brand": c.brand,
-			"Capabilities": c.capabilities}}
-		s.put(c.path(), d)
+		s.put(c.path(), processorDoc(c, c.path()))
 		paths = append(paths, c.path())
 	}
 	paths = append(paths, s.renderOddProcessors(sys)...)
 	s.putPart(sys, PartProcessors, p+"/Processors", collection(p+"/Processors", "#ProcessorCollection.ProcessorCollection", "Processors Collection", paths))
 	paths = nil
 	for _, m := range sys.dimms {
-		d := resource(m.path(), "#Memory.v1_1_0.Memory", m.id, "DIMM "+m.id)
-		d["MemoryType"] = "DRAM"
-		d["MemoryDeviceType"] = m.deviceType
-		d["CapacityMiB"] = m.capacityMiB
-		d["OperatingSpeedMhz"] = m.speedMHz
-		d["AllowedSpeedsMHz"] = []int{m.speedMHz}
-		d["DataWidthBits"] = m.widthBits
-		d["BusWidthBits"] = m.widthBits + 8
-		d["Manufacturer"] = m.manufacturer
-		d["DeviceLocator"] = m.id
-		d["Status"] = statusOK()
-		s.put(m.path(), d)
+		s.put(m.path(), dimmDoc(m, m.path()))
 		paths = append(paths, m.path())
 	}
 	s.putPart(sys, PartMemory, p+"/Memory", collection(p+"/Memory", "#MemoryCollection.MemoryCollection", "Memory Collection", paths))
@@ -257,17 +235,7 @@ func (s *Simulator) renderSystemParts(sys *system) {
 
 // renderNIC renders an Ethernet interface and its VLANs; it changes when a node adds VLANs.
 func (s *Simulator) renderNIC(n *nic) {
-	d := resource(n.path(), "#EthernetInterface.v1_1_0.EthernetInterface", n.id, "Ethernet Interface "+n.id)
-	d["Status"] = statusOK()
-	d["InterfaceEnabled"] = true
-	d["MACAddress"] = n.mac
-	d["PermanentMACAddress"] = n.mac
-	d["SpeedMbps"] = n.speedMbps
-	d["AutoNeg"] = true
-	d["FullDuplex"] = true
-	d["IPv4Addresses"] = []obj{{"Address": n.ip, "SubnetMask": "255.255.0.0", "AddressOrigin": "DHCP", "Gateway": "10.0.0.1"}}
-	d["IPv6Addresses"] = []obj{}
-	d["VLAN"] = obj{"VLANEnable": n.vlanCapable}
+	d := nicDoc(n, n.path())
 	if n.vlanCapable {
 		vp := n.path() + "/VLANs"
 		d["VLANs"] = link(vp)
@@ -321,7 +289,63 @@ func (s *Simulator) renderLocalStorage(sys *system) {
 
 // renderLocalDrive renders a blade's drive (RSD keeps local drives under the chassis).
 func (s *Simulator) renderLocalDrive(dr *localDrive) {
-	d := resource(dr.path(), "#Drive.v1_1_0.Drive", dr.id, "Drive "+dr.id)
+	d := driveDoc(dr, dr.path())
+	d["Links"] = obj{"Chassis": link(dr.sys.blade.path())}
+	s.put(dr.path(), d)
+}
+
+// The documents of a processor, DIMM, NIC and drive at path: under their system in the RSD
+// model, under their resource block in the DMTF one.
+
+func processorDoc(c *processor, path string) obj {
+	d := resource(path, "#Processor.v1_0_0.Processor", c.id, "Processor "+c.id)
+	d["Socket"] = c.id
+	d["ProcessorType"] = "CPU"
+	d["ProcessorArchitecture"] = "x86"
+	d["InstructionSet"] = c.instructionSet
+	d["Manufacturer"] = "Intel(R) Corporation"
+	d["Model"] = c.model
+	d["MaxSpeedMHz"] = c.speedMHz
+	d["TotalCores"] = c.cores
+	d["TotalThreads"] = 2 * c.cores
+	d["Status"] = statusOK()
+	d["Oem"] = obj{"Intel_RackScale": obj{"@odata.type": "#Intel.Oem.Processor", "Brand": c.brand,
+		"Capabilities": c.capabilities}}
+	return d
+}
+
+func dimmDoc(m *dimm, path string) obj {
+	d := resource(path, "#Memory.v1_1_0.Memory", m.id, "DIMM "+m.id)
+	d["MemoryType"] = "DRAM"
+	d["MemoryDeviceType"] = m.deviceType
+	d["CapacityMiB"] = m.capacityMiB
+	d["OperatingSpeedMhz"] = m.speedMHz
+	d["AllowedSpeedsMHz"] = []int{m.speedMHz}
+	d["DataWidthBits"] = m.widthBits
+	d["BusWidthBits"] = m.widthBits + 8
+	d["Manufacturer"] = m.manufacturer
+	d["DeviceLocator"] = m.id
+	d["Status"] = statusOK()
+	return d
+}
+
+func nicDoc(n *nic, path string) obj {
+	d := resource(path, "#EthernetInterface.v1_1_0.EthernetInterface", n.id, "Ethernet Interface "+n.id)
+	d["Status"] = statusOK()
+	d["InterfaceEnabled"] = true
+	d["MACAddress"] = n.mac
+	d["PermanentMACAddress"] = n.mac
+	d["SpeedMbps"] = n.speedMbps
+	d["AutoNeg"] = true
+	d["FullDuplex"] = true
+	d["IPv4Addresses"] = []obj{{"Address": n.ip, "SubnetMask": "255.255.0.0", "AddressOrigin": "DHCP", "Gateway": "10.0.0.1"}}
+	d["IPv6Addresses"] = []obj{}
+	d["VLAN"] = obj{"VLANEnable": n.vlanCapable}
+	return d
+}
+
+func driveDoc(dr *localDrive, path string) obj {
+	d := resource(path, "#Drive.v1_1_0.Drive", dr.id, "Drive "+dr.id)
 	d["MediaType"] = dr.mediaType
 	d["Protocol"] = dr.protocol
 	d["CapacityBytes"] = int64(dr.capacityGiB) << 30
@@ -332,6 +356,5 @@ func (s *Simulator) renderLocalDrive(dr *localDrive) {
 		d["RotationSpeedRPM"] = dr.rpm
 	}
 	d["Status"] = statusOK()
-	d["Links"] = obj{"Chassis": link(dr.sys.blade.path())}
-	s.put(dr.path(), d)
+	return d
 }

@@ -43,6 +43,9 @@ type Config struct {
 	SessionTimeout time.Duration
 	// Now, when set, replaces time.Now for session expiry, so that tests move time on.
 	Now func() time.Time
+	// Model is ModelRSD (the default when empty) or ModelDMTF, DMTF composability over the
+	// same generated pod (see dmtf.go); RSDVersion must then be empty.
+	Model string
 	// Journal, when set, receives a line for every request that changed the state, so that
 	// a simulator started again replays it (Replay) and keeps the nodes and volumes, as a
 	// real Pod Manager does across a restart.
@@ -94,6 +97,10 @@ type Simulator struct {
 	nodeSeq  int
 	storage  *storageService
 	sessions map[string]*session
+	// dmtf is the state of ModelDMTF, nil in the RSD model; dmtfCapabilities is the
+	// @Redfish.CollectionCapabilities of its Systems collection.
+	dmtf             *dmtfPool
+	dmtfCapabilities []obj
 
 	done      chan struct{} // closed by Close: releases hung requests and pending assemblies
 	closeOnce sync.Once
@@ -106,8 +113,15 @@ type Simulator struct {
 // GETs only copy bytes.
 func New(cfg Config) (*Simulator, error) {
 	ver, err := parseVersion(cfg.RSDVersion)
-	if err != nil {
+	switch {
+	case err != nil:
 		return nil, err
+	case cfg.Model == ModelDMTF && cfg.RSDVersion != "":
+		return nil, fmt.Errorf("rsdsim: an RSD version (%q) applies to the %s model only", cfg.RSDVersion, ModelRSD)
+	case cfg.Model == ModelDMTF:
+		ver = apiVersion{3, "", dmtfRedfishVersion} // plain Redfish, which put strips of RSD's Oem
+	case cfg.Model != "" && cfg.Model != ModelRSD:
+		return nil, fmt.Errorf("rsdsim: unknown model %q (want %s or %s)", cfg.Model, ModelRSD, ModelDMTF)
 	}
 	if err := cfg.Faults.validate(); err != nil {
 		return nil, err
@@ -144,8 +158,14 @@ func New(cfg Config) (*Simulator, error) {
 		done:        make(chan struct{}),
 	}
 	s.faults.set(cfg.Faults)
-	s.routes = s.buildRoutes()
 	s.generate(lay)
+	if cfg.Model == ModelDMTF {
+		s.dmtf = newDMTFPool(s.systems)
+		s.routes = s.dmtfRoutes()
+		s.renderDMTF()
+		return s, nil
+	}
+	s.routes = s.buildRoutes()
 	s.renderAll()
 	return s, nil
 }

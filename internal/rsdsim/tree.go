@@ -79,6 +79,9 @@ func (s *Simulator) lookup(path string) *doc {
 // partsOwner returns the system whose unrendered parts path may name, or nil; the caller
 // holds s.mu. Parts live under /Systems/{id}/ and, for local drives, /Chassis/{blade}/Drives.
 func (s *Simulator) partsOwner(path string) *system {
+	if s.dmtf != nil {
+		return nil // the DMTF model renders the parts under their blocks at start-up
+	}
 	var sys *system
 	if rest, ok := strings.CutPrefix(path, systemsPath+"/"); ok {
 		id, _, nested := strings.Cut(rest, "/")

@@ -1,0 +1,468 @@
+package rsdsim
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/google/uuid"
+)
+
+// Composition and decomposition in the DMTF model: POST /Systems composes (specific with
+// Links.ResourceBlocks, or constrained with Processors and Memory requirements), DELETE of
+// a composed system returns its blocks, and a composed system is reset and its boot
+// override patched as any ComputerSystem.
+//
+// Refusals carry a Base message registry MessageId in code and @Message.ExtendedInfo, with
+// RelatedProperties pointing into the request:
+//
+//	400 MalformedJSON          the body is not JSON
+//	400 PropertyUnknown        a property this service does not take (RelatedProperties names it)
+//	400 PropertyMissing        no Name, or neither Links.ResourceBlocks nor requirements
+//	400 PropertyValueConflict  both forms at once, a block named twice, blocks of different zones
+//	400 PropertyValueIncorrect not exactly one Compute block, a count or size out of range
+//	400 ResourceMissingAtURI   a block that does not exist
+//	400 ArraySizeTooLong       more blocks or requirement members than the bounds below
+//	409 ResourceInUse          a block already composed
+//	409 ResourceExhaustion     no zone has the free blocks a constrained request needs
+//
+// The registry leaves the HTTP status to the service; these are this simulator's choice.
+
+// baseRegistry is the version of the Base message registry whose MessageIds the DMTF model
+// sends.
+const baseRegistry = "Base.1.15."
+
+// Bounds of a composition request.
+const (
+	maxComposeBlocks  = 32
+	maxComposeMembers = 16
+	maxComposeCount   = 1024
+	maxComposeCores   = 1024
+	maxComposeMiB     = 1 << 24
+	maxComposeName    = 255
+)
+
+// dmtfError is a refusal of the DMTF model: one extended message with its MessageId and the
+// JSON pointers of the request properties it is about.
+func dmtfError(status int, id, message string, related ...string) *apiError {
+	code := baseRegistry + id
+	return &apiError{status: status, code: code, message: message, extended: []extendedInfo{{
+		MessageID: code, Message: message, Severity: "Warning", RelatedProperties: related}}}
+}
+
+// dmtfRoutes lists the operations of the DMTF model.
+func (s *Simulator) dmtfRoutes() []route {
+	r := func(method, pattern, op string, h func(http.ResponseWriter, *http.Request, []string) *apiError) route {
+		return route{method: method, pattern: strings.Split(strings.TrimPrefix(pattern, "/"), "/"), op: op, handle: h}
+	}
+	return []route{
+		r(http.MethodPost, sessionsPath, OpSession, s.createSession),
+		r(http.MethodDelete, sessionsPath+"/*", OpSession, s.deleteSession),
+		r(http.MethodPost, systemsPath, OpAllocate, s.composeSystem),
+		r(http.MethodDelete, systemsPath+"/*", OpDelete, s.decomposeSystem),
+		r(http.MethodPatch, systemsPath+"/*", OpPatch, s.patchComposed),
+		r(http.MethodPost, systemsPath+"/*/Actions/ComputerSystem.Reset", OpReset, s.resetComposed),
+	}
+}
+
+type (
+	composeBody struct {
+		Name        *string
+		Description *string
+		Links       *struct {
+			ResourceBlocks []struct {
+				ID string `json:"@odata.id"`
+			}
+		}
+		Processors *struct{ Members []processorRequirement }
+		Memory     *struct{ Members []memoryRequirement }
+	}
+	processorRequirement struct {
+		Count          *int `json:"@Redfish.RequestedCount"`
+		ProcessorType  string
+		Model          string
+		InstructionSet string
+		TotalCores     int
+	}
+	memoryRequirement struct {
+		Count            *int `json:"@Redfish.RequestedCount"`
+		MemoryType       string
+		MemoryDeviceType string
+		CapacityMiB      int
+	}
+)
+
+// parseCompose decodes and bounds a composition request.
+func parseCompose(body []byte) (*composeBody, *apiError) {
+	var req composeBody
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+			name = strings.Trim(name, `"`)
+			return nil, dmtfError(http.StatusBadRequest, "PropertyUnknown",
+				"The property "+name+" is not in the list of valid properties for the resource.", "/"+name)
+		}
+		return nil, dmtfError(http.StatusBadRequest, "MalformedJSON",
+			"The request body submitted was malformed JSON and could not be parsed by the receiving service.")
+	}
+	if req.Name == nil || *req.Name == "" {
+		return nil, dmtfError(http.StatusBadRequest, "PropertyMissing",
+			"The property Name is a required property and must be included in the request.", "/Name")
+	}
+	for prop, v := range map[string]*string{"/Name": req.Name, "/Description": req.Description} {
+		if v != nil && len(*v) > maxComposeName {
+			return nil, dmtfError(http.StatusBadRequest, "PropertyValueIncorrect",
+				fmt.Sprintf("The property %s is longer than %d bytes.", prop, maxComposeName), prop)
+		}
+	}
+	specific := req.Links != nil && len(req.Links.ResourceBlocks) > 0
+	constrained := req.Processors != nil || req.Memory != nil
+	switch {
+	case specific && constrained:
+		return nil, dmtfError(http.StatusBadRequest, "PropertyValueConflict",
+			"The property Links/ResourceBlocks could not be written because its value would conflict with the value of the Processors and Memory properties.",
+			"/Links/ResourceBlocks", "/Processors", "/Memory")
+	case !specific && !constrained:
+		return nil, dmtfError(http.StatusBadRequest, "PropertyMissing",
+			"The property Links/ResourceBlocks is a required property and must be included in the request.", "/Links/ResourceBlocks")
+	case specific && len(req.Links.ResourceBlocks) > maxComposeBlocks:
+		return nil, dmtfError(http.StatusBadRequest, "ArraySizeTooLong",
+			fmt.Sprintf("The array provided for property Links/ResourceBlocks exceeds the size limit %d.", maxComposeBlocks), "/Links/ResourceBlocks")
+	}
+	if constrained {
+		if e := req.checkRequirements(); e != nil {
+			return nil, e
+		}
+	}
+	return &req, nil
+}
+
+// checkRequirements bounds the members of a constrained request.
+func (req *composeBody) checkRequirements() *apiError {
+	var procs []processorRequirement
+	var mems []memoryRequirement
+	if req.Processors != nil {
+		procs = req.Processors.Members
+	}
+	if req.Memory != nil {
+		mems = req.Memory.Members
+	}
+	if len(procs)+len(mems) == 0 {
+		return dmtfError(http.StatusBadRequest, "PropertyMissing",
+			"The property Members is a required property and must be included in the request.", "/Processors/Members", "/Memory/Members")
+	}
+	if len(procs) > maxComposeMembers || len(mems) > maxComposeMembers {
+		return dmtfError(http.StatusBadRequest, "ArraySizeTooLong",
+			fmt.Sprintf("The array provided for property Members exceeds the size limit %d.", maxComposeMembers), "/Processors/Members", "/Memory/Members")
+	}
+	bad := func(prop string) *apiError {
+		return dmtfError(http.StatusBadRequest, "PropertyValueIncorrect",
+			"The property "+prop+" is missing a count of at least 1 or is out of range.", prop)
+	}
+	for i, p := range procs {
+		at := "/Processors/Members/" + strconv.Itoa(i)
+		switch {
+		case p.Count == nil || *p.Count < 1 || *p.Count > maxComposeCount:
+			return bad(at + "/@Redfish.RequestedCount")
+		case p.TotalCores < 0 || p.TotalCores > maxComposeCores:
+			return bad(at + "/TotalCores")
+		case p.ProcessorType != "" && p.ProcessorType != "CPU":
+			return dmtfError(http.StatusBadRequest, "PropertyValueNotInList",
+				"The value "+p.ProcessorType+" for the property ProcessorType is not in the list of acceptable values.", at+"/ProcessorType")
+		}
+	}
+	for i, m := range mems {
+		at := "/Memory/Members/" + strconv.Itoa(i)
+		switch {
+		case m.Count == nil || *m.Count < 1 || *m.Count > maxComposeCount:
+			return bad(at + "/@Redfish.RequestedCount")
+		case m.CapacityMiB < 0 || m.CapacityMiB > maxComposeMiB:
+			return bad(at + "/CapacityMiB")
+		}
+	}
+	return nil
+}
+
+// composeSystem serves POST /Systems: 201 with the composed system and its Location.
+func (s *Simulator) composeSystem(w http.ResponseWriter, r *http.Request, _ []string) *apiError {
+	body, e := readBody(w, r)
+	if e != nil {
+		return e
+	}
+	req, e := parseCompose(body)
+	if e != nil {
+		return e
+	}
+	s.mu.Lock()
+	var blocks []*block
+	if req.Links != nil && len(req.Links.ResourceBlocks) > 0 {
+		blocks, e = s.specificBlocks(req)
+	} else {
+		blocks, e = s.constrainedBlocks(req)
+	}
+	if e != nil {
+		s.mu.Unlock()
+		return e
+	}
+	p := s.dmtf
+	p.seq++
+	c := &composedSystem{num: p.seq, id: composedSystemPrefix + strconv.Itoa(p.seq), name: *req.Name, blocks: blocks,
+		power: "Off", boot: bootSettings{enabled: "Disabled", target: "None", mode: "UEFI"},
+		uuid: uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "rsdsim/%s/composed/%d", s.serviceUUID, p.seq)).String()}
+	if req.Description != nil {
+		c.description = *req.Description
+	}
+	p.composed[c.id] = c
+	for _, b := range blocks {
+		b.owner = c
+		s.renderBlock(b, false)
+	}
+	s.renderComposed(c)
+	s.renderComposedCollection()
+	d := s.docs[c.path()]
+	s.mu.Unlock()
+	w.Header().Set("Location", c.path())
+	serveDoc(w, r, http.StatusCreated, d)
+	return nil
+}
+
+// specificBlocks checks the named blocks: they exist, are named once, are free, include
+// exactly one Compute block and share a zone. The caller holds s.mu.
+func (s *Simulator) specificBlocks(req *composeBody) ([]*block, *apiError) {
+	refs := req.Links.ResourceBlocks
+	blocks := make([]*block, len(refs))
+	at := func(i int) string { return "/Links/ResourceBlocks/" + strconv.Itoa(i) }
+	compute := 0
+	for i, ref := range refs {
+		b := s.dmtf.byPath[cleanPath(ref.ID)]
+		if b == nil {
+			return nil, dmtfError(http.StatusBadRequest, "ResourceMissingAtURI",
+				"The resource at the URI "+ref.ID+" was not found.", at(i))
+		}
+		if j := slices.Index(blocks[:i], b); j >= 0 {
+			return nil, dmtfError(http.StatusBadRequest, "PropertyValueConflict",
+				"The property "+at(i)+" could not be written because its value would conflict with the value of the "+at(j)+" property.", at(j), at(i))
+		}
+		if i > 0 && b.zone != blocks[0].zone {
+			return nil, dmtfError(http.StatusBadRequest, "PropertyValueConflict",
+				"The property "+at(i)+" could not be written because its value would conflict with the value of the "+at(0)+
+					" property: the blocks are in zones "+blocks[0].zone.id+" and "+b.zone.id+", and only blocks of one zone compose together.", at(0), at(i))
+		}
+		blocks[i] = b
+		if b.kind == blockCompute {
+			compute++
+		}
+	}
+	if compute != 1 {
+		return nil, dmtfError(http.StatusBadRequest, "PropertyValueIncorrect",
+			fmt.Sprintf("The property Links/ResourceBlocks with the requested value of %d Compute blocks could not be written because the value does not meet the constraints of the implementation: exactly one Compute block (@Redfish.ResourceBlockLimits).", compute),
+			"/Links/ResourceBlocks")
+	}
+	for i, b := range blocks {
+		if b.owner != nil {
+			return nil, dmtfError(http.StatusConflict, "ResourceInUse",
+				"The change to the requested resource failed because the resource is in use or in transition: "+b.path()+" is composed in "+b.owner.path()+".", at(i))
+		}
+	}
+	return blocks, nil
+}
+
+// constrainedBlocks picks one free Compute block and free Processor and Memory blocks of its
+// zone that together meet the requirements, the fewest blocks of all the Compute blocks
+// tried (the first in order among equals); whole blocks
+// are taken, so the system may get more than asked (AllowOverprovisioning). Each member is
+// met on its own: two members may count the same processor. The caller holds s.mu.
+func (s *Simulator) constrainedBlocks(req *composeBody) ([]*block, *apiError) {
+	var procs []processorRequirement
+	var mems []memoryRequirement
+	if req.Processors != nil {
+		procs = req.Processors.Members
+	}
+	if req.Memory != nil {
+		mems = req.Memory.Members
+	}
+	var best []*block
+	for _, z := range s.dmtf.zones {
+		for _, compute := range z.blocks {
+			if compute.kind != blockCompute || compute.owner != nil {
+				continue
+			}
+			chosen := []*block{compute}
+			for _, b := range z.blocks {
+				if b.owner != nil || (b.kind != blockProcessor && b.kind != blockMemory) || meets(chosen, procs, mems) {
+					continue
+				}
+				if helps(chosen, b, procs, mems) {
+					chosen = append(chosen, b)
+				}
+			}
+			if meets(chosen, procs, mems) && (best == nil || len(chosen) < len(best)) {
+				best = chosen
+			}
+		}
+	}
+	if best != nil {
+		return best, nil
+	}
+	var want []string
+	for _, p := range procs {
+		want = append(want, fmt.Sprintf("%d processors of at least %d cores", *p.Count, p.TotalCores))
+	}
+	for _, m := range mems {
+		want = append(want, fmt.Sprintf("%d DIMMs of at least %d MiB", *m.Count, m.CapacityMiB))
+	}
+	return nil, dmtfError(http.StatusConflict, "ResourceExhaustion",
+		"The resource "+systemsPath+" was unable to satisfy the request due to unavailability of resources: no zone has free blocks with "+
+			strings.Join(want, " and ")+".", "/Processors", "/Memory")
+}
+
+func (p processorRequirement) matches(c *processor) bool {
+	return c.cores >= p.TotalCores && strings.Contains(c.model, p.Model) &&
+		(p.InstructionSet == "" || p.InstructionSet == c.instructionSet)
+}
+
+func (m memoryRequirement) matches(d *dimm) bool {
+	return d.capacityMiB >= m.CapacityMiB && (m.MemoryType == "" || m.MemoryType == "DRAM") &&
+		(m.MemoryDeviceType == "" || m.MemoryDeviceType == d.deviceType)
+}
+
+// unmet counts, per requirement, how many matching items blocks lack.
+func unmet(blocks []*block, procs []processorRequirement, mems []memoryRequirement) (p, m []int) {
+	p, m = make([]int, len(procs)), make([]int, len(mems))
+	for i, r := range procs {
+		p[i] = *r.Count
+		for _, b := range blocks {
+			for _, c := range b.procs {
+				if r.matches(c) {
+					p[i]--
+				}
+			}
+		}
+	}
+	for i, r := range mems {
+		m[i] = *r.Count
+		for _, b := range blocks {
+			for _, d := range b.dimms {
+				if r.matches(d) {
+					m[i]--
+				}
+			}
+		}
+	}
+	return p, m
+}
+
+func meets(blocks []*block, procs []processorRequirement, mems []memoryRequirement) bool {
+	p, m := unmet(blocks, procs, mems)
+	return !slices.ContainsFunc(p, func(n int) bool { return n > 0 }) && !slices.ContainsFunc(m, func(n int) bool { return n > 0 })
+}
+
+// helps reports whether b brings an item to a requirement chosen does not meet yet.
+func helps(chosen []*block, b *block, procs []processorRequirement, mems []memoryRequirement) bool {
+	p, m := unmet(chosen, procs, mems)
+	for i, r := range procs {
+		if p[i] > 0 && slices.ContainsFunc(b.procs, r.matches) {
+			return true
+		}
+	}
+	for i, r := range mems {
+		if m[i] > 0 && slices.ContainsFunc(b.dimms, r.matches) {
+			return true
+		}
+	}
+	return false
+}
+
+// composedByID returns the composed system, a 405 for another resource of the collection
+// (a capabilities object) or a 404; the caller holds s.mu.
+func (s *Simulator) composedByID(r *http.Request, id string) (*composedSystem, *apiError) {
+	if c := s.dmtf.composed[id]; c != nil {
+		return c, nil
+	}
+	if s.docs[systemsPath+"/"+id] != nil {
+		return nil, newError(http.StatusMethodNotAllowed, codeInvalidHTTPMethod,
+			"The HTTP method "+r.Method+" is not allowed on "+r.URL.Path+".")
+	}
+	return nil, errNotFound(r.URL.Path)
+}
+
+// decomposeSystem serves DELETE of a composed system: 204, its blocks back to Unused.
+func (s *Simulator) decomposeSystem(w http.ResponseWriter, r *http.Request, params []string) *apiError {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, e := s.composedByID(r, params[0])
+	if e != nil {
+		return e
+	}
+	if e := s.checkIfMatch(r, c.path()); e != nil {
+		return e
+	}
+	delete(s.dmtf.composed, c.id)
+	for _, b := range c.blocks {
+		b.owner = nil
+		s.renderBlock(b, false)
+	}
+	delete(s.docs, c.path())
+	for _, sub := range composedParts {
+		delete(s.docs, c.path()+sub)
+	}
+	s.renderComposedCollection()
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// resetComposed serves ComputerSystem.Reset of a composed system.
+func (s *Simulator) resetComposed(w http.ResponseWriter, r *http.Request, params []string) *apiError {
+	body, e := readBody(w, r)
+	if e != nil {
+		return e
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, e := s.composedByID(r, params[0])
+	if e != nil {
+		return e
+	}
+	t, e := s.resetType(body)
+	if e != nil {
+		return e
+	}
+	c.power = nextPowerState(c.power, t)
+	s.renderComposed(c)
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// patchComposed serves a PATCH of a composed system's Boot: 200 with the system.
+func (s *Simulator) patchComposed(w http.ResponseWriter, r *http.Request, params []string) *apiError {
+	body, e := readBody(w, r)
+	if e != nil {
+		return e
+	}
+	s.mu.Lock()
+	c, e := s.composedByID(r, params[0])
+	if e == nil {
+		e = s.checkIfMatch(r, c.path())
+	}
+	var props map[string]json.RawMessage
+	if e == nil {
+		props, e = parsePatch(body, "Boot")
+	}
+	if e == nil && props["Boot"] != nil {
+		var b bootSettings
+		if b, e = patchBoot(c.boot, props["Boot"]); e == nil {
+			c.boot = b
+			s.renderComposed(c)
+		}
+	}
+	s.mu.Unlock()
+	if e != nil {
+		return e
+	}
+	return s.serveCurrent(w, r, systemsPath+"/"+params[0])
+}

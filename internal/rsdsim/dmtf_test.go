@@ -1,0 +1,339 @@
+package rsdsim
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+)
+
+func newDMTFServer(t *testing.T, cfg Config) *testServer {
+	cfg.Model = ModelDMTF
+	return newTestServer(t, cfg)
+}
+
+func blockRefs(paths ...string) m {
+	refs := make([]m, len(paths))
+	for i, p := range paths {
+		refs[i] = m{"@odata.id": p}
+	}
+	return m{"ResourceBlocks": refs}
+}
+
+// memberPaths lists the @odata.id of a collection's members.
+func memberPaths(body map[string]any) []string {
+	var out []string
+	for _, x := range get(body, "Members").([]any) {
+		out = append(out, x.(map[string]any)["@odata.id"].(string))
+	}
+	return out
+}
+
+// zoneBlocks returns the blocks of a zone, by path.
+func (ts *testServer) zoneBlocks(zone string) []string {
+	var out []string
+	for _, x := range get(ts.do("GET", zonesPath+"/"+zone, nil).mustStatus(ts.t, http.StatusOK).body, "Links", "ResourceBlocks").([]any) {
+		out = append(out, x.(map[string]any)["@odata.id"].(string))
+	}
+	return out
+}
+
+func TestDMTFModelValidated(t *testing.T) {
+	for _, cfg := range []Config{{Model: "hpe"}, {Model: ModelDMTF, RSDVersion: "2.3"}} {
+		if _, err := New(cfg); err == nil {
+			t.Errorf("New(%+v) accepted", cfg)
+		}
+	}
+}
+
+func TestDMTFModelTree(t *testing.T) {
+	ts := newDMTFServer(t, Config{})
+	root := ts.do("GET", "/redfish/v1", nil).mustStatus(t, http.StatusOK).body
+	if get(root, "CompositionService", "@odata.id") != compositionPath || root["Nodes"] != nil || root["Oem"] != nil ||
+		root["RedfishVersion"] != dmtfRedfishVersion {
+		t.Fatalf("root %v: want CompositionService, no Nodes, no Oem", root)
+	}
+	cs := ts.do("GET", compositionPath, nil).mustStatus(t, http.StatusOK).body
+	if cs["ServiceEnabled"] != true || get(cs, "ResourceBlocks", "@odata.id") != blocksPath || get(cs, "ResourceZones", "@odata.id") != zonesPath {
+		t.Fatalf("CompositionService %v", cs)
+	}
+	systems := ts.do("GET", systemsPath, nil).mustStatus(t, http.StatusOK).body
+	if get(systems, "Members@odata.count") != 0.0 {
+		t.Errorf("Systems before any composition: %v", systems)
+	}
+	caps := get(systems, "@Redfish.CollectionCapabilities", "Capabilities").([]any)
+	var useCases []string
+	for _, c := range caps {
+		useCases = append(useCases, get(c, "UseCase").(string))
+		if get(c, "Links", "TargetCollection", "@odata.id") != systemsPath || len(get(c, "Links", "RelatedItem").([]any)) != 2 {
+			t.Errorf("capability %v: want target Systems and the 2 zones", c)
+		}
+		ts.do("GET", get(c, "CapabilitiesObject", "@odata.id").(string), nil).mustStatus(t, http.StatusOK)
+	}
+	if !slices.Equal(useCases, []string{useCaseSpecific, useCaseConstrained}) {
+		t.Errorf("use cases %v", useCases)
+	}
+	limits := get(ts.do("GET", specificCapsPath, nil).body, "@Redfish.ResourceBlockLimits")
+	if get(limits, "MinCompute") != 1.0 || get(limits, "MaxCompute") != 1.0 {
+		t.Errorf("ResourceBlockLimits %v", limits)
+	}
+
+	blocks := memberPaths(ts.do("GET", blocksPath, nil).mustStatus(t, http.StatusOK).body)
+	kinds := map[string]int{}
+	for _, p := range blocks {
+		b := ts.do("GET", p, nil).mustStatus(t, http.StatusOK).body
+		kind := get(b, "ResourceBlockType", 0).(string)
+		kinds[kind]++
+		if get(b, "CompositionStatus", "CompositionState") != "Unused" || get(b, "Pool") != "Free" ||
+			len(get(b, "Links", "Zones").([]any)) != 1 || len(get(b, "Links", "ComputerSystems").([]any)) != 0 {
+			t.Errorf("block %s: %v", p, b)
+		}
+		for _, key := range []string{"Processors", "Memory", "Drives", "EthernetInterfaces"} {
+			if parts, _ := get(b, key).([]any); len(parts) > 0 {
+				ts.do("GET", get(parts[0], "@odata.id").(string), nil).mustStatus(t, http.StatusOK)
+			}
+		}
+	}
+	// 8 blades: one Compute block each; every blade has a drive and a NIC.
+	if kinds[blockCompute] != 8 || kinds[blockStorage] < 8 || kinds[blockNetwork] < 8 || kinds[blockProcessor] != kinds[blockMemory] {
+		t.Errorf("blocks by type %v", kinds)
+	}
+	zones := memberPaths(ts.do("GET", zonesPath, nil).mustStatus(t, http.StatusOK).body)
+	if len(zones) != 2 || len(ts.zoneBlocks("1"))+len(ts.zoneBlocks("2")) != len(blocks) {
+		t.Errorf("zones %v do not hold the %d blocks", zones, len(blocks))
+	}
+	// Blades are blocks, not systems; RSD's resources are absent.
+	for _, p := range []string{systemsPath + "/System1", systemsPath + "/System1/Processors", nodesPath} {
+		ts.do("GET", p, nil).mustStatus(t, http.StatusNotFound)
+	}
+	blade := ts.do("GET", chassisPath+"/Rack1-Drawer1-Blade1", nil).mustStatus(t, http.StatusOK).body
+	if get(blade, "Links", "ComputerSystems") != nil || blade["Drives"] != nil {
+		t.Errorf("blade links systems or drives of the RSD model: %v", blade)
+	}
+}
+
+func TestDMTFSpecificCompositionLifecycle(t *testing.T) {
+	ts := newDMTFServer(t, Config{})
+	zone := ts.zoneBlocks("1")
+	chosen := []string{blocksPath + "/Compute1", blocksPath + "/Drive1-1", blocksPath + "/Network1-1"}
+	for _, b := range chosen {
+		if !slices.Contains(zone, b) {
+			t.Fatalf("%s not in zone 1 %v", b, zone)
+		}
+	}
+	r := ts.do("POST", systemsPath, m{"Name": "web-1", "Description": "d", "Links": blockRefs(chosen...)}).mustStatus(t, http.StatusCreated)
+	sys := r.header.Get("Location")
+	if sys != systemsPath+"/Composed1" || r.body["SystemType"] != "Composed" || r.body["Name"] != "web-1" || r.body["PowerState"] != "Off" {
+		t.Fatalf("compose: Location %q, body %v", sys, r.body)
+	}
+	var got []string
+	for _, x := range get(r.body, "Links", "ResourceBlocks").([]any) {
+		got = append(got, get(x, "@odata.id").(string))
+	}
+	if !slices.Equal(got, chosen) {
+		t.Errorf("Links.ResourceBlocks %v, want %v", got, chosen)
+	}
+	for _, b := range chosen {
+		blk := ts.do("GET", b, nil).body
+		if get(blk, "CompositionStatus", "CompositionState") != "Composed" || get(blk, "CompositionStatus", "NumberOfCompositions") != 1.0 ||
+			get(blk, "Links", "ComputerSystems", 0, "@odata.id") != sys || get(blk, "Pool") != "Active" {
+			t.Errorf("block %s after compose: %v", b, blk)
+		}
+	}
+	if !slices.Equal(memberPaths(ts.do("GET", systemsPath, nil).body), []string{sys}) {
+		t.Error("Systems does not list the composed system")
+	}
+	procs := memberPaths(ts.do("GET", sys+"/Processors", nil).mustStatus(t, http.StatusOK).body)
+	if len(procs) != 1 || !strings.HasPrefix(procs[0], blocksPath+"/Compute1/Processors/") {
+		t.Errorf("processors %v: want the Compute block's one", procs)
+	}
+	if n := len(memberPaths(ts.do("GET", sys+"/EthernetInterfaces", nil).body)); n != 1 {
+		t.Errorf("%d NICs, want the Network block's 1", n)
+	}
+	if devs := get(ts.do("GET", sys+"/SimpleStorage/1", nil).body, "Devices").([]any); len(devs) != 1 {
+		t.Errorf("storage devices %v, want the Storage block's drive", devs)
+	}
+
+	ts.do("POST", sys+"/Actions/ComputerSystem.Reset", m{"ResetType": "On"}).mustStatus(t, http.StatusNoContent)
+	if ts.do("GET", sys, nil).body["PowerState"] != "On" {
+		t.Error("reset On did not power the system on")
+	}
+	ts.do("POST", sys+"/Actions/ComputerSystem.Reset", m{"ResetType": "Dance"}).mustStatus(t, http.StatusBadRequest)
+	p := ts.do("PATCH", sys, m{"Boot": m{"BootSourceOverrideEnabled": "Once", "BootSourceOverrideTarget": "Pxe"}}).mustStatus(t, http.StatusOK)
+	if get(p.body, "Boot", "BootSourceOverrideTarget") != "Pxe" {
+		t.Errorf("PATCH Boot: %v", p.body["Boot"])
+	}
+	ts.do("PATCH", sys, m{"Boot": m{"BootSourceOverrideTarget": "Floppy"}}).mustStatus(t, http.StatusBadRequest)
+	if get(ts.do("GET", sys, nil).body, "Boot", "BootSourceOverrideTarget") != "Pxe" {
+		t.Error("a refused PATCH changed the boot override")
+	}
+
+	ts.do("DELETE", specificCapsPath, nil).mustStatus(t, http.StatusMethodNotAllowed)
+	ts.do("DELETE", sys, nil).mustStatus(t, http.StatusNoContent)
+	for _, p := range []string{sys, sys + "/Processors", sys + "/SimpleStorage/1"} {
+		ts.do("GET", p, nil).mustStatus(t, http.StatusNotFound)
+	}
+	ts.do("DELETE", sys, nil).mustStatus(t, http.StatusNotFound)
+	for _, b := range chosen {
+		if blk := ts.do("GET", b, nil).body; get(blk, "CompositionStatus", "CompositionState") != "Unused" || len(get(blk, "Links", "ComputerSystems").([]any)) != 0 {
+			t.Errorf("block %s after decompose: %v", b, blk)
+		}
+	}
+	// The blocks compose again.
+	ts.do("POST", systemsPath, m{"Name": "web-2", "Links": blockRefs(chosen...)}).mustStatus(t, http.StatusCreated)
+}
+
+func TestDMTFCompositionRefusals(t *testing.T) {
+	ts := newDMTFServer(t, Config{})
+	z1, z2 := ts.zoneBlocks("1"), ts.zoneBlocks("2")
+	compute1, drive1 := blocksPath+"/Compute1", blocksPath+"/Drive1-1"
+	otherZone := ""
+	for _, b := range z2 {
+		if strings.Contains(b, "/Drive") {
+			otherZone = b
+			break
+		}
+	}
+	if !slices.Contains(z1, compute1) || otherZone == "" {
+		t.Fatalf("zones %v / %v", z1, z2)
+	}
+	ts.do("POST", systemsPath, m{"Name": "first", "Links": blockRefs(compute1)}).mustStatus(t, http.StatusCreated)
+	many := make([]string, maxComposeBlocks+1)
+	for i := range many {
+		many[i] = blocksPath + "/X" + strings.Repeat("x", i)
+	}
+	for _, c := range []struct {
+		name    string
+		body    any
+		status  int
+		id      string
+		related string
+	}{
+		{"block in use", m{"Name": "x", "Links": blockRefs(compute1, drive1)}, http.StatusConflict, "ResourceInUse", "/Links/ResourceBlocks/0"},
+		{"zones differ", m{"Name": "x", "Links": blockRefs(blocksPath+"/Compute2", otherZone)}, http.StatusBadRequest, "PropertyValueConflict", "/Links/ResourceBlocks/1"},
+		{"no such block", m{"Name": "x", "Links": blockRefs(blocksPath + "/Compute99")}, http.StatusBadRequest, "ResourceMissingAtURI", "/Links/ResourceBlocks/0"},
+		{"named twice", m{"Name": "x", "Links": blockRefs(blocksPath+"/Compute2", blocksPath+"/Compute2")}, http.StatusBadRequest, "PropertyValueConflict", "/Links/ResourceBlocks/1"},
+		{"two computes", m{"Name": "x", "Links": blockRefs(blocksPath+"/Compute2", blocksPath+"/Compute3")}, http.StatusBadRequest, "PropertyValueIncorrect", "/Links/ResourceBlocks"},
+		{"no compute", m{"Name": "x", "Links": blockRefs(drive1)}, http.StatusBadRequest, "PropertyValueIncorrect", "/Links/ResourceBlocks"},
+		{"no name", m{"Links": blockRefs(blocksPath + "/Compute2")}, http.StatusBadRequest, "PropertyMissing", "/Name"},
+		{"long name", m{"Name": strings.Repeat("n", maxComposeName+1), "Links": blockRefs(blocksPath + "/Compute2")}, http.StatusBadRequest, "PropertyValueIncorrect", "/Name"},
+		{"nothing asked", m{"Name": "x"}, http.StatusBadRequest, "PropertyMissing", "/Links/ResourceBlocks"},
+		{"both forms", m{"Name": "x", "Links": blockRefs(blocksPath + "/Compute2"), "Memory": m{"Members": []m{{"@Redfish.RequestedCount": 1}}}}, http.StatusBadRequest, "PropertyValueConflict", "/Links/ResourceBlocks"},
+		{"unknown property", m{"Name": "x", "Links": blockRefs(blocksPath + "/Compute2"), "Storage": m{}}, http.StatusBadRequest, "PropertyUnknown", "/Storage"},
+		{"too many blocks", m{"Name": "x", "Links": blockRefs(many...)}, http.StatusBadRequest, "ArraySizeTooLong", "/Links/ResourceBlocks"},
+		{"count missing", m{"Name": "x", "Processors": m{"Members": []m{{"TotalCores": 4}}}}, http.StatusBadRequest, "PropertyValueIncorrect", "/Processors/Members/0/@Redfish.RequestedCount"},
+		{"GPU asked", m{"Name": "x", "Processors": m{"Members": []m{{"@Redfish.RequestedCount": 1, "ProcessorType": "GPU"}}}}, http.StatusBadRequest, "PropertyValueNotInList", "/Processors/Members/0/ProcessorType"},
+		{"malformed", `{"Name":`, http.StatusBadRequest, "MalformedJSON", ""},
+	} {
+		r := ts.do("POST", systemsPath, c.body)
+		if r.status != c.status {
+			t.Errorf("%s: status %d, want %d: %s", c.name, r.status, c.status, r.raw)
+			continue
+		}
+		if code := r.errorCode(t); code != baseRegistry+c.id {
+			t.Errorf("%s: code %s, want %s", c.name, code, baseRegistry+c.id)
+		}
+		info := get(r.body, "error", "@Message.ExtendedInfo", 0)
+		related, _ := get(info, "RelatedProperties").([]any)
+		if get(info, "MessageId") != baseRegistry+c.id || (c.related != "" && !slices.Contains(related, any(c.related))) {
+			t.Errorf("%s: extended info %v, want MessageId %s about %s", c.name, info, c.id, c.related)
+		}
+	}
+	// Nothing was composed by the refused requests, and the free blocks stay free.
+	if got := memberPaths(ts.do("GET", systemsPath, nil).body); len(got) != 1 {
+		t.Errorf("systems after refusals: %v", got)
+	}
+	if get(ts.do("GET", drive1, nil).body, "CompositionStatus", "CompositionState") != "Unused" {
+		t.Error("a refused request took a block")
+	}
+}
+
+func TestDMTFConstrainedComposition(t *testing.T) {
+	ts := newDMTFServer(t, Config{})
+	// A two-socket blade has a Processor block: asking for 2 CPUs needs it with its Compute block.
+	var cores float64
+	for _, p := range memberPaths(ts.do("GET", blocksPath, nil).body) {
+		if strings.Contains(p, "/Processor") {
+			cores = get(ts.do("GET", get(ts.do("GET", p, nil).body, "Processors", 0, "@odata.id").(string), nil).body, "TotalCores").(float64)
+			break
+		}
+	}
+	if cores == 0 {
+		t.Fatal("the generated pod has no two-socket blade")
+	}
+	req := m{"Name": "db-1",
+		"Processors": m{"Members": []m{{"@Redfish.RequestedCount": 2, "ProcessorType": "CPU", "TotalCores": cores}}},
+		"Memory":     m{"Members": []m{{"@Redfish.RequestedCount": 2, "CapacityMiB": 8192}}}}
+	r := ts.do("POST", systemsPath, req).mustStatus(t, http.StatusCreated)
+	if get(r.body, "ProcessorSummary", "Count").(float64) < 2 {
+		t.Errorf("ProcessorSummary %v: want at least 2 processors", r.body["ProcessorSummary"])
+	}
+	zones := map[string]bool{}
+	kinds := map[string]int{}
+	for _, x := range get(r.body, "Links", "ResourceBlocks").([]any) {
+		b := ts.do("GET", get(x, "@odata.id").(string), nil).body
+		zones[get(b, "Links", "Zones", 0, "@odata.id").(string)] = true
+		kinds[get(b, "ResourceBlockType", 0).(string)]++
+		if get(b, "CompositionStatus", "CompositionState") != "Composed" {
+			t.Errorf("chosen block not Composed: %v", b)
+		}
+	}
+	if len(zones) != 1 || kinds[blockCompute] != 1 || kinds[blockProcessor] != 1 {
+		t.Errorf("blocks by zone %v and type %v: want one zone, one Compute and one Processor block", zones, kinds)
+	}
+
+	r = ts.do("POST", systemsPath, m{"Name": "huge", "Processors": m{"Members": []m{{"@Redfish.RequestedCount": 64}}}}).mustStatus(t, http.StatusConflict)
+	if r.errorCode(t) != baseRegistry+"ResourceExhaustion" || !strings.Contains(r.extendedMessages()[0], "64 processors") {
+		t.Errorf("unsatisfiable: %s", r.raw)
+	}
+}
+
+func TestDMTFConcurrentCompositionsGetDistinctBlocks(t *testing.T) {
+	ts := newDMTFServer(t, Config{Systems: 12})
+	systems := make([]string, 12)
+	var wg sync.WaitGroup
+	for i := range systems {
+		wg.Go(func() {
+			r := ts.do("POST", systemsPath, m{"Name": "n", "Memory": m{"Members": []m{{"@Redfish.RequestedCount": 1}}}})
+			systems[i] = r.header.Get("Location")
+		})
+	}
+	wg.Wait()
+	var computes []string
+	for _, s := range systems {
+		if s == "" {
+			t.Fatal("a composition failed while Compute blocks were free")
+		}
+		for _, x := range get(ts.do("GET", s, nil).body, "Links", "ResourceBlocks").([]any) {
+			if p := get(x, "@odata.id").(string); strings.Contains(p, "/Compute") {
+				computes = append(computes, p)
+			}
+		}
+	}
+	slices.Sort(computes)
+	if len(computes) != 12 || len(slices.Compact(computes)) != 12 {
+		t.Errorf("Compute blocks shared: %v", computes)
+	}
+	ts.do("POST", systemsPath, m{"Name": "n", "Memory": m{"Members": []m{{"@Redfish.RequestedCount": 1}}}}).mustStatus(t, http.StatusConflict)
+}
+
+func TestDMTFFaultsAndJournal(t *testing.T) {
+	var journal strings.Builder
+	ts := newDMTFServer(t, Config{Journal: &journal})
+	ts.sim.SetFaults(Faults{ErrorRate: map[string]float64{OpAllocate: 1}, ErrorStatus: http.StatusServiceUnavailable})
+	ts.do("POST", systemsPath, m{"Name": "x", "Links": blockRefs(blocksPath + "/Compute1")}).mustStatus(t, http.StatusServiceUnavailable)
+	ts.sim.SetFaults(Faults{})
+	ts.do("POST", systemsPath, m{"Name": "x", "Links": blockRefs(blocksPath + "/Compute1")}).mustStatus(t, http.StatusCreated)
+
+	again, err := New(Config{Model: ModelDMTF, Racks: 2, DrawersPerRack: 2, SystemsPerDrawer: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := again.Replay(strings.NewReader(journal.String())); err != nil {
+		t.Fatal(err)
+	}
+	if again.dmtf.composed["Composed1"] == nil || again.dmtf.byPath[blocksPath+"/Compute1"].owner == nil {
+		t.Error("the composition did not survive a replay of the journal")
+	}
+}

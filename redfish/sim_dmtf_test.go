@@ -1,0 +1,160 @@
+package redfish_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/stmcginnis/gofish/schemas"
+
+	"github.com/valence-rsd/valence/internal/rsdsim"
+	"github.com/valence-rsd/valence/redfish"
+)
+
+// DMTF composability against the simulator's DMTF model, in-process.
+
+func startDMTFSim(t *testing.T) *redfish.Client {
+	t.Helper()
+	sim, err := rsdsim.New(rsdsim.Config{Model: rsdsim.ModelDMTF, Racks: 2, DrawersPerRack: 2, SystemsPerDrawer: 2,
+		Seed: 7, Username: simUser, Password: simPass})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return simClient(t, serve(t, sim), redfish.AuthAuto)
+}
+
+func TestSimDMTFDetectAndPool(t *testing.T) {
+	ctx := context.Background()
+	c := startDMTFSim(t)
+	if info := c.Info(); !info.Has(redfish.CapComposition) || info.Has(redfish.CapCompose) || info.IsRSD() || !info.Has(redfish.CapSessions) {
+		t.Fatalf("detected %+v", info)
+	}
+	comp, err := c.Composition(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec, okSpec := comp.Capability(redfish.UseCaseSpecific)
+	_, okCons := comp.Capability(redfish.UseCaseConstrained)
+	if !comp.CanCompose() || !okSpec || !okCons || len(spec.RelatedItems) != 2 {
+		t.Fatalf("composition %+v", comp)
+	}
+	limits, err := c.BlockLimits(ctx, spec.CapabilitiesObject)
+	if err != nil || limits.MinCompute == nil || *limits.MinCompute != 1 || limits.MaxCompute == nil || *limits.MaxCompute != 1 {
+		t.Fatalf("BlockLimits %+v, %v", limits, err)
+	}
+	blocks, err := c.ResourceBlocks(ctx, comp.Service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zones, err := c.ResourceZones(ctx, comp.Service)
+	if err != nil || len(zones) != 2 {
+		t.Fatalf("zones %+v, %v", zones, err)
+	}
+	inZones := 0
+	for _, z := range zones {
+		inZones += len(z.ResourceBlocks)
+	}
+	computes := 0
+	for _, b := range blocks {
+		if !b.Free() || len(b.Zones) != 1 || len(b.Chassis) != 1 || b.MaxCompositions != 1 || b.NumberOfCompositions != 0 {
+			t.Errorf("block %+v", b)
+		}
+		if b.Has(schemas.ComputeResourceBlockType) {
+			computes++
+			if len(b.Processors) == 0 || len(b.Memory) == 0 {
+				t.Errorf("Compute block without processors or memory: %+v", b)
+			}
+		}
+	}
+	if computes != 8 || inZones != len(blocks) {
+		t.Errorf("%d Compute blocks (want 8), %d blocks in zones of %d", computes, inZones, len(blocks))
+	}
+}
+
+func TestSimDMTFComposeInventoryPowerDecompose(t *testing.T) {
+	ctx := context.Background()
+	c := startDMTFSim(t)
+	comp, err := c.Composition(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks, err := c.ResourceBlocks(ctx, comp.Service)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Compute1 and the other free blocks of its zone that are not Compute.
+	var chosen []string
+	zone := ""
+	for _, b := range blocks {
+		if b.ID == "Compute1" {
+			zone = b.Zones[0]
+		}
+	}
+	for _, b := range blocks {
+		if b.Zones[0] == zone && (b.ID == "Compute1" || strings.HasPrefix(b.ID, "Drive1-") || strings.HasPrefix(b.ID, "Network1-")) {
+			chosen = append(chosen, b.URI)
+		}
+	}
+	uri, err := c.ComposeSystem(ctx, redfish.ComposeRequest{Name: "web-1", Blocks: chosen})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sys, err := c.GetComposedSystem(ctx, uri)
+	if err != nil || !sys.IsComposed() || !slices.Equal(sys.Blocks, chosen) || sys.Name != "web-1" {
+		t.Fatalf("composed %+v, %v; want blocks %v", sys, err, chosen)
+	}
+	// The standard inventory reads the composed system through its collections.
+	inv, err := c.GetSystem(ctx, uri)
+	if err != nil || inv.ProcessorCount != 1 || inv.Cores == 0 || inv.MemoryGiB == 0 || inv.NICCount == 0 || inv.StorageGiB == 0 || len(inv.Warnings) > 0 {
+		t.Fatalf("inventory %+v, %v", inv, err)
+	}
+	if err := c.ResetSystem(ctx, uri, schemas.OnResetType); err != nil {
+		t.Fatal(err)
+	}
+	if sys, _ := c.GetComposedSystem(ctx, uri); sys.PowerState != "On" {
+		t.Errorf("power %q after On", sys.PowerState)
+	}
+	b, err := c.GetResourceBlock(ctx, chosen[0])
+	if err != nil || b.Free() || b.State != schemas.ComposedCompositionState || !slices.Equal(b.ComputerSystems, []string{uri}) {
+		t.Fatalf("block after compose %+v, %v", b, err)
+	}
+
+	// The same block again: 409 ResourceInUse, as the standard's error.
+	_, err = c.ComposeSystem(ctx, redfish.ComposeRequest{Name: "web-2", Blocks: chosen[:1]})
+	var re *redfish.Error
+	if !errors.As(err, &re) || !redfish.IsConflict(err) || !strings.HasSuffix(re.Code, ".ResourceInUse") || len(re.ExtendedInfo) != 1 {
+		t.Fatalf("second compose of a block: %v", err)
+	}
+
+	if err := c.DecomposeSystem(ctx, uri); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.GetComposedSystem(ctx, uri); !redfish.IsNotFound(err) {
+		t.Errorf("system after decompose: %v", err)
+	}
+	if b, _ := c.GetResourceBlock(ctx, chosen[0]); !b.Free() {
+		t.Errorf("block not freed: %+v", b)
+	}
+}
+
+func TestSimDMTFConstrained(t *testing.T) {
+	ctx := context.Background()
+	c := startDMTFSim(t)
+	uri, err := c.ComposeSystem(ctx, redfish.ComposeRequest{Name: "db-1",
+		Processors: []redfish.ProcessorRequirement{{Count: 1, ProcessorType: "CPU"}},
+		Memory:     []redfish.MemoryRequirement{{Count: 1, MemoryType: "DRAM", CapacityMiB: 1024}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sys, err := c.GetComposedSystem(ctx, uri); err != nil || len(sys.Blocks) != 1 || !strings.Contains(sys.Blocks[0], "/Compute") {
+		t.Errorf("constrained composition %+v, %v: want one Compute block", sys, err)
+	}
+	_, err = c.ComposeSystem(ctx, redfish.ComposeRequest{Name: "big",
+		Processors: []redfish.ProcessorRequirement{{Count: 100}}})
+	var re *redfish.Error
+	if !errors.As(err, &re) || !redfish.IsConflict(err) || !strings.HasSuffix(re.Code, ".ResourceExhaustion") {
+		t.Errorf("unsatisfiable constrained composition: %v", err)
+	}
+}
