@@ -394,6 +394,8 @@ func (p *fakePodm) enter(ctx context.Context, method string, args ...string) err
 		select {
 		case <-gate:
 		case <-ctx.Done():
+			// As a real request would: the caller's end fails the call.
+			return Wrap(ctx.Err(), Timeout, "%s: the caller gave up", method)
 		}
 	}
 	if block {

@@ -49,21 +49,24 @@ func (c *inventoryCache) fresh(key inventoryKey) (any, bool) {
 }
 
 // cached returns a fresh cached value of kind for a pod manager, or joins
-// the fetch under way, or fetches and caches it. Callers wait for the fetch
-// whatever their context: fetch is bound by the first caller's.
-func cached[T any](c *inventoryCache, podmID, kind string, fetch func() (T, error)) (T, error) {
+// the fetch under way, or fetches and caches it. The fetch runs on a
+// context of its own (the first caller's values without its cancellation or
+// deadline), so that a caller who leaves, a client that disconnects, neither
+// fails nor cuts it short for the others; each caller stops waiting when its
+// own ctx ends. fetch bounds its own time.
+func cached[T any](ctx context.Context, c *inventoryCache, podmID, kind string, fetch func(context.Context) (T, error)) (T, error) {
 	key := inventoryKey{podmID, kind}
 	if v, ok := c.fresh(key); ok {
 		return v.(T), nil
 	}
-	v, err := c.fetches.do(context.Background(), podmID+"/"+kind, func(context.Context) (any, error) {
+	v, err := c.fetches.do(ctx, podmID+"/"+kind, func(ctx context.Context) (any, error) {
 		if v, ok := c.fresh(key); ok { // cached by a fetch that ended since the miss
 			return v, nil
 		}
 		c.mu.Lock()
 		gen := c.gen[podmID]
 		c.mu.Unlock()
-		v, err := fetch()
+		v, err := fetch(ctx)
 		c.mu.Lock()
 		if err == nil && c.gen[podmID] == gen {
 			c.m[key] = inventoryEntry{at: c.now(), value: v}
@@ -73,6 +76,15 @@ func cached[T any](c *inventoryCache, podmID, kind string, fetch func() (T, erro
 	})
 	t, _ := v.(T)
 	return t, err
+}
+
+// onPodm bounds a call of a shared fetch by the pod-manager timeout.
+func onPodm[T any](s *Service, call func(context.Context) (T, error)) func(context.Context) (T, error) {
+	return func(ctx context.Context) (T, error) {
+		ctx, cancel := s.podmCtx(ctx)
+		defer cancel()
+		return call(ctx)
+	}
 }
 
 // forget drops everything cached for a pod manager, after a change to it.
@@ -181,7 +193,7 @@ func (s *Service) nodeURIs(ctx context.Context, podmID string) (map[string]strin
 // Systems lists the systems of every pod manager, or of one.
 func (s *Service) Systems(ctx context.Context, podmID string) (Inventory[System], error) {
 	inv, err := fanOut(ctx, s, podmID, CapSystems, func(ctx context.Context, pm PodManager, conn PodManagerConn) ([]System, error) {
-		systems, err := cached(s.inventories, pm.UUID, "systems", func() ([]System, error) { return conn.Systems(ctx) })
+		systems, err := cached(ctx, s.inventories, pm.UUID, "systems", onPodm(s, conn.Systems))
 		if err != nil {
 			return nil, err
 		}
@@ -261,7 +273,7 @@ func pickOne[T any](items []T, noun, key string, ids func(T) (uuid, id, podmID s
 // Racks lists the racks of every pod manager, or of one.
 func (s *Service) Racks(ctx context.Context, podmID string) (Inventory[Rack], error) {
 	inv, err := fanOut(ctx, s, podmID, CapRacks, func(ctx context.Context, pm PodManager, conn PodManagerConn) ([]Rack, error) {
-		racks, err := cached(s.inventories, pm.UUID, "racks", func() ([]Rack, error) { return conn.Racks(ctx) })
+		racks, err := cached(ctx, s.inventories, pm.UUID, "racks", onPodm(s, conn.Racks))
 		out := make([]Rack, len(racks))
 		for i, r := range racks {
 			r.PodmID = pm.UUID

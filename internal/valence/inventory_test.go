@@ -1,6 +1,7 @@
 package valence
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -218,6 +219,32 @@ func TestRacks(t *testing.T) {
 	}
 }
 
+// The shared fetch runs on a context of its own: the caller that started it
+// giving up (a client that disconnects) neither fails nor cuts it short, and
+// what it reads is cached for the others.
+func TestInventoryFetchOutlivesItsFirstCaller(t *testing.T) {
+	f := newFixture(t)
+	pm, p := f.podm("rack1", 2)
+	release := p.gateOn("Systems")
+	first, cancel := context.WithCancel(f.ctx)
+	firstDone := make(chan struct{})
+	go func() {
+		defer close(firstDone)
+		_, _ = f.svc.Systems(first, "")
+	}()
+	waitInflight(f.svc.inventories, pm.UUID)
+	cancel()
+	<-firstDone
+	release()
+	inv := must[Inventory[System]](t, "Systems")(f.svc.Systems(f.ctx, ""))
+	if len(inv.Items) != 2 || len(inv.Unreachable) != 0 {
+		t.Errorf("after the first caller left: %d systems, unreachable %v; want 2 and none", len(inv.Items), inv.Unreachable)
+	}
+	if n := len(p.called("Systems")); n != 1 {
+		t.Errorf("the pod manager was walked %d times, want once: the first caller's leaving failed the shared fetch", n)
+	}
+}
+
 // Callers that miss the cache together share one fetch, and a fetch begun
 // before a forget does not cache what the forget made stale.
 func TestInventoryCacheSharesFetches(t *testing.T) {
@@ -225,7 +252,7 @@ func TestInventoryCacheSharesFetches(t *testing.T) {
 	c := newInventoryCache(time.Minute, clock.Now)
 	release := make(chan struct{})
 	var fetches atomic.Int32
-	fetch := func() ([]int, error) {
+	fetch := func(context.Context) ([]int, error) {
 		fetches.Add(1)
 		<-release
 		return []int{1}, nil
@@ -235,7 +262,7 @@ func TestInventoryCacheSharesFetches(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if v, err := cached(c, "p", "systems", fetch); err != nil || len(v) != 1 {
+			if v, err := cached(t.Context(), c, "p", "systems", fetch); err != nil || len(v) != 1 {
 				t.Errorf("cached: %v %v", v, err)
 			}
 		}()
@@ -253,13 +280,13 @@ func TestInventoryCacheSharesFetches(t *testing.T) {
 	started, stale, staleDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(staleDone)
-		cached(c, "p", "systems", func() ([]int, error) { close(started); <-stale; return []int{0}, nil })
+		cached(t.Context(), c, "p", "systems", func(context.Context) ([]int, error) { close(started); <-stale; return []int{0}, nil })
 	}()
 	<-started
 	c.forget("p") // a change lands while the fetch is under way
 	close(stale)
 	<-staleDone
-	got, _ := cached(c, "p", "systems", func() ([]int, error) { return []int{2}, nil })
+	got, _ := cached(t.Context(), c, "p", "systems", func(context.Context) ([]int, error) { return []int{2}, nil })
 	if len(got) != 1 || got[0] != 2 {
 		t.Errorf("after a forget during a fetch, got %v; want the fresh [2]", got)
 	}
