@@ -190,29 +190,38 @@ func (s *Service) nodeURIs(ctx context.Context, podmID string) (map[string]strin
 	return m, nil
 }
 
-// Systems lists the systems of every pod manager, or of one.
+// Systems lists the systems of every pod manager, or of one. Which node
+// uses a system is read with the systems and cached with them: a change
+// made here (compose, decompose, adopt) drops the cache at once, one made
+// by another valence-api on the same store shows within the TTL.
 func (s *Service) Systems(ctx context.Context, podmID string) (Inventory[System], error) {
 	inv, err := fanOut(ctx, s, podmID, CapSystems, func(ctx context.Context, pm PodManager, conn PodManagerConn) ([]System, error) {
-		systems, err := cached(ctx, s.inventories, pm.UUID, "systems", onPodm(s, conn.Systems))
-		if err != nil {
-			return nil, err
-		}
-		uses, err := s.nodeURIs(ctx, pm.UUID)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]System, len(systems))
-		for i, sys := range systems {
-			sys.PodmID, sys.ComposedNode = pm.UUID, uses[sys.NodeURI]
-			out[i] = sys
-		}
-		return out, nil
+		return cached(ctx, s.inventories, pm.UUID, "systems", onPodm(s, func(ctx context.Context) ([]System, error) {
+			return s.markedSystems(ctx, pm, conn)
+		}))
 	})
 	sort.Slice(inv.Items, func(i, j int) bool {
 		a, b := inv.Items[i], inv.Items[j]
 		return a.PodmID < b.PodmID || (a.PodmID == b.PodmID && a.ResourceURI < b.ResourceURI)
 	})
 	return inv, err
+}
+
+// markedSystems reads a pod manager's systems and marks each with its pod
+// manager and the recorded node that uses it.
+func (s *Service) markedSystems(ctx context.Context, pm PodManager, conn PodManagerConn) ([]System, error) {
+	systems, err := conn.Systems(ctx)
+	if err != nil {
+		return nil, err
+	}
+	uses, err := s.nodeURIs(ctx, pm.UUID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range systems {
+		systems[i].PodmID, systems[i].ComposedNode = pm.UUID, uses[systems[i].NodeURI]
+	}
+	return systems, nil
 }
 
 // GetSystem returns the system whose UUID or Redfish Id is id. An Id found

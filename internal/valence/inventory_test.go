@@ -176,6 +176,50 @@ func TestInventoryCaching(t *testing.T) {
 	}
 }
 
+// The marks of composed systems are read with the systems and cached with
+// them: a list within the TTL reads no node record, and a decompose or an
+// adopt shows at once.
+func TestSystemMarksCachedWithTheSystems(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.InventoryTTL = time.Hour })
+	pm, p := f.podm("rack1", 2)
+	var nodeLists atomic.Int32
+	f.store.mu.Lock()
+	f.store.fail = func(op string, kind Kind) error {
+		if op == "List" && kind == KindNode {
+			nodeLists.Add(1)
+		}
+		return nil
+	}
+	f.store.mu.Unlock()
+	n := f.compose(pm, "web-1", "")
+	marked := func() string {
+		t.Helper()
+		inv := must[Inventory[System]](t, "Systems")(f.svc.Systems(f.ctx, ""))
+		for _, sys := range inv.Items {
+			if sys.ComposedNode != "" {
+				return sys.ComposedNode
+			}
+		}
+		return ""
+	}
+	if got := marked(); got != n.UUID {
+		t.Fatalf("after a compose the system is used by %q, want %s", got, n.UUID)
+	}
+	before := nodeLists.Load()
+	marked()
+	marked()
+	if got := nodeLists.Load() - before; got != 0 {
+		t.Errorf("two lists within the TTL read the node records %d times, want none", got)
+	}
+	must[struct{}](t, "Decompose")(struct{}{}, f.svc.Decompose(f.ctx, Scope{AllProjects: true}, n.UUID))
+	if got := marked(); got != "" {
+		t.Errorf("after the decompose a system is still used by %q", got)
+	}
+	if len(p.called("Systems")) != 2 {
+		t.Errorf("the pod manager was walked %d times, want 2 (after the compose, after the decompose)", len(p.called("Systems")))
+	}
+}
+
 func TestRacks(t *testing.T) {
 	f := newFixture(t)
 	a, b, pa, pb := twoRacks(f)
