@@ -3,6 +3,7 @@ package valence
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -20,10 +21,13 @@ type inventoryCache struct {
 	mu  sync.Mutex
 	m   map[inventoryKey]inventoryEntry
 	// fetches are the fetches under way, keyed by pod manager and kind.
-	fetches flights[any]
+	fetches flights[inventoryEntry]
 	// gen counts a pod manager's forgets, so that a fetch begun before a
 	// change does not cache what the change made stale.
 	gen map[string]int
+	// seq numbers the values cached, so that a caller can tell one cached
+	// read from another (Inventory.Version).
+	seq uint64
 }
 
 type inventoryKey struct {
@@ -34,18 +38,19 @@ type inventoryKey struct {
 type inventoryEntry struct {
 	at    time.Time
 	value any
+	seq   uint64 // 0: not cached
 }
 
 func newInventoryCache(ttl time.Duration, now func() time.Time) *inventoryCache {
 	return &inventoryCache{ttl: ttl, now: now, m: map[inventoryKey]inventoryEntry{}, gen: map[string]int{}}
 }
 
-// fresh returns the cached value of key if it is younger than the TTL.
-func (c *inventoryCache) fresh(key inventoryKey) (any, bool) {
+// fresh returns the cached entry of key if it is younger than the TTL.
+func (c *inventoryCache) fresh(key inventoryKey) (inventoryEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[key]
-	return e.value, ok && c.now().Sub(e.at) < c.ttl
+	return e, ok && c.now().Sub(e.at) < c.ttl
 }
 
 // cached returns a fresh cached value of kind for a pod manager, or joins
@@ -55,27 +60,38 @@ func (c *inventoryCache) fresh(key inventoryKey) (any, bool) {
 // fails nor cuts it short for the others; each caller stops waiting when its
 // own ctx ends. fetch bounds its own time.
 func cached[T any](ctx context.Context, c *inventoryCache, podmID, kind string, fetch func(context.Context) (T, error)) (T, error) {
+	v, _, err := cachedSeq(ctx, c, podmID, kind, fetch)
+	return v, err
+}
+
+// cachedSeq is cached that also returns the number of the cached value it
+// answers with: the same number, the same value; 0 when the value read
+// was not cached (a change came during the read).
+func cachedSeq[T any](ctx context.Context, c *inventoryCache, podmID, kind string, fetch func(context.Context) (T, error)) (T, uint64, error) {
 	key := inventoryKey{podmID, kind}
-	if v, ok := c.fresh(key); ok {
-		return v.(T), nil
+	if e, ok := c.fresh(key); ok {
+		return e.value.(T), e.seq, nil
 	}
-	v, err := c.fetches.do(ctx, podmID+"/"+kind, func(ctx context.Context) (any, error) {
-		if v, ok := c.fresh(key); ok { // cached by a fetch that ended since the miss
-			return v, nil
+	v, err := c.fetches.do(ctx, podmID+"/"+kind, func(ctx context.Context) (inventoryEntry, error) {
+		if e, ok := c.fresh(key); ok { // cached by a fetch that ended since the miss
+			return e, nil
 		}
 		c.mu.Lock()
 		gen := c.gen[podmID]
 		c.mu.Unlock()
 		v, err := fetch(ctx)
+		e := inventoryEntry{at: c.now(), value: v}
 		c.mu.Lock()
 		if err == nil && c.gen[podmID] == gen {
-			c.m[key] = inventoryEntry{at: c.now(), value: v}
+			c.seq++
+			e.seq = c.seq
+			c.m[key] = e
 		}
 		c.mu.Unlock()
-		return v, err
+		return e, err
 	})
-	t, _ := v.(T)
-	return t, err
+	t, _ := v.value.(T)
+	return t, v.seq, err
 }
 
 // onPodm bounds a call of a shared fetch by the pod-manager timeout.
@@ -105,6 +121,10 @@ type Inventory[T any] struct {
 	// Unreachable names the pod managers that could not be asked; their
 	// items are missing.
 	Unreachable []string
+	// Version, when not empty, names the cached reads the items came from:
+	// two answers with one Version hold the same items, so what is made of
+	// one (its encoding) serves the other.
+	Version string
 }
 
 // fanOut calls fetch for each pod manager (all of them, or the one named),
@@ -195,15 +215,29 @@ func (s *Service) nodeURIs(ctx context.Context, podmID string) (map[string]strin
 // made here (compose, decompose, adopt) drops the cache at once, one made
 // by another valence-api on the same store shows within the TTL.
 func (s *Service) Systems(ctx context.Context, podmID string) (Inventory[System], error) {
+	var (
+		mu   sync.Mutex
+		seqs []string
+	)
 	inv, err := fanOut(ctx, s, podmID, CapSystems, func(ctx context.Context, pm PodManager, conn PodManagerConn) ([]System, error) {
-		return cached(ctx, s.inventories, pm.UUID, "systems", onPodm(s, func(ctx context.Context) ([]System, error) {
+		systems, seq, err := cachedSeq(ctx, s.inventories, pm.UUID, "systems", onPodm(s, func(ctx context.Context) ([]System, error) {
 			return s.markedSystems(ctx, pm, conn)
 		}))
+		if err == nil {
+			mu.Lock()
+			seqs = append(seqs, fmt.Sprintf("%s:%d", pm.UUID, seq))
+			mu.Unlock()
+		}
+		return systems, err
 	})
 	sort.Slice(inv.Items, func(i, j int) bool {
 		a, b := inv.Items[i], inv.Items[j]
 		return a.PodmID < b.PodmID || (a.PodmID == b.PodmID && a.ResourceURI < b.ResourceURI)
 	})
+	sort.Strings(seqs)
+	if !slices.ContainsFunc(seqs, func(s string) bool { return strings.HasSuffix(s, ":0") }) {
+		inv.Version = strings.Join(seqs, ",") + "|" + strings.Join(inv.Unreachable, ",")
+	}
 	return inv, err
 }
 

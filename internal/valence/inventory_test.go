@@ -220,6 +220,31 @@ func TestSystemMarksCachedWithTheSystems(t *testing.T) {
 	}
 }
 
+// Two lists from the same cached reads have one Version; a change, or a
+// pod manager that does not answer, gives another (or none).
+func TestSystemsVersion(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.InventoryTTL = time.Hour })
+	pm, p := f.podm("rack1", 2)
+	version := func() string {
+		t.Helper()
+		return must[Inventory[System]](t, "Systems")(f.svc.Systems(f.ctx, "")).Version
+	}
+	v1 := version()
+	if v1 == "" || version() != v1 {
+		t.Fatalf("two lists within the TTL: versions %q and %q, want one, not empty", v1, version())
+	}
+	f.compose(pm, "web-1", "")
+	v2 := version()
+	if v2 == "" || v2 == v1 {
+		t.Errorf("after a compose the version is %q, was %q: want a new one", v2, v1)
+	}
+	f.svc.inventories.forget(pm.UUID)
+	p.failOn("Systems", Errorf(PodManagerError, "busy"))
+	if v3 := version(); v3 == v2 || v3 == v1 {
+		t.Errorf("with the pod manager failing the version is %q, as before", v3)
+	}
+}
+
 func TestRacks(t *testing.T) {
 	f := newFixture(t)
 	a, b, pa, pb := twoRacks(f)

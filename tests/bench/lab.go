@@ -34,7 +34,8 @@ const (
 // every read of it walks the pod manager.
 type lab struct {
 	s          settings
-	dir        string
+	dir        string // the run's logs and stores
+	bin        string // the binaries' directory
 	sim        *proc
 	simURL     string
 	warm, cold *proc
@@ -64,9 +65,13 @@ func startLab(s settings) (l *lab, err error) {
 			l.close()
 		}
 	}()
-	fmt.Fprintln(os.Stderr, "bench: building valence-api and rsd-simulator")
-	if err := procs.Build(dir, "./cmd/valence-api", "./cmd/rsd-simulator"); err != nil {
-		return nil, err
+	l.bin = s.Bin
+	if l.bin == "" {
+		l.bin = dir
+		fmt.Fprintln(os.Stderr, "bench: building valence-api and rsd-simulator")
+		if err := procs.Build(dir, "./cmd/valence-api", "./cmd/rsd-simulator"); err != nil {
+			return nil, err
+		}
 	}
 	if err := l.startSim(); err != nil {
 		return nil, err
@@ -94,7 +99,7 @@ func (l *lab) start(name, bin string, args, env []string) (*proc, io.ReadCloser,
 		return nil, nil, err
 	}
 	defer log.Close()
-	cmd := exec.Command(filepath.Join(l.dir, bin), args...)
+	cmd := exec.Command(filepath.Join(l.bin, bin), args...)
 	cmd.Env = append(procs.CleanEnv(), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	cmd.Stderr = log

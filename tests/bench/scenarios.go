@@ -120,6 +120,21 @@ func (l *lab) runAll() (results, error) {
 		return res, err
 	}
 	res.NodeRecords = len(uuids)
+
+	// Systems list, warm again, now that node records mark systems as used.
+	body, err = l.do(http.MethodGet, l.warmURL+"/v1/systems", "", false, http.StatusOK)
+	if err := step("prime the systems list", err); err != nil {
+		return res, err
+	}
+	warm, err = drive(s.Concurrency, s.Duration, s.MinSamples, l.get(l.warmURL+"/v1/systems"))
+	if err := step("systems list warm with records", err); err != nil {
+		return res, err
+	}
+	if bare, err = l.bare(body, s.Concurrency); err != nil {
+		return res, err
+	}
+	add(fmt.Sprintf("GET /v1/systems warm, %d systems, %d records", s.Systems, len(uuids)), warm,
+		fmt.Sprintf("bare handler, %d B", len(body)), bare)
 	reset := `{"Reset":{"Type":"On"}}`
 	nodeReset, err := drive(1, s.Duration, s.MinSamples, func() error {
 		_, err := l.do(http.MethodPost, l.warmURL+"/v1/nodes/"+uuids[0]+"/action", reset, false, http.StatusNoContent)
