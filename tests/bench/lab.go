@@ -137,7 +137,7 @@ func (l *lab) startAPI(name, ttl string) (*proc, string, error) {
 	}
 	p, out, err := l.start("valence-api-"+name, "valence-api", nil, []string{
 		"VALENCE_LISTEN=" + addr, "VALENCE_LOG_LEVEL=warn", "VALENCE_INVENTORY_TTL=" + ttl,
-		"VALENCE_STORE=bolt://" + filepath.Join(l.dir, name+".db"),
+		"VALENCE_STORE=bolt://" + filepath.Join(l.dir, name+".db"), fmt.Sprintf("VALENCE_PPROF=%t", l.s.Profiles != ""),
 	})
 	if err != nil {
 		return nil, "", err
@@ -243,4 +243,27 @@ func (l *lab) close() {
 		}
 	}
 	_ = os.RemoveAll(l.dir)
+}
+
+// profiled runs drive (a scenario served by the valence-api at base) and,
+// with -profile, takes a CPU profile of that valence-api meanwhile, into
+// the profile directory as name.pb.gz.
+func (l *lab) profiled(name, base string, drive func() (measure, error)) (measure, error) {
+	if l.s.Profiles == "" {
+		return drive()
+	}
+	secs := max(1, int(l.s.Duration/time.Second))
+	done := make(chan error, 1)
+	go func() {
+		b, err := l.do(http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, secs), "", false, http.StatusOK)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(l.s.Profiles, name+".pb.gz"), b, 0o644)
+		}
+		done <- err
+	}()
+	m, err := drive()
+	if perr := <-done; err == nil && perr != nil {
+		err = fmt.Errorf("profile %s: %w", name, perr)
+	}
+	return m, err
 }

@@ -32,6 +32,7 @@ type settings struct {
 	Duration     time.Duration `json:"duration_ns"`
 	MinSamples   int           `json:"min_samples"`
 	Bin          string        `json:"bin,omitempty"`
+	Profiles     string        `json:"profiles,omitempty"`
 }
 
 // Bounds of the flags, so that a typo cannot start a run of hours.
@@ -59,6 +60,7 @@ func run(args []string) error {
 	fs.IntVar(&s.MinSamples, "min", 3, "fewest requests measured per scenario, even past -duration")
 	composes := fs.String("compose-c", "1,8", "concurrency levels of compose+decompose, comma-separated")
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
+	fs.StringVar(&s.Profiles, "profile", "", "directory to write a CPU profile of valence-api (VALENCE_PPROF) for each scenario it serves, taken while it is driven")
 	fs.StringVar(&s.Bin, "bin", "", "directory of valence-api and rsd-simulator already built (e.g. of another commit, to compare); empty builds them from this module")
 	quick := fs.Bool("quick", false, "small sizes and short runs: every scenario in under a minute (make bench-quick)")
 	if err := fs.Parse(args); err != nil {

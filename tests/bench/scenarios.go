@@ -51,7 +51,9 @@ func (l *lab) runAll() (results, error) {
 	if err := step("prime the systems list", err); err != nil {
 		return res, err
 	}
-	warm, err := drive(s.Concurrency, s.Duration, s.MinSamples, l.get(l.warmURL+"/v1/systems"))
+	warm, err := l.profiled("systems-warm", l.warmURL, func() (measure, error) {
+		return drive(s.Concurrency, s.Duration, s.MinSamples, l.get(l.warmURL+"/v1/systems"))
+	})
 	if err := step("systems list warm", err); err != nil {
 		return res, err
 	}
@@ -62,7 +64,9 @@ func (l *lab) runAll() (results, error) {
 	add(fmt.Sprintf("GET /v1/systems warm, %d systems", s.Systems), warm, fmt.Sprintf("bare handler, %d B", len(body)), bare)
 
 	// Systems list, cold: a walk of the pod manager each time.
-	cold, err := drive(1, s.Duration, s.MinSamples, l.get(l.coldURL+"/v1/systems"))
+	cold, err := l.profiled("systems-cold", l.coldURL, func() (measure, error) {
+		return drive(1, s.Duration, s.MinSamples, l.get(l.coldURL+"/v1/systems"))
+	})
 	if err := step("systems list cold", err); err != nil {
 		return res, err
 	}
@@ -88,7 +92,9 @@ func (l *lab) runAll() (results, error) {
 
 	// One system, cold: the server against that system's own GETs.
 	one := ids[len(ids)/2]
-	oneSys, err := drive(1, s.Duration, s.MinSamples, l.get(l.coldURL+"/v1/systems/"+one))
+	oneSys, err := l.profiled("system-cold", l.coldURL, func() (measure, error) {
+		return drive(1, s.Duration, s.MinSamples, l.get(l.coldURL+"/v1/systems/"+one))
+	})
 	if err := step("one system cold", err); err != nil {
 		return res, err
 	}
@@ -103,7 +109,9 @@ func (l *lab) runAll() (results, error) {
 	// Assemble and Delete.
 	var n atomic.Int64
 	for _, c := range s.Composes {
-		comp, err := drive(c, s.Duration, max(s.MinSamples, c), func() error { return l.composeDecompose(n.Add(1)) })
+		comp, err := l.profiled(fmt.Sprintf("compose-c%d", c), l.warmURL, func() (measure, error) {
+			return drive(c, s.Duration, max(s.MinSamples, c), func() error { return l.composeDecompose(n.Add(1)) })
+		})
 		if err := step("compose+decompose", err); err != nil {
 			return res, err
 		}
@@ -126,7 +134,9 @@ func (l *lab) runAll() (results, error) {
 	if err := step("prime the systems list", err); err != nil {
 		return res, err
 	}
-	warm, err = drive(s.Concurrency, s.Duration, s.MinSamples, l.get(l.warmURL+"/v1/systems"))
+	warm, err = l.profiled("systems-warm-records", l.warmURL, func() (measure, error) {
+		return drive(s.Concurrency, s.Duration, s.MinSamples, l.get(l.warmURL+"/v1/systems"))
+	})
 	if err := step("systems list warm with records", err); err != nil {
 		return res, err
 	}
@@ -136,9 +146,11 @@ func (l *lab) runAll() (results, error) {
 	add(fmt.Sprintf("GET /v1/systems warm, %d systems, %d records", s.Systems, len(uuids)), warm,
 		fmt.Sprintf("bare handler, %d B", len(body)), bare)
 	reset := `{"Reset":{"Type":"On"}}`
-	nodeReset, err := drive(1, s.Duration, s.MinSamples, func() error {
-		_, err := l.do(http.MethodPost, l.warmURL+"/v1/nodes/"+uuids[0]+"/action", reset, false, http.StatusNoContent)
-		return err
+	nodeReset, err := l.profiled("reset", l.warmURL, func() (measure, error) {
+		return drive(1, s.Duration, s.MinSamples, func() error {
+			_, err := l.do(http.MethodPost, l.warmURL+"/v1/nodes/"+uuids[0]+"/action", reset, false, http.StatusNoContent)
+			return err
+		})
 	})
 	if err := step("node Reset", err); err != nil {
 		return res, err
@@ -160,7 +172,9 @@ func (l *lab) runAll() (results, error) {
 	if err := step("node list", err); err != nil {
 		return res, err
 	}
-	list, err := drive(s.Concurrency, s.Duration, s.MinSamples, l.get(l.warmURL+"/v1/nodes"))
+	list, err := l.profiled("nodes", l.warmURL, func() (measure, error) {
+		return drive(s.Concurrency, s.Duration, s.MinSamples, l.get(l.warmURL+"/v1/nodes"))
+	})
 	if err := step("node list", err); err != nil {
 		return res, err
 	}
