@@ -230,10 +230,12 @@ func (s *Service) Systems(ctx context.Context, podmID string) (Inventory[System]
 		}
 		return systems, err
 	})
-	sort.Slice(inv.Items, func(i, j int) bool {
-		a, b := inv.Items[i], inv.Items[j]
-		return a.PodmID < b.PodmID || (a.PodmID == b.PodmID && a.ResourceURI < b.ResourceURI)
-	})
+	// Each pod manager's systems are cached in order: one pod manager's
+	// list, the usual one, needs no sort (which, on every warm list, was
+	// half of its time).
+	if !slices.IsSortedFunc(inv.Items, systemOrder) {
+		slices.SortFunc(inv.Items, systemOrder)
+	}
 	sort.Strings(seqs)
 	if !slices.ContainsFunc(seqs, func(s string) bool { return strings.HasSuffix(s, ":0") }) {
 		inv.Version = strings.Join(seqs, ",") + "|" + strings.Join(inv.Unreachable, ",")
@@ -255,7 +257,13 @@ func (s *Service) markedSystems(ctx context.Context, pm PodManager, conn PodMana
 	for i := range systems {
 		systems[i].PodmID, systems[i].ComposedNode = pm.UUID, uses[systems[i].NodeURI]
 	}
+	slices.SortFunc(systems, systemOrder)
 	return systems, nil
+}
+
+// systemOrder is the order of a systems list: by pod manager, then path.
+func systemOrder(a, b System) int {
+	return cmp.Or(strings.Compare(a.PodmID, b.PodmID), strings.Compare(a.ResourceURI, b.ResourceURI))
 }
 
 // GetSystem returns the system whose UUID or Redfish Id is id. An Id found
