@@ -10,7 +10,7 @@ STATICCHECK_VERSION := v0.8.2
 NFPM        := $(TOOLS)/nfpm
 NFPM_VERSION := v2.45.2
 
-.PHONY: all build test fuzz demo bench lint package docs clean
+.PHONY: all build test fuzz demo bench bench-quick bench-go lint package docs clean
 
 all: build
 
@@ -33,8 +33,17 @@ fuzz:
 demo: build
 	VALENCE_LOG_FORMAT=console ./bin/valence-api --demo
 
-## bench: the benchmark harness
+## bench: the harness (tests/bench, docs/performance.md); BENCHFLAGS e.g. -systems 10000 -json out.json
+BENCHFLAGS ?=
 bench:
+	$(GO) run ./tests/bench $(BENCHFLAGS)
+
+## bench-quick: every scenario of the harness, small, in under a minute (CI: fails only if it breaks)
+bench-quick:
+	$(GO) run ./tests/bench -quick $(BENCHFLAGS)
+
+## bench-go: the Go benchmarks of the packages (go test -bench)
+bench-go:
 	$(GO) test -run '^$$' -bench . -benchmem ./...
 
 $(STATICCHECK):

@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime"
 	"syscall"
 	"time"
 
@@ -195,10 +196,16 @@ func runAPI(ctx context.Context, cfg config.Config, demo bool, pidFile string, s
 		}
 		defer stop()
 	}
+	if cfg.Pprof {
+		// The block and mutex profiles are empty unless sampled: one
+		// blocking event per 10µs blocked, one contention in 100.
+		runtime.SetBlockProfileRate(10_000)
+		runtime.SetMutexProfileFraction(100)
+	}
 	handler := server.New(server.Options{
 		Log: log, Registry: reg, CORSOrigins: cfg.CORSOrigins,
 		Ready:   map[string]server.ReadyCheck{"store": svc.Ping},
-		Service: svc, Auth: authn, Policy: policy, PublicURL: cfg.PublicURL,
+		Service: svc, Auth: authn, Policy: policy, PublicURL: cfg.PublicURL, Pprof: cfg.Pprof,
 	})
 	srv := &http.Server{
 		Handler:           handler,

@@ -56,6 +56,7 @@ var defaultKinds = map[string]string{
 	RuleRackList: "reader", RuleRackGet: "reader",
 	RuleStorageList: "reader", RuleStorageGet: "reader",
 	RuleStorageCreate: "admin", RuleStorageDelete: "admin",
+	RuleDebugPprof:   "admin",
 	"admin_required": "admin", "reader": "reader",
 	"project_reader": "projectReaderHelper", "project_member": "projectMemberHelper",
 }

@@ -43,6 +43,10 @@ const (
 	RuleStorageGet    = "valence:storage:get"
 	RuleStorageCreate = "valence:storage:create"
 	RuleStorageDelete = "valence:storage:delete"
+
+	// RuleDebugPprof guards Go's runtime profiles, served only with
+	// VALENCE_PPROF=true.
+	RuleDebugPprof = "valence:debug:pprof"
 )
 
 // RuleDoc documents one rule: its name, its default expression and what it
@@ -106,6 +110,8 @@ var ruleDocs = []RuleDoc{
 	{RuleStorageGet, asReader, "GET /v1/storages/{id}"},
 	{RuleStorageCreate, asAdmin, "POST /v1/storages"},
 	{RuleStorageDelete, asAdmin, "DELETE /v1/storages/{id}"},
+
+	{RuleDebugPprof, asAdmin, "GET /debug/pprof/ (Go's runtime profiles; served only with VALENCE_PPROF=true)"},
 }
 
 // Rules returns every rule with its default, helpers first, in the order of

@@ -79,13 +79,22 @@ func writeErrorBody(w http.ResponseWriter, r *http.Request, status int, body api
 // Content-Length: an answer flushed early (a 413, see discardRest) is then
 // complete at once, and the client need not send the rest of its body.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	writeBody(w, status, encodeJSON(v))
+}
+
+// encodeJSON is v in JSON with a final newline, as answers are written.
+func encodeJSON(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
 		// Only a bug gets here (a value JSON cannot hold); recoverer logs
 		// it and answers 500.
 		panic(fmt.Sprintf("server: cannot encode the answer: %v", err))
 	}
-	b = append(b, '\n')
+	return append(b, '\n')
+}
+
+// writeBody writes b, JSON, as the body of a response with status.
+func writeBody(w http.ResponseWriter, status int, b []byte) {
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Content-Length", strconv.Itoa(len(b)))
 	w.WriteHeader(status)

@@ -15,6 +15,8 @@ import (
 type handlers struct {
 	svc    *valence.Service
 	policy *auth.Policy
+	// systemsJSON keeps the encoded systems lists (see inventoryPage).
+	systemsJSON encodedCache
 }
 
 // routes mounts every v1 resource on r.

@@ -113,3 +113,56 @@ func TestSystemOutUnread(t *testing.T) {
 		t.Errorf("systemOut = %+v", out)
 	}
 }
+
+// A whole systems list served from its cached encoding is the same answer;
+// a change (a compose) gives a new answer at once, and a page is made
+// afresh.
+func TestSystemsListEncodingCached(t *testing.T) {
+	f := newAPIOver(t, rsdsim.Config{Systems: 3}, Options{})
+	pm := f.createPodManager(t, "podm1")
+	get := func(path string) []byte {
+		t.Helper()
+		resp, body := f.admin(t, "GET", path, "")
+		if resp.StatusCode != 200 {
+			t.Fatalf("GET %s: %d %s", path, resp.StatusCode, body)
+		}
+		return body
+	}
+	first := get("/v1/systems")
+	if again := get("/v1/systems"); string(again) != string(first) {
+		t.Errorf("the second list differs:\n%s\n%s", first, again)
+	}
+	if page := get("/v1/systems?limit=1"); strings.Count(string(page), `"uuid"`) != 1 {
+		t.Errorf("a page of 1: %s", page)
+	}
+	resp, body := f.admin(t, "POST", "/v1/nodes", `{"name":"n1","podm_id":"`+pm.UUID+`"}`)
+	if resp.StatusCode != 201 {
+		t.Fatalf("compose: %d %s", resp.StatusCode, body)
+	}
+	var n api.Node
+	if err := json.Unmarshal(body, &n); err != nil {
+		t.Fatal(err)
+	}
+	if after := get("/v1/systems"); !strings.Contains(string(after), n.UUID) {
+		t.Errorf("after a compose the list does not name node %s: %s", n.UUID, after)
+	}
+}
+
+// An encoded answer is made once per version, and the cache is bounded.
+func TestEncodedCacheBounded(t *testing.T) {
+	var c encodedCache
+	encodes := 0
+	enc := func() []byte { encodes++; return []byte("x") }
+	c.get("a", "v1", enc)
+	c.get("a", "v1", enc)
+	c.get("a", "v2", enc)
+	if encodes != 2 {
+		t.Errorf("same version encoded again, or a new one not: %d encodings, want 2", encodes)
+	}
+	for i := range maxEncoded + 1 {
+		c.get(fmt.Sprint(i), "v", enc)
+	}
+	if len(c.m) > maxEncoded {
+		t.Errorf("%d answers kept, at most %d", len(c.m), maxEncoded)
+	}
+}

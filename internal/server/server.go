@@ -6,6 +6,7 @@ package server
 import (
 	"context"
 	"net/http"
+	"net/http/pprof"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -41,6 +42,9 @@ type Options struct {
 	Auth auth.Authenticator
 	// Policy decides what each caller may do; DefaultPolicy when nil.
 	Policy *auth.Policy
+	// Pprof serves Go's runtime profiles at /debug/pprof/, behind
+	// authentication and the rule valence:debug:pprof.
+	Pprof bool
 	// PublicURL, when set, is the base of Location, Link and the links of
 	// / and /v1 instead of the request's Host (an absolute http(s) URL,
 	// checked by the settings).
@@ -92,7 +96,29 @@ func New(opts Options) http.Handler {
 		r.Group(func(r chi.Router) {
 			r.Use(auth.Middleware(opts.Auth, renderError), noteCaller)
 			h.routes(r)
+			if opts.Pprof {
+				profiles(r, h)
+			}
 		})
 	}
 	return r
+}
+
+// profiles mounts Go's runtime profiles at /debug/pprof/ under the rule
+// valence:debug:pprof. The index also serves each named profile (heap,
+// mutex, block, goroutine, ...); StripSlashes has made /debug/pprof/ the
+// index's own path.
+func profiles(r chi.Router, h *handlers) {
+	serve := func(fn http.HandlerFunc) http.HandlerFunc {
+		return h.op(auth.RuleDebugPprof, func(w http.ResponseWriter, r *http.Request) error {
+			fn(w, r)
+			return nil
+		})
+	}
+	r.Get("/debug/pprof", serve(pprof.Index))
+	r.Get("/debug/pprof/cmdline", serve(pprof.Cmdline))
+	r.Get("/debug/pprof/profile", serve(pprof.Profile))
+	r.Get("/debug/pprof/symbol", serve(pprof.Symbol))
+	r.Get("/debug/pprof/trace", serve(pprof.Trace))
+	r.Get("/debug/pprof/{profile}", serve(pprof.Index))
 }

@@ -492,3 +492,25 @@ func TestCORS(t *testing.T) {
 		t.Errorf("foreign origin allowed: %q", got)
 	}
 }
+
+// Go's profiles are served only with Pprof set, and then only to a caller
+// the rule valence:debug:pprof allows (an administrator by default).
+func TestPprofBehindSettingAndPolicy(t *testing.T) {
+	off := newAPI(t)
+	if resp, _ := off.admin(t, "GET", "/debug/pprof/", ""); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("without Pprof: GET /debug/pprof/ %d, want 404", resp.StatusCode)
+	}
+	on := newAPIWith(t, Options{Pprof: true})
+	if resp, body := on.admin(t, "GET", "/debug/pprof/", ""); resp.StatusCode != http.StatusOK || !strings.Contains(string(body), "goroutine") {
+		t.Errorf("an administrator: GET /debug/pprof/ %d %.200s, want the index", resp.StatusCode, body)
+	}
+	if resp, _ := on.admin(t, "GET", "/debug/pprof/mutex?debug=1", ""); resp.StatusCode != http.StatusOK {
+		t.Errorf("an administrator: GET /debug/pprof/mutex %d, want 200", resp.StatusCode)
+	}
+	if resp, _ := on.call(t, "reader", "p1", "GET", "/debug/pprof/", ""); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("a reader: GET /debug/pprof/ %d, want 403", resp.StatusCode)
+	}
+	if resp, _ := on.call(t, "", "", "GET", "/debug/pprof/", ""); resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("no credentials: GET /debug/pprof/ %d, want 401", resp.StatusCode)
+	}
+}

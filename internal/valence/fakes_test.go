@@ -394,6 +394,8 @@ func (p *fakePodm) enter(ctx context.Context, method string, args ...string) err
 		select {
 		case <-gate:
 		case <-ctx.Done():
+			// As a real request would: the caller's end fails the call.
+			return Wrap(ctx.Err(), Timeout, "%s: the caller gave up", method)
 		}
 	}
 	if block {
@@ -557,11 +559,20 @@ func (c *fakeConn) DeleteNode(ctx context.Context, uri string) error {
 	return nil
 }
 
+// ResetNode refuses a type the node does not list, as the adapter does.
 func (c *fakeConn) ResetNode(ctx context.Context, uri, resetType string) error {
 	if err := c.p.enter(ctx, "ResetNode", uri, resetType); err != nil {
 		return err
 	}
-	return c.node(uri, func(n *PodmNode) { n.PowerState = fakePower(n.PowerState, resetType) })
+	var refused error
+	err := c.node(uri, func(n *PodmNode) {
+		if len(n.AllowedResets) > 0 && !slices.Contains(n.AllowedResets, resetType) {
+			refused = Errorf(Invalid, "Pod manager does not allow reset type %q: it allows %s.", resetType, strings.Join(n.AllowedResets, ", "))
+			return
+		}
+		n.PowerState = fakePower(n.PowerState, resetType)
+	})
+	return cmp.Or(err, refused)
 }
 
 // fakePower is the power state a reset leaves a node or system of the fake in.

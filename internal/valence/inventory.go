@@ -3,6 +3,7 @@ package valence
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -20,10 +21,13 @@ type inventoryCache struct {
 	mu  sync.Mutex
 	m   map[inventoryKey]inventoryEntry
 	// fetches are the fetches under way, keyed by pod manager and kind.
-	fetches flights[any]
+	fetches flights[inventoryEntry]
 	// gen counts a pod manager's forgets, so that a fetch begun before a
 	// change does not cache what the change made stale.
 	gen map[string]int
+	// seq numbers the values cached, so that a caller can tell one cached
+	// read from another (Inventory.Version).
+	seq uint64
 }
 
 type inventoryKey struct {
@@ -34,45 +38,69 @@ type inventoryKey struct {
 type inventoryEntry struct {
 	at    time.Time
 	value any
+	seq   uint64 // 0: not cached
 }
 
 func newInventoryCache(ttl time.Duration, now func() time.Time) *inventoryCache {
 	return &inventoryCache{ttl: ttl, now: now, m: map[inventoryKey]inventoryEntry{}, gen: map[string]int{}}
 }
 
-// fresh returns the cached value of key if it is younger than the TTL.
-func (c *inventoryCache) fresh(key inventoryKey) (any, bool) {
+// fresh returns the cached entry of key if it is younger than the TTL.
+func (c *inventoryCache) fresh(key inventoryKey) (inventoryEntry, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.m[key]
-	return e.value, ok && c.now().Sub(e.at) < c.ttl
+	return e, ok && c.now().Sub(e.at) < c.ttl
 }
 
 // cached returns a fresh cached value of kind for a pod manager, or joins
-// the fetch under way, or fetches and caches it. Callers wait for the fetch
-// whatever their context: fetch is bound by the first caller's.
-func cached[T any](c *inventoryCache, podmID, kind string, fetch func() (T, error)) (T, error) {
+// the fetch under way, or fetches and caches it. The fetch runs on a
+// context of its own (the first caller's values without its cancellation or
+// deadline), so that a caller who leaves, a client that disconnects, neither
+// fails nor cuts it short for the others; each caller stops waiting when its
+// own ctx ends. fetch bounds its own time.
+func cached[T any](ctx context.Context, c *inventoryCache, podmID, kind string, fetch func(context.Context) (T, error)) (T, error) {
+	v, _, err := cachedSeq(ctx, c, podmID, kind, fetch)
+	return v, err
+}
+
+// cachedSeq is cached that also returns the number of the cached value it
+// answers with: the same number, the same value; 0 when the value read
+// was not cached (a change came during the read).
+func cachedSeq[T any](ctx context.Context, c *inventoryCache, podmID, kind string, fetch func(context.Context) (T, error)) (T, uint64, error) {
 	key := inventoryKey{podmID, kind}
-	if v, ok := c.fresh(key); ok {
-		return v.(T), nil
+	if e, ok := c.fresh(key); ok {
+		return e.value.(T), e.seq, nil
 	}
-	v, err := c.fetches.do(context.Background(), podmID+"/"+kind, func(context.Context) (any, error) {
-		if v, ok := c.fresh(key); ok { // cached by a fetch that ended since the miss
-			return v, nil
+	v, err := c.fetches.do(ctx, podmID+"/"+kind, func(ctx context.Context) (inventoryEntry, error) {
+		if e, ok := c.fresh(key); ok { // cached by a fetch that ended since the miss
+			return e, nil
 		}
 		c.mu.Lock()
 		gen := c.gen[podmID]
 		c.mu.Unlock()
-		v, err := fetch()
+		v, err := fetch(ctx)
+		e := inventoryEntry{at: c.now(), value: v}
 		c.mu.Lock()
 		if err == nil && c.gen[podmID] == gen {
-			c.m[key] = inventoryEntry{at: c.now(), value: v}
+			c.seq++
+			e.seq = c.seq
+			c.m[key] = e
 		}
 		c.mu.Unlock()
-		return v, err
+		return e, err
 	})
-	t, _ := v.(T)
-	return t, err
+	t, _ := v.value.(T)
+	return t, v.seq, err
+}
+
+// onPodm bounds a call of a shared fetch by the pod-manager timeout.
+func onPodm[T any](s *Service, call func(context.Context) (T, error)) func(context.Context) (T, error) {
+	return func(ctx context.Context) (T, error) {
+		ctx, cancel := s.podmCtx(ctx)
+		defer cancel()
+		return call(ctx)
+	}
 }
 
 // forget drops everything cached for a pod manager, after a change to it.
@@ -93,6 +121,10 @@ type Inventory[T any] struct {
 	// Unreachable names the pod managers that could not be asked; their
 	// items are missing.
 	Unreachable []string
+	// Version, when not empty, names the cached reads the items came from:
+	// two answers with one Version hold the same items, so what is made of
+	// one (its encoding) serves the other.
+	Version string
 }
 
 // fanOut calls fetch for each pod manager (all of them, or the one named),
@@ -178,29 +210,60 @@ func (s *Service) nodeURIs(ctx context.Context, podmID string) (map[string]strin
 	return m, nil
 }
 
-// Systems lists the systems of every pod manager, or of one.
+// Systems lists the systems of every pod manager, or of one. Which node
+// uses a system is read with the systems and cached with them: a change
+// made here (compose, decompose, adopt) drops the cache at once, one made
+// by another valence-api on the same store shows within the TTL.
 func (s *Service) Systems(ctx context.Context, podmID string) (Inventory[System], error) {
+	var (
+		mu   sync.Mutex
+		seqs []string
+	)
 	inv, err := fanOut(ctx, s, podmID, CapSystems, func(ctx context.Context, pm PodManager, conn PodManagerConn) ([]System, error) {
-		systems, err := cached(s.inventories, pm.UUID, "systems", func() ([]System, error) { return conn.Systems(ctx) })
-		if err != nil {
-			return nil, err
+		systems, seq, err := cachedSeq(ctx, s.inventories, pm.UUID, "systems", onPodm(s, func(ctx context.Context) ([]System, error) {
+			return s.markedSystems(ctx, pm, conn)
+		}))
+		if err == nil {
+			mu.Lock()
+			seqs = append(seqs, fmt.Sprintf("%s:%d", pm.UUID, seq))
+			mu.Unlock()
 		}
-		uses, err := s.nodeURIs(ctx, pm.UUID)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]System, len(systems))
-		for i, sys := range systems {
-			sys.PodmID, sys.PodmName, sys.ComposedNode = pm.UUID, pm.Name, uses[sys.NodeURI]
-			out[i] = sys
-		}
-		return out, nil
+		return systems, err
 	})
-	sort.Slice(inv.Items, func(i, j int) bool {
-		a, b := inv.Items[i], inv.Items[j]
-		return a.PodmID < b.PodmID || (a.PodmID == b.PodmID && a.ResourceURI < b.ResourceURI)
-	})
+	// Each pod manager's systems are cached in order: one pod manager's
+	// list, the usual one, needs no sort (which, on every warm list, was
+	// half of its time).
+	if !slices.IsSortedFunc(inv.Items, systemOrder) {
+		slices.SortFunc(inv.Items, systemOrder)
+	}
+	sort.Strings(seqs)
+	if !slices.ContainsFunc(seqs, func(s string) bool { return strings.HasSuffix(s, ":0") }) {
+		inv.Version = strings.Join(seqs, ",") + "|" + strings.Join(inv.Unreachable, ",")
+	}
 	return inv, err
+}
+
+// markedSystems reads a pod manager's systems and marks each with its pod
+// manager (id and name) and the recorded node that uses it.
+func (s *Service) markedSystems(ctx context.Context, pm PodManager, conn PodManagerConn) ([]System, error) {
+	systems, err := conn.Systems(ctx)
+	if err != nil {
+		return nil, err
+	}
+	uses, err := s.nodeURIs(ctx, pm.UUID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range systems {
+		systems[i].PodmID, systems[i].PodmName, systems[i].ComposedNode = pm.UUID, pm.Name, uses[systems[i].NodeURI]
+	}
+	slices.SortFunc(systems, systemOrder)
+	return systems, nil
+}
+
+// systemOrder is the order of a systems list: by pod manager, then path.
+func systemOrder(a, b System) int {
+	return cmp.Or(strings.Compare(a.PodmID, b.PodmID), strings.Compare(a.ResourceURI, b.ResourceURI))
 }
 
 // GetSystem returns the system whose UUID or Redfish Id is id. An Id found
@@ -261,7 +324,7 @@ func pickOne[T any](items []T, noun, key string, ids func(T) (uuid, id, podmID s
 // Racks lists the racks of every pod manager, or of one.
 func (s *Service) Racks(ctx context.Context, podmID string) (Inventory[Rack], error) {
 	inv, err := fanOut(ctx, s, podmID, CapRacks, func(ctx context.Context, pm PodManager, conn PodManagerConn) ([]Rack, error) {
-		racks, err := cached(s.inventories, pm.UUID, "racks", func() ([]Rack, error) { return conn.Racks(ctx) })
+		racks, err := cached(ctx, s.inventories, pm.UUID, "racks", onPodm(s, conn.Racks))
 		out := make([]Rack, len(racks))
 		for i, r := range racks {
 			r.PodmID = pm.UUID

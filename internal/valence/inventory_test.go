@@ -1,6 +1,7 @@
 package valence
 
 import (
+	"context"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -136,6 +137,23 @@ func TestGetSystemBySharedUUID(t *testing.T) {
 	}
 }
 
+// A pod manager renamed through Valence names its systems by the new name
+// at once: the cached systems, which carry the name, are dropped.
+func TestRenameDropsCachedSystems(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.InventoryTTL = time.Hour })
+	pm, _ := f.podm("rack1", 1)
+	if inv := must[Inventory[System]](t, "Systems")(f.svc.Systems(f.ctx, "")); inv.Items[0].PodmName != "rack1" {
+		t.Fatalf("before: %+v", inv.Items[0])
+	}
+	must[PodManager](t, "UpdatePodManager")(f.svc.UpdatePodManager(f.ctx, pm.UUID, func(sp *PodManagerSpec) error {
+		sp.Name = "rack9"
+		return nil
+	}))
+	if inv := must[Inventory[System]](t, "Systems")(f.svc.Systems(f.ctx, "")); inv.Items[0].PodmName != "rack9" {
+		t.Errorf("after the rename: the system names pod manager %q, want rack9", inv.Items[0].PodmName)
+	}
+}
+
 func TestInventoryCaching(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.InventoryTTL = 5 * time.Second })
 	pm, p := f.podm("rack1", 2)
@@ -172,6 +190,75 @@ func TestInventoryCaching(t *testing.T) {
 	p.failOn("Systems", nil)
 	if inv := list(); len(inv.Items) != 2 || calls() != 5 {
 		t.Errorf("after the failure: %d systems, %d calls; want 2 and 5", len(inv.Items), calls())
+	}
+}
+
+// The marks of composed systems are read with the systems and cached with
+// them: a list within the TTL reads no node record, and a decompose or an
+// adopt shows at once.
+func TestSystemMarksCachedWithTheSystems(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.InventoryTTL = time.Hour })
+	pm, p := f.podm("rack1", 2)
+	var nodeLists atomic.Int32
+	f.store.mu.Lock()
+	f.store.fail = func(op string, kind Kind) error {
+		if op == "List" && kind == KindNode {
+			nodeLists.Add(1)
+		}
+		return nil
+	}
+	f.store.mu.Unlock()
+	n := f.compose(pm, "web-1", "")
+	marked := func() string {
+		t.Helper()
+		inv := must[Inventory[System]](t, "Systems")(f.svc.Systems(f.ctx, ""))
+		for _, sys := range inv.Items {
+			if sys.ComposedNode != "" {
+				return sys.ComposedNode
+			}
+		}
+		return ""
+	}
+	if got := marked(); got != n.UUID {
+		t.Fatalf("after a compose the system is used by %q, want %s", got, n.UUID)
+	}
+	before := nodeLists.Load()
+	marked()
+	marked()
+	if got := nodeLists.Load() - before; got != 0 {
+		t.Errorf("two lists within the TTL read the node records %d times, want none", got)
+	}
+	must[struct{}](t, "Decompose")(struct{}{}, f.svc.Decompose(f.ctx, Scope{AllProjects: true}, n.UUID))
+	if got := marked(); got != "" {
+		t.Errorf("after the decompose a system is still used by %q", got)
+	}
+	if len(p.called("Systems")) != 2 {
+		t.Errorf("the pod manager was walked %d times, want 2 (after the compose, after the decompose)", len(p.called("Systems")))
+	}
+}
+
+// Two lists from the same cached reads have one Version; a change, or a
+// pod manager that does not answer, gives another (or none).
+func TestSystemsVersion(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.InventoryTTL = time.Hour })
+	pm, p := f.podm("rack1", 2)
+	version := func() string {
+		t.Helper()
+		return must[Inventory[System]](t, "Systems")(f.svc.Systems(f.ctx, "")).Version
+	}
+	v1 := version()
+	if v1 == "" || version() != v1 {
+		t.Fatalf("two lists within the TTL: versions %q and %q, want one, not empty", v1, version())
+	}
+	f.compose(pm, "web-1", "")
+	v2 := version()
+	if v2 == "" || v2 == v1 {
+		t.Errorf("after a compose the version is %q, was %q: want a new one", v2, v1)
+	}
+	f.svc.inventories.forget(pm.UUID)
+	p.failOn("Systems", Errorf(PodManagerError, "busy"))
+	if v3 := version(); v3 == v2 || v3 == v1 {
+		t.Errorf("with the pod manager failing the version is %q, as before", v3)
 	}
 }
 
@@ -218,6 +305,32 @@ func TestRacks(t *testing.T) {
 	}
 }
 
+// The shared fetch runs on a context of its own: the caller that started it
+// giving up (a client that disconnects) neither fails nor cuts it short, and
+// what it reads is cached for the others.
+func TestInventoryFetchOutlivesItsFirstCaller(t *testing.T) {
+	f := newFixture(t)
+	pm, p := f.podm("rack1", 2)
+	release := p.gateOn("Systems")
+	first, cancel := context.WithCancel(f.ctx)
+	firstDone := make(chan struct{})
+	go func() {
+		defer close(firstDone)
+		_, _ = f.svc.Systems(first, "")
+	}()
+	waitInflight(f.svc.inventories, pm.UUID)
+	cancel()
+	<-firstDone
+	release()
+	inv := must[Inventory[System]](t, "Systems")(f.svc.Systems(f.ctx, ""))
+	if len(inv.Items) != 2 || len(inv.Unreachable) != 0 {
+		t.Errorf("after the first caller left: %d systems, unreachable %v; want 2 and none", len(inv.Items), inv.Unreachable)
+	}
+	if n := len(p.called("Systems")); n != 1 {
+		t.Errorf("the pod manager was walked %d times, want once: the first caller's leaving failed the shared fetch", n)
+	}
+}
+
 // Callers that miss the cache together share one fetch, and a fetch begun
 // before a forget does not cache what the forget made stale.
 func TestInventoryCacheSharesFetches(t *testing.T) {
@@ -225,7 +338,7 @@ func TestInventoryCacheSharesFetches(t *testing.T) {
 	c := newInventoryCache(time.Minute, clock.Now)
 	release := make(chan struct{})
 	var fetches atomic.Int32
-	fetch := func() ([]int, error) {
+	fetch := func(context.Context) ([]int, error) {
 		fetches.Add(1)
 		<-release
 		return []int{1}, nil
@@ -235,7 +348,7 @@ func TestInventoryCacheSharesFetches(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if v, err := cached(c, "p", "systems", fetch); err != nil || len(v) != 1 {
+			if v, err := cached(t.Context(), c, "p", "systems", fetch); err != nil || len(v) != 1 {
 				t.Errorf("cached: %v %v", v, err)
 			}
 		}()
@@ -253,13 +366,13 @@ func TestInventoryCacheSharesFetches(t *testing.T) {
 	started, stale, staleDone := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(staleDone)
-		cached(c, "p", "systems", func() ([]int, error) { close(started); <-stale; return []int{0}, nil })
+		cached(t.Context(), c, "p", "systems", func(context.Context) ([]int, error) { close(started); <-stale; return []int{0}, nil })
 	}()
 	<-started
 	c.forget("p") // a change lands while the fetch is under way
 	close(stale)
 	<-staleDone
-	got, _ := cached(c, "p", "systems", func() ([]int, error) { return []int{2}, nil })
+	got, _ := cached(t.Context(), c, "p", "systems", func(context.Context) ([]int, error) { return []int{2}, nil })
 	if len(got) != 1 || got[0] != 2 {
 		t.Errorf("after a forget during a fetch, got %v; want the fresh [2]", got)
 	}

@@ -176,7 +176,9 @@ func (s *Service) decompose(ctx context.Context, pm PodManager, n Node) error {
 	if err := conn.DeleteNode(pctx, n.ResourceURI); err != nil {
 		return err
 	}
-	s.inventories.forget(pm.UUID)
+	// After the record is gone, so that no list caches it as the system's
+	// user in between.
+	defer s.inventories.forget(pm.UUID)
 	if err := s.nodes.delete(ctx, n.UUID); err != nil && !IsCode(err, NotFound) {
 		return err
 	}
@@ -227,6 +229,7 @@ func (s *Service) Adopt(ctx context.Context, sc Scope, podmID, index, projectID 
 		CreatedAt: now, UpdatedAt: now,
 	}
 	err = s.nodes.create(ctx, n)
+	s.inventories.forget(pm.UUID) // the system now has a user
 	if IsCode(err, Conflict) {
 		return Node{}, Errorf(Conflict, "Node %q of pod manager %s is already managed by Valence.", index, pm.Name)
 	}

@@ -245,6 +245,7 @@ func TestReset(t *testing.T) {
 		p.nodes[open.ResourceURI].AllowedResets = nil // says nothing: anything goes
 	})
 	sc := Scope{ProjectID: "proj-a"}
+	reads := len(p.called("GetNode"))
 
 	for _, rt := range ResetTypes {
 		t.Run(rt, func(t *testing.T) {
@@ -257,6 +258,12 @@ func TestReset(t *testing.T) {
 				t.Errorf("ResetNode calls %v", got[before:])
 			}
 		})
+	}
+
+	// A Reset asks the pod manager for the reset alone: its adapter checks
+	// the type against the node, which is not read twice.
+	if got := p.called("GetNode")[reads:]; len(got) != 0 {
+		t.Errorf("the resets read the node first: %v", got)
 	}
 
 	before := len(p.called("ResetNode"))
@@ -273,8 +280,8 @@ func TestReset(t *testing.T) {
 	wantCode(t, "unknown reset type", err, Invalid)
 	wantMessage(t, "unknown reset type", err, "Reboot", "GracefulRestart")
 	wantCode(t, "another project", f.svc.Reset(f.ctx, Scope{ProjectID: "proj-b"}, n.UUID, "On"), NotFound)
-	if got := p.called("ResetNode")[before:]; len(got) != 2 {
-		t.Errorf("ResetNode calls %v, want only the two allowed ones", got)
+	if got := p.called("ResetNode")[before:]; len(got) != 3 {
+		t.Errorf("ResetNode calls %v, want the refused one and the two allowed ones", got)
 	}
 	p.failOn("ResetNode", Errorf(PodManagerError, "BMC busy"))
 	wantCode(t, "pod manager refuses", f.svc.Reset(f.ctx, sc, n.UUID, "On"), PodManagerError)

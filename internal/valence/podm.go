@@ -57,6 +57,8 @@ type PodManagerConn interface {
 	ListNodes(ctx context.Context) ([]PodmNode, error)
 	// DeleteNode removes the node; a node already gone is not an error.
 	DeleteNode(ctx context.Context, nodeURI string) error
+	// ResetNode sends ComposedNode.Reset to the node at nodeURI; a reset type
+	// the node does not list is refused as Invalid, naming those it lists.
 	ResetNode(ctx context.Context, nodeURI, resetType string) error
 	SetBoot(ctx context.Context, nodeURI string, boot Boot) error
 	AttachVolume(ctx context.Context, nodeURI, volumeURI string) error

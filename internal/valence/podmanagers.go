@@ -260,6 +260,9 @@ func (s *Service) UpdatePodManager(ctx context.Context, id string, change func(*
 		s.probe(ctx, pm)
 		return nil
 	})
+	if err == nil {
+		s.inventories.forget(id) // cached systems carry the pod manager's name
+	}
 	return pm, err
 }
 

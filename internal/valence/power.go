@@ -32,12 +32,11 @@ var (
 // machine is a node or a system, found and connected, that a reset or a
 // boot override is sent to.
 type machine struct {
-	// reset and boot send the request to the pod manager.
+	// reset and boot send the request to the pod manager, whose adapter
+	// refuses a type or value the machine does not list (Invalid): reading
+	// the machine here first would only read it twice.
 	reset func(ctx context.Context, resetType string) error
 	boot  func(ctx context.Context, b Boot) error
-	// allowedResets, when the machine is read for it, are the reset types
-	// it lists; it names the machine in the message that refuses one.
-	allowedResets func(ctx context.Context) (list []string, name string, err error)
 }
 
 // checkResetType refuses a reset type Valence does not know.
@@ -70,21 +69,10 @@ func checkBoot(b Boot) error {
 	return v.err()
 }
 
-// reset checks resetType, finds the machine and resets it, if it allows
-// that type.
+// reset checks resetType, finds the machine and resets it (the pod
+// manager's adapter refuses a type the machine does not allow).
 func (s *Service) reset(ctx context.Context, resetType string, find func(context.Context) (machine, error)) error {
-	return s.act(ctx, checkResetType(resetType), find, func(ctx context.Context, m machine) error {
-		if m.allowedResets != nil {
-			list, name, err := m.allowedResets(ctx)
-			if err != nil {
-				return err
-			}
-			if len(list) > 0 && !slices.Contains(list, resetType) {
-				return Errorf(Invalid, "Reset type %q is not allowed by %s; it allows %s.", resetType, name, strings.Join(list, ", "))
-			}
-		}
-		return m.reset(ctx, resetType)
-	})
+	return s.act(ctx, checkResetType(resetType), find, func(ctx context.Context, m machine) error { return m.reset(ctx, resetType) })
 }
 
 // setBoot checks b, finds the machine and sets its boot override.
@@ -107,8 +95,7 @@ func (s *Service) act(ctx context.Context, checked error, find func(context.Cont
 	return do(pctx, m)
 }
 
-// nodeMachine finds a node the caller may see. Its allowed reset types are
-// read from the pod manager, since a node's record does not keep them.
+// nodeMachine finds a node the caller may see.
 func (s *Service) nodeMachine(sc Scope, id string) func(context.Context) (machine, error) {
 	return func(ctx context.Context) (machine, error) {
 		n, conn, err := s.nodeConn(ctx, sc, id)
@@ -118,10 +105,6 @@ func (s *Service) nodeMachine(sc Scope, id string) func(context.Context) (machin
 		return machine{
 			reset: func(ctx context.Context, t string) error { return conn.ResetNode(ctx, n.ResourceURI, t) },
 			boot:  func(ctx context.Context, b Boot) error { return conn.SetBoot(ctx, n.ResourceURI, b) },
-			allowedResets: func(ctx context.Context) ([]string, string, error) {
-				pn, err := conn.GetNode(ctx, n.ResourceURI)
-				return pn.AllowedResets, "node " + n.UUID, err
-			},
 		}, nil
 	}
 }

@@ -20,7 +20,7 @@ func VolumeID(podmID, uri string) string {
 // Volumes lists the remote volumes of every pod manager, or of one.
 func (s *Service) Volumes(ctx context.Context, podmID string) (Inventory[Volume], error) {
 	inv, err := fanOut(ctx, s, podmID, CapStorage, func(ctx context.Context, pm PodManager, conn PodManagerConn) ([]Volume, error) {
-		vols, err := cached(s.inventories, pm.UUID, "volumes", func() ([]Volume, error) { return conn.Volumes(ctx) })
+		vols, err := cached(ctx, s.inventories, pm.UUID, "volumes", onPodm(s, conn.Volumes))
 		if err != nil {
 			return nil, err
 		}

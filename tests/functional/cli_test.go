@@ -18,6 +18,7 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/valence-rsd/valence/api"
+	"github.com/valence-rsd/valence/tests/internal/procs"
 )
 
 // cliTimeout bounds one run of the valence binary (a compose included).
@@ -36,7 +37,7 @@ func runCLI(t *testing.T, base string, env []string, args ...string) cliResult {
 	ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, valenceBin, args...)
-	cmd.Env = slices.DeleteFunc(cleanEnv(), func(kv string) bool { return strings.HasPrefix(kv, "OS_") })
+	cmd.Env = slices.DeleteFunc(procs.CleanEnv(), func(kv string) bool { return strings.HasPrefix(kv, "OS_") })
 	if base != "" {
 		cmd.Env = append(cmd.Env, "VALENCE_URL="+base)
 	}

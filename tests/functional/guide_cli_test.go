@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/valence-rsd/valence/tests/internal/procs"
 )
 
 // guideCLISection is the heading of the users guide's CLI walk-through.
@@ -18,7 +20,7 @@ const guideCLISection = "## The valence CLI"
 // walk-through, through sh as a reader would, against valence-api --demo,
 // with PODM_URL naming a simulator: each must succeed.
 func testGuideCLI(t *testing.T, b backend) {
-	root, err := moduleRoot()
+	root, err := procs.ModuleRoot()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,7 +30,7 @@ func testGuideCLI(t *testing.T, b backend) {
 	}
 	base, _, _ := startDemo(t, b)
 	sim := startSimulator(t, "--systems", "1")
-	env := append(cleanEnv(), "VALENCE_URL="+base, "PODM_URL="+sim.url,
+	env := append(procs.CleanEnv(), "VALENCE_URL="+base, "PODM_URL="+sim.url,
 		"PATH="+filepath.Dir(valenceBin)+string(os.PathListSeparator)+os.Getenv("PATH"))
 	for _, line := range lines {
 		ctx, cancel := context.WithTimeout(context.Background(), cliTimeout)

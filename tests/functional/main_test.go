@@ -3,12 +3,11 @@ package functional
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/valence-rsd/valence/api/apitest"
+	"github.com/valence-rsd/valence/tests/internal/procs"
 )
 
 // Set by TestMain: the binaries under test and the contract they must keep.
@@ -45,25 +44,5 @@ func runMain(m *testing.M) int {
 
 // build compiles the commands into dir, from the module root.
 func build(dir string) error {
-	root, err := moduleRoot()
-	if err != nil {
-		return err
-	}
-	cmd := exec.Command("go", "build", "-o", dir+string(filepath.Separator), "./cmd/valence-api", "./cmd/rsd-simulator", "./cmd/valence")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return fmt.Errorf("go build in %s: %v\n%s", root, err, out)
-	}
-	return nil
-}
-
-// moduleRoot is the directory of go.mod: as `go env GOMOD` says, or two
-// levels up from this package when the go command cannot tell.
-func moduleRoot() (string, error) {
-	if out, err := exec.Command("go", "env", "GOMOD").Output(); err == nil {
-		if gomod := strings.TrimSpace(string(out)); gomod != "" && gomod != os.DevNull {
-			return filepath.Dir(gomod), nil
-		}
-	}
-	return filepath.Abs(filepath.Join("..", ".."))
+	return procs.Build(dir, "./cmd/valence-api", "./cmd/rsd-simulator", "./cmd/valence")
 }

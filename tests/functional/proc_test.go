@@ -1,20 +1,18 @@
 package functional
 
 import (
-	"bufio"
 	"errors"
 	"io"
-	"net"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/valence-rsd/valence/tests/internal/procs"
 )
 
 const (
@@ -50,7 +48,7 @@ func startProc(t *testing.T, name, bin string, args, env []string, stdout bool) 
 	}
 	defer log.Close()
 	cmd := exec.Command(bin, args...)
-	cmd.Env = append(cleanEnv(), env...)
+	cmd.Env = append(procs.CleanEnv(), env...)
 	cmd.SysProcAttr = procAttr()
 	cmd.Stderr = log
 	var out, outW *os.File
@@ -85,12 +83,6 @@ func startProc(t *testing.T, name, bin string, args, env []string, stdout bool) 
 		return p, nil
 	}
 	return p, out
-}
-
-// cleanEnv is this process's environment without VALENCE_* settings, so
-// that a developer's own settings do not leak into the processes under test.
-func cleanEnv() []string {
-	return slices.DeleteFunc(os.Environ(), func(kv string) bool { return strings.HasPrefix(kv, "VALENCE_") })
 }
 
 // stop sends SIGTERM and waits; the process must exit 0 (both binaries
@@ -153,54 +145,29 @@ func (p *proc) dumpLog(t *testing.T) {
 // freeAddr returns a loopback address with a port that was free a moment ago.
 func freeAddr(t *testing.T) string {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	addr, err := procs.FreeAddr()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	return ln.Addr().String()
+	return addr
 }
 
-// firstLine reads the first line of r within startTimeout, then drains the
-// rest in the background.
-func firstLine(r io.Reader) (string, error) {
-	type result struct {
-		line string
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		br := bufio.NewReader(r)
-		line, err := br.ReadString('\n')
-		done <- result{strings.TrimSpace(line), err}
-		_, _ = io.Copy(io.Discard, br)
-	}()
-	select {
-	case res := <-done:
-		return res.line, res.err
-	case <-time.After(startTimeout):
-		return "", errors.New("no output within " + startTimeout.String())
-	}
-}
+// firstLine reads the first line of r within startTimeout.
+func firstLine(r io.Reader) (string, error) { return procs.FirstLine(r, startTimeout) }
 
 // waitReady polls url until it answers 200, the process exits, or
 // startTimeout passes.
 func waitReady(p *proc, url string) error {
-	deadline := time.Now().Add(startTimeout)
-	for time.Now().Before(deadline) {
-		if !p.running() {
-			return errors.New(p.name + " exited before it was ready: " + errString(p.err))
+	err := procs.WaitReady(url, startTimeout, func() error {
+		if p.running() {
+			return nil
 		}
-		resp, err := http.Get(url)
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return nil
-			}
-		}
-		time.Sleep(25 * time.Millisecond)
+		return errors.New("exited before it was ready: " + errString(p.err))
+	})
+	if err != nil {
+		return errors.New(p.name + " " + err.Error())
 	}
-	return errors.New(p.name + " not ready within " + startTimeout.String())
+	return nil
 }
 
 func errString(err error) string {

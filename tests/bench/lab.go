@@ -1,0 +1,269 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/valence-rsd/valence/tests/internal/procs"
+)
+
+const (
+	// startTimeout bounds a process's start on a loaded 2-core machine.
+	startTimeout = 30 * time.Second
+	// stopTimeout is how long a SIGTERM gets before SIGKILL.
+	stopTimeout = 15 * time.Second
+	// maxBody caps what the harness reads of one answer.
+	maxBody = 256 << 20
+	simUser = "admin"
+	simPass = "secret"
+)
+
+// lab is the processes of a run: one simulator and two valence-api, both
+// with it as their pod manager. warm keeps what it reads for an hour, so
+// that its lists are served from its cache; cold keeps it for 1ns, so that
+// every read of it walks the pod manager.
+type lab struct {
+	s          settings
+	dir        string // the run's logs and stores
+	bin        string // the binaries' directory
+	sim        *proc
+	simURL     string
+	warm, cold *proc
+	warmURL    string
+	coldURL    string
+	warmPodm   string
+	coldPodm   string
+	hc         *http.Client
+}
+
+// proc is a process the harness started.
+type proc struct {
+	name   string
+	cmd    *exec.Cmd
+	exited chan struct{}
+	err    error
+}
+
+func startLab(s settings) (l *lab, err error) {
+	dir, err := os.MkdirTemp("", "valence-bench-")
+	if err != nil {
+		return nil, err
+	}
+	l = &lab{s: s, dir: dir, hc: &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: maxConcurrency}}}
+	defer func() {
+		if err != nil {
+			l.close()
+		}
+	}()
+	l.bin = s.Bin
+	if l.bin == "" {
+		l.bin = dir
+		fmt.Fprintln(os.Stderr, "bench: building valence-api and rsd-simulator")
+		if err := procs.Build(dir, "./cmd/valence-api", "./cmd/rsd-simulator"); err != nil {
+			return nil, err
+		}
+	}
+	if err := l.startSim(); err != nil {
+		return nil, err
+	}
+	if l.warm, l.warmURL, err = l.startAPI("warm", "1h"); err != nil {
+		return nil, err
+	}
+	if l.cold, l.coldURL, err = l.startAPI("cold", "1ns"); err != nil {
+		return nil, err
+	}
+	if l.warmPodm, err = l.register(l.warmURL, l.simURL); err != nil {
+		return nil, err
+	}
+	if l.coldPodm, err = l.register(l.coldURL, l.simURL); err != nil {
+		return nil, err
+	}
+	return l, nil
+}
+
+// start starts bin of the build with args and env; its stderr goes to a
+// log in the run's directory, its stdout is returned.
+func (l *lab) start(name, bin string, args, env []string) (*proc, io.ReadCloser, error) {
+	log, err := os.Create(filepath.Join(l.dir, name+".log"))
+	if err != nil {
+		return nil, nil, err
+	}
+	defer log.Close()
+	cmd := exec.Command(filepath.Join(l.bin, bin), args...)
+	cmd.Env = append(procs.CleanEnv(), env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	cmd.Stderr = log
+	var out io.ReadCloser
+	if out, err = cmd.StdoutPipe(); err != nil {
+		return nil, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, fmt.Errorf("start %s: %v", name, err)
+	}
+	p := &proc{name: name, cmd: cmd, exited: make(chan struct{})}
+	go func() { p.err = cmd.Wait(); close(p.exited) }()
+	return p, out, nil
+}
+
+func (l *lab) startSim() error {
+	p, out, err := l.start("rsd-simulator", "rsd-simulator", []string{"--listen", "127.0.0.1:0", "--username", simUser, "--password", simPass,
+		"--seed", "1", "--systems", fmt.Sprint(l.s.Systems)}, nil)
+	if err != nil {
+		return err
+	}
+	l.sim = p
+	url, err := procs.FirstLine(out, startTimeout)
+	if err != nil || !strings.HasPrefix(url, "http") {
+		return fmt.Errorf("rsd-simulator: first line %q: %v (log: %s)", url, err, l.dir)
+	}
+	l.simURL = url
+	return nil
+}
+
+func (l *lab) startAPI(name, ttl string) (*proc, string, error) {
+	addr, err := procs.FreeAddr()
+	if err != nil {
+		return nil, "", err
+	}
+	p, out, err := l.start("valence-api-"+name, "valence-api", nil, []string{
+		"VALENCE_LISTEN=" + addr, "VALENCE_LOG_LEVEL=warn", "VALENCE_INVENTORY_TTL=" + ttl,
+		"VALENCE_STORE=bolt://" + filepath.Join(l.dir, name+".db"), fmt.Sprintf("VALENCE_PPROF=%t", l.s.Profiles != ""),
+	})
+	if err != nil {
+		return nil, "", err
+	}
+	go func() { _, _ = io.Copy(io.Discard, out) }()
+	base := "http://" + addr
+	err = procs.WaitReady(base+"/readyz", startTimeout, func() error {
+		select {
+		case <-p.exited:
+			return fmt.Errorf("valence-api %s exited: %v (log: %s)", name, p.err, l.dir)
+		default:
+			return nil
+		}
+	})
+	return p, base, err
+}
+
+// register adds the pod manager at url (the simulator) to a valence-api
+// and returns its uuid.
+func (l *lab) register(base, url string) (string, error) {
+	body := fmt.Sprintf(`{"name":"bench","url":%q,"authentication":[{"type":"basic","auth_items":{"username":%q,"password":%q}}]}`,
+		url, simUser, simPass)
+	b, err := l.do(http.MethodPost, base+"/v1/pod_managers", body, false, http.StatusCreated)
+	if err != nil {
+		return "", err
+	}
+	var pm struct{ UUID, Status string }
+	if err := json.Unmarshal(b, &pm); err != nil || pm.Status != "Online" {
+		return "", fmt.Errorf("register the simulator: %s %v", b, err)
+	}
+	return pm.UUID, nil
+}
+
+// do sends a request (with the simulator's credentials when redfish) and
+// returns the body; an answer other than want (any 2xx when want is 0) is
+// an error.
+func (l *lab) do(method, url, body string, redfish bool, want int) ([]byte, error) {
+	b, _, err := l.doH(method, url, body, redfish, want)
+	return b, err
+}
+
+func (l *lab) doH(method, url, body string, redfish bool, want int) ([]byte, http.Header, error) {
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, url, rd)
+	if err != nil {
+		return nil, nil, err
+	}
+	if body != "" {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if redfish {
+		req.SetBasicAuth(simUser, simPass)
+	}
+	resp, err := l.hc.Do(req)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	if _, err := io.Copy(&buf, io.LimitReader(resp.Body, maxBody)); err != nil {
+		return nil, nil, err
+	}
+	if resp.StatusCode != want && (want != 0 || resp.StatusCode/100 != 2) {
+		return nil, nil, fmt.Errorf("%s %s: %d, want %d: %.300s", method, url, resp.StatusCode, want, buf.Bytes())
+	}
+	return buf.Bytes(), resp.Header, nil
+}
+
+// vmHWM is the peak resident memory of a process, in bytes, from /proc.
+func vmHWM(p *proc) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			if _, err := fmt.Sscanf(strings.TrimSpace(rest), "%d kB", &kb); err != nil {
+				return 0, err
+			}
+			return kb << 10, nil
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc status")
+}
+
+// close stops the processes (valence-api first, so that it closes its
+// connections to the simulator) and removes the directory.
+func (l *lab) close() {
+	for _, p := range []*proc{l.cold, l.warm, l.sim} {
+		if p == nil {
+			continue
+		}
+		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-p.exited:
+		case <-time.After(stopTimeout):
+			_ = p.cmd.Process.Kill()
+			<-p.exited
+		}
+	}
+	_ = os.RemoveAll(l.dir)
+}
+
+// profiled runs drive (a scenario served by the valence-api at base) and,
+// with -profile, takes a CPU profile of that valence-api meanwhile, into
+// the profile directory as name.pb.gz.
+func (l *lab) profiled(name, base string, drive func() (measure, error)) (measure, error) {
+	if l.s.Profiles == "" {
+		return drive()
+	}
+	secs := max(1, int(l.s.Duration/time.Second))
+	done := make(chan error, 1)
+	go func() {
+		b, err := l.do(http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, secs), "", false, http.StatusOK)
+		if err == nil {
+			err = os.WriteFile(filepath.Join(l.s.Profiles, name+".pb.gz"), b, 0o644)
+		}
+		done <- err
+	}()
+	m, err := drive()
+	if perr := <-done; err == nil && perr != nil {
+		err = fmt.Errorf("profile %s: %w", name, perr)
+	}
+	return m, err
+}
