@@ -479,6 +479,10 @@ func (c *Client) GetComposedSystem(ctx context.Context, system string) (Composed
 		PowerState: j.PowerState, Blocks: uris(j.Links.ResourceBlocks)}, nil
 }
 
+// SystemURI is the path of the system whose Id is id, where a composed
+// system is created.
+func (c *Client) SystemURI(id string) string { return member(c.links.systems, id) }
+
 // DecomposeSystem DELETEs a composed system, by URI or Id, which returns its
 // blocks to the free pool.
 func (c *Client) DecomposeSystem(ctx context.Context, system string) error {

@@ -20,19 +20,30 @@ func (c *conn) Allocate(ctx context.Context, req valence.AllocateRequest) (strin
 		if err := c.needCompose(); err != nil {
 			return "", err
 		}
+		if c.composition {
+			return c.compositionAllocate(ctx, rc, req)
+		}
 		return rc.Allocate(ctx, allocateRequest(req))
 	})
 }
 
 // Assemble starts the assembly of an allocated node.
 func (c *conn) Assemble(ctx context.Context, nodeURI string) error {
-	return c.nodeOp(ctx, opAssemble, func(rc *redfish.Client) error { return rc.Assemble(ctx, nodeURI) })
+	return c.nodeOp(ctx, opAssemble, func(rc *redfish.Client) error {
+		if c.composition {
+			return nil // a composed system is whole when its POST answers
+		}
+		return rc.Assemble(ctx, nodeURI)
+	})
 }
 
 // WaitAssembled returns when the node is Assembled; a node that ends Failed
 // is a PodManagerError, ctx's end a Timeout.
 func (c *conn) WaitAssembled(ctx context.Context, nodeURI string) error {
 	return c.nodeOp(ctx, opWait, func(rc *redfish.Client) error {
+		if c.composition {
+			return nil
+		}
 		_, err := rc.WaitAssembled(ctx, nodeURI)
 		return err
 	})
@@ -43,6 +54,9 @@ func (c *conn) GetNode(ctx context.Context, nodeURI string) (valence.PodmNode, e
 	return run(ctx, c, opGetNode, func(rc *redfish.Client) (valence.PodmNode, error) {
 		if err := c.needCompose(); err != nil {
 			return valence.PodmNode{}, err
+		}
+		if c.composition {
+			return c.compositionNode(ctx, rc, nodeURI, true)
 		}
 		n, err := rc.GetNode(ctx, nodeURI)
 		if err != nil {
@@ -62,6 +76,9 @@ func (c *conn) ListNodes(ctx context.Context) ([]valence.PodmNode, error) {
 		if err := c.needCompose(); err != nil {
 			return nil, err
 		}
+		if c.composition {
+			return c.compositionNodes(ctx, rc)
+		}
 		nodes, err := rc.ListNodes(ctx)
 		if err = c.tolerateGone(opListNodes, err); err != nil {
 			return nil, err
@@ -72,19 +89,32 @@ func (c *conn) ListNodes(ctx context.Context) ([]valence.PodmNode, error) {
 
 // DeleteNode removes the node; one already gone is not an error.
 func (c *conn) DeleteNode(ctx context.Context, nodeURI string) error {
-	return c.nodeOp(ctx, opDeleteNode, func(rc *redfish.Client) error { return rc.DeleteNode(ctx, nodeURI) })
+	return c.nodeOp(ctx, opDeleteNode, func(rc *redfish.Client) error {
+		if c.composition {
+			return compositionDelete(ctx, rc, nodeURI)
+		}
+		return rc.DeleteNode(ctx, nodeURI)
+	})
 }
 
 // ResetNode sends ComposedNode.Reset.
 func (c *conn) ResetNode(ctx context.Context, nodeURI, resetType string) error {
 	return c.nodeOp(ctx, opResetNode, func(rc *redfish.Client) error {
+		if c.composition {
+			return rc.ResetSystem(ctx, nodeURI, schemas.ResetType(resetType))
+		}
 		return rc.Reset(ctx, nodeURI, schemas.ResetType(resetType))
 	})
 }
 
 // SetBoot sets the node's boot override; empty fields are left as they are.
 func (c *conn) SetBoot(ctx context.Context, nodeURI string, boot valence.Boot) error {
-	return c.nodeOp(ctx, opSetBoot, func(rc *redfish.Client) error { return rc.SetBoot(ctx, nodeURI, bootSettings(boot)) })
+	return c.nodeOp(ctx, opSetBoot, func(rc *redfish.Client) error {
+		if c.composition {
+			return rc.SetSystemBoot(ctx, nodeURI, bootSettings(boot))
+		}
+		return rc.SetBoot(ctx, nodeURI, bootSettings(boot))
+	})
 }
 
 // AttachVolume attaches a volume to the node. No protocol is named: the

@@ -9,6 +9,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -67,6 +68,8 @@ func (c *connector) Connect(ctx context.Context, a valence.Access) (valence.PodM
 		return nil, err
 	}
 	cn.client = client
+	info := client.Info()
+	cn.composition = cn.compose && info.Has(redfish.CapComposition) && !info.Has(redfish.CapCompose)
 	return cn, nil
 }
 
@@ -103,8 +106,14 @@ type conn struct {
 	url     string // for messages and logs
 	cfg     redfish.Config
 	compose bool // false for the plain Redfish driver, whatever the root offers
-	metrics *metrics
-	log     zerolog.Logger
+	// composition: the root links a DMTF CompositionService and no RSD
+	// Nodes, so nodes are composed systems (composition.go).
+	composition bool
+	// composeMu serialises the block choices of composition mode, so that
+	// this connection's composes never pick one block.
+	composeMu sync.Mutex
+	metrics   *metrics
+	log       zerolog.Logger
 
 	// client logs in again by itself when the pod manager forgets its
 	// session (redfish's session transport), so it is never replaced.
@@ -131,7 +140,12 @@ func (c *conn) Probe(ctx context.Context) (valence.ServiceInfo, error) {
 }
 
 // NodeURI is the path of the node whose Id is index.
-func (c *conn) NodeURI(index string) string { return c.client.NodeURI(index) }
+func (c *conn) NodeURI(index string) string {
+	if c.composition {
+		return c.client.SystemURI(index)
+	}
+	return c.client.NodeURI(index)
+}
 
 // Close logs out of the pod manager's session, if there is one.
 func (c *conn) Close() error { return c.client.Close() }

@@ -20,13 +20,18 @@ var capabilities = []struct {
 }
 
 // serviceInfo converts what redfish detected; compose is false for the
-// plain Redfish driver, which never composes even when the root offers it.
+// plain Redfish driver, which never composes even when the root offers it
+// (RSD Nodes or a DMTF CompositionService).
 func serviceInfo(in redfish.ServiceInfo, compose bool) valence.ServiceInfo {
 	out := valence.ServiceInfo{RedfishVersion: in.RedfishVersion, RSDVersion: in.RSDVersion, UUID: in.UUID}
 	for _, c := range capabilities {
 		if in.Has(c.redfish) && (compose || c.core != valence.CapCompose) {
 			out.Capabilities = append(out.Capabilities, c.core)
 		}
+	}
+	// A DMTF CompositionService composes too, in the composition mode.
+	if compose && in.Has(redfish.CapComposition) && !in.Has(redfish.CapCompose) {
+		out.Capabilities = append(out.Capabilities, valence.CapCompose)
 	}
 	return out
 }

@@ -44,6 +44,11 @@ func startSim(t *testing.T, version string, faults rsdsim.Faults) sim {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return serve(t, s)
+}
+
+// serve serves s until the test ends.
+func serve(t *testing.T, s *rsdsim.Simulator) sim {
 	srv := httptest.NewServer(s)
 	// Cleanups run last-in first-out: release hung requests before closing.
 	t.Cleanup(srv.Close)

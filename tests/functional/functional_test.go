@@ -16,6 +16,7 @@ var scenarios = []struct {
 	{"PodManagers", testPodManagers},
 	{"Flavors", testFlavors},
 	{"Nodes", testNodes},
+	{"DMTFNodes", testDMTFNodes},
 	{"ComposeProperties", testComposeProperties},
 	{"OlderRSD", testOlderRSD},
 	{"TLS", testTLS},

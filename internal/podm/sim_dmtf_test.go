@@ -1,0 +1,198 @@
+package podm_test
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/valence-rsd/valence/internal/rsdsim"
+	"github.com/valence-rsd/valence/internal/valence"
+)
+
+// The adapter in composition mode, against the simulator's DMTF model.
+
+const blocksPath = "/redfish/v1/CompositionService/ResourceBlocks"
+
+// startDMTF serves a DMTF-model simulator of 2 racks (zones) × 1 drawer × 2 blades.
+func startDMTF(t *testing.T) sim {
+	t.Helper()
+	s, err := rsdsim.New(rsdsim.Config{Model: rsdsim.ModelDMTF, Racks: 2, DrawersPerRack: 1, SystemsPerDrawer: 2,
+		Seed: 3, Username: simUser, Password: simPass, AssembleDelay: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return serve(t, s)
+}
+
+// blockStates maps every block of the simulator to its CompositionState.
+func blockStates(t *testing.T, s sim) map[string]string {
+	out := map[string]string{}
+	for _, b := range members(t, s, blocksPath) {
+		out[b] = raw(t, s, b)["CompositionStatus"].(map[string]any)["CompositionState"].(string)
+	}
+	return out
+}
+
+// composedBlocks returns the blocks a composed system links, read raw.
+func composedBlocks(t *testing.T, s sim, system string) []string {
+	var out []string
+	for _, l := range raw(t, s, system)["Links"].(map[string]any)["ResourceBlocks"].([]any) {
+		out = append(out, l.(map[string]any)["@odata.id"].(string))
+	}
+	return out
+}
+
+func TestSimCompositionLifecycle(t *testing.T) {
+	s := startDMTF(t)
+	conn := connect(t, newConnector(), access(s.srv.URL))
+	ctx := context.Background()
+	info, err := conn.Probe(ctx)
+	if err != nil || !strings.Contains(strings.Join(info.Capabilities, ","), valence.CapCompose) {
+		t.Fatalf("Probe = %+v, %v; want the compose capability", info, err)
+	}
+	if got := conn.NodeURI("Composed1"); got != "/redfish/v1/Systems/Composed1" {
+		t.Errorf("NodeURI = %q", got)
+	}
+	uri, err := conn.Allocate(ctx, valence.AllocateRequest{Name: "n1", TotalSystemCoreCount: 1, TotalSystemMemoryMiB: 1,
+		Processors: []valence.ProcessorReq{{}}})
+	if err != nil {
+		t.Fatalf("Allocate: %v", err)
+	}
+	if err := conn.Assemble(ctx, uri); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.WaitAssembled(ctx, uri); err != nil {
+		t.Fatal(err)
+	}
+	used := composedBlocks(t, s, uri)
+	states := blockStates(t, s)
+	for _, b := range used {
+		if states[b] != "Composed" {
+			t.Errorf("block %s is %s after the compose", b, states[b])
+		}
+	}
+	n, err := conn.GetNode(ctx, uri)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.URI != uri || n.ComputerSystem != uri || n.State != "Assembled" || n.Name != "n1" ||
+		len(n.Metadata.Processors) == 0 || len(n.Metadata.Memory) == 0 || len(n.AllowedResets) == 0 {
+		t.Errorf("GetNode = %+v", n)
+	}
+	nodes, err := conn.ListNodes(ctx)
+	if err != nil || len(nodes) != 1 || nodes[0].URI != uri {
+		t.Errorf("ListNodes = %+v, %v", nodes, err)
+	}
+	if err := conn.ResetNode(ctx, uri, "On"); err != nil {
+		t.Fatal(err)
+	}
+	if p := raw(t, s, uri)["PowerState"]; p != "On" {
+		t.Errorf("PowerState after On = %v", p)
+	}
+	if err := conn.SetBoot(ctx, uri, valence.Boot{Enabled: "Once", Target: "Pxe"}); err != nil {
+		t.Fatal(err)
+	}
+	if b := raw(t, s, uri)["Boot"].(map[string]any); b["BootSourceOverrideTarget"] != "Pxe" {
+		t.Errorf("Boot after SetBoot = %v", b)
+	}
+	if err := conn.DeleteNode(ctx, uri); err != nil {
+		t.Fatal(err)
+	}
+	states = blockStates(t, s)
+	for _, b := range used {
+		if states[b] != "Unused" {
+			t.Errorf("block %s is %s after the decompose", b, states[b])
+		}
+	}
+	if err := conn.DeleteNode(ctx, uri); err != nil {
+		t.Errorf("DeleteNode of a decomposed system = %v, want nil", err)
+	}
+	_, err = conn.GetNode(ctx, uri)
+	wantCode(t, err, valence.NotFound)
+}
+
+func TestSimCompositionRefusals(t *testing.T) {
+	s := startDMTF(t)
+	conn := connect(t, newConnector(), access(s.srv.URL))
+	_, err := conn.Allocate(context.Background(), valence.AllocateRequest{Name: "big", TotalSystemCoreCount: 100000, TotalSystemMemoryMiB: 1 << 30})
+	e := wantCode(t, err, valence.Conflict)
+	for _, want := range []string{"processor.total_cores 100000", "memory.capacity_mib"} {
+		if !strings.Contains(e.Message, want) {
+			t.Errorf("message %q does not name %q", e.Message, want)
+		}
+	}
+	_, err = conn.Allocate(context.Background(), valence.AllocateRequest{Name: "d", LocalDrives: []valence.LocalDriveReq{{CapacityGiB: 1}}})
+	wantCode(t, err, valence.Invalid)
+	for b, st := range blockStates(t, s) {
+		if st != "Unused" {
+			t.Errorf("block %s is %s after refused composes", b, st)
+		}
+	}
+}
+
+// Two connections (two Valence servers) compose at once until the pool runs
+// out: no block is in two systems, and every failure is the pool's end.
+func TestSimCompositionConcurrent(t *testing.T) {
+	s := startDMTF(t)
+	conns := []valence.PodManagerConn{connect(t, newConnector(), access(s.srv.URL)), connect(t, newConnector(), access(s.srv.URL))}
+	var mu sync.Mutex
+	var systems []string
+	var wg sync.WaitGroup
+	for _, conn := range conns {
+		wg.Go(func() {
+			for {
+				uri, err := conn.Allocate(context.Background(), valence.AllocateRequest{Name: "c", TotalSystemCoreCount: 1})
+				if err != nil {
+					if !valence.IsCode(err, valence.Conflict) {
+						t.Errorf("Allocate: %v", err)
+					}
+					return
+				}
+				mu.Lock()
+				systems = append(systems, uri)
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	if len(systems) != 4 { // one per blade's Compute block
+		t.Errorf("composed %d systems, want 4: %v", len(systems), systems)
+	}
+	owner := map[string]string{}
+	for _, sys := range systems {
+		for _, b := range composedBlocks(t, s, sys) {
+			if o, ok := owner[b]; ok {
+				t.Errorf("block %s in %s and %s", b, o, sys)
+			}
+			owner[b] = sys
+		}
+	}
+}
+
+// Processors beyond a Compute block's come from Processor blocks of its zone:
+// the pool's blade 1 has one socket and blades 2-4 two, racks 1 and 2 being
+// zones 1 and 2, so three processors are only in zone 2, and four nowhere.
+func TestSimCompositionBlocksOfOneZone(t *testing.T) {
+	s := startDMTF(t)
+	conn := connect(t, newConnector(), access(s.srv.URL))
+	procs := func(n int) []valence.ProcessorReq { return make([]valence.ProcessorReq, n) }
+	uri, err := conn.Allocate(context.Background(), valence.AllocateRequest{Name: "three", Processors: procs(3)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := strings.Join(composedBlocks(t, s, uri), " ")
+	want := blocksPath + "/Compute3 " + blocksPath + "/Processor3 " + blocksPath + "/Processor4"
+	if got != want {
+		t.Errorf("blocks = %s, want %s", got, want)
+	}
+	n, err := conn.GetNode(context.Background(), uri)
+	if err != nil || len(n.Metadata.Processors) != 3 {
+		t.Errorf("GetNode = %d processors, %v; want 3", len(n.Metadata.Processors), err)
+	}
+	_, err = conn.Allocate(context.Background(), valence.AllocateRequest{Name: "four", Processors: procs(4)})
+	if e := wantCode(t, err, valence.Conflict); !strings.Contains(e.Message, "processor.count 4 (at most 2 free in one zone)") {
+		t.Errorf("message = %q", e.Message)
+	}
+}

@@ -1,0 +1,144 @@
+package functional
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/valence-rsd/valence/api"
+)
+
+// dmtfSim is a DMTF composition service of 4 blades in 2 racks (zones), so 4
+// Compute blocks.
+var dmtfSim = []string{"--model", "dmtf", "--racks", "2", "--drawers", "1", "--systems-per-drawer", "2", "--seed", "3"}
+
+const dmtfBlocks = "/redfish/v1/CompositionService/ResourceBlocks"
+
+// blocks returns the resource blocks a composed system of the simulator links.
+func (s *simulator) blocks(t *testing.T, system string) []string {
+	t.Helper()
+	status, body := s.call(t, http.MethodGet, system, "")
+	if status != http.StatusOK {
+		t.Fatalf("simulator GET %s: %d %s", system, status, body)
+	}
+	var sys struct {
+		Links struct{ ResourceBlocks []api.ODataRef }
+	}
+	decodeJSON(t, body, &sys)
+	var out []string
+	for _, r := range sys.Links.ResourceBlocks {
+		out = append(out, r.ODataID)
+	}
+	return out
+}
+
+// usedBlocks returns the simulator's blocks that are not Unused.
+func (s *simulator) usedBlocks(t *testing.T) []string {
+	t.Helper()
+	_, body := s.call(t, http.MethodGet, dmtfBlocks, "")
+	var coll struct{ Members []api.ODataRef }
+	decodeJSON(t, body, &coll)
+	var out []string
+	for _, m := range coll.Members {
+		_, b := s.call(t, http.MethodGet, m.ODataID, "")
+		var blk struct {
+			CompositionStatus struct{ CompositionState string }
+		}
+		decodeJSON(t, b, &blk)
+		if blk.CompositionStatus.CompositionState != "Unused" {
+			out = append(out, m.ODataID)
+		}
+	}
+	return out
+}
+
+// testDMTFNodes: the v1 node operations on a DMTF composition service
+// (rsd-simulator --model dmtf) through the composition mode: compose by
+// properties and by flavor, show, power, NMI, boot, a 409 for what the
+// blocks cannot give, concurrent composes on disjoint blocks, decompose.
+func testDMTFNodes(t *testing.T, b backend) {
+	e := newEnv(t, b, setup{sims: [][]string{dmtfSim}})
+	c, sim, pm := e.api.client, e.sims[0], e.podms[0]
+	if !slices.Contains(pm.Capabilities, "compose") {
+		t.Fatalf("DMTF pod manager registered without compose: %+v", pm)
+	}
+	n1 := e.api.compose(t, `{"name":"n1","podm_id":"`+pm.UUID+`","properties":{"processor":{"total_cores":"2","count":2},"memory":{"capacity_mib":1024}}}`)
+	if n1.NodeState != api.NodeAssembled || !strings.HasPrefix(n1.ResourceURI, "/redfish/v1/Systems/") || n1.Index == "" {
+		t.Errorf("composed node: %+v", n1)
+	}
+	flavor := decodeAs[api.Flavor](t, c.create(t, "/v1/flavors", `{"name":"f","properties":{"processor":{"total_cores":"1"}}}`))
+	n2 := e.api.compose(t, api.NodeCompose{Name: "n2", PodmID: pm.UUID, FlavorID: flavor.UUID})
+	b1, b2 := sim.blocks(t, n1.ResourceURI), sim.blocks(t, n2.ResourceURI)
+	if len(b1) < 2 || len(b2) == 0 || slices.ContainsFunc(b1, func(b string) bool { return slices.Contains(b2, b) }) {
+		t.Errorf("blocks of n1 %v and n2 %v: want 2+ for two processors, and none shared", b1, b2)
+	}
+
+	d := decodeAs[api.NodeDetail](t, c.get(t, http.StatusOK, "/v1/nodes/"+n1.UUID))
+	if d.ComputerSystem == nil || d.ComputerSystem.ODataID != n1.ResourceURI || d.Metadata == nil ||
+		len(d.Metadata.Processor) < 2 || len(d.Metadata.Memory) == 0 || d.PodmStatus != api.PodManagerOnline {
+		t.Errorf("GET /v1/nodes/%s: %+v", n1.UUID, d)
+	}
+
+	nodePath := "/v1/nodes/" + n1.UUID
+	for _, step := range []struct{ target, power string }{{api.PowerTargetOn, api.PowerOn}, {api.PowerTargetOff, api.PowerOff}} {
+		c.expect(t, http.StatusNoContent, http.MethodPut, nodePath+"/states/power", api.PowerTarget{Target: step.target})
+		_, raw := sim.call(t, http.MethodGet, n1.ResourceURI, "")
+		var live struct{ PowerState string }
+		decodeJSON(t, raw, &live)
+		if s := decodeAs[api.NodeStates](t, c.get(t, http.StatusOK, nodePath+"/states")); s.PowerState != step.power || live.PowerState != step.power {
+			t.Errorf("after %s: states %+v, the simulator says %s; want %s", step.target, s, live.PowerState, step.power)
+		}
+	}
+	c.expect(t, http.StatusNoContent, http.MethodPut, nodePath+"/management/inject_nmi", nil)
+	c.expect(t, http.StatusNoContent, http.MethodPost, nodePath+"/action", api.NodeAction{Boot: &api.BootAction{Enabled: "Once", Target: "Pxe"}})
+	_, raw := sim.call(t, http.MethodGet, n1.ResourceURI, "")
+	var boot struct {
+		Boot struct{ BootSourceOverrideTarget string }
+	}
+	if decodeJSON(t, raw, &boot); boot.Boot.BootSourceOverrideTarget != "Pxe" {
+		t.Errorf("boot target on the simulator after Boot Pxe: %q", boot.Boot.BootSourceOverrideTarget)
+	}
+
+	used := sim.usedBlocks(t)
+	refused := c.failure(t, http.StatusConflict, "Conflict", http.MethodPost, "/v1/nodes", `{"name":"huge","properties":`+impossible+`}`)
+	if !strings.Contains(refused.Detail, "processor.total_cores 16384") {
+		t.Errorf("unsatisfiable compose: detail %q does not name the cores", refused.Detail)
+	}
+	if after := sim.usedBlocks(t); !slices.Equal(after, used) {
+		t.Errorf("a refused compose changed the blocks in use: %v, then %v", used, after)
+	}
+
+	// The two Compute blocks left go one to each of two concurrent composes.
+	var wg sync.WaitGroup
+	concurrent := make([]api.Node, 2)
+	for i := range concurrent {
+		wg.Go(func() {
+			concurrent[i] = e.api.compose(t, `{"name":"c","properties":{"processor":{"total_cores":"1"}}}`)
+		})
+	}
+	wg.Wait()
+	if t.Failed() {
+		t.FailNow()
+	}
+	owner := map[string]string{}
+	for _, n := range append([]api.Node{n1, n2}, concurrent...) {
+		for _, b := range sim.blocks(t, n.ResourceURI) {
+			if o, ok := owner[b]; ok {
+				t.Errorf("block %s in %s and %s", b, o, n.ResourceURI)
+			}
+			owner[b] = n.ResourceURI
+		}
+	}
+
+	for _, n := range append([]api.Node{n1, n2}, concurrent...) {
+		c.deleted(t, "/v1/nodes/"+n.UUID)
+		if status, _ := sim.call(t, http.MethodGet, n.ResourceURI, ""); status != http.StatusNotFound {
+			t.Errorf("decomposed %s: GET on the simulator %d", n.ResourceURI, status)
+		}
+	}
+	if used := sim.usedBlocks(t); len(used) != 0 {
+		t.Errorf("blocks still in use after every decompose: %v", used)
+	}
+}
