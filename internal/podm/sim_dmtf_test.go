@@ -1,7 +1,13 @@
 package podm_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -194,5 +200,55 @@ func TestSimCompositionBlocksOfOneZone(t *testing.T) {
 	_, err = conn.Allocate(context.Background(), valence.AllocateRequest{Name: "four", Processors: procs(4)})
 	if e := wantCode(t, err, valence.Conflict); !strings.Contains(e.Message, "processor.count 4 (at most 2 free in one zone)") {
 		t.Errorf("message = %q", e.Message)
+	}
+}
+
+// A block chosen but taken by another client before the POST (the service
+// answers 409 ResourceInUse) makes Allocate read the pool and choose again.
+func TestSimCompositionRetriesWhenABlockIsTaken(t *testing.T) {
+	s := startDMTF(t)
+	var mu sync.Mutex
+	var posts int
+	var stolen []string
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/redfish/v1/Systems" {
+			body, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(body))
+			mu.Lock()
+			if posts++; posts == 1 {
+				// Another client composes the very blocks first.
+				other := httptest.NewRequest(http.MethodPost, "/redfish/v1/Systems", bytes.NewReader(body))
+				other.SetBasicAuth(simUser, simPass)
+				other.Header.Set("Content-Type", "application/json")
+				rec := httptest.NewRecorder()
+				s.ServeHTTP(rec, other)
+				if rec.Code != http.StatusCreated {
+					t.Errorf("the other client's compose: %d %s", rec.Code, rec.Body)
+				}
+				var req struct {
+					Links struct {
+						ResourceBlocks []struct {
+							ID string `json:"@odata.id"`
+						}
+					}
+				}
+				_ = json.Unmarshal(body, &req)
+				for _, b := range req.Links.ResourceBlocks {
+					stolen = append(stolen, b.ID)
+				}
+			}
+			mu.Unlock()
+		}
+		s.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	conn := connect(t, newConnector(), access(front.URL))
+	uri, err := conn.Allocate(context.Background(), valence.AllocateRequest{Name: "retried", TotalSystemCoreCount: 1})
+	if err != nil {
+		t.Fatalf("Allocate after a block was taken: %v", err)
+	}
+	got := composedBlocks(t, s, uri)
+	if posts != 2 || len(stolen) == 0 || slices.ContainsFunc(got, func(b string) bool { return slices.Contains(stolen, b) }) {
+		t.Errorf("%d POSTs; blocks %v, the other client took %v: want 2 POSTs and disjoint blocks", posts, got, stolen)
 	}
 }
