@@ -57,7 +57,8 @@ func (s *simulator) usedBlocks(t *testing.T) []string {
 // testDMTFNodes: the v1 node operations on a DMTF composition service
 // (rsd-simulator --model dmtf) through the composition mode: compose by
 // properties and by flavor, show, power, NMI, boot, a 409 for what the
-// blocks cannot give, concurrent composes on disjoint blocks, decompose.
+// blocks cannot give, concurrent composes on disjoint blocks, decompose,
+// adopt.
 func testDMTFNodes(t *testing.T, b backend) {
 	e := newEnv(t, b, setup{sims: [][]string{dmtfSim}})
 	c, sim, pm := e.api.client, e.sims[0], e.podms[0]
@@ -140,5 +141,28 @@ func testDMTFNodes(t *testing.T, b backend) {
 	}
 	if used := sim.usedBlocks(t); len(used) != 0 {
 		t.Errorf("blocks still in use after every decompose: %v", used)
+	}
+
+	// Adopt: a system composed outside Valence is managed by its Id.
+	status, body := sim.call(t, http.MethodPost, "/redfish/v1/Systems",
+		`{"Name":"outside","Description":"composed by hand","Links":{"ResourceBlocks":[{"@odata.id":"`+dmtfBlocks+`/Compute1"}]}}`)
+	if status != http.StatusCreated {
+		t.Fatalf("compose on the simulator: %d %s", status, body)
+	}
+	var made struct {
+		ID      string `json:"Id"`
+		ODataID string `json:"@odata.id"`
+	}
+	decodeJSON(t, body, &made)
+	manage := api.NodeManage{NodeIndex: made.ID, PodmID: pm.UUID}
+	adopted := decodeAs[api.Node](t, c.created(t, c.expect(t, http.StatusCreated, http.MethodPost, "/v1/nodes/manage", manage), "/v1/nodes"))
+	if adopted.Name != "outside" || adopted.Description != "composed by hand" || adopted.ResourceURI != made.ODataID || adopted.NodeState != api.NodeAssembled {
+		t.Errorf("adopted node: %+v", adopted)
+	}
+	c.failure(t, http.StatusConflict, "Conflict", http.MethodPost, "/v1/nodes/manage", manage)
+	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPost, "/v1/nodes/manage", api.NodeManage{NodeIndex: "Composed999", PodmID: pm.UUID})
+	c.deleted(t, "/v1/nodes/"+adopted.UUID)
+	if used := sim.usedBlocks(t); len(used) != 0 {
+		t.Errorf("blocks still in use after the adopted node's decompose: %v", used)
 	}
 }
