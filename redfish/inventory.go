@@ -42,7 +42,8 @@ type System struct {
 	// e.g. "Rack1/Drawer2"; set by Systems, empty if unknown.
 	Location string
 	// NodeURI is the composed node using the system, from the system's
-	// Links.Oem.Intel_RackScale.ComposedNode or, in Systems, from the nodes' links.
+	// Links.Oem.Intel_RackScale.ComposedNode or, in Systems, from the nodes' links;
+	// a system of SystemType Composed (DMTF composition) is its own.
 	NodeURI string
 	// AllowedResetTypes comes from ResetType@Redfish.AllowableValues.
 	AllowedResetTypes []schemas.ResetType
@@ -106,6 +107,9 @@ func (c *Client) GetSystem(ctx context.Context, system string) (*System, error) 
 	}
 	if len(l.Links.Chassis) > 0 {
 		s.ChassisURI = l.Links.Chassis[0].String()
+	}
+	if cs.SystemType == schemas.ComposedSystemType && s.NodeURI == "" {
+		s.NodeURI = s.URI // a DMTF composed system is its own node
 	}
 	// unknown notes a part that could not be read, unless the caller's time
 	// is up, which ends the read.

@@ -110,6 +110,10 @@ func TestSimDMTFComposeInventoryPowerDecompose(t *testing.T) {
 	if err != nil || inv.ProcessorCount != 1 || inv.Cores == 0 || inv.MemoryGiB == 0 || inv.NICCount == 0 || inv.StorageGiB == 0 || len(inv.Warnings) > 0 {
 		t.Fatalf("inventory %+v, %v", inv, err)
 	}
+	// A composed system is its own node, as an RSD node's system links its node.
+	if inv.NodeURI != uri {
+		t.Errorf("NodeURI of a composed system = %q, want %q", inv.NodeURI, uri)
+	}
 	if err := c.ResetSystem(ctx, uri, schemas.OnResetType); err != nil {
 		t.Fatal(err)
 	}

@@ -82,6 +82,17 @@ func testDMTFNodes(t *testing.T, b backend) {
 		t.Errorf("GET /v1/nodes/%s: %+v", n1.UUID, d)
 	}
 
+	// The composed system is listed as the node's, and is powered only through it.
+	systems := decodeAs[[]api.System](t, c.get(t, http.StatusOK, "/v1/systems"))
+	i := slices.IndexFunc(systems, func(s api.System) bool { return s.ResourceURI == n1.ResourceURI })
+	if i < 0 || systems[i].ComposedNode == nil || *systems[i].ComposedNode != n1.UUID {
+		t.Fatalf("the system of node %s in /v1/systems: %+v", n1.UUID, systems)
+	}
+	refusal := c.failure(t, http.StatusConflict, "Conflict", http.MethodPut, "/v1/systems/"+systems[i].UUID+"/states/power", api.PowerTarget{Target: api.PowerTargetOn})
+	if !strings.Contains(refusal.Detail, n1.UUID) {
+		t.Errorf("power of the node's system: the refusal does not name the node: %s", refusal.Detail)
+	}
+
 	nodePath := "/v1/nodes/" + n1.UUID
 	for _, step := range []struct{ target, power string }{{api.PowerTargetOn, api.PowerOn}, {api.PowerTargetOff, api.PowerOff}} {
 		c.expect(t, http.StatusNoContent, http.MethodPut, nodePath+"/states/power", api.PowerTarget{Target: step.target})
