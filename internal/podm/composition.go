@@ -144,14 +144,14 @@ func (c *conn) chooseBlocks(ctx context.Context, rc *redfish.Client, service red
 	zones := map[string][]blockInfo{}
 	var order []string
 	for _, b := range all {
-		if !b.Free() || len(b.Zones) == 0 {
+		if !b.Free() || len(b.Zones) == 0 { // a block of no zone composes with nothing
 			continue
 		}
 		parts, err := rc.NodeParts(ctx, &redfish.ComposedNode{Links: redfish.NodeLinks{Processors: b.Processors, Memory: b.Memory}})
 		if err != nil {
 			return nil, err
 		}
-		z := b.Zones[0]
+		z := b.Zones[0] // a block of several zones is weighed in its first only
 		if _, ok := zones[z]; !ok {
 			order = append(order, z)
 		}
