@@ -456,12 +456,15 @@ type ComposedSystem struct {
 	PowerState string
 	// Blocks are Links.ResourceBlocks.
 	Blocks []string
+	// Boot is the system's boot override.
+	Boot BootSettings
 }
 
 // IsComposed reports whether the system was composed of resource blocks.
 func (s ComposedSystem) IsComposed() bool { return s.SystemType == "Composed" }
 
-// GetComposedSystem reads a system's type and resource blocks, by URI or Id.
+// GetComposedSystem reads a system's type, resource blocks and boot
+// override, by URI or Id.
 func (c *Client) GetComposedSystem(ctx context.Context, system string) (ComposedSystem, error) {
 	uri := member(c.links.systems, system)
 	var j struct {
@@ -470,13 +473,14 @@ func (c *Client) GetComposedSystem(ctx context.Context, system string) (Composed
 		Name       string
 		SystemType string
 		PowerState string
+		Boot       BootSettings
 		Links      struct{ ResourceBlocks schemas.Links }
 	}
 	if err := c.getJSON(ctx, uri, &j); err != nil {
 		return ComposedSystem{}, err
 	}
 	return ComposedSystem{URI: j.ODataID, ID: j.ID, Name: j.Name, SystemType: j.SystemType,
-		PowerState: j.PowerState, Blocks: uris(j.Links.ResourceBlocks)}, nil
+		PowerState: j.PowerState, Blocks: uris(j.Links.ResourceBlocks), Boot: j.Boot}, nil
 }
 
 // SystemURI is the path of the system whose Id is id, where a composed

@@ -120,6 +120,13 @@ func TestSimDMTFComposeInventoryPowerDecompose(t *testing.T) {
 	if sys, _ := c.GetComposedSystem(ctx, uri); sys.PowerState != "On" {
 		t.Errorf("power %q after On", sys.PowerState)
 	}
+	want := redfish.BootSettings{Enabled: schemas.OnceBootSourceOverrideEnabled, Target: schemas.PxeBootSource}
+	if err := c.SetSystemBoot(ctx, uri, want); err != nil {
+		t.Fatal(err)
+	}
+	if sys, _ := c.GetComposedSystem(ctx, uri); sys.Boot.Enabled != want.Enabled || sys.Boot.Target != want.Target {
+		t.Errorf("boot %+v after SetSystemBoot %+v", sys.Boot, want)
+	}
 	b, err := c.GetResourceBlock(ctx, chosen[0])
 	if err != nil || b.Free() || b.State != schemas.ComposedCompositionState || !slices.Equal(b.ComputerSystems, []string{uri}) {
 		t.Fatalf("block after compose %+v, %v", b, err)

@@ -232,7 +232,8 @@ func (c *conn) compositionNode(ctx context.Context, rc *redfish.Client, uri stri
 	if !cs.IsComposed() {
 		return valence.PodmNode{}, valence.Errorf(valence.NotFound, "System %s of pod manager %s is not a composed system.", uri, c.url)
 	}
-	out := valence.PodmNode{Index: cs.ID, URI: cs.URI, Name: cs.Name, State: composedState, PowerState: cs.PowerState, ComputerSystem: cs.URI}
+	out := valence.PodmNode{Index: cs.ID, URI: cs.URI, Name: cs.Name, State: composedState, PowerState: cs.PowerState, ComputerSystem: cs.URI,
+		Boot: valence.Boot{Enabled: string(cs.Boot.Enabled), Target: string(cs.Boot.Target), Mode: string(cs.Boot.Mode)}}
 	if !withParts {
 		return out, nil
 	}

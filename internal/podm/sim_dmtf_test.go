@@ -103,6 +103,9 @@ func TestSimCompositionLifecycle(t *testing.T) {
 	if b := raw(t, s, uri)["Boot"].(map[string]any); b["BootSourceOverrideTarget"] != "Pxe" {
 		t.Errorf("Boot after SetBoot = %v", b)
 	}
+	if n, err := conn.GetNode(ctx, uri); err != nil || n.Boot.Enabled != "Once" || n.Boot.Target != "Pxe" {
+		t.Errorf("GetNode after SetBoot: boot %+v, %v", n.Boot, err)
+	}
 	if err := conn.DeleteNode(ctx, uri); err != nil {
 		t.Fatal(err)
 	}

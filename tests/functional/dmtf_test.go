@@ -112,6 +112,9 @@ func testDMTFNodes(t *testing.T, b backend) {
 	if decodeJSON(t, raw, &boot); boot.Boot.BootSourceOverrideTarget != "Pxe" {
 		t.Errorf("boot target on the simulator after Boot Pxe: %q", boot.Boot.BootSourceOverrideTarget)
 	}
+	if d := decodeAs[api.NodeDetail](t, c.get(t, http.StatusOK, nodePath)); d.BootSource != "Pxe" || d.TargetBootSource != "Pxe" {
+		t.Errorf("after Boot Pxe: boot_source %q, target_boot_source %q", d.BootSource, d.TargetBootSource)
+	}
 
 	used := sim.usedBlocks(t)
 	refused := c.failure(t, http.StatusConflict, "Conflict", http.MethodPost, "/v1/nodes", `{"name":"huge","properties":`+impossible+`}`)
