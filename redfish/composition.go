@@ -483,6 +483,14 @@ func (c *Client) GetComposedSystem(ctx context.Context, system string) (Composed
 		PowerState: j.PowerState, Blocks: uris(j.Links.ResourceBlocks), Boot: j.Boot}, nil
 }
 
+// ComposedSystems reads every system of the Systems collection as
+// GetComposedSystem does (one request each, no parts), composed or not;
+// like ResourceBlocks, the ones that cannot be read are left out and their
+// errors joined.
+func (c *Client) ComposedSystems(ctx context.Context) ([]ComposedSystem, error) {
+	return readCollection(ctx, c, c.links.systems, "systems", c.GetComposedSystem)
+}
+
 // SystemURI is the path of the system whose Id is id, where a composed
 // system is created.
 func (c *Client) SystemURI(id string) string { return member(c.links.systems, id) }

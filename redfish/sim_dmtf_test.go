@@ -110,6 +110,9 @@ func TestSimDMTFComposeInventoryPowerDecompose(t *testing.T) {
 	if err != nil || inv.ProcessorCount != 1 || inv.Cores == 0 || inv.MemoryGiB == 0 || inv.NICCount == 0 || inv.StorageGiB == 0 || len(inv.Warnings) > 0 {
 		t.Fatalf("inventory %+v, %v", inv, err)
 	}
+	if all, err := c.ComposedSystems(ctx); err != nil || len(all) != 1 || all[0].URI != uri || !all[0].IsComposed() || all[0].Name != "web-1" {
+		t.Errorf("ComposedSystems = %+v, %v; want %s alone", all, err, uri)
+	}
 	// A composed system is its own node, as an RSD node's system links its node.
 	if inv.NodeURI != uri {
 		t.Errorf("NodeURI of a composed system = %q, want %q", inv.NodeURI, uri)

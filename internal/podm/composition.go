@@ -222,9 +222,15 @@ func shortage(url string, n need, best have) error {
 	return valence.Errorf(valence.Conflict, "Pod manager %s has no free resource blocks for %s.", url, strings.Join(missing, ", "))
 }
 
-// compositionNode reads a composed system as the core's node; a system that
-// is not composed is NotFound, as no node.
-func (c *conn) compositionNode(ctx context.Context, rc *redfish.Client, uri string, withParts bool) (valence.PodmNode, error) {
+// composedNode converts a composed system, without its parts, to the core's node.
+func composedNode(cs redfish.ComposedSystem) valence.PodmNode {
+	return valence.PodmNode{Index: cs.ID, URI: cs.URI, Name: cs.Name, State: composedState, PowerState: cs.PowerState, ComputerSystem: cs.URI,
+		Boot: valence.Boot{Enabled: string(cs.Boot.Enabled), Target: string(cs.Boot.Target), Mode: string(cs.Boot.Mode)}}
+}
+
+// compositionNode reads a composed system and its parts as the core's node;
+// a system that is not composed is NotFound, as no node.
+func (c *conn) compositionNode(ctx context.Context, rc *redfish.Client, uri string) (valence.PodmNode, error) {
 	cs, err := rc.GetComposedSystem(ctx, uri)
 	if err != nil {
 		return valence.PodmNode{}, err
@@ -232,11 +238,7 @@ func (c *conn) compositionNode(ctx context.Context, rc *redfish.Client, uri stri
 	if !cs.IsComposed() {
 		return valence.PodmNode{}, valence.Errorf(valence.NotFound, "System %s of pod manager %s is not a composed system.", uri, c.url)
 	}
-	out := valence.PodmNode{Index: cs.ID, URI: cs.URI, Name: cs.Name, State: composedState, PowerState: cs.PowerState, ComputerSystem: cs.URI,
-		Boot: valence.Boot{Enabled: string(cs.Boot.Enabled), Target: string(cs.Boot.Target), Mode: string(cs.Boot.Mode)}}
-	if !withParts {
-		return out, nil
-	}
+	out := composedNode(cs)
 	sys, err := rc.GetSystem(ctx, uri)
 	if err != nil {
 		return valence.PodmNode{}, err
@@ -266,20 +268,15 @@ func (c *conn) compositionNode(ctx context.Context, rc *redfish.Client, uri stri
 
 // compositionNodes lists the composed systems as nodes, without their parts.
 func (c *conn) compositionNodes(ctx context.Context, rc *redfish.Client) ([]valence.PodmNode, error) {
-	systems, err := rc.Systems(ctx)
+	systems, err := rc.ComposedSystems(ctx)
 	if err = c.tolerateGone(opListNodes, err); err != nil {
 		return nil, err
 	}
 	var out []valence.PodmNode
-	for _, s := range systems {
-		n, err := c.compositionNode(ctx, rc, s.URI, false)
-		if err != nil && (valence.IsCode(err, valence.NotFound) || firstFailure(err) == nil) {
-			continue // not composed, or decomposed since the listing
+	for _, cs := range systems {
+		if cs.IsComposed() {
+			out = append(out, composedNode(cs))
 		}
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, n)
 	}
 	return out, nil
 }

@@ -56,7 +56,7 @@ func (c *conn) GetNode(ctx context.Context, nodeURI string) (valence.PodmNode, e
 			return valence.PodmNode{}, err
 		}
 		if c.composition {
-			return c.compositionNode(ctx, rc, nodeURI, true)
+			return c.compositionNode(ctx, rc, nodeURI)
 		}
 		n, err := rc.GetNode(ctx, nodeURI)
 		if err != nil {

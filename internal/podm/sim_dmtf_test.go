@@ -88,7 +88,7 @@ func TestSimCompositionLifecycle(t *testing.T) {
 		t.Errorf("GetNode = %+v", n)
 	}
 	nodes, err := conn.ListNodes(ctx)
-	if err != nil || len(nodes) != 1 || nodes[0].URI != uri {
+	if err != nil || len(nodes) != 1 || nodes[0].URI != uri || nodes[0].Name != "n1" || nodes[0].State != "Assembled" {
 		t.Errorf("ListNodes = %+v, %v", nodes, err)
 	}
 	if err := conn.ResetNode(ctx, uri, "On"); err != nil {
