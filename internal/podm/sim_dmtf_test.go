@@ -258,14 +258,5 @@ func TestSimCompositionRetriesWhenABlockIsTaken(t *testing.T) {
 
 // The plain Redfish driver never composes, a CompositionService or not.
 func TestSimCompositionNotUnderTheRedfishDriver(t *testing.T) {
-	s := startDMTF(t)
-	a := access(s.srv.URL)
-	a.Driver = valence.DriverRedfish
-	conn := connect(t, newConnector(), a)
-	info, err := conn.Probe(context.Background())
-	if err != nil || slices.Contains(info.Capabilities, valence.CapCompose) {
-		t.Errorf("Probe = %+v, %v; want no compose", info, err)
-	}
-	_, err = conn.Allocate(context.Background(), valence.AllocateRequest{Name: "x"})
-	wantCode(t, err, valence.Invalid) // as for an RSD root under this driver
+	plainDriverRefusesToCompose(t, startDMTF(t))
 }

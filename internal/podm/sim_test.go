@@ -197,6 +197,16 @@ func TestSimLogsInAgainWhenTheSessionIsGone(t *testing.T) {
 
 func TestSimPlainRedfishDriverDoesNotCompose(t *testing.T) {
 	s := startSim(t, "2.3", rsdsim.Faults{})
+	conn := plainDriverRefusesToCompose(t, s)
+	if systems, err := conn.Systems(context.Background()); err != nil || len(systems) != 8 {
+		t.Errorf("Systems = %d, %v; the plain driver still lists systems", len(systems), err)
+	}
+}
+
+// plainDriverRefusesToCompose connects to s with the plain Redfish driver,
+// checks that it neither offers nor does composition, and returns the connection.
+func plainDriverRefusesToCompose(t *testing.T, s sim) valence.PodManagerConn {
+	t.Helper()
 	a := access(s.srv.URL)
 	a.Driver = valence.DriverRedfish
 	conn := connect(t, newConnector(), a)
@@ -206,9 +216,7 @@ func TestSimPlainRedfishDriverDoesNotCompose(t *testing.T) {
 	}
 	_, err = conn.Allocate(context.Background(), valence.AllocateRequest{Name: "n"})
 	wantCode(t, err, valence.Invalid)
-	if systems, err := conn.Systems(context.Background()); err != nil || len(systems) != 8 {
-		t.Errorf("Systems = %d, %v; the plain driver still lists systems", len(systems), err)
-	}
+	return conn
 }
 
 func TestSimNodeLifecycle(t *testing.T) {
