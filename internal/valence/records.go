@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
+
+	"github.com/valence-rsd/valence/internal/memo"
 )
 
 // schemaVersion is the layout version of the records this release writes.
@@ -23,7 +25,14 @@ type table[T any] struct {
 	// body (pod managers seal their password with Options.Secrets).
 	marshal   func(T) ([]byte, error)
 	unmarshal func(Record) (T, error)
+	// memo, when set, keeps the values the lists decoded, by id, so that an
+	// unchanged record is not decoded on every list (most of a node list's
+	// CPU). T must then hold no maps, slices or pointers: values are shared.
+	memo *memo.Cache[T]
 }
+
+// decodedBudget bounds a table's memo: about 25,000 node records of ~0.4 KiB.
+const decodedBudget = 16 << 20
 
 // get returns the value and its revision; a missing one is NotFound in the
 // caller's words.
@@ -57,29 +66,41 @@ func (t table[T]) list(ctx context.Context, opts ListOptions) ([]T, bool, error)
 	if err != nil {
 		return nil, false, t.fromStore(err, "")
 	}
-	out := make([]T, 0, len(recs))
-	for _, rec := range recs {
-		v, err := t.decode(rec)
-		if err != nil {
-			return nil, false, err
-		}
-		out = append(out, v)
+	out, err := t.decodeAll(recs)
+	if err != nil {
+		return nil, false, err
 	}
 	return out, more, nil
 }
 
+// decodeAll decodes recs in order, through memo when the table has one.
+func (t table[T]) decodeAll(recs []Record) ([]T, error) {
+	out := make([]T, 0, len(recs))
+	for _, rec := range recs {
+		v, ok := t.memo.Get(rec.ID, rec.Data)
+		if !ok {
+			var err error
+			if v, err = t.decode(rec); err != nil {
+				return nil, err
+			}
+			t.memo.Put(rec.ID, rec.Data, v)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // all returns every value matching filters, page by page.
 func (t table[T]) all(ctx context.Context, filters map[string]string) ([]T, error) {
-	var out []T
+	var recs []Record
 	err := t.each(ctx, filters, func(rec Record) error {
-		v, err := t.decode(rec)
-		out = append(out, v)
-		return err
+		recs = append(recs, rec)
+		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return t.decodeAll(recs)
 }
 
 // each calls fn with every stored record matching filters, page by page,
@@ -158,6 +179,7 @@ func (t table[T]) modify(ctx context.Context, id string, change func(*T) error) 
 }
 
 func (t table[T]) delete(ctx context.Context, id string) error {
+	defer t.memo.Forget(id)
 	return t.fromStore(t.store.Delete(ctx, t.kind, id, 0), id)
 }
 

@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/rs/zerolog"
+
+	"github.com/valence-rsd/valence/internal/memo"
 )
 
 // Defaults of Options left zero.
@@ -100,6 +102,7 @@ func New(opts Options) *Service {
 		}}
 	s.flavors = table[Flavor]{store: opts.Store, kind: KindFlavor, noun: "Flavor", index: flavorIndex}
 	s.nodes = table[Node]{store: opts.Store, kind: KindNode, noun: "Composed node", index: nodeIndex}
+	s.nodes.memo = memo.New[Node](decodedBudget)
 	s.intents = table[intent]{store: opts.Store, kind: KindIntent, noun: "Compose intent", index: intentIndex}
 	s.conns = newConnCache(opts.Connector)
 	s.inventories = newInventoryCache(opts.InventoryTTL, opts.Now)

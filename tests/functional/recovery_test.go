@@ -149,6 +149,27 @@ func testReplicas(t *testing.T, b backend) {
 	if len(lists[0]) != 2 || !sameSet(lists[0], lists[1]) || len(sim.nodes(t)) != 2 {
 		t.Errorf("nodes: %v on one replica, %v on the other, %d on the simulator", lists[0], lists[1], len(sim.nodes(t)))
 	}
+	// Each replica has now read and decoded the node list; a record that the
+	// other changes (here the power state its GET of the node records after
+	// a Reset) must still show in the next list, not the decoded one.
+	powerOf := func(c *client, id string) string {
+		for _, n := range decodeAs[[]api.Node](t, c.get(t, http.StatusOK, "/v1/nodes")) {
+			if n.UUID == id {
+				return n.NodePowerState
+			}
+		}
+		return "absent"
+	}
+	before := powerOf(replicas[0], lists[0][0])
+	want := api.PowerOn
+	if before == api.PowerOn {
+		want = api.PowerOff
+	}
+	replicas[1].expect(t, http.StatusNoContent, http.MethodPost, "/v1/nodes/"+lists[0][0]+"/action", fmt.Sprintf(`{"Reset":{"Type":%q}}`, map[string]string{api.PowerOn: "On", api.PowerOff: "ForceOff"}[want]))
+	replicas[1].get(t, http.StatusOK, "/v1/nodes/"+lists[0][0])
+	if got := powerOf(replicas[0], lists[0][0]); got != want {
+		t.Errorf("after a Reset through the other replica, a node listed %s, then %s, want %s", before, got, want)
+	}
 	for i, id := range lists[0] {
 		replicas[i%2].deleted(t, "/v1/nodes/"+id)
 	}

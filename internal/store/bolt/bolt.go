@@ -37,6 +37,8 @@ type Store struct {
 	owner string
 	// ended never receives: no other owner lives while the file is held.
 	ended chan struct{}
+	// decoded spares List the decoding of records unchanged since read.
+	decoded records.Cache
 }
 
 var _ valence.Store = (*Store)(nil)
@@ -71,7 +73,7 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("bolt store: prepare %s: %w", path, err)
 	}
-	return &Store{db: db, owner: uuid.NewString(), ended: make(chan struct{})}, nil
+	return &Store{db: db, owner: uuid.NewString(), ended: make(chan struct{}), decoded: records.NewCache()}, nil
 }
 
 // Ping reports whether the file is still open.

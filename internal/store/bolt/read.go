@@ -43,7 +43,7 @@ func (s *Store) List(ctx context.Context, kind valence.Kind, opts valence.ListOp
 			if err := records.Canceled(ctx); err != nil {
 				return err
 			}
-			rec, err := records.Decode(kind, string(k), v)
+			rec, err := s.decoded.Decode(kind, string(k), v)
 			if err != nil {
 				return err
 			}

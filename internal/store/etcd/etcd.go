@@ -81,6 +81,9 @@ type Store struct {
 	ended    chan struct{}
 	stop     context.CancelFunc // ends keepAlive and watchOwners
 	wg       sync.WaitGroup
+	// decoded spares reads the decoding of values unchanged since read;
+	// another replica's write changes the value, so it is decoded afresh.
+	decoded records.Cache
 }
 
 var _ valence.Store = (*Store)(nil)
@@ -125,7 +128,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	// The first Ping may wait DialTimeout, as it is also the connection's.
 	s := &Store{cli: cli, prefix: strings.TrimRight(cfg.Prefix, "/"), timeout: cfg.DialTimeout,
-		owner: uuid.NewString(), leaseTTL: cfg.LeaseTTL, ended: make(chan struct{}, 1)}
+		owner: uuid.NewString(), leaseTTL: cfg.LeaseTTL, ended: make(chan struct{}, 1), decoded: records.NewCache()}
 	err = s.Ping(ctx)
 	s.timeout = cfg.RequestTimeout
 	var lease clientv3.LeaseID

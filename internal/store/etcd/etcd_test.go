@@ -67,6 +67,7 @@ func TestEtcd(t *testing.T) {
 	t.Run("KeyLayout", func(t *testing.T) { testKeyLayout(t, endpoints) })
 	t.Run("TwoReplicasCreate", func(t *testing.T) { testTwoReplicasCreate(t, endpoints) })
 	t.Run("TwoReplicasUpdate", func(t *testing.T) { testTwoReplicasUpdate(t, endpoints) })
+	t.Run("TwoReplicasList", func(t *testing.T) { testTwoReplicasList(t, endpoints) })
 	t.Run("TooLarge", func(t *testing.T) { testTooLarge(t, endpoints) })
 }
 
@@ -175,6 +176,70 @@ func testTwoReplicasCreate(t *testing.T, endpoints []string) {
 
 // testTwoReplicasUpdate races two clients to update one record from the
 // same revision, and checks the loser's write left no trace.
+// testTwoReplicasList checks that what one replica has read and decoded
+// does not hide the other's writes from it: a changed body, a rewrite of
+// the same body (a new revision, which a later Update must name) and a
+// delete all show in its next List.
+func testTwoReplicasList(t *testing.T, endpoints []string) {
+	prefix := newPrefix()
+	a, b := openAt(t, endpoints, prefix), openAt(t, endpoints, prefix)
+	ctx := t.Context()
+	node := func(id, state string) valence.Record {
+		return valence.Record{Kind: valence.KindNode, ID: id, Fields: map[string]string{"state": state}, Data: json.RawMessage(`{"state":"` + state + `"}`)}
+	}
+	list := func(filters map[string]string) map[string]valence.Record {
+		t.Helper()
+		recs, _, err := a.List(ctx, valence.KindNode, valence.ListOptions{Filters: filters})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]valence.Record{}
+		for _, r := range recs {
+			out[r.ID] = r
+		}
+		return out
+	}
+	n1, err := a.Create(ctx, node("n1", "off"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Create(ctx, node("n2", "off")); err != nil {
+		t.Fatal(err)
+	}
+	if got := list(nil); len(got) != 2 {
+		t.Fatalf("a lists %v", got)
+	}
+
+	on := node("n1", "on")
+	on.Revision = n1.Revision
+	if on, err = b.Update(ctx, on); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Delete(ctx, valence.KindNode, "n2", 0); err != nil {
+		t.Fatal(err)
+	}
+	got := list(nil)
+	if len(got) != 1 || string(got["n1"].Data) != `{"state":"on"}` || got["n1"].Revision != on.Revision {
+		t.Errorf("after b's update and delete, a lists %+v", got)
+	}
+	if len(list(map[string]string{"state": "on"})) != 1 || len(list(map[string]string{"state": "off"})) != 0 {
+		t.Error("a filters on the fields as they were before b's update")
+	}
+
+	// The same body written again by b: a must see the new revision, or
+	// its next Update would be refused as stale.
+	again, err := b.Update(ctx, on)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rev := list(nil)["n1"].Revision; rev != again.Revision {
+		t.Errorf("a lists revision %d after b rewrote the record at %d", rev, again.Revision)
+	}
+	if rec, err := a.Get(ctx, valence.KindNode, "n1"); err != nil || rec.Revision != again.Revision {
+		t.Errorf("a gets revision %d (%v), want %d", rec.Revision, err, again.Revision)
+	}
+}
+
 func testTwoReplicasUpdate(t *testing.T, endpoints []string) {
 	prefix := newPrefix()
 	a, b := openAt(t, endpoints, prefix), openAt(t, endpoints, prefix)

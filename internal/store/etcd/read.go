@@ -44,7 +44,7 @@ func (s *Store) get(ctx context.Context, kind valence.Kind, id string) (valence.
 // decode rebuilds a record from its key-value pair.
 func (s *Store) decode(kind valence.Kind, kv *mvccpb.KeyValue) (valence.Record, error) {
 	id := strings.TrimPrefix(string(kv.Key), s.recordsPrefix(kind))
-	rec, err := records.Decode(kind, id, kv.Value)
+	rec, err := s.decoded.Decode(kind, id, kv.Value)
 	rec.Revision = kv.ModRevision
 	return rec, err
 }
