@@ -449,6 +449,8 @@ func (c *Client) ComposeSystem(ctx context.Context, req ComposeRequest) (string,
 type ComposedSystem struct {
 	// URI, ID and Name identify the system.
 	URI, ID, Name string
+	// Description is the one the composition request gave, if any.
+	Description string
 	// SystemType is Composed for a system made of resource blocks (Physical,
 	// Virtual, … otherwise).
 	SystemType string
@@ -468,18 +470,19 @@ func (s ComposedSystem) IsComposed() bool { return s.SystemType == "Composed" }
 func (c *Client) GetComposedSystem(ctx context.Context, system string) (ComposedSystem, error) {
 	uri := member(c.links.systems, system)
 	var j struct {
-		ODataID    string `json:"@odata.id"`
-		ID         string `json:"Id"`
-		Name       string
-		SystemType string
-		PowerState string
-		Boot       BootSettings
-		Links      struct{ ResourceBlocks schemas.Links }
+		ODataID     string `json:"@odata.id"`
+		ID          string `json:"Id"`
+		Name        string
+		Description string
+		SystemType  string
+		PowerState  string
+		Boot        BootSettings
+		Links       struct{ ResourceBlocks schemas.Links }
 	}
 	if err := c.getJSON(ctx, uri, &j); err != nil {
 		return ComposedSystem{}, err
 	}
-	return ComposedSystem{URI: j.ODataID, ID: j.ID, Name: j.Name, SystemType: j.SystemType,
+	return ComposedSystem{URI: j.ODataID, ID: j.ID, Name: j.Name, Description: j.Description, SystemType: j.SystemType,
 		PowerState: j.PowerState, Blocks: uris(j.Links.ResourceBlocks), Boot: j.Boot}, nil
 }
 

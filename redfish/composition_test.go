@@ -206,7 +206,7 @@ func TestDMTFComposeSpecific(t *testing.T) {
 
 	sys, err := c.GetComposedSystem(ctx, "ComposedSystem")
 	wantSys := redfish.ComposedSystem{URI: dmtfSystem, ID: "ComposedSystem", Name: "Sample Composed System",
-		SystemType: "Composed", PowerState: "On", Blocks: []string{dmtfCompute, dmtfDrive}}
+		Description: "This shows an example of a composed system", SystemType: "Composed", PowerState: "On", Blocks: []string{dmtfCompute, dmtfDrive}}
 	if err != nil || !reflect.DeepEqual(sys, wantSys) || !sys.IsComposed() {
 		t.Fatalf("GetComposedSystem = %+v, %v; want %+v", sys, err, wantSys)
 	}

@@ -29,6 +29,35 @@ const maxComposeAttempts = 3
 // as soon as it exists.
 const composedState = "Assembled"
 
+// composeMark starts the Description of a system this driver composes,
+// followed by the compose's id and a space, then the caller's description:
+// the one place a specific composition request surely keeps (DMTF's
+// capabilities objects allow Name and Description), so that recovery
+// recognises the system of a compose whose answer was lost.
+const composeMark = "valence-compose:"
+
+// marked is the Description of the system composed for req.
+func marked(req valence.AllocateRequest) string {
+	if req.ComposeID == "" {
+		return req.Description
+	}
+	return composeMark + req.ComposeID + " " + req.Description
+}
+
+// unmarked splits a composed system's Description into the compose that
+// made it (empty when no compose of Valence did) and the caller's description.
+func unmarked(description string) (composeID, rest string) {
+	tail, ok := strings.CutPrefix(description, composeMark)
+	if !ok {
+		return "", description
+	}
+	id, rest, ok := strings.Cut(tail, " ")
+	if !ok || id == "" {
+		return "", description
+	}
+	return id, rest
+}
+
 // blockInfo is a free block with the parts a choice weighs.
 type blockInfo struct {
 	redfish.ResourceBlock
@@ -122,7 +151,7 @@ func (c *conn) compositionAllocate(ctx context.Context, rc *redfish.Client, req 
 		if err != nil {
 			return "", err
 		}
-		uri, err := rc.ComposeSystem(ctx, redfish.ComposeRequest{Name: req.Name, Description: req.Description, Blocks: blocks})
+		uri, err := rc.ComposeSystem(ctx, redfish.ComposeRequest{Name: req.Name, Description: marked(req), Blocks: blocks})
 		var rf *redfish.Error
 		if err != nil && errors.As(err, &rf) && rf.StatusCode == http.StatusConflict && attempt < maxComposeAttempts {
 			c.log.Info().Err(err).Int("attempt", attempt).Msg("compose: a chosen block was taken; choosing again")
@@ -224,7 +253,9 @@ func shortage(url string, n need, best have) error {
 
 // composedNode converts a composed system, without its parts, to the core's node.
 func composedNode(cs redfish.ComposedSystem) valence.PodmNode {
-	return valence.PodmNode{Index: cs.ID, URI: cs.URI, Name: cs.Name, State: composedState, PowerState: cs.PowerState, ComputerSystem: cs.URI,
+	composeID, description := unmarked(cs.Description)
+	return valence.PodmNode{Index: cs.ID, URI: cs.URI, Name: cs.Name, Description: description, ComposeID: composeID,
+		State: composedState, PowerState: cs.PowerState, ComputerSystem: cs.URI,
 		Boot: valence.Boot{Enabled: string(cs.Boot.Enabled), Target: string(cs.Boot.Target), Mode: string(cs.Boot.Mode)}}
 }
 
@@ -243,7 +274,7 @@ func (c *conn) compositionNode(ctx context.Context, rc *redfish.Client, uri stri
 	if err != nil {
 		return valence.PodmNode{}, err
 	}
-	out.Description, out.Health, out.PowerState = sys.Description, string(sys.Health), string(sys.PowerState)
+	out.Health, out.PowerState = string(sys.Health), string(sys.PowerState)
 	for _, r := range sys.AllowedResetTypes {
 		out.AllowedResets = append(out.AllowedResets, string(r))
 	}

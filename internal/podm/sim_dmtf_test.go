@@ -260,3 +260,80 @@ func TestSimCompositionRetriesWhenABlockIsTaken(t *testing.T) {
 func TestSimCompositionNotUnderTheRedfishDriver(t *testing.T) {
 	plainDriverRefusesToCompose(t, startDMTF(t))
 }
+
+// A compose whose answer is lost still leaves a system the core's recovery
+// can tell for this compose's: ListNodes reports the request's ComposeID
+// (kept in the Description, which reads back as the caller's), and none for
+// a system composed outside Valence.
+func TestSimCompositionKeepsTheComposeID(t *testing.T) {
+	s := startDMTF(t)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost || r.URL.Path != "/redfish/v1/Systems" {
+			s.ServeHTTP(w, r)
+			return
+		}
+		// The service composes; its answer never reaches the client.
+		s.ServeHTTP(httptest.NewRecorder(), r)
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close()
+		}
+	}))
+	t.Cleanup(front.Close)
+	ctx := context.Background()
+	lossy := connect(t, newConnector(), access(front.URL))
+	if _, err := lossy.Allocate(ctx, valence.AllocateRequest{Name: "web-1", Description: "web tier", ComposeID: "compose-1", TotalSystemCoreCount: 1}); err == nil {
+		t.Fatal("Allocate through a front that drops the answer succeeded")
+	}
+	status, body := post(t, s, "/redfish/v1/Systems", map[string]any{"Name": "web-1", "Description": "by hand",
+		"Links": map[string]any{"ResourceBlocks": []any{map[string]any{"@odata.id": freeCompute(t, s)}}}})
+	if status != http.StatusCreated {
+		t.Fatalf("compose by hand: %d %s", status, body)
+	}
+
+	conn := connect(t, newConnector(), access(s.srv.URL))
+	nodes, err := conn.ListNodes(ctx)
+	if err != nil || len(nodes) != 2 {
+		t.Fatalf("ListNodes = %+v, %v; want the lost compose's system and the one by hand", nodes, err)
+	}
+	byID := map[string]valence.PodmNode{}
+	for _, n := range nodes {
+		byID[n.ComposeID] = n
+	}
+	lost, hand := byID["compose-1"], byID[""]
+	if lost.URI == "" || lost.Name != "web-1" || lost.Description != "web tier" || lost.State != "Assembled" {
+		t.Errorf("the lost compose's system: %+v", lost)
+	}
+	if hand.URI == "" || hand.Description != "by hand" {
+		t.Errorf("the system composed by hand: %+v", hand)
+	}
+	if d := raw(t, s, lost.URI)["Description"]; !strings.Contains(d.(string), "compose-1") {
+		t.Errorf("the service keeps Description %q, without the compose's id", d)
+	}
+	if n, err := conn.GetNode(ctx, lost.URI); err != nil || n.ComposeID != "compose-1" || n.Description != "web tier" {
+		t.Errorf("GetNode = %+v, %v; want compose-1 and the caller's description", n, err)
+	}
+}
+
+// freeCompute returns a Compute block of the simulator that is Unused.
+func freeCompute(t *testing.T, s sim) string {
+	t.Helper()
+	for b, state := range blockStates(t, s) {
+		if state == "Unused" && strings.Contains(b, "Compute") {
+			return b
+		}
+	}
+	t.Fatal("no free Compute block")
+	return ""
+}
+
+// post sends body as JSON to the simulator with its credentials.
+func post(t *testing.T, s sim, path string, body any) (int, string) {
+	t.Helper()
+	data, _ := json.Marshal(body)
+	req := httptest.NewRequest(http.MethodPost, path, bytes.NewReader(data))
+	req.SetBasicAuth(simUser, simPass)
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	return rec.Code, rec.Body.String()
+}

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -226,6 +227,16 @@ func (s *Simulator) composeSystem(w http.ResponseWriter, r *http.Request, _ []st
 	s.renderComposedCollection()
 	d := s.docs[c.path()]
 	s.mu.Unlock()
+	if delay := s.cfg.ComposeDelay; delay > 0 && !s.replaying {
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-t.C:
+		case <-r.Context().Done(): // the client left: the system stays, its answer is lost
+			return nil
+		case <-s.done:
+		}
+	}
 	w.Header().Set("Location", c.path())
 	serveDoc(w, r, http.StatusCreated, d)
 	return nil

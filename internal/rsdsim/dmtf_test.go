@@ -1,11 +1,15 @@
 package rsdsim
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 func newDMTFServer(t *testing.T, cfg Config) *testServer {
@@ -335,5 +339,38 @@ func TestDMTFFaultsAndJournal(t *testing.T) {
 	}
 	if again.dmtf.composed["Composed1"] == nil || again.dmtf.byPath[blocksPath+"/Compute1"].owner == nil {
 		t.Error("the composition did not survive a replay of the journal")
+	}
+}
+
+// With ComposeDelay, a composition is carried out at once and answered late:
+// a client that leaves meanwhile loses the answer, not the system.
+func TestDMTFComposeDelayLosesOnlyTheAnswer(t *testing.T) {
+	ts := newDMTFServer(t, Config{ComposeDelay: time.Hour})
+	body, _ := json.Marshal(m{"Name": "web-1", "Links": blockRefs(blocksPath + "/Compute1")})
+	ctx, cancel := context.WithCancel(t.Context())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodPost, ts.srv.URL+systemsPath, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	answered := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		answered <- err
+	}()
+	for ts.do("GET", systemsPath+"/Composed1", nil).status != http.StatusOK {
+		select {
+		case err := <-answered:
+			t.Fatalf("the composition answered before its delay: %v", err)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	cancel()
+	if err := <-answered; err == nil {
+		t.Fatal("the client that left got an answer")
+	}
+	sys := ts.do("GET", systemsPath+"/Composed1", nil).mustStatus(t, http.StatusOK)
+	if sys.body["Name"] != "web-1" {
+		t.Errorf("the composed system after its client left: %v", sys.body)
 	}
 }

@@ -28,6 +28,10 @@ type Config struct {
 	Username, Password string
 	// AssembleDelay is how long a node stays Assembling; zero assembles at once.
 	AssembleDelay time.Duration
+	// ComposeDelay (ModelDMTF) is how long the answer to a composition comes after the
+	// system is composed; a client that leaves meanwhile loses the answer, not the system,
+	// as with a real service that carries out what it received.
+	ComposeDelay time.Duration
 	// Faults are the faults active from the start; see SetFaults.
 	Faults Faults
 	// ServiceUUID is the service root's UUID; empty draws a random one, since every running

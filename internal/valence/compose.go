@@ -196,6 +196,7 @@ func (s *Service) composeOn(ctx context.Context, pm PodManager, req ComposeReque
 	if err := s.intents.create(ctx, in); err != nil {
 		return Node{}, err
 	}
+	areq.ComposeID = in.UUID
 	uri, err := conn.Allocate(ctx, areq)
 	if err != nil {
 		if unreachable(err) {
@@ -304,12 +305,12 @@ func (s *Service) recoverIntents(ctx context.Context) int {
 			continue
 		case verdict == keep:
 			continue
-		case verdict == later:
-			left++
-			continue
 		}
-		if err := s.recoverIntent(ctx, in); err != nil {
+		done, err := s.recoverIntent(ctx, in, verdict == later)
+		if err != nil {
 			log.Warn().Err(err).Msg("recovery: compose not undone yet; will retry")
+		}
+		if !done {
 			left++
 			continue
 		}
@@ -322,9 +323,11 @@ func (s *Service) recoverIntents(ctx context.Context) int {
 type verdict int
 
 const (
-	keep  verdict = iota // a live process runs the compose
-	later                // abandoned, but the pod manager may still act on its Allocate
-	undo                 // abandoned: undo it now
+	keep verdict = iota // a live process runs the compose
+	// later: abandoned, but the pod manager may still act on its Allocate;
+	// only a node it marks as this compose's is undone (see recoverIntent).
+	later
+	undo // abandoned: undo it now
 )
 
 // abandoned tells what recovery makes of the compose of in. A
@@ -406,11 +409,16 @@ func (c *composeSet) has(id string) bool {
 	return c.ids[id]
 }
 
-func (s *Service) recoverIntent(ctx context.Context, in intent) error {
+// recoverIntent undoes an abandoned compose and reports whether it did.
+// While the pod manager may still act on an unanswered Allocate (early),
+// only a node the pod manager marks as this compose's is undone: one
+// Allocate makes one node, so once it is found nothing more will come;
+// otherwise the intent is left for a later pass.
+func (s *Service) recoverIntent(ctx context.Context, in intent, early bool) (bool, error) {
 	_, _, err := s.nodes.get(ctx, in.UUID)
 	recorded := err == nil
 	if err != nil && !IsCode(err, NotFound) {
-		return err
+		return false, err
 	}
 	// A compose that died with its process may have died in the middle of
 	// the Allocate, whose answer it then never recorded.
@@ -419,51 +427,63 @@ func (s *Service) recoverIntent(ctx context.Context, in intent) error {
 		pm, err := s.podmByID(ctx, in.PodmID)
 		switch {
 		case err == nil:
-			if err := s.undoAllocation(ctx, pm, in); err != nil {
-				return err
+			if done, err := s.undoAllocation(ctx, pm, in, early); err != nil || !done {
+				return false, err
 			}
 		case !IsCode(err, NotFound): // a pod manager since removed holds nothing to undo
-			return err
+			return false, err
 		}
+	} else if early {
+		return false, nil
 	}
 	err = s.intents.delete(ctx, in.UUID)
-	if IsCode(err, NotFound) {
-		return nil
+	if err != nil && !IsCode(err, NotFound) {
+		return false, err
 	}
-	return err
+	return true, nil
 }
 
 // undoAllocation deletes what an abandoned compose allocated: the node its
 // intent names, or, when the Allocate's answer was lost, the nodes that
-// answer would have named (see lostAllocations).
-func (s *Service) undoAllocation(ctx context.Context, pm PodManager, in intent) error {
+// answer would have named (see lostAllocations; early, only those the pod
+// manager marks as this compose's, and done only if there is one).
+func (s *Service) undoAllocation(ctx context.Context, pm PodManager, in intent, early bool) (bool, error) {
 	conn, err := s.connect(ctx, pm)
 	if err != nil {
-		return err
+		return false, err
 	}
 	pctx, cancel := s.podmCtx(ctx)
 	defer cancel()
 	uris := []string{in.NodeURI}
 	if in.NodeURI == "" {
-		if uris, err = s.lostAllocations(pctx, conn, pm, in); err != nil {
-			return err
+		nodes, err := s.lostAllocations(pctx, conn, pm, in)
+		if err != nil {
+			return false, err
+		}
+		uris = nil
+		for _, n := range nodes {
+			if !early || n.ComposeID != "" {
+				uris = append(uris, n.URI)
+			}
+		}
+		if early && len(uris) == 0 {
+			return false, nil
 		}
 	}
 	for _, uri := range uris {
 		// A node already gone was deleted by another replica undoing the
 		// same compose, or by hand: what recovery wanted either way.
 		if err := conn.DeleteNode(pctx, uri); err != nil && !IsCode(err, NotFound) {
-			return err
+			return false, err
 		}
 	}
-	return nil
+	return true, nil
 }
 
 // lostAllocations finds the nodes an Allocate without an answer may have
-// made: those of the compose's name that are still only Allocated (the
-// compose never got to assemble them) and that neither a Valence record nor
-// another compose in progress claims.
-func (s *Service) lostAllocations(ctx context.Context, conn PodManagerConn, pm PodManager, in intent) ([]string, error) {
+// made (see madeBy) that neither a Valence record nor another compose in
+// progress claims.
+func (s *Service) lostAllocations(ctx context.Context, conn PodManagerConn, pm PodManager, in intent) ([]PodmNode, error) {
 	nodes, err := conn.ListNodes(ctx)
 	if err != nil {
 		return nil, err
@@ -479,11 +499,22 @@ func (s *Service) lostAllocations(ctx context.Context, conn PodManagerConn, pm P
 	for _, o := range others {
 		claimed[o.NodeURI] = o.UUID
 	}
-	var lost []string
+	var lost []PodmNode
 	for _, n := range nodes {
-		if n.Name == in.Name && n.State == NodeAllocated && claimed[n.URI] == "" {
-			lost = append(lost, n.URI)
+		if madeBy(n, in) && claimed[n.URI] == "" {
+			lost = append(lost, n)
 		}
 	}
 	return lost, nil
+}
+
+// madeBy reports whether the Allocate of in may have made n: the pod manager
+// says so (PodmNode.ComposeID, a composed system being whole at once), or,
+// where the driver cannot tell, n has the compose's name and is still only
+// Allocated (the compose never got to assemble it).
+func madeBy(n PodmNode, in intent) bool {
+	if n.ComposeID != "" {
+		return n.ComposeID == in.UUID
+	}
+	return n.Name == in.Name && n.State == NodeAllocated
 }

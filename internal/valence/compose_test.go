@@ -272,6 +272,51 @@ func TestLostAllocateAnswerIsRecovered(t *testing.T) {
 	}
 }
 
+// On a pod manager whose compose is whole at once (DMTF composition), the
+// node of a lost answer is already Assembled: recovery knows it by the
+// compose's id that the pod manager keeps, at once (the node proves the
+// Allocate carried out), and spares every other node, of whatever name or
+// compose, that is not this compose's.
+func TestLostComposedSystemIsRecovered(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.ComposeTimeout = time.Minute; o.PodmTimeout = 10 * time.Second })
+	pm, p := f.podm("rack1", 5)
+	p.set(func(p *fakePodm) { p.wholeAtOnce = true })
+	recorded := f.compose(pm, "web-1", "p") // Valence's own, marked with its compose
+	outside := p.compose("web-1")           // composed outside Valence: no mark
+	other := must[string](t, "other")(      // another compose's, unclaimed but not this one's
+		(&fakeConn{p: p}).Allocate(f.ctx, AllocateRequest{Name: "web-1", ComposeID: "another-compose"}))
+
+	p.set(func(p *fakePodm) { p.loseAllocate = true })
+	_, err := f.svc.Compose(f.ctx, ComposeRequest{Name: "web-1", PodmID: pm.UUID})
+	wantCode(t, "Compose", err, Timeout)
+	p.set(func(p *fakePodm) { p.loseAllocate = false })
+	intents := must[[]intent](t, "intents")(f.svc.intents.all(f.ctx, nil))
+	if len(intents) != 1 || !intents[0].AllocateUnsure {
+		t.Fatalf("intents after a lost answer: %+v, want one marked unsure", intents)
+	}
+	lost := fakeNodes + "4"
+	if n := p.nodes[lost]; n == nil || n.State != NodeAssembled || n.ComposeID != intents[0].UUID {
+		t.Fatalf("the fake did not compose %s whole, marked %s: %+v", lost, intents[0].UUID, n)
+	}
+
+	// No need to wait for the pod manager: the marked node is the one its
+	// Allocate made, and nothing more will come.
+	if left := f.svc.recoverIntents(f.ctx); left != 0 {
+		t.Errorf("recoverIntents left %d", left)
+	}
+	if ids := f.store.ids(KindIntent); len(ids) != 0 {
+		t.Errorf("intents left after recovery: %v", ids)
+	}
+	if got := p.called("DeleteNode"); !slices.Equal(got, []string{"DeleteNode " + lost}) {
+		t.Errorf("DeleteNode calls %v, want only the lost compose's %s", got, lost)
+	}
+	want := []string{recorded.ResourceURI, fakeNodes + outside, other}
+	slices.Sort(want)
+	if uris := p.nodeURIs(); !slices.Equal(uris, want) {
+		t.Errorf("nodes left %v, want %v", uris, want)
+	}
+}
+
 // putIntent stores an intent as an interrupted compose would have left it.
 func putIntent(t *testing.T, f *fixture, in intent) {
 	t.Helper()

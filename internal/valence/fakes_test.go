@@ -324,6 +324,9 @@ type fakePodm struct {
 	racks        []Rack
 	volumes      []Volume
 	allocs       []AllocateRequest
+	// wholeAtOnce makes Allocate compose as the composition driver does: the
+	// node is Assembled at once and carries the request's ComposeID.
+	wholeAtOnce bool
 }
 
 type fakeSystem struct {
@@ -485,6 +488,9 @@ func (c *fakeConn) Allocate(ctx context.Context, req AllocateRequest) (string, e
 			State: NodeAllocated, PowerState: "Off", Health: "OK", ComputerSystem: sys.ResourceURI,
 			AllowedResets: slices.Clone(p.resets),
 			Metadata:      NodeMetadata{Processors: []ProcessorInfo{{Model: "Xeon", TotalCores: sys.cores}}},
+		}
+		if p.wholeAtOnce {
+			p.nodes[uri].State, p.nodes[uri].ComposeID = NodeAssembled, req.ComposeID
 		}
 		if p.loseAllocate {
 			return "", Errorf(Timeout, "Allocate: the answer was lost")

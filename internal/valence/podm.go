@@ -93,6 +93,10 @@ type PodmNode struct {
 	ComputerSystem string
 	AllowedResets  []string
 	Metadata       NodeMetadata
+	// ComposeID is the AllocateRequest.ComposeID that made the node, read
+	// back from the pod manager by a driver that keeps it there; empty when
+	// the driver cannot tell (RSD's Allocate has no place for it).
+	ComposeID string
 }
 
 // Boot is a boot override.
@@ -108,8 +112,13 @@ type Boot struct {
 // AllocateRequest is RSD's Allocate request in the core's terms; the
 // connection turns it into the request of the pod manager's RSD version.
 type AllocateRequest struct {
-	Name                 string
-	Description          string
+	Name        string
+	Description string
+	// ComposeID is the compose's intent (the uuid its node will have): a
+	// driver that can keep it on what it makes reports it as
+	// PodmNode.ComposeID, so that recovery finds what an Allocate whose
+	// answer was lost made.
+	ComposeID            string
 	TotalSystemCoreCount int
 	TotalSystemMemoryMiB int
 	Processors           []ProcessorReq

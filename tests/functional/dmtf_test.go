@@ -34,6 +34,24 @@ func (s *simulator) blocks(t *testing.T, system string) []string {
 	return out
 }
 
+// composed returns the simulator's composed systems.
+func (s *simulator) composed(t *testing.T) []string {
+	t.Helper()
+	_, body := s.call(t, http.MethodGet, "/redfish/v1/Systems", "")
+	var coll struct{ Members []api.ODataRef }
+	decodeJSON(t, body, &coll)
+	var out []string
+	for _, m := range coll.Members {
+		_, b := s.call(t, http.MethodGet, m.ODataID, "")
+		var sys struct{ SystemType string }
+		decodeJSON(t, b, &sys)
+		if sys.SystemType == "Composed" {
+			out = append(out, m.ODataID)
+		}
+	}
+	return out
+}
+
 // usedBlocks returns the simulator's blocks that are not Unused.
 func (s *simulator) usedBlocks(t *testing.T) []string {
 	t.Helper()

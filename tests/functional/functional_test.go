@@ -40,6 +40,7 @@ var scenarios = []struct {
 	{"Restart", testRestart},
 	{"PodManagerSessionLost", testPodManagerSessionLost},
 	{"CrashRecovery", testCrashRecovery},
+	{"DMTFCrashRecovery", testDMTFCrashRecovery},
 	{"Replicas", testReplicas},
 	{"Logs", testLogs},
 	{"HostileInput", testHostileInput},
