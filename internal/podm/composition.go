@@ -30,7 +30,7 @@ const maxComposeAttempts = 3
 const composedState = "Assembled"
 
 // composeMark starts the Description of a system this driver composes,
-// followed by the compose's id and a space, then the caller's description:
+// followed by the compose's id and, after a space, the caller's description:
 // the one place a specific composition request surely keeps (DMTF's
 // capabilities objects allow Name and Description), so that recovery
 // recognises the system of a compose whose answer was lost.
@@ -38,8 +38,11 @@ const composeMark = "valence-compose:"
 
 // marked is the Description of the system composed for req.
 func marked(req valence.AllocateRequest) string {
-	if req.ComposeID == "" {
+	switch {
+	case req.ComposeID == "":
 		return req.Description
+	case req.Description == "":
+		return composeMark + req.ComposeID
 	}
 	return composeMark + req.ComposeID + " " + req.Description
 }
@@ -51,8 +54,8 @@ func unmarked(description string) (composeID, rest string) {
 	if !ok {
 		return "", description
 	}
-	id, rest, ok := strings.Cut(tail, " ")
-	if !ok || id == "" {
+	id, rest, _ := strings.Cut(tail, " ")
+	if id == "" {
 		return "", description
 	}
 	return id, rest

@@ -209,3 +209,24 @@ func TestVolumeConversions(t *testing.T) {
 		t.Errorf("volumeRequest = %+v, want %+v", got, wantReq)
 	}
 }
+
+// The compose's id in a composed system's Description reads back whatever
+// the caller's description, and a Description without it is all the caller's.
+func TestComposeMark(t *testing.T) {
+	for _, req := range []valence.AllocateRequest{
+		{ComposeID: "c-1", Description: "web tier"},
+		{ComposeID: "c-1"},
+		{ComposeID: "c-1", Description: "valence-compose:c-2 x"},
+		{Description: "by hand"},
+	} {
+		id, desc := unmarked(marked(req))
+		if id != req.ComposeID || desc != req.Description {
+			t.Errorf("marked %+v reads back as %q, %q", req, id, desc)
+		}
+	}
+	for desc, wantID := range map[string]string{"valence-compose: x": "", "valence-compose:": "", "valence-compose:c-3": "c-3", "Valence-compose:c-4 y": ""} {
+		if id, _ := unmarked(desc); id != wantID {
+			t.Errorf("unmarked(%q) = %q, want %q", desc, id, wantID)
+		}
+	}
+}
