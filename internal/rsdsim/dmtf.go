@@ -141,18 +141,9 @@ func newDMTFPool(systems []*system) *dmtfPool {
 
 // renderDMTF renders, at start-up, the resources of the DMTF model.
 func (s *Simulator) renderDMTF() {
-	root := resource(rootPath+"/", "#ServiceRoot.v1_15_0.ServiceRoot", "RootService", "Root Service")
-	root["RedfishVersion"] = s.ver.redfish
-	root["UUID"] = s.serviceUUID
-	root["Systems"] = link(systemsPath)
-	root["Chassis"] = link(chassisPath)
-	root["Managers"] = link(managersPath)
-	root["EventService"] = link(eventServicePath)
-	root["SessionService"] = link(sessionServicePath)
+	root := s.serviceRoot("#ServiceRoot.v1_15_0.ServiceRoot")
 	root["CompositionService"] = link(compositionPath)
-	root["Links"] = obj{"Sessions": link(sessionsPath)}
-	s.put(rootPath, root)
-	s.put("/redfish", obj{"v1": rootPath + "/"})
+	s.putRoot(root)
 	s.renderServices()
 	parallel(len(s.chassis), func(i int) { s.renderChassis(s.chassis[i]) })
 	s.put(chassisPath, collection(chassisPath, "#ChassisCollection.ChassisCollection", "Chassis Collection",

@@ -49,18 +49,10 @@ func parallel(n int, f func(i int)) {
 // at the top (Valence reads it there) and under Oem.Intel_RackScale (rsd-lib ≥ 2.2 and PODM).
 func (s *Simulator) renderRoot() {
 	oem := obj{"@odata.type": "#Intel.Oem.ServiceRoot", "ApiVersion": s.ver.api, "Nodes": link(nodesPath)}
-	root := resource(rootPath+"/", "#ServiceRoot.v1_1_0.ServiceRoot", "RootService", "Root Service")
-	root["RedfishVersion"] = s.ver.redfish
-	root["UUID"] = s.serviceUUID
-	root["Systems"] = link(systemsPath)
-	root["Chassis"] = link(chassisPath)
-	root["Managers"] = link(managersPath)
+	root := s.serviceRoot("#ServiceRoot.v1_1_0.ServiceRoot")
 	root["Nodes"] = link(nodesPath)
-	root["EventService"] = link(eventServicePath)
-	root["SessionService"] = link(sessionServicePath)
 	root["Fabrics"] = link(fabricsPath)
 	root["EthernetSwitches"] = link(ethernetSwitchesPath)
-	root["Links"] = obj{"Sessions": link(sessionsPath)}
 	switch s.ver.minor {
 	case 1:
 		root["Services"] = link(s.storageRootPath())
@@ -73,6 +65,27 @@ func (s *Simulator) renderRoot() {
 		oem["EthernetSwitches"] = link(ethernetSwitchesPath)
 	}
 	root["Oem"] = obj{"Intel_RackScale": oem}
+	s.putRoot(root)
+}
+
+// serviceRoot is what the service root of every model holds: the Redfish version, the
+// service's UUID, and the links to systems, chassis, managers, events and sessions. Each
+// model adds its own links.
+func (s *Simulator) serviceRoot(odataType string) obj {
+	root := resource(rootPath+"/", odataType, "RootService", "Root Service")
+	root["RedfishVersion"] = s.ver.redfish
+	root["UUID"] = s.serviceUUID
+	root["Systems"] = link(systemsPath)
+	root["Chassis"] = link(chassisPath)
+	root["Managers"] = link(managersPath)
+	root["EventService"] = link(eventServicePath)
+	root["SessionService"] = link(sessionServicePath)
+	root["Links"] = obj{"Sessions": link(sessionsPath)}
+	return root
+}
+
+// putRoot serves root at /redfish/v1, and /redfish's version document that points there.
+func (s *Simulator) putRoot(root obj) {
 	s.put(rootPath, root)
 	s.put("/redfish", obj{"v1": rootPath + "/"})
 }
