@@ -58,6 +58,13 @@ func (p PodManager) Access() Access {
 // Has reports whether the pod manager offers capability c.
 func (p PodManager) Has(c string) bool { return slices.Contains(p.Capabilities, c) }
 
+// lacks reports whether the pod manager's last probe found it without
+// capability c (a pod manager never reached has no capabilities: it may
+// offer anything).
+func (p PodManager) lacks(c string) bool {
+	return p.Status == StatusOnline && len(p.Capabilities) > 0 && !p.Has(c)
+}
+
 // Flavor is a named composition template.
 type Flavor struct {
 	UUID string `json:"uuid"`

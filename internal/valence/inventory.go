@@ -145,9 +145,7 @@ func fanOut[T any](ctx context.Context, s *Service, podmID string, need string, 
 		pms = all
 	}
 	// Leave out those that do not offer this kind of resource at all.
-	pms = slices.DeleteFunc(pms, func(pm PodManager) bool {
-		return pm.Status == StatusOnline && len(pm.Capabilities) > 0 && !pm.Has(need)
-	})
+	pms = slices.DeleteFunc(pms, func(pm PodManager) bool { return pm.lacks(need) })
 	var (
 		mu    sync.Mutex
 		out   Inventory[T]

@@ -97,6 +97,9 @@ func (s *Service) CreateVolume(ctx context.Context, req VolumeCreate) (Volume, e
 	if err != nil {
 		return Volume{}, err
 	}
+	if err := needStorage(pm); err != nil {
+		return Volume{}, err
+	}
 	vreq := VolumeRequest{Name: req.Name, StorageService: req.StorageService, CapacityGiB: req.CapacityGiB, Bootable: req.Bootable}
 	if req.Source != "" {
 		src, err := s.volumeOn(ctx, pm.UUID, req.Source)
@@ -166,7 +169,14 @@ func (s *Service) attachment(ctx context.Context, sc Scope, nodeID, volumeID str
 	if err := chk.err(); err != nil {
 		return err
 	}
-	n, conn, err := s.nodeConn(ctx, sc, nodeID)
+	n, pm, err := s.node(ctx, sc, nodeID)
+	if err != nil {
+		return err
+	}
+	if err := needStorage(pm); err != nil {
+		return err
+	}
+	conn, err := s.connect(ctx, pm)
 	if err != nil {
 		return err
 	}
@@ -183,6 +193,17 @@ func (s *Service) attachment(ctx context.Context, sc Scope, nodeID, volumeID str
 		return err
 	}
 	s.inventories.forget(n.PodmID)
+	return nil
+}
+
+// needStorage refuses a volume operation on a pod manager whose probe found
+// no remote storage (a plain Redfish service, a DMTF composition service):
+// NotImplemented says so, where the driver could only say "not supported"
+// or "no such volume".
+func needStorage(pm PodManager) error {
+	if pm.lacks(CapStorage) {
+		return Errorf(NotImplemented, "Pod manager %s offers no remote storage (its service root links no storage service): volumes cannot be created on it or attached to its nodes.", pm.Name)
+	}
 	return nil
 }
 

@@ -193,3 +193,32 @@ func TestAttachDetach(t *testing.T) {
 	p.failOn("AttachVolume", Errorf(PodManagerError, "target busy"))
 	wantCode(t, "pod manager refuses", f.svc.AttachVolume(f.ctx, sc, n.UUID, free.ID), PodManagerError)
 }
+
+func TestVolumesOnAPodManagerWithoutStorage(t *testing.T) {
+	f := newFixture(t)
+	p := f.fake("blocks", 1)
+	p.set(func(p *fakePodm) { p.info.Capabilities = []string{CapSystems, CapCompose} })
+	pm, err := f.svc.CreatePodManager(f.ctx, f.spec(p, "blocks"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := f.compose(pm, "web-1", "p")
+	const want = "Pod manager blocks offers no remote storage (its service root links no storage service): volumes cannot be created on it or attached to its nodes."
+	for what, err := range map[string]error{
+		"CreateVolume": func() error {
+			_, err := f.svc.CreateVolume(f.ctx, VolumeCreate{PodmID: pm.UUID, CapacityGiB: 1})
+			return err
+		}(),
+		"AttachVolume": f.svc.AttachVolume(f.ctx, Scope{AllProjects: true}, n.UUID, "any"),
+		"DetachVolume": f.svc.DetachVolume(f.ctx, Scope{AllProjects: true}, n.UUID, "any"),
+	} {
+		wantCode(t, what, err, NotImplemented)
+		var e *Error
+		if asError(err, &e); e.Message != want {
+			t.Errorf("%s: %q, want %q", what, e.Message, want)
+		}
+		if calls := p.called(what); len(calls) != 0 {
+			t.Errorf("%s reached the pod manager: %v", what, calls)
+		}
+	}
+}

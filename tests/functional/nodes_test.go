@@ -16,12 +16,12 @@ const impossible = `{"processor":{"total_cores":16384}}`
 
 // testNodes covers compose (with properties, with a flavor, without
 // podm_id, unsatisfiable, invalid), list with filters and paging, show,
-// states and decompose.
-func testNodes(t *testing.T, b backend) {
-	e := newEnv(t, b, setup{sims: [][]string{{"--systems", "4", "--seed", "1"}, {"--systems", "4", "--seed", "2"}}})
+// states, decompose, and the capacity each changes.
+func testNodes(t *testing.T, b backend, m model) {
+	e := newEnv(t, b, setup{sims: [][]string{m.sim("--systems", "4", "--seed", "1"), m.sim("--systems", "4", "--seed", "2")}})
 	c := e.api.client
 	pm1, pm2 := e.podms[0], e.podms[1]
-	free := c.systemCapacity(t, pm1.UUID)
+	free := m.capacity(t, c, e.sims[0], pm1.UUID)
 	if free.Systems != (api.Amount{Total: 4, Free: 4}) {
 		t.Errorf("capacity of an unused pod manager of 4 systems: %+v", free)
 	}
@@ -29,7 +29,7 @@ func testNodes(t *testing.T, b backend) {
 	n1 := e.api.compose(t, `{"name":"n1","description":"by properties","podm_id":"`+pm1.UUID+`",
 		"properties":{"processor":{"total_cores":"8"},"memory":{"capacity_mib":16384}}}`)
 	if n1.Name != "n1" || n1.Description != "by properties" || n1.PodmID != pm1.UUID || n1.NodeState != api.NodeAssembled ||
-		n1.Index == "" || n1.ResourceURI != "/redfish/v1/Nodes/"+n1.Index || n1.NodePowerState == "" {
+		n1.Index == "" || n1.ResourceURI != m.nodePrefix+n1.Index || n1.NodePowerState == "" {
 		t.Errorf("composed node: %+v", n1)
 	}
 	flavor := decodeAs[api.Flavor](t, c.create(t, "/v1/flavors", `{"name":"f","properties":{"processor":{"total_cores":"2"}}}`))
@@ -41,8 +41,8 @@ func testNodes(t *testing.T, b backend) {
 	}
 	for _, p := range []string{`,"podm_id":"` + pm1.UUID + `"`, ""} {
 		refused := c.failure(t, http.StatusConflict, "Conflict", http.MethodPost, "/v1/nodes", `{"name":"huge","properties":`+impossible+p+`}`)
-		if len(refused.ExtendedInfo) == 0 {
-			t.Errorf("unsatisfiable compose (%s): no extended_info: %+v", p, refused)
+		if !m.shortage(refused) {
+			t.Errorf("unsatisfiable compose (%s) does not say what is missing: %+v", p, refused)
 		}
 	}
 	for _, body := range []string{
@@ -55,7 +55,7 @@ func testNodes(t *testing.T, b backend) {
 	}
 	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPost, "/v1/nodes", api.NodeCompose{Name: "x", FlavorID: unknownID})
 	c.failure(t, http.StatusNotFound, "NotFound", http.MethodPost, "/v1/nodes", api.NodeCompose{Name: "x", PodmID: unknownID})
-	if got := len(e.sims[0].nodes(t)) + len(e.sims[1].nodes(t)); got != 3 {
+	if got := len(m.nodes(e.sims[0], t)) + len(m.nodes(e.sims[1], t)); got != 3 {
 		t.Errorf("the simulators hold %d nodes after 3 composes and refusals, want 3", got)
 	}
 
@@ -76,7 +76,7 @@ func testNodes(t *testing.T, b backend) {
 	if n3.PodmID == pm1.UUID {
 		onPM1 = append(onPM1, n3.UUID)
 	}
-	lessFree(t, "after the composes", free, c.systemCapacity(t, pm1.UUID), int64(len(onPM1)))
+	lessFree(t, "after the composes", free, m.capacity(t, c, e.sims[0], pm1.UUID), int64(len(onPM1)))
 	if got := listAll[api.Node](t, c, "/v1/nodes?podm_id="+pm1.UUID, 1); !sameSet(uuids(got), onPM1) {
 		t.Errorf("?podm_id=podm1 paged: %v, want %v", uuids(got), onPM1)
 	}
@@ -92,7 +92,7 @@ func testNodes(t *testing.T, b backend) {
 	d := decodeAs[api.NodeDetail](t, c.get(t, http.StatusOK, "/v1/nodes/"+n1.UUID))
 	if d.UUID != n1.UUID || d.NodeState != api.NodeAssembled || d.PodmStatus != api.PodManagerOnline || d.HealthStatus == "" ||
 		d.ComputerSystem == nil || !strings.HasPrefix(d.ComputerSystem.ODataID, "/redfish/v1/Systems/") || d.Metadata == nil ||
-		len(d.Metadata.Processor) == 0 || len(d.Metadata.Memory) == 0 || len(d.Metadata.Network) == 0 {
+		len(d.Metadata.Processor) == 0 || len(d.Metadata.Memory) == 0 || (m.nics && len(d.Metadata.Network) == 0) {
 		t.Fatalf("GET /v1/nodes/%s: %+v", n1.UUID, d)
 	}
 	cores := 0
@@ -115,7 +115,7 @@ func testNodes(t *testing.T, b backend) {
 	if status, body := e.sims[0].call(t, http.MethodGet, n2.ResourceURI, ""); status != http.StatusNotFound {
 		t.Errorf("decomposed node on the simulator: GET %s: %d %s", n2.ResourceURI, status, body)
 	}
-	if slices.Contains(e.sims[0].nodes(t), n2.ResourceURI) {
+	if slices.Contains(m.nodes(e.sims[0], t), n2.ResourceURI) {
 		t.Errorf("decomposed node %s still listed by the simulator", n2.ResourceURI)
 	}
 	// A node already deleted on the pod manager counts as decomposed.
@@ -125,13 +125,13 @@ func testNodes(t *testing.T, b backend) {
 	}
 	c.deleted(t, "/v1/nodes/"+n3.UUID)
 	c.failure(t, http.StatusNotFound, "NotFound", http.MethodGet, "/v1/nodes/"+n3.UUID, nil)
-	lessFree(t, "after the decomposes", free, c.systemCapacity(t, pm1.UUID), 1) // n1's
+	lessFree(t, "after the decomposes", free, m.capacity(t, c, e.sims[0], pm1.UUID), 1) // n1's
 }
 
 // testNodeActions covers every Reset type the node allows and one it does
 // not, every power target with the states it leads to, inject_nmi and Boot.
-func testNodeActions(t *testing.T, b backend) {
-	e := newEnv(t, b, setup{sims: [][]string{{"--systems", "1"}}})
+func testNodeActions(t *testing.T, b backend, m model) {
+	e := newEnv(t, b, setup{sims: [][]string{m.sim("--systems", "1")}})
 	c := e.api.client
 	n := e.api.compose(t, api.NodeCompose{Name: "acted", PodmID: e.podms[0].UUID})
 	nodePath := "/v1/nodes/" + n.UUID
@@ -144,7 +144,7 @@ func testNodeActions(t *testing.T, b backend) {
 	}
 	decodeJSON(t, raw, &rf)
 	var allowed []string
-	for _, v := range rf.Actions["#ComposedNode.Reset"]["ResetType@Redfish.AllowableValues"].([]any) {
+	for _, v := range rf.Actions[m.resetAction]["ResetType@Redfish.AllowableValues"].([]any) {
 		allowed = append(allowed, v.(string))
 	}
 	if len(allowed) == 0 {
@@ -222,22 +222,11 @@ func testNodeActions(t *testing.T, b backend) {
 
 // testAdopt covers POST /v1/nodes/manage of a node composed directly on the
 // pod manager.
-func testAdopt(t *testing.T, b backend) {
-	e := newEnv(t, b, setup{sims: [][]string{{"--systems", "2"}}})
+func testAdopt(t *testing.T, b backend, m model) {
+	e := newEnv(t, b, setup{sims: [][]string{m.sim("--systems", "2")}})
 	c, sim, pm := e.api.client, e.sims[0], e.podms[0]
 
-	status, _ := sim.call(t, http.MethodPost, "/redfish/v1/Nodes/Actions/Allocate", `{"Name":"outside","Description":"composed by hand"}`)
-	if status != http.StatusCreated {
-		t.Fatalf("Allocate on the simulator: %d", status)
-	}
-	members := sim.nodes(t)
-	if len(members) != 1 {
-		t.Fatalf("simulator nodes after an Allocate: %v", members)
-	}
-	uri := members[0]
-	if status, body := sim.call(t, http.MethodPost, uri+"/Actions/ComposedNode.Assemble", "{}"); status/100 != 2 {
-		t.Fatalf("Assemble on the simulator: %d %s", status, body)
-	}
+	uri := m.composeOutside(t, sim, "outside", "composed by hand")
 	index := path.Base(uri)
 	manage := api.NodeManage{NodeIndex: index, PodmID: pm.UUID}
 	n := decodeAs[api.Node](t, c.created(t, c.expect(t, http.StatusCreated, http.MethodPost, "/v1/nodes/manage", manage), "/v1/nodes"))
@@ -260,7 +249,7 @@ func testAdopt(t *testing.T, b backend) {
 		t.Errorf("adopted node shows %+v", d)
 	}
 	c.deleted(t, "/v1/nodes/"+n.UUID)
-	if left := sim.nodes(t); len(left) != 0 {
+	if left := m.nodes(sim, t); len(left) != 0 {
 		t.Errorf("decomposed adopted node still on the simulator: %v", left)
 	}
 }

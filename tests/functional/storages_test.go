@@ -2,18 +2,24 @@ package functional
 
 import (
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/valence-rsd/valence/api"
 )
 
 // testStorages covers /v1/storages (list, get, create, clone, delete) and
-// attaching a volume to a node and detaching it.
-func testStorages(t *testing.T, b backend) {
-	e := newEnv(t, b, setup{sims: [][]string{{"--systems", "1"}}})
+// attaching a volume to a node and detaching it; on a model without remote
+// storage, the refusals of each.
+func testStorages(t *testing.T, b backend, m model) {
+	e := newEnv(t, b, setup{sims: [][]string{m.sim("--systems", "1")}})
 	c, pm := e.api.client, e.podms[0]
 	n := e.api.compose(t, api.NodeCompose{Name: "with-volume", PodmID: pm.UUID})
 	const storages = "/v1/storages"
+	if !m.volumes {
+		noStorage(t, c, pm, n)
+		return
+	}
 
 	before := decodeAs[[]api.Storage](t, c.get(t, http.StatusOK, storages))
 	if len(before) == 0 {
@@ -81,5 +87,40 @@ func testStorages(t *testing.T, b backend) {
 	}
 	if got := decodeAs[[]api.Storage](t, c.get(t, http.StatusOK, storages)); !sameSet(uuids(got), uuids(before)) {
 		t.Errorf("GET %s after the deletes: %v, want %v", storages, uuids(got), uuids(before))
+	}
+}
+
+// noStorage checks the answers of a pod manager without remote storage (a
+// DMTF composition service): no volumes, 501 for a volume's create, attach
+// and detach, and 400 for a compose that asks for a remote drive.
+func noStorage(t *testing.T, c *client, pm api.PodManager, n api.Node) {
+	t.Helper()
+	const storages = "/v1/storages"
+	if slices.Contains(pm.Capabilities, "storage") {
+		t.Errorf("a pod manager without storage services has the storage capability: %v", pm.Capabilities)
+	}
+	want := "Pod manager " + pm.Name + " offers no remote storage (its service root links no storage service): volumes cannot be created on it or attached to its nodes."
+	for _, path := range []string{storages, storages + "?podm_id=" + pm.UUID, "/v1/nodes/" + n.UUID + "/storages"} {
+		if got := decodeAs[[]api.Storage](t, c.get(t, http.StatusOK, path)); len(got) != 0 {
+			t.Errorf("GET %s: %v, want none", path, uuids(got))
+		}
+	}
+	action := "/v1/nodes/" + n.UUID + "/action"
+	for _, r := range []struct {
+		path string
+		body any
+	}{
+		{storages, api.StorageCreate{PodmID: pm.UUID, CapacityGiB: 10}},
+		{action, api.NodeAction{Attach: &api.AttachAction{ResourceID: unknownID}}},
+		{action, api.NodeAction{Detach: &api.AttachAction{ResourceID: unknownID}}},
+	} {
+		if e := c.failure(t, http.StatusNotImplemented, "NotImplemented", http.MethodPost, r.path, r.body); e.Detail != want {
+			t.Errorf("POST %s %+v: %q, want %q", r.path, r.body, e.Detail, want)
+		}
+	}
+	refused := c.failure(t, http.StatusBadRequest, "BadRequest", http.MethodPost, "/v1/nodes",
+		`{"name":"remote","podm_id":"`+pm.UUID+`","properties":{"remote_drives":[{"capacity_gib":20}]}}`)
+	if refused.Detail != "The composition driver cannot express remote_drives on resource blocks." {
+		t.Errorf("compose with a remote drive: %q", refused.Detail)
 	}
 }
