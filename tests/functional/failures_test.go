@@ -62,6 +62,7 @@ func testPodManagerOffline(t *testing.T, b backend) {
 	c.failure(t, http.StatusServiceUnavailable, "PodManagerUnavailable", http.MethodPost, "/v1/nodes", api.NodeCompose{Name: "nowhere", PodmID: down.UUID})
 	c.failure(t, http.StatusServiceUnavailable, "PodManagerUnavailable", http.MethodPost, "/v1/nodes/"+n.UUID+"/action", `{"Reset":{"Type":"On"}}`)
 	c.failure(t, http.StatusServiceUnavailable, "PodManagerUnavailable", http.MethodPost, "/v1/nodes/manage", api.NodeManage{NodeIndex: n.Index, PodmID: down.UUID})
+	c.failure(t, http.StatusServiceUnavailable, "PodManagerUnavailable", http.MethodGet, "/v1/pod_managers/"+down.UUID+"/capacity", nil)
 	// A decompose that cannot reach the pod manager keeps the record.
 	c.failure(t, http.StatusServiceUnavailable, "PodManagerUnavailable", http.MethodDelete, "/v1/nodes/"+n.UUID, nil)
 	c.get(t, http.StatusOK, "/v1/nodes/"+n.UUID)
