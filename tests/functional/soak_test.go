@@ -300,9 +300,12 @@ func (s *soak) restartSimulator() {
 	s.sim = startSimulator(s.t, append(s.simArgs, "--listen", u.Host)...)
 }
 
-// settle waits until the simulator's nodes and the records agree and no
-// server has an abandoned compose left to undo, as recovery makes it, or
-// soakSettle passes; the checks then say what is left.
+// settle waits until the simulator's nodes and the records agree, no
+// server has an abandoned compose left to undo, as recovery makes it, and
+// (on etcd) no intent is left, or soakSettle passes; the checks then say
+// what is left. The intents are counted because an intent of a replica
+// killed moments ago is nobody's to undo, nor counted as abandoned, until
+// its lease expires.
 func (s *soak) settle() {
 	deadline := time.Now().Add(soakSettle)
 	for time.Now().Before(deadline) {
@@ -314,7 +317,8 @@ func (s *soak) settle() {
 			abandoned += scrape(s.t, srv)["valence_compose_abandoned"]
 		}
 		s.mu.Unlock()
-		if abandoned == 0 && slices.Equal(slices.Sorted(maps.Values(records)), onPodm) {
+		if abandoned == 0 && slices.Equal(slices.Sorted(maps.Values(records)), onPodm) &&
+			(s.b.etcd == nil || storeCount(s.t, s.store, valence.KindIntent) == 0) {
 			return
 		}
 		time.Sleep(500 * time.Millisecond)
