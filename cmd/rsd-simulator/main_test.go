@@ -25,6 +25,8 @@ func TestVersionAndBadArguments(t *testing.T) {
 		{"--rsd-version", "3.0"},
 		{"--model", "hpe"},
 		{"--model", "dmtf", "--rsd-version", "2.2"},
+		{"--dmtf-composition", "constrained"},
+		{"--model", "dmtf", "--dmtf-composition", "some"},
 		{"--error-rate", "allocate"},
 		{"--error-rate", "allocate=x"},
 		{"--error-rate", "fly=0.5"},

@@ -34,6 +34,34 @@ const (
 	ModelDMTF = "dmtf"
 )
 
+// Forms of composition of Config.Composition.
+const (
+	// CompositionBoth offers specific and constrained composition; the default.
+	CompositionBoth = "both"
+	// CompositionSpecific offers only a POST naming the blocks (Links.ResourceBlocks).
+	CompositionSpecific = "specific"
+	// CompositionConstrained offers only a POST of requirements, the service choosing the blocks.
+	CompositionConstrained = "constrained"
+)
+
+// validateModel refuses the options of one model given to the other.
+func (cfg *Config) validateModel() error {
+	switch {
+	case cfg.Model != ModelDMTF && cfg.Composition != "":
+		return fmt.Errorf("rsdsim: a form of composition (%q) applies to the %s model only", cfg.Composition, ModelDMTF)
+	case cfg.Composition != "" && cfg.Composition != CompositionBoth && cfg.Composition != CompositionSpecific &&
+		cfg.Composition != CompositionConstrained:
+		return fmt.Errorf("rsdsim: unknown form of composition %q (want %s, %s or %s)", cfg.Composition,
+			CompositionSpecific, CompositionConstrained, CompositionBoth)
+	}
+	return nil
+}
+
+// offers reports whether the DMTF model's Systems collection offers the form of composition.
+func (s *Simulator) offers(form string) bool {
+	return s.cfg.Composition == "" || s.cfg.Composition == CompositionBoth || s.cfg.Composition == form
+}
+
 // dmtfRedfishVersion is the RedfishVersion of the DMTF model, that of DMTF's composition
 // mockups.
 const dmtfRedfishVersion = "1.15.0"
@@ -182,9 +210,25 @@ func (s *Simulator) renderDMTF() {
 	s.renderComposedCollection()
 }
 
-// renderCapabilities renders the two capabilities objects the Systems collection points to,
-// shaped as DMTF's public-composability and public-constrained-composition mockups.
+// renderCapabilities renders the capabilities objects of the forms of composition offered
+// (Config.Composition), shaped as DMTF's public-composability and
+// public-constrained-composition mockups.
 func (s *Simulator) renderCapabilities(zonePaths []string) {
+	s.dmtfCapabilities = []obj{}
+	if s.offers(CompositionSpecific) {
+		s.renderSpecificCapabilities()
+		s.dmtfCapabilities = append(s.dmtfCapabilities, obj{"CapabilitiesObject": link(specificCapsPath), "UseCase": useCaseSpecific,
+			"Links": obj{"TargetCollection": link(systemsPath), "RelatedItem": links(zonePaths)}})
+	}
+	if s.offers(CompositionConstrained) {
+		s.renderConstrainedCapabilities()
+		s.dmtfCapabilities = append(s.dmtfCapabilities, obj{"CapabilitiesObject": link(constrainedCapsPath), "UseCase": useCaseConstrained,
+			"Links": obj{"TargetCollection": link(systemsPath), "RelatedItem": links(zonePaths)}})
+	}
+}
+
+// renderSpecificCapabilities renders the capabilities object of specific composition.
+func (s *Simulator) renderSpecificCapabilities() {
 	specific := resource(specificCapsPath, "#ComputerSystem.v1_20_0.ComputerSystem", "Capabilities", "Capabilities for the system collection")
 	specific["Name@Redfish.RequiredOnCreate"] = true
 	specific["Description@Redfish.OptionalOnCreate"] = true
@@ -192,6 +236,10 @@ func (s *Simulator) renderCapabilities(zonePaths []string) {
 	specific["Links"] = obj{"ResourceBlocks@Redfish.RequiredOnCreate": true}
 	specific["@Redfish.ResourceBlockLimits"] = obj{"MinCompute": 1, "MaxCompute": 1}
 	s.put(specificCapsPath, specific)
+}
+
+// renderConstrainedCapabilities renders the capabilities object of constrained composition.
+func (s *Simulator) renderConstrainedCapabilities() {
 	constrained := resource(constrainedCapsPath, "#ComputerSystem.v1_20_0.ComputerSystem", "ConstrainedCompositionCapabilities",
 		"Capabilities for constrained composition")
 	constrained["Name@Redfish.RequiredOnCreate"] = true
@@ -206,12 +254,6 @@ func (s *Simulator) renderCapabilities(zonePaths []string) {
 		"@Redfish.RequestedCountRequired": true, "MemoryType@Redfish.OptionalOnCreate": true,
 		"CapacityMiB@Redfish.OptionalOnCreate": true, "MemoryDeviceType@Redfish.OptionalOnCreate": true}}}
 	s.put(constrainedCapsPath, constrained)
-	s.dmtfCapabilities = []obj{
-		{"CapabilitiesObject": link(specificCapsPath), "UseCase": useCaseSpecific,
-			"Links": obj{"TargetCollection": link(systemsPath), "RelatedItem": links(zonePaths)}},
-		{"CapabilitiesObject": link(constrainedCapsPath), "UseCase": useCaseConstrained,
-			"Links": obj{"TargetCollection": link(systemsPath), "RelatedItem": links(zonePaths)}},
-	}
 }
 
 // renderComposedCollection renders the Systems collection: the composed systems, and how

@@ -22,7 +22,8 @@ import (
 // RelatedProperties pointing into the request:
 //
 //	400 MalformedJSON          the body is not JSON
-//	400 PropertyUnknown        a property this service does not take (RelatedProperties names it)
+//	400 PropertyUnknown        a property this service does not take (RelatedProperties names it),
+//	                           or the properties of a form of composition it does not offer
 //	400 PropertyMissing        no Name, or neither Links.ResourceBlocks nor requirements
 //	400 PropertyValueConflict  both forms at once, a block named twice, blocks of different zones
 //	400 PropertyValueIncorrect not exactly one Compute block, a count or size out of range
@@ -199,9 +200,13 @@ func (s *Simulator) composeSystem(w http.ResponseWriter, r *http.Request, _ []st
 	if e != nil {
 		return e
 	}
+	specific := req.Links != nil && len(req.Links.ResourceBlocks) > 0
+	if e := s.checkOffered(specific); e != nil {
+		return e
+	}
 	s.mu.Lock()
 	var blocks []*block
-	if req.Links != nil && len(req.Links.ResourceBlocks) > 0 {
+	if specific {
 		blocks, e = s.specificBlocks(req)
 	} else {
 		blocks, e = s.constrainedBlocks(req)
@@ -239,6 +244,22 @@ func (s *Simulator) composeSystem(w http.ResponseWriter, r *http.Request, _ []st
 	}
 	w.Header().Set("Location", c.path())
 	serveDoc(w, r, http.StatusCreated, d)
+	return nil
+}
+
+// checkOffered refuses a form of composition the service does not offer (Config.Composition)
+// as a service whose capabilities object does not list the properties of that form does.
+func (s *Simulator) checkOffered(specific bool) *apiError {
+	switch {
+	case specific && !s.offers(CompositionSpecific):
+		return dmtfError(http.StatusBadRequest, "PropertyUnknown",
+			"The property Links/ResourceBlocks is not in the list of valid properties for the resource: this service offers constrained composition only.",
+			"/Links/ResourceBlocks")
+	case !specific && !s.offers(CompositionConstrained):
+		return dmtfError(http.StatusBadRequest, "PropertyUnknown",
+			"The properties Processors and Memory are not in the list of valid properties for the resource: this service offers specific composition only.",
+			"/Processors", "/Memory")
+	}
 	return nil
 }
 

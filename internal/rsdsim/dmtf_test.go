@@ -374,3 +374,47 @@ func TestDMTFComposeDelayLosesOnlyTheAnswer(t *testing.T) {
 		t.Errorf("the composed system after its client left: %v", sys.body)
 	}
 }
+
+// Config.Composition offers one form of composition, or both: the Systems collection lists
+// only the capabilities offered, and a request of the other form is refused, composing nothing.
+func TestDMTFCompositionForms(t *testing.T) {
+	for _, cfg := range []Config{{Composition: CompositionSpecific}, {Model: ModelDMTF, Composition: "some"}} {
+		if _, err := New(cfg); err == nil {
+			t.Errorf("New(%+v) accepted", cfg)
+		}
+	}
+	specific := m{"Name": "s", "Links": blockRefs(blocksPath + "/Compute1")}
+	constrained := m{"Name": "c", "Processors": m{"Members": []m{{"@Redfish.RequestedCount": 1}}}}
+	for _, c := range []struct {
+		form     string
+		useCases []string
+		refused  m
+		related  string
+	}{
+		{CompositionSpecific, []string{useCaseSpecific}, constrained, "/Processors"},
+		{CompositionConstrained, []string{useCaseConstrained}, specific, "/Links/ResourceBlocks"},
+		{CompositionBoth, []string{useCaseSpecific, useCaseConstrained}, nil, ""},
+	} {
+		ts := newDMTFServer(t, Config{Composition: c.form})
+		var useCases []string
+		for _, x := range get(ts.do("GET", systemsPath, nil).body, "@Redfish.CollectionCapabilities", "Capabilities").([]any) {
+			useCases = append(useCases, get(x, "UseCase").(string))
+		}
+		if !slices.Equal(useCases, c.useCases) {
+			t.Errorf("%s: use cases %v, want %v", c.form, useCases, c.useCases)
+		}
+		if c.refused == nil {
+			ts.do("POST", systemsPath, specific).mustStatus(t, http.StatusCreated)
+			ts.do("POST", systemsPath, constrained).mustStatus(t, http.StatusCreated)
+			continue
+		}
+		r := ts.do("POST", systemsPath, c.refused).mustStatus(t, http.StatusBadRequest)
+		related, _ := get(r.body, "error", "@Message.ExtendedInfo", 0, "RelatedProperties").([]any)
+		if r.errorCode(t) != baseRegistry+"PropertyUnknown" || !slices.Contains(related, any(c.related)) {
+			t.Errorf("%s: the other form refused with %s", c.form, r.raw)
+		}
+		if got := memberPaths(ts.do("GET", systemsPath, nil).body); len(got) != 0 {
+			t.Errorf("%s: a refused form composed %v", c.form, got)
+		}
+	}
+}

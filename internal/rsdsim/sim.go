@@ -50,6 +50,10 @@ type Config struct {
 	// Model is ModelRSD (the default when empty) or ModelDMTF, DMTF composability over the
 	// same generated pod (see dmtf.go); RSDVersion must then be empty.
 	Model string
+	// Composition (ModelDMTF) is the form of composition the Systems collection offers:
+	// CompositionSpecific, CompositionConstrained or CompositionBoth (the default when
+	// empty), as real services offer one form, the other or both.
+	Composition string
 	// Journal, when set, receives a line for every request that changed the state, so that
 	// a simulator started again replays it (Replay) and keeps the nodes and volumes, as a
 	// real Pod Manager does across a restart.
@@ -126,6 +130,9 @@ func New(cfg Config) (*Simulator, error) {
 		ver = apiVersion{3, "", dmtfRedfishVersion} // plain Redfish, which put strips of RSD's Oem
 	case cfg.Model != "" && cfg.Model != ModelRSD:
 		return nil, fmt.Errorf("rsdsim: unknown model %q (want %s or %s)", cfg.Model, ModelRSD, ModelDMTF)
+	}
+	if err := cfg.validateModel(); err != nil {
+		return nil, err
 	}
 	if err := cfg.Faults.validate(); err != nil {
 		return nil, err
