@@ -7,10 +7,12 @@ package redfish
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/stmcginnis/gofish/schemas"
 )
@@ -171,6 +173,90 @@ func (c *Client) BlockLimits(ctx context.Context, capabilitiesObject string) (sc
 	}
 	err := c.getJSON(ctx, capabilitiesObject, &v)
 	return v.Limits, err
+}
+
+// CreateFields are the properties of one member of a collection that a
+// constrained composition request may carry, as a capabilities object lists
+// them (…@Redfish.RequiredOnCreate, …@Redfish.OptionalOnCreate).
+type CreateFields struct {
+	// Offered: the capabilities object lists the collection (Processors, Memory)
+	// as required or optional on create.
+	Offered bool
+	// Required: the collection must be in every request.
+	Required bool
+	// Fields maps each property a member may carry to whether it is required.
+	Fields map[string]bool
+	// CountRequired: each member must carry @Redfish.RequestedCount.
+	CountRequired bool
+}
+
+// Allows reports whether a member may carry the property.
+func (f CreateFields) Allows(property string) bool {
+	_, ok := f.Fields[property]
+	return ok
+}
+
+// ConstrainedCapabilities is what a constrained composition's capabilities
+// object says a request may ask of processors and memory.
+type ConstrainedCapabilities struct {
+	Processors, Memory CreateFields
+}
+
+// Annotations of a capabilities object.
+const (
+	requiredOnCreate = "@Redfish.RequiredOnCreate"
+	optionalOnCreate = "@Redfish.OptionalOnCreate"
+)
+
+// maxCreateFields bounds the properties read of one capabilities object's
+// member: a schema's properties are a few dozen.
+const maxCreateFields = 256
+
+// createFields reads the annotations of collection in a capabilities object.
+func createFields(obj map[string]json.RawMessage, collection string) CreateFields {
+	var f CreateFields
+	var required, optional bool
+	_ = json.Unmarshal(obj[collection+requiredOnCreate], &required)
+	_ = json.Unmarshal(obj[collection+optionalOnCreate], &optional)
+	f.Offered, f.Required = required || optional, required
+	var coll struct{ Members []map[string]json.RawMessage }
+	if !f.Offered || json.Unmarshal(obj[collection], &coll) != nil || len(coll.Members) == 0 {
+		return f
+	}
+	f.Fields = map[string]bool{}
+	for key, v := range coll.Members[0] {
+		var on bool
+		if json.Unmarshal(v, &on) != nil || !on {
+			continue
+		}
+		if key == "@Redfish.RequestedCountRequired" {
+			f.CountRequired = true
+			continue
+		}
+		name, required := strings.CutSuffix(key, requiredOnCreate)
+		if !required {
+			var optional bool
+			if name, optional = strings.CutSuffix(key, optionalOnCreate); !optional {
+				continue
+			}
+		}
+		if _, seen := f.Fields[name]; seen || len(f.Fields) < maxCreateFields {
+			f.Fields[name] = f.Fields[name] || required
+		}
+	}
+	return f
+}
+
+// ConstrainedCapabilities reads the capabilities object of constrained
+// composition (CollectionCapability.CapabilitiesObject of
+// UseCaseConstrained): which members of Processors and Memory a request may
+// carry, with which properties.
+func (c *Client) ConstrainedCapabilities(ctx context.Context, capabilitiesObject string) (ConstrainedCapabilities, error) {
+	var obj map[string]json.RawMessage
+	if err := c.getJSON(ctx, capabilitiesObject, &obj); err != nil {
+		return ConstrainedCapabilities{}, err
+	}
+	return ConstrainedCapabilities{Processors: createFields(obj, "Processors"), Memory: createFields(obj, "Memory")}, nil
 }
 
 // ResourceBlock is a composable unit of a DMTF composition service.

@@ -26,13 +26,14 @@ const (
 
 func dmtfFiles(systems string) map[string]string {
 	return map[string]string{
-		"/redfish/v1":                      "dmtf_root.json",
-		"/redfish/v1/CompositionService":   "dmtf_compositionservice.json",
-		"/redfish/v1/Systems":              systems,
-		"/redfish/v1/Systems/Capabilities": "dmtf_capabilities.json",
-		dmtfBlocks:                         "dmtf_resourceblocks.json",
-		dmtfCompute:                        "dmtf_block_compute1.json",
-		dmtfDrive:                          "dmtf_block_drive7.json",
+		"/redfish/v1":                                            "dmtf_root.json",
+		"/redfish/v1/CompositionService":                         "dmtf_compositionservice.json",
+		"/redfish/v1/Systems":                                    systems,
+		"/redfish/v1/Systems/Capabilities":                       "dmtf_capabilities.json",
+		"/redfish/v1/Systems/ConstrainedCompositionCapabilities": "dmtf_constrained_capabilities.json",
+		dmtfBlocks:  "dmtf_resourceblocks.json",
+		dmtfCompute: "dmtf_block_compute1.json",
+		dmtfDrive:   "dmtf_block_drive7.json",
 		"/redfish/v1/CompositionService/ResourceZones": "dmtf_zones.json",
 		dmtfZone1:  "dmtf_zone1.json",
 		dmtfSystem: "dmtf_composed_system.json",
@@ -101,6 +102,28 @@ func TestDMTFConstrainedCapabilityDetected(t *testing.T) {
 	}
 	if _, ok := comp.Capability(redfish.UseCaseSpecific); ok {
 		t.Error("specific composition found where only constrained is advertised")
+	}
+
+	caps, err := connect(t, srv, redfish.Config{}).ConstrainedCapabilities(context.Background(), got.CapabilitiesObject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCaps := redfish.ConstrainedCapabilities{
+		Processors: redfish.CreateFields{Offered: true, Required: true, CountRequired: true, Fields: map[string]bool{
+			"ProcessorType": true, "TotalCores": true, "Model": false, "InstructionSet": false, "AchieveableSpeedMHz": false}},
+		Memory: redfish.CreateFields{Offered: true, Required: true, CountRequired: true, Fields: map[string]bool{
+			"MemoryType": true, "CapacityMiB": true, "MemoryDeviceType": false, "SpeedMHz": false, "DataWidthBits": false, "BusWidthBits": false}},
+	}
+	if !reflect.DeepEqual(caps, wantCaps) {
+		t.Errorf("ConstrainedCapabilities:\n got %+v\nwant %+v", caps, wantCaps)
+	}
+	if !caps.Processors.Allows("Model") || caps.Processors.Allows("SpeedMHz") {
+		t.Error("Allows: Model is optional on create, SpeedMHz is not listed for processors")
+	}
+	// The specific capabilities object lists neither collection.
+	caps, err = connect(t, srv, redfish.Config{}).ConstrainedCapabilities(context.Background(), "/redfish/v1/Systems/Capabilities")
+	if err != nil || caps.Processors.Offered || caps.Memory.Offered || caps.Processors.Fields != nil {
+		t.Errorf("ConstrainedCapabilities of a specific capabilities object = %+v, %v; want nothing offered", caps, err)
 	}
 }
 
