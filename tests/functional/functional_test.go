@@ -17,6 +17,7 @@ var scenarios = []struct {
 	{"Flavors", testFlavors},
 	{"Nodes", testNodes},
 	{"DMTFNodes", testDMTFNodes},
+	{"DMTFComposeForms", testDMTFComposeForms},
 	{"ComposeProperties", testComposeProperties},
 	{"OlderRSD", testOlderRSD},
 	{"TLS", testTLS},
