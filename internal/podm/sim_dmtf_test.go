@@ -12,7 +12,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/valence-rsd/valence/internal/rsdsim"
 	"github.com/valence-rsd/valence/internal/valence"
@@ -29,7 +28,7 @@ func startDMTF(t *testing.T) sim { return startDMTFOffering(t, "") }
 func startDMTFOffering(t *testing.T, form string) sim {
 	t.Helper()
 	s, err := rsdsim.New(rsdsim.Config{Model: rsdsim.ModelDMTF, Racks: 2, DrawersPerRack: 1, SystemsPerDrawer: 2,
-		Seed: 3, Username: simUser, Password: simPass, AssembleDelay: 20 * time.Millisecond, Composition: form})
+		Seed: 3, Username: simUser, Password: simPass, Composition: form})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // The DMTF composability model (Config.Model ModelDMTF): the successor of RSD that today's
@@ -46,13 +47,60 @@ const (
 
 // validateModel refuses the options of one model given to the other.
 func (cfg *Config) validateModel() error {
+	if cfg.Model == ModelDMTF {
+		if err := dmtfFaults(cfg.Faults); err != nil {
+			return err
+		}
+		q := cfg.Quirks
+		var unused []string
+		for _, o := range []struct {
+			name string
+			set  bool
+		}{
+			{"an assembly delay", cfg.AssembleDelay != 0},
+			{"dead links", len(q.DeadLinks) > 0},
+			{"absent sockets", q.AbsentSockets > 0},
+			{"accelerators", len(q.Accelerators) > 0},
+			{"shared UUIDs", q.SharedUUID > 0},
+			{"missing UUIDs", q.NoUUID > 0},
+		} {
+			if o.set {
+				unused = append(unused, o.name)
+			}
+		}
+		if len(unused) > 0 {
+			// They shape RSD's nodes or the generated systems, which the DMTF model serves as
+			// blocks and composed systems of its own.
+			return fmt.Errorf("rsdsim: %s apply to the %s model only", strings.Join(unused, ", "), ModelRSD)
+		}
+	}
 	switch {
 	case cfg.Model != ModelDMTF && cfg.Composition != "":
 		return fmt.Errorf("rsdsim: a form of composition (%q) applies to the %s model only", cfg.Composition, ModelDMTF)
+	case cfg.Model != ModelDMTF && cfg.ComposeDelay != 0:
+		return fmt.Errorf("rsdsim: a compose delay applies to the %s model only (the %s model's is the assembly delay)", ModelDMTF, ModelRSD)
 	case cfg.Composition != "" && cfg.Composition != CompositionBoth && cfg.Composition != CompositionSpecific &&
 		cfg.Composition != CompositionConstrained:
 		return fmt.Errorf("rsdsim: unknown form of composition %q (want %s, %s or %s)", cfg.Composition,
 			CompositionSpecific, CompositionConstrained, CompositionBoth)
+	}
+	return nil
+}
+
+// dmtfFaults refuses the faults the DMTF model never plays: a failed assembly, and errors of
+// operations it does not serve (it has no assembly, volumes or attach).
+func dmtfFaults(f Faults) error {
+	var unused []string
+	if f.FailAssembly {
+		unused = append(unused, "a failed assembly")
+	}
+	for _, op := range []string{OpAssemble, OpVolume, OpAttach} {
+		if _, ok := f.ErrorRate[op]; ok {
+			unused = append(unused, "errors of "+op)
+		}
+	}
+	if len(unused) > 0 {
+		return fmt.Errorf("rsdsim: %s apply to the %s model only", strings.Join(unused, ", "), ModelRSD)
 	}
 	return nil
 }

@@ -418,3 +418,34 @@ func TestDMTFCompositionForms(t *testing.T) {
 		}
 	}
 }
+
+// The options that shape RSD's nodes or the generated systems mean nothing in the DMTF model,
+// and the compose delay nothing in the RSD model: each is refused with the model it applies
+// to, at start and (faults) at run time, instead of being silently ignored.
+func TestDMTFModelRefusesOptionsOfTheOtherModel(t *testing.T) {
+	for _, c := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Model: ModelDMTF, AssembleDelay: time.Second}, "an assembly delay"},
+		{Config{Model: ModelDMTF, Faults: Faults{FailAssembly: true}}, "a failed assembly"},
+		{Config{Model: ModelDMTF, Faults: Faults{ErrorRate: map[string]float64{OpVolume: 0.5}}}, "errors of volume"},
+		{Config{Model: ModelDMTF, Quirks: Quirks{DeadLinks: []string{PartMemory}}}, "dead links"},
+		{Config{Model: ModelDMTF, Quirks: Quirks{AbsentSockets: 1, Accelerators: []string{AccelGPU}}}, "absent sockets, accelerators"},
+		{Config{Model: ModelDMTF, Quirks: Quirks{SharedUUID: 2}}, "shared UUIDs"},
+		{Config{Model: ModelDMTF, Quirks: Quirks{NoUUID: 1}}, "missing UUIDs"},
+		{Config{ComposeDelay: time.Second}, "compose delay applies to the dmtf model"},
+	} {
+		_, err := New(c.cfg)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("New(%+v) = %v; want a refusal naming %q", c.cfg, err, c.want)
+		}
+	}
+	// What does apply is taken: faults of the operations it serves, racks that are not Racks.
+	ts := newDMTFServer(t, Config{Faults: Faults{Latency: time.Millisecond, ErrorRate: map[string]float64{OpAllocate: 0.1}}, Quirks: Quirks{NoRacks: true}})
+	r := ts.do("PUT", adminFaultsPath, m{"fail_assembly": true}).mustStatus(t, http.StatusBadRequest)
+	if !strings.Contains(string(r.raw), "a failed assembly") {
+		t.Errorf("PUT fail_assembly on the DMTF model: %s", r.raw)
+	}
+	ts.do("PUT", adminFaultsPath, m{"error_rate": m{OpDelete: 0.5}}).mustStatus(t, http.StatusOK)
+}
