@@ -31,6 +31,8 @@ func TestVersionAndBadArguments(t *testing.T) {
 		{"--model", "dmtf", "--assemble-delay", "1s"},
 		{"--model", "dmtf", "--accelerators", "GPU"},
 		{"--compose-delay", "1s"},
+		{"--compose-task", "1s"},
+		{"--model", "dmtf", "--compose-task", "-1s"},
 		{"--error-rate", "allocate"},
 		{"--error-rate", "allocate=x"},
 		{"--error-rate", "fly=0.5"},

@@ -77,8 +77,10 @@ func (cfg *Config) validateModel() error {
 	switch {
 	case cfg.Model != ModelDMTF && cfg.Composition != "":
 		return fmt.Errorf("rsdsim: a form of composition (%q) applies to the %s model only", cfg.Composition, ModelDMTF)
-	case cfg.Model != ModelDMTF && cfg.ComposeDelay != 0:
-		return fmt.Errorf("rsdsim: a compose delay applies to the %s model only (the %s model's is the assembly delay)", ModelDMTF, ModelRSD)
+	case cfg.Model != ModelDMTF && (cfg.ComposeDelay != 0 || cfg.ComposeTask != 0):
+		return fmt.Errorf("rsdsim: a compose delay or task applies to the %s model only (the %s model's is the assembly delay)", ModelDMTF, ModelRSD)
+	case cfg.ComposeDelay < 0 || cfg.ComposeTask < 0:
+		return fmt.Errorf("rsdsim: negative compose delay or task")
 	case cfg.Composition != "" && cfg.Composition != CompositionBoth && cfg.Composition != CompositionSpecific &&
 		cfg.Composition != CompositionConstrained:
 		return fmt.Errorf("rsdsim: unknown form of composition %q (want %s, %s or %s)", cfg.Composition,
@@ -141,6 +143,11 @@ type dmtfPool struct {
 	zones    []*zone
 	composed map[string]*composedSystem
 	seq      int // the number of the last composed system
+	// tasks are the compositions answered as tasks (Config.ComposeTask), by Id; taskOrder
+	// their Ids, oldest first, and taskSeq the number of the last.
+	tasks     map[string]*task
+	taskOrder []string
+	taskSeq   int
 }
 
 // zone is a ResourceZone: the blocks of one rack, which compose together.

@@ -63,6 +63,8 @@ func (s *Simulator) dmtfRoutes() []route {
 	}
 	return []route{
 		r(http.MethodPost, sessionsPath, OpSession, s.createSession),
+		r(http.MethodGet, taskMonitorsPath+"/*", OpGet, s.getTaskMonitor),
+		r(http.MethodGet, tasksPath+"/*", OpGet, s.getTask),
 		r(http.MethodDelete, sessionsPath+"/*", OpSession, s.deleteSession),
 		r(http.MethodPost, systemsPath, OpAllocate, s.composeSystem),
 		r(http.MethodDelete, systemsPath+"/*", OpDelete, s.decomposeSystem),
@@ -211,25 +213,20 @@ func (s *Simulator) composeSystem(w http.ResponseWriter, r *http.Request, _ []st
 	} else {
 		blocks, e = s.constrainedBlocks(req)
 	}
-	if e != nil {
+	if e != nil && (e.status != http.StatusConflict || s.cfg.ComposeTask == 0) {
 		s.mu.Unlock()
 		return e
 	}
-	p := s.dmtf
-	p.seq++
-	c := &composedSystem{num: p.seq, id: composedSystemPrefix + strconv.Itoa(p.seq), name: *req.Name, blocks: blocks,
-		power: "Off", boot: bootSettings{enabled: "Disabled", target: "None", mode: "UEFI"},
-		uuid: uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "rsdsim/%s/composed/%d", s.serviceUUID, p.seq)).String()}
-	if req.Description != nil {
-		c.description = *req.Description
+	var c *composedSystem
+	if e == nil {
+		c = s.composeBlocks(req, blocks)
 	}
-	p.composed[c.id] = c
-	for _, b := range blocks {
-		b.owner = c
-		s.renderBlock(b, false)
+	if s.cfg.ComposeTask > 0 {
+		// The blocks' refusal is the task's to report, as the service finds it while composing.
+		t := s.startTask(c, e)
+		s.mu.Unlock()
+		return s.serveTaskMonitor(w, r, t)
 	}
-	s.renderComposed(c)
-	s.renderComposedCollection()
 	d := s.docs[c.path()]
 	s.mu.Unlock()
 	if delay := s.cfg.ComposeDelay; delay > 0 && !s.replaying {
@@ -245,6 +242,26 @@ func (s *Simulator) composeSystem(w http.ResponseWriter, r *http.Request, _ []st
 	w.Header().Set("Location", c.path())
 	serveDoc(w, r, http.StatusCreated, d)
 	return nil
+}
+
+// composeBlocks makes a composed system of the blocks req was given; the caller holds s.mu.
+func (s *Simulator) composeBlocks(req *composeBody, blocks []*block) *composedSystem {
+	p := s.dmtf
+	p.seq++
+	c := &composedSystem{num: p.seq, id: composedSystemPrefix + strconv.Itoa(p.seq), name: *req.Name, blocks: blocks,
+		power: "Off", boot: bootSettings{enabled: "Disabled", target: "None", mode: "UEFI"},
+		uuid: uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "rsdsim/%s/composed/%d", s.serviceUUID, p.seq)).String()}
+	if req.Description != nil {
+		c.description = *req.Description
+	}
+	p.composed[c.id] = c
+	for _, b := range blocks {
+		b.owner = c
+		s.renderBlock(b, false)
+	}
+	s.renderComposed(c)
+	s.renderComposedCollection()
+	return c
 }
 
 // checkOffered refuses a form of composition the service does not offer (Config.Composition)

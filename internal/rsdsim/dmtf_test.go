@@ -434,7 +434,7 @@ func TestDMTFModelRefusesOptionsOfTheOtherModel(t *testing.T) {
 		{Config{Model: ModelDMTF, Quirks: Quirks{AbsentSockets: 1, Accelerators: []string{AccelGPU}}}, "absent sockets, accelerators"},
 		{Config{Model: ModelDMTF, Quirks: Quirks{SharedUUID: 2}}, "shared UUIDs"},
 		{Config{Model: ModelDMTF, Quirks: Quirks{NoUUID: 1}}, "missing UUIDs"},
-		{Config{ComposeDelay: time.Second}, "compose delay applies to the dmtf model"},
+		{Config{ComposeDelay: time.Second}, "compose delay or task applies to the dmtf model"},
 	} {
 		_, err := New(c.cfg)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
@@ -448,4 +448,44 @@ func TestDMTFModelRefusesOptionsOfTheOtherModel(t *testing.T) {
 		t.Errorf("PUT fail_assembly on the DMTF model: %s", r.raw)
 	}
 	ts.do("PUT", adminFaultsPath, m{"error_rate": m{OpDelete: 0.5}}).mustStatus(t, http.StatusOK)
+}
+
+// With ComposeTask, a composition is answered 202 with a task monitor: the system exists at
+// once, the monitor answers 202 with Retry-After until the task ends, then the composition's
+// own answer; a refusal of the blocks is the task's, at its end (the monitor's 409 and the
+// Task's Messages), while a malformed request is still refused at once.
+func TestDMTFComposeTask(t *testing.T) {
+	clk := &clock{now: time.Unix(1_000_000, 0)}
+	ts := newDMTFServer(t, Config{ComposeTask: time.Minute, Now: clk.Now})
+	r := ts.do("POST", systemsPath, m{"Name": "web-1", "Links": blockRefs(blocksPath + "/Compute1")}).mustStatus(t, http.StatusAccepted)
+	monitor := r.header.Get("Location")
+	if !strings.HasPrefix(monitor, taskMonitorsPath+"/") || r.header.Get("Retry-After") != "60" || r.body["TaskState"] != "Running" {
+		t.Fatalf("202: Location %q, Retry-After %q, %v", monitor, r.header.Get("Retry-After"), r.body)
+	}
+	ts.do("GET", systemsPath+"/Composed1", nil).mustStatus(t, http.StatusOK) // composed already
+	clk.add(30 * time.Second)
+	if r := ts.do("GET", monitor, nil).mustStatus(t, http.StatusAccepted); r.header.Get("Retry-After") != "30" {
+		t.Errorf("monitor half way: Retry-After %q", r.header.Get("Retry-After"))
+	}
+	clk.add(31 * time.Second)
+	r = ts.do("GET", monitor, nil).mustStatus(t, http.StatusCreated)
+	if r.header.Get("Location") != systemsPath+"/Composed1" || r.body["Name"] != "web-1" {
+		t.Errorf("monitor after the task: Location %q, %v", r.header.Get("Location"), r.body)
+	}
+	task := ts.do("GET", tasksPath+"/1", nil).mustStatus(t, http.StatusOK).body
+	if task["TaskState"] != "Completed" || get(task, "Links", "CreatedResources", 0, "@odata.id") != systemsPath+"/Composed1" {
+		t.Errorf("finished task %v", task)
+	}
+
+	monitor = ts.do("POST", systemsPath, m{"Name": "again", "Links": blockRefs(blocksPath + "/Compute1")}).mustStatus(t, http.StatusAccepted).header.Get("Location")
+	clk.add(time.Minute)
+	if r := ts.do("GET", monitor, nil).mustStatus(t, http.StatusConflict); r.errorCode(t) != baseRegistry+"ResourceInUse" {
+		t.Errorf("monitor of a refused composition: %s", r.raw)
+	}
+	task = ts.do("GET", tasksPath+"/2", nil).mustStatus(t, http.StatusOK).body
+	if task["TaskState"] != "Exception" || get(task, "Messages", 0, "MessageId") != baseRegistry+"ResourceInUse" {
+		t.Errorf("refused task %v", task)
+	}
+	ts.do("POST", systemsPath, m{"Links": blockRefs(blocksPath + "/Compute2")}).mustStatus(t, http.StatusBadRequest)
+	ts.do("GET", taskMonitorsPath+"/99", nil).mustStatus(t, http.StatusNotFound)
 }

@@ -32,6 +32,10 @@ type Config struct {
 	// system is composed; a client that leaves meanwhile loses the answer, not the system,
 	// as with a real service that carries out what it received.
 	ComposeDelay time.Duration
+	// ComposeTask (ModelDMTF), when set, makes a composition a task of that length: the POST
+	// is answered 202 with a task monitor, the composition's own answer comes from the monitor
+	// once the task has ended (see dmtf_task.go).
+	ComposeTask time.Duration
 	// Faults are the faults active from the start; see SetFaults.
 	Faults Faults
 	// ServiceUUID is the service root's UUID; empty draws a random one, since every running
