@@ -6,6 +6,7 @@ package redfish
 // the Systems collection and decomposed by a DELETE of the system.
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/stmcginnis/gofish/schemas"
 )
@@ -515,6 +517,13 @@ func (r *ComposeRequest) wire() (composeJSON, error) {
 // *Error: 409 for blocks in use, 400 for blocks of different zones, a
 // missing property or requirements no blocks meet, as the service says in
 // its ExtendedInfo.
+//
+// A service that answers 202 Accepted composes in a task (DSP0266's
+// asynchronous operations): ComposeSystem follows the task monitor (the
+// Location) until the task ends or ctx does, and returns the system the
+// finished operation names (its Location, or the Task's
+// Links.CreatedResources); a task that fails is an *Error with the failed
+// operation's status and messages, or the Task's Messages.
 func (c *Client) ComposeSystem(ctx context.Context, req ComposeRequest) (string, error) {
 	if err := c.need(CapComposition); err != nil {
 		return "", err
@@ -523,11 +532,94 @@ func (c *Client) ComposeSystem(ctx context.Context, req ComposeRequest) (string,
 	if err != nil {
 		return "", err
 	}
-	h, err := c.send(ctx, http.MethodPost, c.links.systems, body)
+	data, err := json.Marshal(body)
+	if err != nil {
+		return "", fmt.Errorf("redfish: compose: %w", err)
+	}
+	uri := c.links.systems
+	resp, err := c.at(ctx).RunRawRequestWithHeaders(http.MethodPost, uri, bytes.NewReader(data), "application/json", nil)
+	if err != nil {
+		return "", wrapErr(http.MethodPost, uri, err)
+	}
+	schemas.DeferredCleanupHTTPResponse(resp)
+	if resp.StatusCode != http.StatusAccepted {
+		return locationPath(resp.Header, http.MethodPost, uri)
+	}
+	return c.followTask(ctx, uri, resp.Header)
+}
+
+// Polling of a task monitor: a backoff from taskPollMin doubling to
+// taskPollMax, or the service's Retry-After up to taskRetryAfterMax; the
+// caller's deadline bounds the whole.
+const (
+	taskPollMin       = 250 * time.Millisecond
+	taskPollMax       = 5 * time.Second
+	taskRetryAfterMax = time.Minute
+)
+
+// taskJSON is the part of a Task this package reads.
+type taskJSON struct {
+	TaskState string
+	Messages  []struct {
+		MessageID string `json:"MessageId"`
+		Message   string
+	}
+	Links struct{ CreatedResources schemas.Links }
+}
+
+// failedTaskStates are the TaskStates of a task that ended without its result.
+var failedTaskStates = []string{"Exception", "Killed", "Cancelled", "Interrupted"}
+
+// followTask polls the task monitor that accepted answers of a POST to uri
+// gave, until the operation's own answer, and returns the resource it made.
+func (c *Client) followTask(ctx context.Context, uri string, accepted http.Header) (string, error) {
+	monitor, err := locationPath(accepted, http.MethodPost, uri)
 	if err != nil {
 		return "", err
 	}
-	return locationPath(h, http.MethodPost, c.links.systems)
+	backoff, h := taskPollMin, accepted
+	for {
+		wait := backoff
+		if after, ok := retryAfter(h.Get("Retry-After"), time.Now()); ok {
+			wait = min(after, taskRetryAfterMax)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return "", fmt.Errorf("redfish: POST %s: task %s: %w", uri, monitor, ctx.Err())
+		case <-t.C:
+		}
+		backoff = min(2*backoff, taskPollMax)
+		resp, err := c.at(ctx).RunRawRequestWithHeaders(http.MethodGet, monitor, nil, "", nil)
+		if err != nil {
+			// The failed operation's own answer (a 409 and its messages) comes as the monitor's.
+			return "", wrapErr(http.MethodPost, uri, err)
+		}
+		var task taskJSON
+		decodeErr := json.NewDecoder(resp.Body).Decode(&task)
+		schemas.DeferredCleanupHTTPResponse(resp)
+		if h = resp.Header; resp.StatusCode == http.StatusAccepted {
+			continue
+		}
+		if loc := h.Get("Location"); loc != "" {
+			return locationPath(h, http.MethodPost, uri)
+		}
+		switch {
+		case decodeErr != nil:
+			return "", fmt.Errorf("redfish: POST %s: task %s ended with neither a Location nor a Task: %w", uri, monitor, decodeErr)
+		case slices.Contains(failedTaskStates, task.TaskState):
+			e := &Error{Method: http.MethodPost, URI: clip(uri), StatusCode: resp.StatusCode, Code: "TaskState " + clip(task.TaskState),
+				Message: "the composition task ended in " + clip(task.TaskState)}
+			for _, m := range task.Messages {
+				e.addExtended(m.Message, m.MessageID)
+			}
+			return "", e
+		case len(task.Links.CreatedResources) > 0:
+			return task.Links.CreatedResources[0].String(), nil
+		}
+		return "", fmt.Errorf("redfish: POST %s: task %s ended (%s) without naming what it made", uri, monitor, clip(task.TaskState))
+	}
 }
 
 // ComposedSystem is what this package reads of a system to tell a composed

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stmcginnis/gofish/schemas"
@@ -318,5 +320,57 @@ func TestDMTFNotSupportedOnRSD(t *testing.T) {
 	}
 	if err := c.DecomposeSystem(context.Background(), dmtfSystem); !errors.Is(err, redfish.ErrNotSupported) {
 		t.Errorf("DecomposeSystem on RSD: %v, want ErrNotSupported", err)
+	}
+}
+
+// A task monitor may end with the Task itself (200) rather than the operation's answer:
+// the system is then the Task's Links.CreatedResources, and a Task in Exception is an
+// *Error carrying its Messages.
+func TestDMTFComposeTaskBody(t *testing.T) {
+	const monitor = "/redfish/v1/TaskService/TaskMonitors/7"
+	for _, c := range []struct {
+		name, task string
+		want       string
+		messages   []string
+	}{
+		{"completed", `{"TaskState":"Completed","Links":{"CreatedResources":[{"@odata.id":"/redfish/v1/Systems/New"}]}}`, "/redfish/v1/Systems/New", nil},
+		{"exception", `{"TaskState":"Exception","Messages":[{"MessageId":"Base.1.15.ResourceExhaustion","Message":"no blocks"},{"MessageId":"Base.1.15.GeneralError"}]}`,
+			"", []string{"no blocks", "Base.1.15.GeneralError"}},
+		{"nothing made", `{"TaskState":"Completed"}`, "", nil},
+	} {
+		var polls atomic.Int32
+		_, srv := newFixture(t, dmtfFiles("dmtf_systems_specific.json"), map[string]http.HandlerFunc{
+			"POST /redfish/v1/Systems": func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Location", monitor)
+				w.Header().Set("Retry-After", "0")
+				w.WriteHeader(http.StatusAccepted)
+			},
+			"GET " + monitor: func(w http.ResponseWriter, _ *http.Request) {
+				if polls.Add(1) == 1 {
+					w.Header().Set("Retry-After", "0")
+					w.WriteHeader(http.StatusAccepted)
+					_, _ = w.Write([]byte(`{"TaskState":"Running"}`))
+					return
+				}
+				_, _ = w.Write([]byte(c.task))
+			},
+		})
+		uri, err := connect(t, srv, redfish.Config{}).ComposeSystem(context.Background(), redfish.ComposeRequest{Name: "n", Blocks: []string{dmtfCompute}})
+		var rf *redfish.Error
+		switch {
+		case c.want != "":
+			if uri != c.want || err != nil {
+				t.Errorf("%s: ComposeSystem = %q, %v; want %s", c.name, uri, err, c.want)
+			}
+		case c.messages != nil:
+			if !errors.As(err, &rf) || !reflect.DeepEqual(rf.ExtendedInfo, c.messages) || !strings.Contains(rf.Error(), "Exception") {
+				t.Errorf("%s: err = %v; want an *Error with %v", c.name, err, c.messages)
+			}
+		case err == nil:
+			t.Errorf("%s: ComposeSystem = %q, nil; want an error", c.name, uri)
+		}
+		if n := polls.Load(); n != 2 {
+			t.Errorf("%s: %d polls of the monitor, want 2", c.name, n)
+		}
 	}
 }
