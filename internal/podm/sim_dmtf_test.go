@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/valence-rsd/valence/internal/rsdsim"
 	"github.com/valence-rsd/valence/internal/valence"
@@ -488,5 +489,37 @@ func TestSimCompositionDrivesAndNICs(t *testing.T) {
 	})
 	if len(n.Metadata.LocalDrives) != 2 || strict < 0 || len(n.Metadata.Network) != 1 || n.Metadata.Network[0].SpeedMbps < 1000 {
 		t.Errorf("the node's drives %+v and interfaces %+v: want 2 drives, one of them the one asked for, and one interface", n.Metadata.LocalDrives, n.Metadata.Network)
+	}
+}
+
+// A service that composes in a task (202 and a task monitor): Allocate
+// returns the system the finished task names, and a compose whose caller
+// gives up before the task ends leaves a system recovery can tell by its
+// ComposeID.
+func TestSimCompositionThroughATask(t *testing.T) {
+	for _, c := range []struct {
+		task    time.Duration
+		timeout time.Duration
+	}{{100 * time.Millisecond, time.Minute}, {time.Hour, 200 * time.Millisecond}} {
+		s, err := rsdsim.New(rsdsim.Config{Model: rsdsim.ModelDMTF, Racks: 1, DrawersPerRack: 1, SystemsPerDrawer: 2,
+			Seed: 3, Username: simUser, Password: simPass, ComposeTask: c.task})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn := connect(t, newConnector(), access(serve(t, s).srv.URL))
+		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+		uri, err := conn.Allocate(ctx, valence.AllocateRequest{Name: "t", ComposeID: "compose-t", TotalSystemCoreCount: 1})
+		cancel()
+		if c.task < c.timeout {
+			if err != nil || uri != "/redfish/v1/Systems/Composed1" {
+				t.Errorf("Allocate through a %s task = %q, %v", c.task, uri, err)
+			}
+			continue
+		}
+		wantCode(t, err, valence.Timeout)
+		nodes, err := conn.ListNodes(context.Background())
+		if err != nil || len(nodes) != 1 || nodes[0].ComposeID != "compose-t" {
+			t.Errorf("after a task whose answer was lost: ListNodes = %+v, %v; want the system of compose-t", nodes, err)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package functional
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -60,5 +61,15 @@ func testDMTFComposeForms(t *testing.T, b backend) {
 	c.deleted(t, "/v1/nodes/"+io.UUID)
 	if used := e.sims[1].usedBlocks(t); len(used) != 0 {
 		t.Errorf("blocks in use after the decompose: %v", used)
+	}
+}
+
+// testDMTFTaskCrashRecovery is testDMTFCrashRecovery on a service that
+// composes in a task (rsd-simulator --compose-task): the crash loses the
+// task monitor's answer, and recovery finds the system by the compose's id.
+func testDMTFTaskCrashRecovery(t *testing.T, b backend) {
+	sim := crashRecovery(t, b, append(slices.Clone(dmtfSim), "--compose-task", "5m"), (*simulator).composed)
+	if used := sim.usedBlocks(t); len(used) != 0 {
+		t.Errorf("blocks still in use after the recovery: %v", used)
 	}
 }

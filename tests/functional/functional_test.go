@@ -42,6 +42,7 @@ var scenarios = []struct {
 	{"PodManagerSessionLost", testPodManagerSessionLost},
 	{"CrashRecovery", testCrashRecovery},
 	{"DMTFCrashRecovery", testDMTFCrashRecovery},
+	{"DMTFTaskCrashRecovery", testDMTFTaskCrashRecovery},
 	{"Replicas", testReplicas},
 	{"Logs", testLogs},
 	{"HostileInput", testHostileInput},
