@@ -6,7 +6,6 @@ package redfish
 // the Systems collection and decomposed by a DELETE of the system.
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -519,11 +518,9 @@ func (r *ComposeRequest) wire() (composeJSON, error) {
 // its ExtendedInfo.
 //
 // A service that answers 202 Accepted composes in a task (DSP0266's
-// asynchronous operations): ComposeSystem follows the task monitor (the
-// Location) until the task ends or ctx does, and returns the system the
-// finished operation names (its Location, or the Task's
-// Links.CreatedResources); a task that fails is an *Error with the failed
-// operation's status and messages, or the Task's Messages.
+// asynchronous operations): ComposeSystem follows the task monitor until the
+// task ends or ctx does (see sendAsync), and returns the system the finished
+// operation names: its Location, or the Task's Links.CreatedResources.
 func (c *Client) ComposeSystem(ctx context.Context, req ComposeRequest) (string, error) {
 	if err := c.need(CapComposition); err != nil {
 		return "", err
@@ -532,20 +529,15 @@ func (c *Client) ComposeSystem(ctx context.Context, req ComposeRequest) (string,
 	if err != nil {
 		return "", err
 	}
-	data, err := json.Marshal(body)
-	if err != nil {
-		return "", fmt.Errorf("redfish: compose: %w", err)
-	}
 	uri := c.links.systems
-	resp, err := c.at(ctx).RunRawRequestWithHeaders(http.MethodPost, uri, bytes.NewReader(data), "application/json", nil)
-	if err != nil {
-		return "", wrapErr(http.MethodPost, uri, err)
+	h, task, err := c.sendAsync(ctx, http.MethodPost, uri, body)
+	switch {
+	case err != nil:
+		return "", err
+	case h.Get("Location") == "" && task != nil && len(task.Links.CreatedResources) > 0:
+		return task.Links.CreatedResources[0].String(), nil
 	}
-	schemas.DeferredCleanupHTTPResponse(resp)
-	if resp.StatusCode != http.StatusAccepted {
-		return locationPath(resp.Header, http.MethodPost, uri)
-	}
-	return c.followTask(ctx, uri, resp.Header)
+	return locationPath(h, http.MethodPost, uri)
 }
 
 // Polling of a task monitor: a backoff from taskPollMin doubling to
@@ -570,14 +562,23 @@ type taskJSON struct {
 // failedTaskStates are the TaskStates of a task that ended without its result.
 var failedTaskStates = []string{"Exception", "Killed", "Cancelled", "Interrupted"}
 
-// followTask polls the task monitor that accepted answers of a POST to uri
-// gave, until the operation's own answer, and returns the resource it made.
-func (c *Client) followTask(ctx context.Context, uri string, accepted http.Header) (string, error) {
-	monitor, err := locationPath(accepted, http.MethodPost, uri)
-	if err != nil {
-		return "", err
+// sendAsync sends a request as send does and, when the service answers 202
+// Accepted, follows the task monitor (the Location) until the operation's
+// own answer: it waits as the monitor's Retry-After says, or with a backoff,
+// until ctx ends. It returns the headers of the operation's answer, and the
+// Task when the monitor ended with a Task rather than that answer. The
+// failed operation's answer (a 409 and its messages) or a Task that ended in
+// failure is an *Error with those messages.
+func (c *Client) sendAsync(ctx context.Context, method, uri string, body any) (http.Header, *taskJSON, error) {
+	h, status, err := c.sendStatus(ctx, method, uri, body)
+	if err != nil || status != http.StatusAccepted {
+		return h, nil, err
 	}
-	backoff, h := taskPollMin, accepted
+	monitor, err := locationPath(h, method, uri)
+	if err != nil {
+		return nil, nil, err
+	}
+	backoff := taskPollMin
 	for {
 		wait := backoff
 		if after, ok := retryAfter(h.Get("Retry-After"), time.Now()); ok {
@@ -587,14 +588,14 @@ func (c *Client) followTask(ctx context.Context, uri string, accepted http.Heade
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return "", fmt.Errorf("redfish: POST %s: task %s: %w", uri, monitor, ctx.Err())
+			return nil, nil, fmt.Errorf("redfish: %s %s: task %s: %w", method, uri, monitor, ctx.Err())
 		case <-t.C:
 		}
 		backoff = min(2*backoff, taskPollMax)
 		resp, err := c.at(ctx).RunRawRequestWithHeaders(http.MethodGet, monitor, nil, "", nil)
 		if err != nil {
-			// The failed operation's own answer (a 409 and its messages) comes as the monitor's.
-			return "", wrapErr(http.MethodPost, uri, err)
+			// The failed operation's own answer comes as the monitor's.
+			return nil, nil, wrapErr(method, uri, err)
 		}
 		var task taskJSON
 		decodeErr := json.NewDecoder(resp.Body).Decode(&task)
@@ -602,23 +603,15 @@ func (c *Client) followTask(ctx context.Context, uri string, accepted http.Heade
 		if h = resp.Header; resp.StatusCode == http.StatusAccepted {
 			continue
 		}
-		if loc := h.Get("Location"); loc != "" {
-			return locationPath(h, http.MethodPost, uri)
+		if decodeErr != nil || !slices.Contains(failedTaskStates, task.TaskState) {
+			return h, &task, nil // the operation's answer, or the Task of its success
 		}
-		switch {
-		case decodeErr != nil:
-			return "", fmt.Errorf("redfish: POST %s: task %s ended with neither a Location nor a Task: %w", uri, monitor, decodeErr)
-		case slices.Contains(failedTaskStates, task.TaskState):
-			e := &Error{Method: http.MethodPost, URI: clip(uri), StatusCode: resp.StatusCode, Code: "TaskState " + clip(task.TaskState),
-				Message: "the composition task ended in " + clip(task.TaskState)}
-			for _, m := range task.Messages {
-				e.addExtended(m.Message, m.MessageID)
-			}
-			return "", e
-		case len(task.Links.CreatedResources) > 0:
-			return task.Links.CreatedResources[0].String(), nil
+		e := &Error{Method: method, URI: clip(uri), StatusCode: resp.StatusCode, Code: "TaskState " + clip(task.TaskState),
+			Message: "the task ended in " + clip(task.TaskState)}
+		for _, m := range task.Messages {
+			e.addExtended(m.Message, m.MessageID)
 		}
-		return "", fmt.Errorf("redfish: POST %s: task %s ended (%s) without naming what it made", uri, monitor, clip(task.TaskState))
+		return nil, nil, e
 	}
 }
 
