@@ -67,6 +67,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.DurationVar(&cfg.AssembleDelay, "assemble-delay", 0, "how long a node stays Assembling")
 	fs.StringVar(&cfg.Composition, "dmtf-composition", "", "with --model dmtf, the form of composition offered: specific (Links.ResourceBlocks), constrained (requirements) or both (empty: both)")
 	fs.DurationVar(&cfg.ComposeDelay, "compose-delay", 0, "with --model dmtf, how long the answer to a composition comes after the system is composed (a client that leaves loses the answer, not the system)")
+	fs.BoolVar(&cfg.SharedStorage, "dmtf-shared-storage", false, "with --model dmtf, list each Storage block in its rack's zone and in the next rack's")
 	fs.DurationVar(&cfg.ComposeTask, "compose-task", 0, "with --model dmtf, answer a composition 202 with a task monitor and end the task after this long (the composition's answer then comes from the monitor)")
 	fs.DurationVar(&cfg.SessionTimeout, "session-timeout", 0, "how long a session may go unused before it is closed (SessionService.SessionTimeout; 0: 24h)")
 	fs.DurationVar(&cfg.Faults.Latency, "latency", 0, "fixed latency added to every Redfish request")

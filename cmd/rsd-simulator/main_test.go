@@ -32,6 +32,7 @@ func TestVersionAndBadArguments(t *testing.T) {
 		{"--model", "dmtf", "--accelerators", "GPU"},
 		{"--compose-delay", "1s"},
 		{"--compose-task", "1s"},
+		{"--dmtf-shared-storage"},
 		{"--model", "dmtf", "--compose-task", "-1s"},
 		{"--error-rate", "allocate"},
 		{"--error-rate", "allocate=x"},

@@ -77,6 +77,8 @@ func (cfg *Config) validateModel() error {
 	switch {
 	case cfg.Model != ModelDMTF && cfg.Composition != "":
 		return fmt.Errorf("rsdsim: a form of composition (%q) applies to the %s model only", cfg.Composition, ModelDMTF)
+	case cfg.Model != ModelDMTF && cfg.SharedStorage:
+		return fmt.Errorf("rsdsim: shared storage blocks apply to the %s model only", ModelDMTF)
 	case cfg.Model != ModelDMTF && (cfg.ComposeDelay != 0 || cfg.ComposeTask != 0):
 		return fmt.Errorf("rsdsim: a compose delay or task applies to the %s model only (the %s model's is the assembly delay)", ModelDMTF, ModelRSD)
 	case cfg.ComposeDelay < 0 || cfg.ComposeTask < 0:
@@ -161,7 +163,7 @@ func (z *zone) path() string { return zonesPath + "/" + z.id }
 // block is a ResourceBlock over parts of one blade.
 type block struct {
 	id, kind string
-	zone     *zone
+	zones    []*zone // the rack's, and the next rack's for a shared Storage block
 	blade    *chassis
 	procs    []*processor
 	dimms    []*dimm
@@ -183,8 +185,9 @@ type composedSystem struct {
 
 func (c *composedSystem) path() string { return systemsPath + "/" + c.id }
 
-// newDMTFPool cuts the generated blades into blocks, a zone per rack.
-func newDMTFPool(systems []*system) *dmtfPool {
+// newDMTFPool cuts the generated blades into blocks, a zone per rack; with sharedStorage each
+// Storage block is also in the next rack's zone.
+func newDMTFPool(systems []*system, sharedStorage bool) *dmtfPool {
 	p := &dmtfPool{byPath: make(map[string]*block), composed: make(map[string]*composedSystem)}
 	zones := make(map[*chassis]*zone)
 	for n, sys := range systems {
@@ -197,7 +200,7 @@ func newDMTFPool(systems []*system) *dmtfPool {
 		}
 		num := strconv.Itoa(n + 1)
 		add := func(id, kind string) *block {
-			b := &block{id: id, kind: kind, zone: z, blade: sys.blade}
+			b := &block{id: id, kind: kind, zones: []*zone{z}, blade: sys.blade}
 			p.blocks = append(p.blocks, b)
 			p.byPath[b.path()] = b
 			z.blocks = append(z.blocks, b)
@@ -219,7 +222,31 @@ func newDMTFPool(systems []*system) *dmtfPool {
 			add(fmt.Sprintf("Network%s-%d", num, k+1), blockNetwork).nics = []*nic{e}
 		}
 	}
+	if sharedStorage && len(p.zones) > 1 {
+		for i, z := range p.zones {
+			next := p.zones[(i+1)%len(p.zones)]
+			for _, b := range z.blocks {
+				if b.kind == blockStorage && b.zones[0] == z {
+					b.zones = append(b.zones, next)
+					next.blocks = append(next.blocks, b)
+				}
+			}
+		}
+	}
 	return p
+}
+
+// commonZones returns the zones every block is in: blocks compose together only where one
+// zone holds them all.
+func commonZones(blocks []*block) []*zone {
+	if len(blocks) == 0 {
+		return nil
+	}
+	common := slices.Clone(blocks[0].zones)
+	for _, b := range blocks[1:] {
+		common = slices.DeleteFunc(common, func(z *zone) bool { return !slices.Contains(b.zones, z) })
+	}
+	return common
 }
 
 // renderDMTF renders, at start-up, the resources of the DMTF model.
@@ -288,7 +315,7 @@ func (s *Simulator) renderSpecificCapabilities() {
 	specific["Name@Redfish.RequiredOnCreate"] = true
 	specific["Description@Redfish.OptionalOnCreate"] = true
 	specific["Links@Redfish.RequiredOnCreate"] = true
-	specific["Links"] = obj{"ResourceBlocks@Redfish.RequiredOnCreate": true}
+	specific["Links"] = obj{"ResourceBlocks@Redfish.RequiredOnCreate": true, "ResourceBlocks@Redfish.UpdatableAfterCreate": true}
 	specific["@Redfish.ResourceBlockLimits"] = obj{"MinCompute": 1, "MaxCompute": 1}
 	s.put(specificCapsPath, specific)
 }
@@ -361,7 +388,7 @@ func (s *Simulator) renderBlock(b *block, parts bool) {
 	part("EthernetInterfaces", idsOf(b.nics, func(n *nic) string { return n.id }),
 		func(i int, path string) obj { return nicDoc(b.nics[i], path) })
 	d["Links"] = obj{"ComputerSystems": links(systems), "Chassis": links([]string{b.blade.path()}),
-		"Zones": links([]string{b.zone.path()})}
+		"Zones": links(idsOf(b.zones, (*zone).path))}
 	s.put(p, d)
 }
 
@@ -429,7 +456,9 @@ func (s *Simulator) renderComposed(c *composedSystem) {
 	s.put(p+"/SimpleStorage/1", ss)
 	d["Links"] = obj{"ResourceBlocks": links(blocks), "Chassis": links([]string{c.blocks[0].blade.path()})}
 	d["Actions"] = obj{"#ComputerSystem.Reset": obj{"target": p + "/Actions/ComputerSystem.Reset",
-		"ResetType@Redfish.AllowableValues": allowedResetTypes}}
+		"ResetType@Redfish.AllowableValues": allowedResetTypes},
+		"#ComputerSystem.AddResourceBlock":    obj{"target": p + "/Actions/ComputerSystem.AddResourceBlock"},
+		"#ComputerSystem.RemoveResourceBlock": obj{"target": p + "/Actions/ComputerSystem.RemoveResourceBlock"}}
 	s.put(p, d)
 }
 

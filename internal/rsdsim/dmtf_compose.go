@@ -70,6 +70,8 @@ func (s *Simulator) dmtfRoutes() []route {
 		r(http.MethodDelete, systemsPath+"/*", OpDelete, s.decomposeSystem),
 		r(http.MethodPatch, systemsPath+"/*", OpPatch, s.patchComposed),
 		r(http.MethodPost, systemsPath+"/*/Actions/ComputerSystem.Reset", OpReset, s.resetComposed),
+		r(http.MethodPost, systemsPath+"/*/Actions/ComputerSystem.AddResourceBlock", OpPatch, s.blockAction(true)),
+		r(http.MethodPost, systemsPath+"/*/Actions/ComputerSystem.RemoveResourceBlock", OpPatch, s.blockAction(false)),
 	}
 }
 
@@ -280,29 +282,37 @@ func (s *Simulator) checkOffered(specific bool) *apiError {
 	return nil
 }
 
-// specificBlocks checks the named blocks: they exist, are named once, are free, include
-// exactly one Compute block and share a zone. The caller holds s.mu.
+// specificBlocks checks the blocks a specific composition names; the caller holds s.mu.
 func (s *Simulator) specificBlocks(req *composeBody) ([]*block, *apiError) {
-	refs := req.Links.ResourceBlocks
-	blocks := make([]*block, len(refs))
-	at := func(i int) string { return "/Links/ResourceBlocks/" + strconv.Itoa(i) }
+	paths := make([]string, len(req.Links.ResourceBlocks))
+	for i, ref := range req.Links.ResourceBlocks {
+		paths[i] = ref.ID
+	}
+	return s.resolveBlocks(paths, nil, func(i int) string { return "/Links/ResourceBlocks/" + strconv.Itoa(i) })
+}
+
+// resolveBlocks checks the blocks a composed system is to have: they exist, are named once,
+// include exactly one Compute block, share a zone, and are free or already owner's (nil for
+// a new system). at is the JSON pointer of the i-th in the request. The caller holds s.mu.
+func (s *Simulator) resolveBlocks(paths []string, owner *composedSystem, at func(int) string) ([]*block, *apiError) {
+	blocks := make([]*block, len(paths))
 	compute := 0
-	for i, ref := range refs {
-		b := s.dmtf.byPath[cleanPath(ref.ID)]
+	for i, p := range paths {
+		b := s.dmtf.byPath[cleanPath(p)]
 		if b == nil {
 			return nil, dmtfError(http.StatusBadRequest, "ResourceMissingAtURI",
-				"The resource at the URI "+ref.ID+" was not found.", at(i))
+				"The resource at the URI "+p+" was not found.", at(i))
 		}
 		if j := slices.Index(blocks[:i], b); j >= 0 {
 			return nil, dmtfError(http.StatusBadRequest, "PropertyValueConflict",
 				"The property "+at(i)+" could not be written because its value would conflict with the value of the "+at(j)+" property.", at(j), at(i))
 		}
-		if i > 0 && b.zone != blocks[0].zone {
+		blocks[i] = b
+		if len(commonZones(blocks[:i+1])) == 0 {
 			return nil, dmtfError(http.StatusBadRequest, "PropertyValueConflict",
 				"The property "+at(i)+" could not be written because its value would conflict with the value of the "+at(0)+
-					" property: the blocks are in zones "+blocks[0].zone.id+" and "+b.zone.id+", and only blocks of one zone compose together.", at(0), at(i))
+					" property: "+b.path()+" shares no zone with the blocks before it, and only blocks of one zone compose together.", at(0), at(i))
 		}
-		blocks[i] = b
 		if b.kind == blockCompute {
 			compute++
 		}
@@ -313,12 +323,82 @@ func (s *Simulator) specificBlocks(req *composeBody) ([]*block, *apiError) {
 			"/Links/ResourceBlocks")
 	}
 	for i, b := range blocks {
-		if b.owner != nil {
+		if b.owner != nil && b.owner != owner {
 			return nil, dmtfError(http.StatusConflict, "ResourceInUse",
 				"The change to the requested resource failed because the resource is in use or in transition: "+b.path()+" is composed in "+b.owner.path()+".", at(i))
 		}
 	}
 	return blocks, nil
+}
+
+// setBlocks gives a composed system the blocks (checked by resolveBlocks): those it leaves
+// go back to Unused. The caller holds s.mu.
+func (s *Simulator) setBlocks(c *composedSystem, blocks []*block) {
+	for _, b := range c.blocks {
+		if !slices.Contains(blocks, b) {
+			b.owner = nil
+			s.renderBlock(b, false)
+		}
+	}
+	for _, b := range blocks {
+		if b.owner != c {
+			b.owner = c
+			s.renderBlock(b, false)
+		}
+	}
+	c.blocks = blocks
+	s.renderComposed(c)
+}
+
+// blockAction serves ComputerSystem.AddResourceBlock and RemoveResourceBlock of a composed
+// system: 204 once the block is in or out; the system keeps one Compute block of one zone.
+func (s *Simulator) blockAction(add bool) func(http.ResponseWriter, *http.Request, []string) *apiError {
+	return func(w http.ResponseWriter, r *http.Request, params []string) *apiError {
+		body, e := readBody(w, r)
+		if e != nil {
+			return e
+		}
+		var req struct {
+			ResourceBlock *struct {
+				ID string `json:"@odata.id"`
+			}
+		}
+		action := "ComputerSystem.RemoveResourceBlock"
+		if add {
+			action = "ComputerSystem.AddResourceBlock"
+		}
+		if err := json.Unmarshal(body, &req); err != nil || req.ResourceBlock == nil || req.ResourceBlock.ID == "" {
+			return dmtfError(http.StatusBadRequest, "ActionParameterMissing",
+				"The action "+action+" requires the parameter ResourceBlock to be present in the request body.", "/ResourceBlock")
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		c, e := s.composedByID(r, params[0])
+		if e != nil {
+			return e
+		}
+		var paths []string
+		for _, b := range c.blocks {
+			paths = append(paths, b.path())
+		}
+		ref := cleanPath(req.ResourceBlock.ID)
+		if add {
+			paths = append(paths, ref)
+		} else {
+			n := len(paths)
+			if paths = slices.DeleteFunc(paths, func(p string) bool { return p == ref }); len(paths) == n {
+				return dmtfError(http.StatusBadRequest, "ActionParameterValueError",
+					"The value for the parameter ResourceBlock in the action "+action+" is invalid: "+ref+" is not a block of "+c.path()+".", "/ResourceBlock")
+			}
+		}
+		blocks, e := s.resolveBlocks(paths, c, func(int) string { return "/ResourceBlock" })
+		if e != nil {
+			return e
+		}
+		s.setBlocks(c, blocks)
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
 }
 
 // constrainedBlocks picks one free Compute block and free Processor and Memory blocks of its
@@ -465,6 +545,31 @@ func (s *Simulator) decomposeSystem(w http.ResponseWriter, r *http.Request, para
 	return nil
 }
 
+// patchedBlocks checks the Links of a PATCH of a composed system: only ResourceBlocks, the
+// whole new list (ResourceBlocks@Redfish.UpdatableAfterCreate). The caller holds s.mu.
+func (s *Simulator) patchedBlocks(c *composedSystem, raw json.RawMessage) ([]*block, *apiError) {
+	var links struct {
+		ResourceBlocks []struct {
+			ID string `json:"@odata.id"`
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&links); err != nil || links.ResourceBlocks == nil {
+		return nil, dmtfError(http.StatusBadRequest, "PropertyValueFormatError",
+			"The value of the property Links is not in a supported format: only Links/ResourceBlocks, a list of blocks, may be written.", "/Links")
+	}
+	if len(links.ResourceBlocks) > maxComposeBlocks {
+		return nil, dmtfError(http.StatusBadRequest, "ArraySizeTooLong",
+			fmt.Sprintf("The array provided for property Links/ResourceBlocks exceeds the size limit %d.", maxComposeBlocks), "/Links/ResourceBlocks")
+	}
+	paths := make([]string, len(links.ResourceBlocks))
+	for i, ref := range links.ResourceBlocks {
+		paths[i] = ref.ID
+	}
+	return s.resolveBlocks(paths, c, func(i int) string { return "/Links/ResourceBlocks/" + strconv.Itoa(i) })
+}
+
 // resetComposed serves ComputerSystem.Reset of a composed system.
 func (s *Simulator) resetComposed(w http.ResponseWriter, r *http.Request, params []string) *apiError {
 	body, e := readBody(w, r)
@@ -500,13 +605,23 @@ func (s *Simulator) patchComposed(w http.ResponseWriter, r *http.Request, params
 	}
 	var props map[string]json.RawMessage
 	if e == nil {
-		props, e = parsePatch(body, "Boot")
+		props, e = parsePatch(body, "Boot", "Links")
 	}
+	var blocks []*block
+	if e == nil && props["Links"] != nil {
+		blocks, e = s.patchedBlocks(c, props["Links"])
+	}
+	var boot bootSettings
 	if e == nil && props["Boot"] != nil {
-		var b bootSettings
-		if b, e = patchBoot(c.boot, props["Boot"]); e == nil {
-			c.boot = b
+		boot, e = patchBoot(c.boot, props["Boot"])
+	}
+	if e == nil { // all or nothing
+		if props["Boot"] != nil {
+			c.boot = boot
 			s.renderComposed(c)
+		}
+		if blocks != nil {
+			s.setBlocks(c, blocks)
 		}
 	}
 	s.mu.Unlock()

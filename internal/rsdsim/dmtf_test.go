@@ -489,3 +489,95 @@ func TestDMTFComposeTask(t *testing.T) {
 	ts.do("POST", systemsPath, m{"Links": blockRefs(blocksPath + "/Compute2")}).mustStatus(t, http.StatusBadRequest)
 	ts.do("GET", taskMonitorsPath+"/99", nil).mustStatus(t, http.StatusNotFound)
 }
+
+// A composed system grows and shrinks by ComputerSystem.AddResourceBlock and
+// RemoveResourceBlock, or by a PATCH of Links.ResourceBlocks (UpdatableAfterCreate in the
+// capabilities object), under the rules of a composition: one Compute block, one zone, free
+// blocks. A refusal changes nothing.
+func TestDMTFAddRemoveAndPatchBlocks(t *testing.T) {
+	ts := newDMTFServer(t, Config{})
+	caps := ts.do("GET", specificCapsPath, nil).mustStatus(t, http.StatusOK).body
+	if get(caps, "Links", "ResourceBlocks@Redfish.UpdatableAfterCreate") != true {
+		t.Errorf("capabilities %v: want ResourceBlocks updatable after create", caps)
+	}
+	z1, z2 := ts.zoneBlocks("1"), ts.zoneBlocks("2")
+	pick := func(zone []string, kind string, skip int) string {
+		for _, b := range zone {
+			if strings.Contains(b, "/"+kind) {
+				if skip == 0 {
+					return b
+				}
+				skip--
+			}
+		}
+		t.Fatalf("no %s block in %v", kind, zone)
+		return ""
+	}
+	compute, drive, drive2, otherZone := pick(z1, "Compute", 0), pick(z1, "Drive", 0), pick(z1, "Drive", 1), pick(z2, "Drive", 0)
+	sys := ts.do("POST", systemsPath, m{"Name": "grow", "Links": blockRefs(compute)}).mustStatus(t, http.StatusCreated).header.Get("Location")
+	actions := get(ts.do("GET", sys, nil).body, "Actions").(map[string]any)
+	add := get(actions, "#ComputerSystem.AddResourceBlock", "target").(string)
+	remove := get(actions, "#ComputerSystem.RemoveResourceBlock", "target").(string)
+	blocksOf := func() []string { return memberPaths(m{"Members": get(ts.do("GET", sys, nil).body, "Links", "ResourceBlocks")}) }
+	state := func(b string) any { return get(ts.do("GET", b, nil).body, "CompositionStatus", "CompositionState") }
+
+	ts.do("POST", add, m{"ResourceBlock": m{"@odata.id": drive}}).mustStatus(t, http.StatusNoContent)
+	if got := blocksOf(); !slices.Equal(got, []string{compute, drive}) || state(drive) != "Composed" {
+		t.Errorf("after AddResourceBlock: blocks %v, the drive %v", got, state(drive))
+	}
+	for _, c := range []struct {
+		name   string
+		target string
+		block  string
+		status int
+		id     string
+	}{
+		{"other zone", add, otherZone, http.StatusBadRequest, "PropertyValueConflict"},
+		{"twice", add, drive, http.StatusBadRequest, "PropertyValueConflict"},
+		{"second Compute", add, pick(z1, "Compute", 1), http.StatusBadRequest, "PropertyValueIncorrect"},
+		{"the Compute", remove, compute, http.StatusBadRequest, "PropertyValueIncorrect"},
+		{"not its block", remove, drive2, http.StatusBadRequest, "ActionParameterValueError"},
+		{"no such block", add, blocksPath + "/Nope", http.StatusBadRequest, "ResourceMissingAtURI"},
+		{"no parameter", add, "", http.StatusBadRequest, "ActionParameterMissing"},
+	} {
+		body := m{}
+		if c.block != "" {
+			body["ResourceBlock"] = m{"@odata.id": c.block}
+		}
+		r := ts.do("POST", c.target, body)
+		if r.status != c.status || r.errorCode(t) != baseRegistry+c.id {
+			t.Errorf("%s: %d %s, want %d %s", c.name, r.status, r.raw, c.status, c.id)
+		}
+	}
+	other := ts.do("POST", systemsPath, m{"Name": "other", "Links": blockRefs(pick(z1, "Compute", 1), drive2)}).mustStatus(t, http.StatusCreated).header.Get("Location")
+	if r := ts.do("PATCH", sys, m{"Links": blockRefs(compute, drive, drive2)}).mustStatus(t, http.StatusConflict); r.errorCode(t) != baseRegistry+"ResourceInUse" {
+		t.Errorf("PATCH with another system's block: %s", r.raw)
+	}
+	ts.do("DELETE", other, nil).mustStatus(t, http.StatusNoContent)
+	ts.do("PATCH", sys, m{"Links": blockRefs(compute, drive2)}).mustStatus(t, http.StatusOK)
+	if got := blocksOf(); !slices.Equal(got, []string{compute, drive2}) || state(drive) != "Unused" || state(drive2) != "Composed" {
+		t.Errorf("after the PATCH: blocks %v, %s %v, %s %v", got, drive, state(drive), drive2, state(drive2))
+	}
+	ts.do("PATCH", sys, m{"Links": m{"Chassis": []m{}}}).mustStatus(t, http.StatusBadRequest)
+	ts.do("POST", remove, m{"ResourceBlock": m{"@odata.id": drive2}}).mustStatus(t, http.StatusNoContent)
+	if got := blocksOf(); !slices.Equal(got, []string{compute}) || state(drive2) != "Unused" {
+		t.Errorf("after RemoveResourceBlock: blocks %v", got)
+	}
+}
+
+// With SharedStorage each Storage block is in its rack's zone and the next one's, and
+// composes with a Compute block of either.
+func TestDMTFSharedStorage(t *testing.T) {
+	ts := newDMTFServer(t, Config{SharedStorage: true})
+	drive := blocksPath + "/Drive1-1"
+	zones := get(ts.do("GET", drive, nil).body, "Links", "Zones").([]any)
+	if len(zones) != 2 || !slices.Contains(ts.zoneBlocks("2"), drive) {
+		t.Fatalf("zones of %s: %v", drive, zones)
+	}
+	z2 := ts.zoneBlocks("2")
+	compute := z2[slices.IndexFunc(z2, func(b string) bool { return strings.Contains(b, "/Compute") })]
+	ts.do("POST", systemsPath, m{"Name": "x", "Links": blockRefs(compute, drive)}).mustStatus(t, http.StatusCreated)
+	if _, err := New(Config{SharedStorage: true}); err == nil {
+		t.Error("shared storage accepted in the RSD model")
+	}
+}

@@ -36,6 +36,9 @@ type Config struct {
 	// is answered 202 with a task monitor, the composition's own answer comes from the monitor
 	// once the task has ended (see dmtf_task.go).
 	ComposeTask time.Duration
+	// SharedStorage (ModelDMTF) lists each Storage block in its rack's zone and in the next
+	// rack's, as a drive enclosure cabled to two racks is.
+	SharedStorage bool
 	// Faults are the faults active from the start; see SetFaults.
 	Faults Faults
 	// ServiceUUID is the service root's UUID; empty draws a random one, since every running
@@ -175,7 +178,7 @@ func New(cfg Config) (*Simulator, error) {
 	s.faults.set(cfg.Faults)
 	s.generate(lay)
 	if cfg.Model == ModelDMTF {
-		s.dmtf = newDMTFPool(s.systems)
+		s.dmtf = newDMTFPool(s.systems, cfg.SharedStorage)
 		s.routes = s.dmtfRoutes()
 		s.renderDMTF()
 		return s, nil
