@@ -518,7 +518,9 @@ func TestDMTFAddRemoveAndPatchBlocks(t *testing.T) {
 	actions := get(ts.do("GET", sys, nil).body, "Actions").(map[string]any)
 	add := get(actions, "#ComputerSystem.AddResourceBlock", "target").(string)
 	remove := get(actions, "#ComputerSystem.RemoveResourceBlock", "target").(string)
-	blocksOf := func() []string { return memberPaths(m{"Members": get(ts.do("GET", sys, nil).body, "Links", "ResourceBlocks")}) }
+	blocksOf := func() []string {
+		return memberPaths(m{"Members": get(ts.do("GET", sys, nil).body, "Links", "ResourceBlocks")})
+	}
 	state := func(b string) any { return get(ts.do("GET", b, nil).body, "CompositionStatus", "CompositionState") }
 
 	ts.do("POST", add, m{"ResourceBlock": m{"@odata.id": drive}}).mustStatus(t, http.StatusNoContent)
