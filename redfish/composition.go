@@ -451,10 +451,11 @@ type MemoryRequirement struct {
 
 type (
 	membersJSON[T any] struct{ Members []T }
+	blockLinksJSON     struct{ ResourceBlocks []Ref }
 	composeJSON        struct {
 		Name        string
 		Description string                             `json:",omitempty"`
-		Links       *struct{ ResourceBlocks []Ref }    `json:",omitempty"`
+		Links       *blockLinksJSON                    `json:",omitempty"`
 		Processors  *membersJSON[ProcessorRequirement] `json:",omitempty"`
 		Memory      *membersJSON[MemoryRequirement]    `json:",omitempty"`
 	}
@@ -463,6 +464,22 @@ type (
 // ErrBadRequest is returned, before anything is sent, for a compose request
 // that is not one of the two forms or breaks a bound.
 var ErrBadRequest = errors.New("invalid composition request")
+
+// blockRefs checks the blocks of a composition or of a PATCH (op names it):
+// some, at most MaxComposeBlocks, none empty or named twice.
+func blockRefs(op string, blocks []string) ([]Ref, error) {
+	if len(blocks) == 0 || len(blocks) > MaxComposeBlocks {
+		return nil, fmt.Errorf("redfish: %s: %w: %d blocks, want 1 to %d", op, ErrBadRequest, len(blocks), MaxComposeBlocks)
+	}
+	refs := make([]Ref, 0, len(blocks))
+	for _, b := range blocks {
+		if b == "" || slices.Contains(refs, Ref(b)) {
+			return nil, fmt.Errorf("redfish: %s: %w: block %q empty or named twice", op, ErrBadRequest, b)
+		}
+		refs = append(refs, Ref(b))
+	}
+	return refs, nil
+}
 
 func (r *ComposeRequest) wire() (composeJSON, error) {
 	bad := func(format string, a ...any) error {
@@ -476,21 +493,14 @@ func (r *ComposeRequest) wire() (composeJSON, error) {
 		return composeJSON{}, bad("blocks and requirements are two forms of composition; give one")
 	case len(r.Blocks) == 0 && !constrained:
 		return composeJSON{}, bad("neither blocks nor requirements")
-	case len(r.Blocks) > MaxComposeBlocks:
-		return composeJSON{}, bad("%d blocks, at most %d", len(r.Blocks), MaxComposeBlocks)
 	case len(r.Processors)+len(r.Memory) > MaxComposeRequirements:
 		return composeJSON{}, bad("%d requirements, at most %d", len(r.Processors)+len(r.Memory), MaxComposeRequirements)
 	}
 	w := composeJSON{Name: r.Name, Description: r.Description}
 	if len(r.Blocks) > 0 {
-		w.Links = &struct{ ResourceBlocks []Ref }{}
-		for _, b := range r.Blocks {
-			if b == "" || slices.Contains(w.Links.ResourceBlocks, Ref(b)) {
-				return composeJSON{}, bad("block %q empty or named twice", b)
-			}
-			w.Links.ResourceBlocks = append(w.Links.ResourceBlocks, Ref(b))
-		}
-		return w, nil
+		refs, err := blockRefs("compose", r.Blocks)
+		w.Links = &blockLinksJSON{refs}
+		return w, err
 	}
 	for _, p := range r.Processors {
 		if p.Count < 1 || p.TotalCores < 0 {
@@ -631,6 +641,10 @@ type ComposedSystem struct {
 	Blocks []string
 	// Boot is the system's boot override.
 	Boot BootSettings
+	// AddBlockTarget and RemoveBlockTarget are the targets of the
+	// ComputerSystem.AddResourceBlock and RemoveResourceBlock actions, empty
+	// where the system does not offer them.
+	AddBlockTarget, RemoveBlockTarget string
 }
 
 // IsComposed reports whether the system was composed of resource blocks.
@@ -649,12 +663,83 @@ func (c *Client) GetComposedSystem(ctx context.Context, system string) (Composed
 		PowerState  string
 		Boot        BootSettings
 		Links       struct{ ResourceBlocks schemas.Links }
+		Actions     struct {
+			Add    struct{ Target string } `json:"#ComputerSystem.AddResourceBlock"`
+			Remove struct{ Target string } `json:"#ComputerSystem.RemoveResourceBlock"`
+		}
 	}
 	if err := c.getJSON(ctx, uri, &j); err != nil {
 		return ComposedSystem{}, err
 	}
 	return ComposedSystem{URI: j.ODataID, ID: j.ID, Name: j.Name, Description: j.Description, SystemType: j.SystemType,
-		PowerState: j.PowerState, Blocks: uris(j.Links.ResourceBlocks), Boot: j.Boot}, nil
+		PowerState: j.PowerState, Blocks: uris(j.Links.ResourceBlocks), Boot: j.Boot,
+		AddBlockTarget: j.Actions.Add.Target, RemoveBlockTarget: j.Actions.Remove.Target}, nil
+}
+
+// AddResourceBlock adds a block to a composed system, by URI or Id, with its
+// ComputerSystem.AddResourceBlock action (ErrNotSupported where the system
+// does not offer it). The service refuses a block in use (409) or one that
+// breaks its rules (400: another zone, a second Compute block), as for a
+// composition; an answer 202 is followed as sendAsync does.
+func (c *Client) AddResourceBlock(ctx context.Context, system, block string) error {
+	return c.blockAction(ctx, system, block, true)
+}
+
+// RemoveResourceBlock takes a block out of a composed system, by URI or Id,
+// with its ComputerSystem.RemoveResourceBlock action, as AddResourceBlock.
+func (c *Client) RemoveResourceBlock(ctx context.Context, system, block string) error {
+	return c.blockAction(ctx, system, block, false)
+}
+
+func (c *Client) blockAction(ctx context.Context, system, block string, add bool) error {
+	if err := c.need(CapComposition); err != nil {
+		return err
+	}
+	if block == "" {
+		return fmt.Errorf("redfish: resource block action: %w: no block", ErrBadRequest)
+	}
+	cs, err := c.GetComposedSystem(ctx, system)
+	if err != nil {
+		return err
+	}
+	target, action := cs.RemoveBlockTarget, "RemoveResourceBlock"
+	if add {
+		target, action = cs.AddBlockTarget, "AddResourceBlock"
+	}
+	if target == "" {
+		return fmt.Errorf("redfish: %s of %s: %w", action, cs.URI, ErrNotSupported)
+	}
+	_, _, err = c.sendAsync(ctx, http.MethodPost, target, struct{ ResourceBlock Ref }{Ref(block)})
+	return err
+}
+
+// BlocksUpdatable reads whether a specific composition's capabilities object
+// lets a client replace a composed system's blocks with a PATCH of
+// Links.ResourceBlocks (ResourceBlocks@Redfish.UpdatableAfterCreate).
+func (c *Client) BlocksUpdatable(ctx context.Context, capabilitiesObject string) (bool, error) {
+	var v struct {
+		Links struct {
+			Updatable bool `json:"ResourceBlocks@Redfish.UpdatableAfterCreate"`
+		}
+	}
+	err := c.getJSON(ctx, capabilitiesObject, &v)
+	return v.Links.Updatable, err
+}
+
+// SetResourceBlocks replaces the blocks of a composed system, by URI or Id,
+// with a PATCH of Links.ResourceBlocks, where BlocksUpdatable says the
+// service allows it; the blocks left go back to the free pool. The service
+// applies the rules of a composition to the new list.
+func (c *Client) SetResourceBlocks(ctx context.Context, system string, blocks []string) error {
+	if err := c.need(CapComposition); err != nil {
+		return err
+	}
+	refs, err := blockRefs("set resource blocks", blocks)
+	if err != nil {
+		return err
+	}
+	_, _, err = c.sendAsync(ctx, http.MethodPatch, member(c.links.systems, system), struct{ Links blockLinksJSON }{blockLinksJSON{refs}})
+	return err
 }
 
 // ComposedSystems reads every system of the Systems collection as

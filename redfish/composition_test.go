@@ -231,7 +231,8 @@ func TestDMTFComposeSpecific(t *testing.T) {
 
 	sys, err := c.GetComposedSystem(ctx, "ComposedSystem")
 	wantSys := redfish.ComposedSystem{URI: dmtfSystem, ID: "ComposedSystem", Name: "Sample Composed System",
-		Description: "This shows an example of a composed system", SystemType: "Composed", PowerState: "On", Blocks: []string{dmtfCompute, dmtfDrive}}
+		Description: "This shows an example of a composed system", SystemType: "Composed", PowerState: "On", Blocks: []string{dmtfCompute, dmtfDrive},
+		AddBlockTarget: dmtfSystem + "/Actions/ComputerSystem.AddResourceBlock", RemoveBlockTarget: dmtfSystem + "/Actions/ComputerSystem.RemoveResourceBlock"}
 	if err != nil || !reflect.DeepEqual(sys, wantSys) || !sys.IsComposed() {
 		t.Fatalf("GetComposedSystem = %+v, %v; want %+v", sys, err, wantSys)
 	}
@@ -372,5 +373,53 @@ func TestDMTFComposeTaskBody(t *testing.T) {
 		if n := polls.Load(); n != 2 {
 			t.Errorf("%s: %d polls of the monitor, want 2", c.name, n)
 		}
+	}
+}
+
+// AddResourceBlock and RemoveResourceBlock post the block to the system's
+// action targets; SetResourceBlocks PATCHes Links.ResourceBlocks, which the
+// mockup's capabilities object marks updatable after create.
+func TestDMTFChangeBlocks(t *testing.T) {
+	ctx := context.Background()
+	add, remove := dmtfSystem+"/Actions/ComputerSystem.AddResourceBlock", dmtfSystem+"/Actions/ComputerSystem.RemoveResourceBlock"
+	f, srv := newFixture(t, dmtfFiles("dmtf_systems_specific.json"), map[string]http.HandlerFunc{
+		"POST " + add:         status(http.StatusNoContent, ""),
+		"POST " + remove:      status(http.StatusNoContent, ""),
+		"PATCH " + dmtfSystem: status(http.StatusNoContent, ""),
+	})
+	c := connect(t, srv, redfish.Config{})
+	if ok, err := c.BlocksUpdatable(ctx, "/redfish/v1/Systems/Capabilities"); !ok || err != nil {
+		t.Errorf("BlocksUpdatable = %v, %v; want true", ok, err)
+	}
+	if err := c.AddResourceBlock(ctx, "ComposedSystem", dmtfDrive); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RemoveResourceBlock(ctx, dmtfSystem, dmtfDrive); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetResourceBlocks(ctx, "ComposedSystem", []string{dmtfCompute, dmtfDrive}); err != nil {
+		t.Fatal(err)
+	}
+	ref := map[string]any{"ResourceBlock": map[string]any{"@odata.id": dmtfDrive}}
+	for _, target := range []string{add, remove} {
+		if req, ok := f.last(http.MethodPost, target); !ok || !reflect.DeepEqual(req.Body, ref) {
+			t.Errorf("POST %s: %v (sent %v); want %v", target, req.Body, ok, ref)
+		}
+	}
+	patch, _ := f.last(http.MethodPatch, dmtfSystem)
+	want := map[string]any{"Links": map[string]any{"ResourceBlocks": []any{map[string]any{"@odata.id": dmtfCompute}, map[string]any{"@odata.id": dmtfDrive}}}}
+	if !reflect.DeepEqual(patch.Body, want) {
+		t.Errorf("PATCH body %v, want %v", patch.Body, want)
+	}
+	for _, bad := range [][]string{nil, {dmtfCompute, dmtfCompute}, {""}} {
+		if err := c.SetResourceBlocks(ctx, "ComposedSystem", bad); !errors.Is(err, redfish.ErrBadRequest) {
+			t.Errorf("SetResourceBlocks(%q) = %v, want ErrBadRequest", bad, err)
+		}
+	}
+	if err := c.AddResourceBlock(ctx, "ComposedSystem", ""); !errors.Is(err, redfish.ErrBadRequest) {
+		t.Errorf("AddResourceBlock of no block = %v", err)
+	}
+	if ok, err := c.BlocksUpdatable(ctx, "/redfish/v1/Systems/ConstrainedCompositionCapabilities"); ok || err != nil {
+		t.Errorf("BlocksUpdatable of the constrained capabilities = %v, %v; want false", ok, err)
 	}
 }

@@ -225,3 +225,56 @@ func TestSimDMTFComposeTask(t *testing.T) {
 		t.Errorf("the system of the task whose answer was lost: %+v, %v", s, err)
 	}
 }
+
+// Against the simulator: a block added, refused (in use, another zone), replaced by a PATCH
+// and removed, each seen in the system's Links.ResourceBlocks.
+func TestSimDMTFChangeBlocks(t *testing.T) {
+	ctx := context.Background()
+	c := startDMTFSim(t)
+	const blocks = "/redfish/v1/CompositionService/ResourceBlocks/"
+	sys, err := c.ComposeSystem(ctx, redfish.ComposeRequest{Name: "grow", Blocks: []string{blocks + "Compute1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := c.ComposeSystem(ctx, redfish.ComposeRequest{Name: "other", Blocks: []string{blocks + "Compute2", blocks + "Drive2-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp, _ := c.Composition(ctx)
+	spec, _ := comp.Capability(redfish.UseCaseSpecific)
+	if ok, err := c.BlocksUpdatable(ctx, spec.CapabilitiesObject); !ok || err != nil {
+		t.Fatalf("BlocksUpdatable = %v, %v", ok, err)
+	}
+	has := func(want ...string) {
+		t.Helper()
+		cs, err := c.GetComposedSystem(ctx, sys)
+		var got []string
+		for _, b := range cs.Blocks {
+			got = append(got, strings.TrimPrefix(b, blocks))
+		}
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("blocks %v, %v; want %v", got, err, want)
+		}
+	}
+	if err := c.AddResourceBlock(ctx, sys, blocks+"Drive1-1"); err != nil {
+		t.Fatal(err)
+	}
+	has("Compute1", "Drive1-1")
+	if err := c.AddResourceBlock(ctx, sys, blocks+"Drive2-1"); !redfish.IsConflict(err) {
+		t.Errorf("adding a block of %s: %v, want a 409", other, err)
+	}
+	if err := c.AddResourceBlock(ctx, sys, blocks+"Compute5"); redfish.StatusCode(err) != 400 { // zone 2
+		t.Errorf("adding a block of another zone: %v, want a 400", err)
+	}
+	if err := c.SetResourceBlocks(ctx, sys, []string{blocks + "Compute1", blocks + "Network1-1"}); err != nil {
+		t.Fatal(err)
+	}
+	has("Compute1", "Network1-1")
+	if err := c.RemoveResourceBlock(ctx, sys, blocks+"Network1-1"); err != nil {
+		t.Fatal(err)
+	}
+	has("Compute1")
+	if b, err := c.GetResourceBlock(ctx, blocks+"Network1-1"); err != nil || !b.Free() {
+		t.Errorf("a removed block: %+v, %v; want it free", b, err)
+	}
+}
