@@ -26,6 +26,10 @@ import (
 // answers 409 ResourceInUse) makes it read the pool and choose again.
 const maxComposeAttempts = 3
 
+// maxBlockZones bounds the zones a block is weighed in: a block shared by a
+// few racks is listed in a few zones.
+const maxBlockZones = 16
+
 // composedState is the core's node state of a composed system: it is whole
 // as soon as it exists.
 const composedState = "Assembled"
@@ -324,11 +328,15 @@ func (c *conn) chooseBlocks(ctx context.Context, rc *redfish.Client, service red
 		if err != nil {
 			return nil, err
 		}
-		z := b.Zones[0] // a block of several zones is weighed in its first only
-		if _, ok := zones[z]; !ok {
-			order = append(order, z)
+		for i, z := range b.Zones[:min(len(b.Zones), maxBlockZones)] { // a block of several zones composes in any of them
+			if slices.Contains(b.Zones[:i], z) {
+				continue
+			}
+			if _, ok := zones[z]; !ok {
+				order = append(order, z)
+			}
+			zones[z] = append(zones[z], blockInfo{b, parts})
 		}
-		zones[z] = append(zones[z], blockInfo{b, parts})
 	}
 	var best have
 	for _, z := range order {

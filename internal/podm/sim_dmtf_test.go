@@ -523,3 +523,30 @@ func TestSimCompositionThroughATask(t *testing.T) {
 		}
 	}
 }
+
+// A block listed in several zones (rsd-simulator --dmtf-shared-storage: each
+// Storage block also in the next rack's zone) is weighed in each: every drive
+// of the pool composes with one Compute block, which no zone's own drives
+// would allow.
+func TestSimCompositionBlocksOfSeveralZones(t *testing.T) {
+	s, err := rsdsim.New(rsdsim.Config{Model: rsdsim.ModelDMTF, Racks: 2, DrawersPerRack: 1, SystemsPerDrawer: 2,
+		Seed: 3, Username: simUser, Password: simPass, SharedStorage: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv := serve(t, s)
+	conn := connect(t, newConnector(), access(sv.srv.URL))
+	var drives int
+	for _, b := range members(t, sv, blocksPath) {
+		if strings.Contains(b, "/Drive") {
+			drives++
+		}
+	}
+	uri, err := conn.Allocate(context.Background(), valence.AllocateRequest{Name: "all", LocalDrives: make([]valence.LocalDriveReq, drives)})
+	if err != nil {
+		t.Fatalf("Allocate of all %d drives: %v", drives, err)
+	}
+	if got := len(composedBlocks(t, sv, uri)); got != drives+1 {
+		t.Errorf("%d blocks composed, want the %d drives and a Compute block", got, drives)
+	}
+}
