@@ -227,39 +227,33 @@ func TestSimCompositionRetriesWhenABlockIsTaken(t *testing.T) {
 	var mu sync.Mutex
 	var posts int
 	var stolen []string
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.URL.Path == "/redfish/v1/Systems" {
-			body, _ := io.ReadAll(r.Body)
-			r.Body = io.NopCloser(bytes.NewReader(body))
-			mu.Lock()
-			if posts++; posts == 1 {
-				// Another client composes the very blocks first.
-				other := httptest.NewRequest(http.MethodPost, "/redfish/v1/Systems", bytes.NewReader(body))
-				other.SetBasicAuth(simUser, simPass)
-				other.Header.Set("Content-Type", "application/json")
-				rec := httptest.NewRecorder()
-				s.ServeHTTP(rec, other)
-				if rec.Code != http.StatusCreated {
-					t.Errorf("the other client's compose: %d %s", rec.Code, rec.Body)
-				}
-				var req struct {
-					Links struct {
-						ResourceBlocks []struct {
-							ID string `json:"@odata.id"`
-						}
+	front := postFront(t, s, func(body []byte) {
+		mu.Lock()
+		defer mu.Unlock()
+		if posts++; posts == 1 {
+			// Another client composes the very blocks first.
+			other := httptest.NewRequest(http.MethodPost, "/redfish/v1/Systems", bytes.NewReader(body))
+			other.SetBasicAuth(simUser, simPass)
+			other.Header.Set("Content-Type", "application/json")
+			rec := httptest.NewRecorder()
+			s.ServeHTTP(rec, other)
+			if rec.Code != http.StatusCreated {
+				t.Errorf("the other client's compose: %d %s", rec.Code, rec.Body)
+			}
+			var req struct {
+				Links struct {
+					ResourceBlocks []struct {
+						ID string `json:"@odata.id"`
 					}
 				}
-				_ = json.Unmarshal(body, &req)
-				for _, b := range req.Links.ResourceBlocks {
-					stolen = append(stolen, b.ID)
-				}
 			}
-			mu.Unlock()
+			_ = json.Unmarshal(body, &req)
+			for _, b := range req.Links.ResourceBlocks {
+				stolen = append(stolen, b.ID)
+			}
 		}
-		s.ServeHTTP(w, r)
-	}))
-	t.Cleanup(front.Close)
-	conn := connect(t, newConnector(), access(front.URL))
+	})
+	conn := connect(t, newConnector(), access(front))
 	uri, err := conn.Allocate(context.Background(), valence.AllocateRequest{Name: "retried", TotalSystemCoreCount: 1})
 	if err != nil {
 		t.Fatalf("Allocate after a block was taken: %v", err)
@@ -352,24 +346,34 @@ func post(t *testing.T, s sim, path string, body any) (int, string) {
 	return rec.Code, rec.Body.String()
 }
 
+// postFront serves s through a front that shows seen the body of each POST
+// to the Systems collection before s serves it, and returns the front's URL.
+func postFront(t *testing.T, s sim, seen func(body []byte)) string {
+	t.Helper()
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && r.URL.Path == "/redfish/v1/Systems" {
+			b, _ := io.ReadAll(r.Body)
+			r.Body = io.NopCloser(bytes.NewReader(b))
+			seen(b)
+		}
+		s.ServeHTTP(w, r)
+	}))
+	t.Cleanup(front.Close)
+	return front.URL
+}
+
 // lastPost records the body of the last POST to the Systems collection that
 // passes through a front of s.
 func lastPost(t *testing.T, s sim) (url string, body func() map[string]any) {
 	t.Helper()
 	var mu sync.Mutex
 	var last []byte
-	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.Method == http.MethodPost && r.URL.Path == "/redfish/v1/Systems" {
-			b, _ := io.ReadAll(r.Body)
-			r.Body = io.NopCloser(bytes.NewReader(b))
-			mu.Lock()
-			last = b
-			mu.Unlock()
-		}
-		s.ServeHTTP(w, r)
-	}))
-	t.Cleanup(front.Close)
-	return front.URL, func() map[string]any {
+	front := postFront(t, s, func(b []byte) {
+		mu.Lock()
+		last = b
+		mu.Unlock()
+	})
+	return front, func() map[string]any {
 		mu.Lock()
 		defer mu.Unlock()
 		var out map[string]any

@@ -76,8 +76,10 @@ func taskDoc(t *task, now time.Time) obj {
 	return d
 }
 
-// taskByID returns the task of a monitor or Task path, or a 404; the caller holds s.mu.
+// taskByID returns the task of a monitor or Task path, or a 404.
 func (s *Simulator) taskByID(r *http.Request, id string) (*task, *apiError) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
 	if t := s.dmtf.tasks[id]; t != nil {
 		return t, nil
 	}
@@ -110,9 +112,7 @@ func (s *Simulator) serveTaskMonitor(w http.ResponseWriter, r *http.Request, t *
 
 // getTaskMonitor serves GET of a task monitor.
 func (s *Simulator) getTaskMonitor(w http.ResponseWriter, r *http.Request, params []string) *apiError {
-	s.mu.RLock()
 	t, e := s.taskByID(r, params[0])
-	s.mu.RUnlock()
 	if e != nil {
 		return e
 	}
@@ -121,9 +121,7 @@ func (s *Simulator) getTaskMonitor(w http.ResponseWriter, r *http.Request, param
 
 // getTask serves GET of a Task.
 func (s *Simulator) getTask(w http.ResponseWriter, r *http.Request, params []string) *apiError {
-	s.mu.RLock()
 	t, e := s.taskByID(r, params[0])
-	s.mu.RUnlock()
 	if e != nil {
 		return e
 	}
