@@ -17,7 +17,8 @@ import (
 // The composition mode of a connection: a service whose root links a DMTF
 // CompositionService and no RSD Nodes. The core's node is the composed
 // system (its URI the node's), Allocate composes it of blocks this package
-// chooses (specific composition within one zone), Assemble and
+// chooses (specific composition within one zone) or, where the service
+// offers only that, by a constrained request, Assemble and
 // WaitAssembled have nothing to do (a composed system is whole when the
 // POST answers), and DeleteNode decomposes it.
 
@@ -303,8 +304,9 @@ func constrainedRequest(url string, n need, caps redfish.ConstrainedCapabilities
 }
 
 // chooseBlocks reads the free blocks and returns, in the first zone whose
-// free blocks meet n, one Compute block and the Processor and Memory blocks
-// that make up what it lacks. A need no zone meets is a Conflict naming, per
+// free blocks meet n, one Compute block, the Processor and Memory blocks
+// that make up what it lacks, and the blocks of the drives and interfaces n
+// asks for. A need no zone meets is a Conflict naming, per
 // property, the most one zone could give.
 func (c *conn) chooseBlocks(ctx context.Context, rc *redfish.Client, service redfish.CompositionService, n need) ([]string, error) {
 	all, err := rc.ResourceBlocks(ctx, service)
