@@ -16,12 +16,21 @@ import (
 // refusal (ResourceExhaustion) reaches the caller as a 409 with its
 // extended_info. A service offering specific composition gives local drives
 // and network interfaces from Storage and Network blocks, shown on the node,
-// and a 409 naming the drives it lacks.
+// and a 409 naming the drives it lacks. A service that composes in a task
+// (--compose-task) gives the node its finished task's system.
 func testDMTFComposeForms(t *testing.T, b backend) {
-	e := newEnv(t, b, setup{sims: [][]string{append(dmtfSim, "--dmtf-composition", "constrained"), dmtfSim}})
-	c, constrained, specific := e.api.client, e.podms[0], e.podms[1]
+	e := newEnv(t, b, setup{sims: [][]string{append(slices.Clone(dmtfSim), "--dmtf-composition", "constrained"), dmtfSim,
+		append(slices.Clone(dmtfSim), "--compose-task", "300ms")}})
+	c, constrained, specific, tasked := e.api.client, e.podms[0], e.podms[1], e.podms[2]
 
-	n := e.api.compose(t, `{"name":"c1","podm_id":"`+constrained.UUID+`","properties":{"processor":{"count":2},"memory":{"capacity_mib":1024}}}`)
+	// A service that composes in a task: the node is its finished task's system.
+	n := e.api.compose(t, `{"name":"t1","podm_id":"`+tasked.UUID+`","properties":{"processor":{"total_cores":"1"}}}`)
+	if composed := e.sims[2].composed(t); len(composed) != 1 || n.ResourceURI != composed[0] || n.NodeState != api.NodeAssembled {
+		t.Errorf("a node composed through a task: %+v; the simulator's composed systems %v", n, composed)
+	}
+	c.deleted(t, "/v1/nodes/"+n.UUID)
+
+	n = e.api.compose(t, `{"name":"c1","podm_id":"`+constrained.UUID+`","properties":{"processor":{"count":2},"memory":{"capacity_mib":1024}}}`)
 	d := decodeAs[api.NodeDetail](t, c.get(t, http.StatusOK, "/v1/nodes/"+n.UUID))
 	if n.NodeState != api.NodeAssembled || d.Metadata == nil || len(d.Metadata.Processor) < 2 {
 		t.Errorf("a node composed by a constrained request: %+v, metadata %+v", n, d.Metadata)
