@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -552,5 +553,32 @@ func TestSimCompositionBlocksOfSeveralZones(t *testing.T) {
 	}
 	if got := len(composedBlocks(t, sv, uri)); got != drives+1 {
 		t.Errorf("%d blocks composed, want the %d drives and a Compute block", got, drives)
+	}
+}
+
+// A composition task that fails (another client took the blocks between the
+// choice and the task's end) is chosen again like a 409 answered at once, and
+// once the attempts are spent the caller gets the Conflict with the task's
+// messages.
+func TestSimCompositionTaskRefusal(t *testing.T) {
+	s, err := rsdsim.New(rsdsim.Config{Model: rsdsim.ModelDMTF, Racks: 2, DrawersPerRack: 1, SystemsPerDrawer: 2,
+		Seed: 3, Username: simUser, Password: simPass, ComposeTask: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sv := serve(t, s)
+	var posts atomic.Int32
+	front := postFront(t, sv, func(body []byte) {
+		posts.Add(1)
+		// Another client composes the very blocks first.
+		if status, answer := post(t, sv, "/redfish/v1/Systems", json.RawMessage(body)); status != http.StatusAccepted {
+			t.Errorf("the other client's compose: %d %s", status, answer)
+		}
+	})
+	conn := connect(t, newConnector(), access(front))
+	_, err = conn.Allocate(context.Background(), valence.AllocateRequest{Name: "late", TotalSystemCoreCount: 1})
+	e := wantCode(t, err, valence.Conflict)
+	if n := posts.Load(); n != 3 || len(e.ExtendedInfo) == 0 || !strings.Contains(e.ExtendedInfo[0], "in use") {
+		t.Errorf("%d POSTs, then %q with %v; want 3 and the task's ResourceInUse", n, e.Message, e.ExtendedInfo)
 	}
 }
