@@ -335,6 +335,9 @@ func (s *Simulator) renderConstrainedCapabilities() {
 	constrained["Memory"] = obj{"Members@Redfish.RequiredOnCreate": true, "Members": []obj{{
 		"@Redfish.RequestedCountRequired": true, "MemoryType@Redfish.OptionalOnCreate": true,
 		"CapacityMiB@Redfish.OptionalOnCreate": true, "MemoryDeviceType@Redfish.OptionalOnCreate": true}}}
+	constrained["EthernetInterfaces@Redfish.OptionalOnCreate"] = true
+	constrained["EthernetInterfaces"] = obj{"Members@Redfish.RequiredOnCreate": true, "Members": []obj{{
+		"@Redfish.RequestedCountRequired": true, "SpeedMbps@Redfish.OptionalOnCreate": true}}}
 	s.put(constrainedCapsPath, constrained)
 }
 

@@ -45,6 +45,7 @@ const (
 	maxComposeCount   = 1024
 	maxComposeCores   = 1024
 	maxComposeMiB     = 1 << 24
+	maxComposeMbps    = 1 << 20
 	maxComposeName    = 255
 )
 
@@ -84,8 +85,9 @@ type (
 				ID string `json:"@odata.id"`
 			}
 		}
-		Processors *struct{ Members []processorRequirement }
-		Memory     *struct{ Members []memoryRequirement }
+		Processors         *struct{ Members []processorRequirement }
+		Memory             *struct{ Members []memoryRequirement }
+		EthernetInterfaces *struct{ Members []ethernetRequirement }
 	}
 	processorRequirement struct {
 		Count          *int `json:"@Redfish.RequestedCount"`
@@ -93,6 +95,10 @@ type (
 		Model          string
 		InstructionSet string
 		TotalCores     int
+	}
+	ethernetRequirement struct {
+		Count     *int `json:"@Redfish.RequestedCount"`
+		SpeedMbps int
 	}
 	memoryRequirement struct {
 		Count            *int `json:"@Redfish.RequestedCount"`
@@ -127,7 +133,7 @@ func parseCompose(body []byte) (*composeBody, *apiError) {
 		}
 	}
 	specific := req.Links != nil && len(req.Links.ResourceBlocks) > 0
-	constrained := req.Processors != nil || req.Memory != nil
+	constrained := req.Processors != nil || req.Memory != nil || req.EthernetInterfaces != nil
 	switch {
 	case specific && constrained:
 		return nil, dmtfError(http.StatusBadRequest, "PropertyValueConflict",
@@ -148,23 +154,40 @@ func parseCompose(body []byte) (*composeBody, *apiError) {
 	return &req, nil
 }
 
-// checkRequirements bounds the members of a constrained request.
-func (req *composeBody) checkRequirements() *apiError {
-	var procs []processorRequirement
-	var mems []memoryRequirement
+// requirements are the members of a constrained request, each asking for its count of
+// items (processors, DIMMs, interfaces) that match it.
+type requirements struct {
+	procs []processorRequirement
+	mems  []memoryRequirement
+	nics  []ethernetRequirement
+}
+
+func (req *composeBody) requirements() requirements {
+	var rq requirements
 	if req.Processors != nil {
-		procs = req.Processors.Members
+		rq.procs = req.Processors.Members
 	}
 	if req.Memory != nil {
-		mems = req.Memory.Members
+		rq.mems = req.Memory.Members
 	}
-	if len(procs)+len(mems) == 0 {
+	if req.EthernetInterfaces != nil {
+		rq.nics = req.EthernetInterfaces.Members
+	}
+	return rq
+}
+
+// checkRequirements bounds the members of a constrained request.
+func (req *composeBody) checkRequirements() *apiError {
+	rq := req.requirements()
+	procs, mems := rq.procs, rq.mems
+	members := []string{"/Processors/Members", "/Memory/Members", "/EthernetInterfaces/Members"}
+	if len(procs)+len(mems)+len(rq.nics) == 0 {
 		return dmtfError(http.StatusBadRequest, "PropertyMissing",
-			"The property Members is a required property and must be included in the request.", "/Processors/Members", "/Memory/Members")
+			"The property Members is a required property and must be included in the request.", members...)
 	}
-	if len(procs) > maxComposeMembers || len(mems) > maxComposeMembers {
+	if len(procs) > maxComposeMembers || len(mems) > maxComposeMembers || len(rq.nics) > maxComposeMembers {
 		return dmtfError(http.StatusBadRequest, "ArraySizeTooLong",
-			fmt.Sprintf("The array provided for property Members exceeds the size limit %d.", maxComposeMembers), "/Processors/Members", "/Memory/Members")
+			fmt.Sprintf("The array provided for property Members exceeds the size limit %d.", maxComposeMembers), members...)
 	}
 	bad := func(prop string) *apiError {
 		return dmtfError(http.StatusBadRequest, "PropertyValueIncorrect",
@@ -189,6 +212,15 @@ func (req *composeBody) checkRequirements() *apiError {
 			return bad(at + "/@Redfish.RequestedCount")
 		case m.CapacityMiB < 0 || m.CapacityMiB > maxComposeMiB:
 			return bad(at + "/CapacityMiB")
+		}
+	}
+	for i, n := range rq.nics {
+		at := "/EthernetInterfaces/Members/" + strconv.Itoa(i)
+		switch {
+		case n.Count == nil || *n.Count < 1 || *n.Count > maxComposeCount:
+			return bad(at + "/@Redfish.RequestedCount")
+		case n.SpeedMbps < 0 || n.SpeedMbps > maxComposeMbps:
+			return bad(at + "/SpeedMbps")
 		}
 	}
 	return nil
@@ -401,20 +433,13 @@ func (s *Simulator) blockAction(add bool) func(http.ResponseWriter, *http.Reques
 	}
 }
 
-// constrainedBlocks picks one free Compute block and free Processor and Memory blocks of its
-// zone that together meet the requirements, the fewest blocks of all the Compute blocks
-// tried (the first in order among equals); whole blocks
-// are taken, so the system may get more than asked (AllowOverprovisioning). Each member is
-// met on its own: two members may count the same processor. The caller holds s.mu.
+// constrainedBlocks picks one free Compute block and free Processor, Memory and Network
+// blocks of its zone that together meet the requirements, the fewest blocks of all the
+// Compute blocks tried (the first in order among equals); whole blocks are taken, so the
+// system may get more than asked (AllowOverprovisioning). Each member is met on its own: two
+// members may count the same processor. The caller holds s.mu.
 func (s *Simulator) constrainedBlocks(req *composeBody) ([]*block, *apiError) {
-	var procs []processorRequirement
-	var mems []memoryRequirement
-	if req.Processors != nil {
-		procs = req.Processors.Members
-	}
-	if req.Memory != nil {
-		mems = req.Memory.Members
-	}
+	rq := req.requirements()
 	var best []*block
 	for _, z := range s.dmtf.zones {
 		for _, compute := range z.blocks {
@@ -423,14 +448,14 @@ func (s *Simulator) constrainedBlocks(req *composeBody) ([]*block, *apiError) {
 			}
 			chosen := []*block{compute}
 			for _, b := range z.blocks {
-				if b.owner != nil || (b.kind != blockProcessor && b.kind != blockMemory) || meets(chosen, procs, mems) {
+				if b.owner != nil || b.kind == blockCompute || b.kind == blockStorage || rq.lacking(chosen) == 0 {
 					continue
 				}
-				if helps(chosen, b, procs, mems) {
+				if rq.lacking(append(slices.Clip(chosen), b)) < rq.lacking(chosen) { // b brings a missing item
 					chosen = append(chosen, b)
 				}
 			}
-			if meets(chosen, procs, mems) && (best == nil || len(chosen) < len(best)) {
+			if rq.lacking(chosen) == 0 && (best == nil || len(chosen) < len(best)) {
 				best = chosen
 			}
 		}
@@ -439,72 +464,66 @@ func (s *Simulator) constrainedBlocks(req *composeBody) ([]*block, *apiError) {
 		return best, nil
 	}
 	var want []string
-	for _, p := range procs {
+	for _, p := range rq.procs {
 		want = append(want, fmt.Sprintf("%d processors of at least %d cores", *p.Count, p.TotalCores))
 	}
-	for _, m := range mems {
+	for _, m := range rq.mems {
 		want = append(want, fmt.Sprintf("%d DIMMs of at least %d MiB", *m.Count, m.CapacityMiB))
+	}
+	for _, n := range rq.nics {
+		want = append(want, fmt.Sprintf("%d interfaces of at least %d Mbps", *n.Count, n.SpeedMbps))
 	}
 	return nil, dmtfError(http.StatusConflict, "ResourceExhaustion",
 		"The resource "+systemsPath+" was unable to satisfy the request due to unavailability of resources: no zone has free blocks with "+
-			strings.Join(want, " and ")+".", "/Processors", "/Memory")
+			strings.Join(want, " and ")+".", "/Processors", "/Memory", "/EthernetInterfaces")
 }
+
+func (p processorRequirement) wanted() int { return *p.Count }
 
 func (p processorRequirement) matches(c *processor) bool {
 	return c.cores >= p.TotalCores && strings.Contains(c.model, p.Model) &&
 		(p.InstructionSet == "" || p.InstructionSet == c.instructionSet)
 }
 
+func (m memoryRequirement) wanted() int { return *m.Count }
+
 func (m memoryRequirement) matches(d *dimm) bool {
 	return d.capacityMiB >= m.CapacityMiB && (m.MemoryType == "" || m.MemoryType == "DRAM") &&
 		(m.MemoryDeviceType == "" || m.MemoryDeviceType == d.deviceType)
 }
 
-// unmet counts, per requirement, how many matching items blocks lack.
-func unmet(blocks []*block, procs []processorRequirement, mems []memoryRequirement) (p, m []int) {
-	p, m = make([]int, len(procs)), make([]int, len(mems))
-	for i, r := range procs {
-		p[i] = *r.Count
+func (n ethernetRequirement) wanted() int { return *n.Count }
+
+func (n ethernetRequirement) matches(e *nic) bool { return e.speedMbps >= n.SpeedMbps }
+
+// member is a requirement of a constrained request for items of type I.
+type member[I any] interface {
+	wanted() int
+	matches(I) bool
+}
+
+// lackingOf sums, over reqs, how many matching items blocks lack.
+func lackingOf[R member[I], I any](blocks []*block, reqs []R, items func(*block) []I) int {
+	total := 0
+	for _, r := range reqs {
+		n := r.wanted()
 		for _, b := range blocks {
-			for _, c := range b.procs {
-				if r.matches(c) {
-					p[i]--
+			for _, x := range items(b) {
+				if r.matches(x) {
+					n--
 				}
 			}
 		}
+		total += max(n, 0)
 	}
-	for i, r := range mems {
-		m[i] = *r.Count
-		for _, b := range blocks {
-			for _, d := range b.dimms {
-				if r.matches(d) {
-					m[i]--
-				}
-			}
-		}
-	}
-	return p, m
+	return total
 }
 
-func meets(blocks []*block, procs []processorRequirement, mems []memoryRequirement) bool {
-	p, m := unmet(blocks, procs, mems)
-	return !slices.ContainsFunc(p, func(n int) bool { return n > 0 }) && !slices.ContainsFunc(m, func(n int) bool { return n > 0 })
-}
-
-// helps reports whether b brings an item to a requirement chosen does not meet yet.
-func helps(chosen []*block, b *block, procs []processorRequirement, mems []memoryRequirement) bool {
-	p, m := unmet(chosen, procs, mems)
-	for i, r := range procs {
-		if p[i] > 0 && slices.ContainsFunc(b.procs, r.matches) {
-			return true
-		}
-	}
-	for i, r := range mems {
-		if m[i] > 0 && slices.ContainsFunc(b.dimms, r.matches) {
-			return true
-		}
-	}
-	return false
+// lacking is how many items, over every member, blocks lack to meet rq.
+func (rq requirements) lacking(blocks []*block) int {
+	return lackingOf(blocks, rq.procs, func(b *block) []*processor { return b.procs }) +
+		lackingOf(blocks, rq.mems, func(b *block) []*dimm { return b.dimms }) +
+		lackingOf(blocks, rq.nics, func(b *block) []*nic { return b.nics })
 }
 
 // composedByID returns the composed system, a 405 for another resource of the collection

@@ -291,6 +291,27 @@ func TestDMTFConstrainedComposition(t *testing.T) {
 	if r.errorCode(t) != baseRegistry+"ResourceExhaustion" || !strings.Contains(r.extendedMessages()[0], "64 processors") {
 		t.Errorf("unsatisfiable: %s", r.raw)
 	}
+
+	// Interfaces come from Network blocks of the Compute block's zone.
+	caps := ts.do("GET", constrainedCapsPath, nil).mustStatus(t, http.StatusOK).body
+	if get(caps, "EthernetInterfaces@Redfish.OptionalOnCreate") != true {
+		t.Errorf("constrained capabilities %v: want EthernetInterfaces", caps)
+	}
+	r = ts.do("POST", systemsPath, m{"Name": "net", "EthernetInterfaces": m{"Members": []m{{"@Redfish.RequestedCount": 2, "SpeedMbps": 1000}}}}).mustStatus(t, http.StatusCreated)
+	zones, kinds = map[string]bool{}, map[string]int{}
+	for _, x := range get(r.body, "Links", "ResourceBlocks").([]any) {
+		b := ts.do("GET", get(x, "@odata.id").(string), nil).body
+		zones[get(b, "Links", "Zones", 0, "@odata.id").(string)] = true
+		kinds[get(b, "ResourceBlockType", 0).(string)]++
+	}
+	if len(zones) != 1 || kinds[blockCompute] != 1 || kinds[blockNetwork] != 2 || len(get(r.body, "Links", "ResourceBlocks").([]any)) != 3 {
+		t.Errorf("blocks by zone %v and type %v: want one zone, one Compute and two Network blocks", zones, kinds)
+	}
+	r = ts.do("POST", systemsPath, m{"Name": "fast", "EthernetInterfaces": m{"Members": []m{{"@Redfish.RequestedCount": 1, "SpeedMbps": 400000}}}}).mustStatus(t, http.StatusConflict)
+	if !strings.Contains(r.extendedMessages()[0], "1 interfaces of at least 400000 Mbps") {
+		t.Errorf("unsatisfiable interfaces: %s", r.raw)
+	}
+	ts.do("POST", systemsPath, m{"Name": "bad", "EthernetInterfaces": m{"Members": []m{{"@Redfish.RequestedCount": 1, "SpeedMbps": -1}}}}).mustStatus(t, http.StatusBadRequest)
 }
 
 func TestDMTFConcurrentCompositionsGetDistinctBlocks(t *testing.T) {
