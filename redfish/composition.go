@@ -198,9 +198,10 @@ func (f CreateFields) Allows(property string) bool {
 }
 
 // ConstrainedCapabilities is what a constrained composition's capabilities
-// object says a request may ask of processors and memory.
+// object says a request may ask of processors, memory and Ethernet
+// interfaces.
 type ConstrainedCapabilities struct {
-	Processors, Memory CreateFields
+	Processors, Memory, EthernetInterfaces CreateFields
 }
 
 // Annotations of a capabilities object.
@@ -251,13 +252,14 @@ func createFields(obj map[string]json.RawMessage, collection string) CreateField
 // ConstrainedCapabilities reads the capabilities object of constrained
 // composition (CollectionCapability.CapabilitiesObject of
 // UseCaseConstrained): which members of Processors and Memory a request may
-// carry, with which properties.
+// carry, with which properties, and likewise of EthernetInterfaces.
 func (c *Client) ConstrainedCapabilities(ctx context.Context, capabilitiesObject string) (ConstrainedCapabilities, error) {
 	var obj map[string]json.RawMessage
 	if err := c.getJSON(ctx, capabilitiesObject, &obj); err != nil {
 		return ConstrainedCapabilities{}, err
 	}
-	return ConstrainedCapabilities{Processors: createFields(obj, "Processors"), Memory: createFields(obj, "Memory")}, nil
+	return ConstrainedCapabilities{Processors: createFields(obj, "Processors"), Memory: createFields(obj, "Memory"),
+		EthernetInterfaces: createFields(obj, "EthernetInterfaces")}, nil
 }
 
 // ResourceBlock is a composable unit of a DMTF composition service.
@@ -421,10 +423,11 @@ type ComposeRequest struct {
 	Name, Description string
 	// Blocks are the URIs of the resource blocks to compose (Links.ResourceBlocks).
 	Blocks []string
-	// Processors and Memory are constrained-composition requirements, each
-	// asking for Count items that meet its other fields.
-	Processors []ProcessorRequirement
-	Memory     []MemoryRequirement
+	// Processors, Memory and EthernetInterfaces are constrained-composition
+	// requirements, each asking for Count items that meet its other fields.
+	Processors         []ProcessorRequirement
+	Memory             []MemoryRequirement
+	EthernetInterfaces []EthernetRequirement
 }
 
 // ProcessorRequirement is one member of a constrained composition's Processors.
@@ -449,6 +452,14 @@ type MemoryRequirement struct {
 	MemoryDeviceType string `json:",omitempty"`
 }
 
+// EthernetRequirement is one member of a constrained composition's EthernetInterfaces.
+type EthernetRequirement struct {
+	// Count is sent as @Redfish.RequestedCount (at least 1).
+	Count int `json:"@Redfish.RequestedCount"`
+	// SpeedMbps is the least speed of each interface (required by the DMTF mockup's capabilities).
+	SpeedMbps int `json:",omitempty"`
+}
+
 type (
 	membersJSON[T any] struct{ Members []T }
 	blockLinksJSON     struct{ ResourceBlocks []Ref }
@@ -458,6 +469,8 @@ type (
 		Links       *blockLinksJSON                    `json:",omitempty"`
 		Processors  *membersJSON[ProcessorRequirement] `json:",omitempty"`
 		Memory      *membersJSON[MemoryRequirement]    `json:",omitempty"`
+		// EthernetInterfaces is a constrained request's interfaces.
+		EthernetInterfaces *membersJSON[EthernetRequirement] `json:",omitempty"`
 	}
 )
 
@@ -485,7 +498,8 @@ func (r *ComposeRequest) wire() (composeJSON, error) {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("redfish: compose: %w: "+format, append([]any{ErrBadRequest}, a...)...)
 	}
-	constrained := len(r.Processors)+len(r.Memory) > 0
+	requirements := len(r.Processors) + len(r.Memory) + len(r.EthernetInterfaces)
+	constrained := requirements > 0
 	switch {
 	case r.Name == "":
 		return composeJSON{}, bad("Name is required")
@@ -493,8 +507,8 @@ func (r *ComposeRequest) wire() (composeJSON, error) {
 		return composeJSON{}, bad("blocks and requirements are two forms of composition; give one")
 	case len(r.Blocks) == 0 && !constrained:
 		return composeJSON{}, bad("neither blocks nor requirements")
-	case len(r.Processors)+len(r.Memory) > MaxComposeRequirements:
-		return composeJSON{}, bad("%d requirements, at most %d", len(r.Processors)+len(r.Memory), MaxComposeRequirements)
+	case requirements > MaxComposeRequirements:
+		return composeJSON{}, bad("%d requirements, at most %d", requirements, MaxComposeRequirements)
 	}
 	w := composeJSON{Name: r.Name, Description: r.Description}
 	if len(r.Blocks) > 0 {
@@ -511,6 +525,14 @@ func (r *ComposeRequest) wire() (composeJSON, error) {
 		if m.Count < 1 || m.CapacityMiB < 0 {
 			return composeJSON{}, bad("memory count %d, capacity %d MiB", m.Count, m.CapacityMiB)
 		}
+	}
+	for _, e := range r.EthernetInterfaces {
+		if e.Count < 1 || e.SpeedMbps < 0 {
+			return composeJSON{}, bad("interface count %d, speed %d Mbps", e.Count, e.SpeedMbps)
+		}
+	}
+	if len(r.EthernetInterfaces) > 0 {
+		w.EthernetInterfaces = &membersJSON[EthernetRequirement]{r.EthernetInterfaces}
 	}
 	if len(r.Processors) > 0 {
 		w.Processors = &membersJSON[ProcessorRequirement]{r.Processors}

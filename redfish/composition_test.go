@@ -115,6 +115,7 @@ func TestDMTFConstrainedCapabilityDetected(t *testing.T) {
 			"ProcessorType": true, "TotalCores": true, "Model": false, "InstructionSet": false, "AchieveableSpeedMHz": false}},
 		Memory: redfish.CreateFields{Offered: true, Required: true, CountRequired: true, Fields: map[string]bool{
 			"MemoryType": true, "CapacityMiB": true, "MemoryDeviceType": false, "SpeedMHz": false, "DataWidthBits": false, "BusWidthBits": false}},
+		EthernetInterfaces: redfish.CreateFields{Offered: true, CountRequired: true, Fields: map[string]bool{"SpeedMbps": true, "FullDuplex": false}},
 	}
 	if !reflect.DeepEqual(caps, wantCaps) {
 		t.Errorf("ConstrainedCapabilities:\n got %+v\nwant %+v", caps, wantCaps)
@@ -253,8 +254,9 @@ func TestDMTFComposeConstrained(t *testing.T) {
 	})
 	c := connect(t, srv, redfish.Config{})
 	_, err := c.ComposeSystem(context.Background(), redfish.ComposeRequest{Name: "db-1",
-		Processors: []redfish.ProcessorRequirement{{Count: 2, ProcessorType: "CPU", TotalCores: 8}},
-		Memory:     []redfish.MemoryRequirement{{Count: 4, MemoryType: "DRAM", CapacityMiB: 8192}}})
+		Processors:         []redfish.ProcessorRequirement{{Count: 2, ProcessorType: "CPU", TotalCores: 8}},
+		Memory:             []redfish.MemoryRequirement{{Count: 4, MemoryType: "DRAM", CapacityMiB: 8192}},
+		EthernetInterfaces: []redfish.EthernetRequirement{{Count: 2, SpeedMbps: 10000}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -262,8 +264,9 @@ func TestDMTFComposeConstrained(t *testing.T) {
 	// The shape of DMTF's constrained composition request: each collection's
 	// Members with @Redfish.RequestedCount, as ConstrainedCompositionCapabilities asks.
 	want := map[string]any{"Name": "db-1",
-		"Processors": map[string]any{"Members": []any{map[string]any{"@Redfish.RequestedCount": 2.0, "ProcessorType": "CPU", "TotalCores": 8.0}}},
-		"Memory":     map[string]any{"Members": []any{map[string]any{"@Redfish.RequestedCount": 4.0, "MemoryType": "DRAM", "CapacityMiB": 8192.0}}},
+		"Processors":         map[string]any{"Members": []any{map[string]any{"@Redfish.RequestedCount": 2.0, "ProcessorType": "CPU", "TotalCores": 8.0}}},
+		"Memory":             map[string]any{"Members": []any{map[string]any{"@Redfish.RequestedCount": 4.0, "MemoryType": "DRAM", "CapacityMiB": 8192.0}}},
+		"EthernetInterfaces": map[string]any{"Members": []any{map[string]any{"@Redfish.RequestedCount": 2.0, "SpeedMbps": 10000.0}}},
 	}
 	if !reflect.DeepEqual(req.Body, want) {
 		t.Errorf("POST body %v, want %v", req.Body, want)
@@ -298,6 +301,7 @@ func TestDMTFComposeBadRequest(t *testing.T) {
 		"empty block":   {Name: "x", Blocks: []string{""}},
 		"too many":      {Name: "x", Blocks: many},
 		"count zero":    {Name: "x", Processors: []redfish.ProcessorRequirement{{TotalCores: 4}}},
+		"no interfaces": {Name: "x", EthernetInterfaces: []redfish.EthernetRequirement{{SpeedMbps: 1000}}},
 		"negative MiB":  {Name: "x", Memory: []redfish.MemoryRequirement{{Count: 1, CapacityMiB: -1}}},
 		"too many reqs": {Name: "x", Memory: make([]redfish.MemoryRequirement, redfish.MaxComposeRequirements+1)},
 	} {
