@@ -200,16 +200,9 @@ func (c *conn) compositionAllocate(ctx context.Context, rc *redfish.Client, req 
 // to serialise or choose again, and its refusal (ResourceExhaustion) is the
 // caller's answer.
 func (c *conn) constrainedAllocate(ctx context.Context, rc *redfish.Client, cc redfish.CollectionCapability, req valence.AllocateRequest, n need) (string, error) {
-	var refused []string
 	if len(req.LocalDrives) > 0 {
-		refused = append(refused, "local_drives")
-	}
-	if len(req.EthernetInterfaces) > 0 {
-		refused = append(refused, "network")
-	}
-	if len(refused) > 0 {
-		return "", valence.Errorf(valence.Invalid, "Pod manager %s offers only constrained composition, whose requests carry processors and memory: it cannot express %s.",
-			c.url, strings.Join(refused, ", "))
+		return "", valence.Errorf(valence.Invalid, "Pod manager %s offers only constrained composition, in which Valence sends processors, memory and interfaces: it cannot express local_drives.",
+			c.url)
 	}
 	caps, err := rc.ConstrainedCapabilities(ctx, cc.CapabilitiesObject)
 	if err != nil {
@@ -226,7 +219,9 @@ func (c *conn) constrainedAllocate(ctx context.Context, rc *redfish.Client, cc r
 // constrainedRequest maps n onto the members of a constrained request that
 // caps allows. A member states a minimum per item, so Valence's totals become
 // per-item minimums: total_cores split evenly over the processors asked (at
-// least one), and memory one item of capacity_mib. What caps does not list,
+// least one), memory one item of capacity_mib, and the interfaces one member
+// of the fastest speed asked (members are met each on its own, so that two
+// members could count one interface). What caps does not list,
 // or a property caps requires that Valence has no value for, is Invalid.
 func constrainedRequest(url string, n need, caps redfish.ConstrainedCapabilities) (redfish.ComposeRequest, error) {
 	var out redfish.ComposeRequest
@@ -294,6 +289,23 @@ func constrainedRequest(url string, n need, caps redfish.ConstrainedCapabilities
 		put(m, "MemoryDeviceType", "memory.type", n.memoryType != "", func() { r.MemoryDeviceType = n.memoryType })
 		done(m, "Memory")
 		out.Memory = []redfish.MemoryRequirement{r}
+	}
+	if len(n.nics) > 0 || caps.EthernetInterfaces.Required {
+		if !caps.EthernetInterfaces.Offered {
+			return out, valence.Errorf(valence.Invalid, "Pod manager %s cannot be asked for network interfaces in a constrained composition.", url)
+		}
+		m := member{caps.EthernetInterfaces, map[string]bool{}}
+		e := redfish.EthernetRequirement{Count: max(len(n.nics), 1)}
+		speed := 0
+		for _, nic := range n.nics {
+			speed = max(speed, nic.SpeedMbps)
+		}
+		if speed == 0 && m.caps.Fields["SpeedMbps"] {
+			speed = 1
+		}
+		put(m, "SpeedMbps", "network.speed_mbps", speed > 0, func() { e.SpeedMbps = speed })
+		done(m, "EthernetInterfaces")
+		out.EthernetInterfaces = []redfish.EthernetRequirement{e}
 	}
 	if len(refused) > 0 {
 		slices.Sort(refused)

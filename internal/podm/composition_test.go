@@ -20,6 +20,7 @@ var mockupCaps = redfish.ConstrainedCapabilities{
 		"ProcessorType": true, "TotalCores": true, "Model": false, "InstructionSet": false}},
 	Memory: redfish.CreateFields{Offered: true, Required: true, CountRequired: true, Fields: map[string]bool{
 		"MemoryType": true, "CapacityMiB": true, "MemoryDeviceType": false}},
+	EthernetInterfaces: redfish.CreateFields{Offered: true, CountRequired: true, Fields: map[string]bool{"SpeedMbps": true}},
 }
 
 func TestConstrainedRequest(t *testing.T) {
@@ -41,6 +42,12 @@ func TestConstrainedRequest(t *testing.T) {
 			want: redfish.ComposeRequest{
 				Processors: []redfish.ProcessorRequirement{{Count: 1, ProcessorType: "CPU", TotalCores: 1}},
 				Memory:     []redfish.MemoryRequirement{{Count: 1, MemoryType: "DRAM", CapacityMiB: 1}}}},
+		{name: "interfaces: one member of the fastest", n: need{nics: []valence.NetworkReq{{SpeedMbps: 1000}, {SpeedMbps: 10000}, {}}}, caps: mockupCaps,
+			want: redfish.ComposeRequest{
+				Processors:         []redfish.ProcessorRequirement{{Count: 1, ProcessorType: "CPU", TotalCores: 1}},
+				Memory:             []redfish.MemoryRequirement{{Count: 1, MemoryType: "DRAM", CapacityMiB: 1}},
+				EthernetInterfaces: []redfish.EthernetRequirement{{Count: 3, SpeedMbps: 10000}}}},
+		{name: "interfaces not offered", n: need{nics: []valence.NetworkReq{{}}}, caps: processorsOnly, refused: []string{"network interfaces"}},
 		{name: "nothing asked: one processor", n: need{}, caps: processorsOnly,
 			want: redfish.ComposeRequest{Processors: []redfish.ProcessorRequirement{{Count: 1}}}},
 		{name: "memory not offered", n: need{memoryMiB: 1}, caps: processorsOnly, refused: []string{"memory"}},

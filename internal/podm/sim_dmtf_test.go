@@ -427,7 +427,6 @@ func TestSimCompositionConstrainedOnly(t *testing.T) {
 		want string
 	}{
 		{valence.AllocateRequest{Name: "d", LocalDrives: []valence.LocalDriveReq{{CapacityGiB: 100}}}, "local_drives"},
-		{valence.AllocateRequest{Name: "n", EthernetInterfaces: []valence.NetworkReq{{SpeedMbps: 1000}}}, "network"},
 	} {
 		_, err := conn.Allocate(ctx, refused.req)
 		if e := wantCode(t, err, valence.Invalid); !strings.Contains(e.Message, refused.want) || !strings.Contains(e.Message, "constrained") {
@@ -436,6 +435,18 @@ func TestSimCompositionConstrainedOnly(t *testing.T) {
 	}
 	if after := blockStates(t, s); !reflect.DeepEqual(after, used) {
 		t.Error("a refused compose changed the blocks")
+	}
+
+	// Interfaces are asked for as one member: the service gives Network blocks.
+	uri, err = conn.Allocate(ctx, valence.AllocateRequest{Name: "net", EthernetInterfaces: []valence.NetworkReq{{SpeedMbps: 1000}, {}}})
+	if err != nil {
+		t.Fatalf("Allocate with interfaces: %v", err)
+	}
+	if m := posted()["EthernetInterfaces"]; !reflect.DeepEqual(m, map[string]any{"Members": []any{map[string]any{"@Redfish.RequestedCount": 2.0, "SpeedMbps": 1000.0}}}) {
+		t.Errorf("the interfaces asked: %v", m)
+	}
+	if n, err := conn.GetNode(ctx, uri); err != nil || len(n.Metadata.Network) < 2 {
+		t.Errorf("the node's interfaces: %+v, %v; want 2", n.Metadata.Network, err)
 	}
 }
 
