@@ -11,8 +11,8 @@ import (
 
 // testDMTFComposeForms: the v1 compose on the two forms of DMTF composition.
 // A service offering only constrained composition (rsd-simulator
-// --dmtf-composition constrained) composes from processor and memory
-// requirements, refuses drives with a 400 that says why, and its own
+// --dmtf-composition constrained) composes from processor, memory and
+// network requirements, refuses drives with a 400 that says why, and its own
 // refusal (ResourceExhaustion) reaches the caller as a 409 with its
 // extended_info. A service offering specific composition gives local drives
 // and network interfaces from Storage and Network blocks, shown on the node,
@@ -30,9 +30,10 @@ func testDMTFComposeForms(t *testing.T, b backend) {
 	}
 	c.deleted(t, "/v1/nodes/"+n.UUID)
 
-	n = e.api.compose(t, `{"name":"c1","podm_id":"`+constrained.UUID+`","properties":{"processor":{"count":2},"memory":{"capacity_mib":1024}}}`)
+	n = e.api.compose(t, `{"name":"c1","podm_id":"`+constrained.UUID+`","properties":{"processor":{"count":2},"memory":{"capacity_mib":1024},`+
+		`"network":[{"speed_mbps":1000}]}}`)
 	d := decodeAs[api.NodeDetail](t, c.get(t, http.StatusOK, "/v1/nodes/"+n.UUID))
-	if n.NodeState != api.NodeAssembled || d.Metadata == nil || len(d.Metadata.Processor) < 2 {
+	if n.NodeState != api.NodeAssembled || d.Metadata == nil || len(d.Metadata.Processor) < 2 || len(d.Metadata.Network) == 0 {
 		t.Errorf("a node composed by a constrained request: %+v, metadata %+v", n, d.Metadata)
 	}
 	used := e.sims[0].usedBlocks(t)
