@@ -193,34 +193,34 @@ func (req *composeBody) checkRequirements() *apiError {
 		return dmtfError(http.StatusBadRequest, "PropertyValueIncorrect",
 			"The property "+prop+" is missing a count of at least 1 or is out of range.", prop)
 	}
+	// counted checks a member's count and its one bounded property.
+	counted := func(at string, count *int, prop string, v, limit int) *apiError {
+		switch {
+		case count == nil || *count < 1 || *count > maxComposeCount:
+			return bad(at + "/@Redfish.RequestedCount")
+		case v < 0 || v > limit:
+			return bad(at + "/" + prop)
+		}
+		return nil
+	}
 	for i, p := range procs {
 		at := "/Processors/Members/" + strconv.Itoa(i)
-		switch {
-		case p.Count == nil || *p.Count < 1 || *p.Count > maxComposeCount:
-			return bad(at + "/@Redfish.RequestedCount")
-		case p.TotalCores < 0 || p.TotalCores > maxComposeCores:
-			return bad(at + "/TotalCores")
-		case p.ProcessorType != "" && p.ProcessorType != "CPU":
+		if e := counted(at, p.Count, "TotalCores", p.TotalCores, maxComposeCores); e != nil {
+			return e
+		}
+		if p.ProcessorType != "" && p.ProcessorType != "CPU" {
 			return dmtfError(http.StatusBadRequest, "PropertyValueNotInList",
 				"The value "+p.ProcessorType+" for the property ProcessorType is not in the list of acceptable values.", at+"/ProcessorType")
 		}
 	}
 	for i, m := range mems {
-		at := "/Memory/Members/" + strconv.Itoa(i)
-		switch {
-		case m.Count == nil || *m.Count < 1 || *m.Count > maxComposeCount:
-			return bad(at + "/@Redfish.RequestedCount")
-		case m.CapacityMiB < 0 || m.CapacityMiB > maxComposeMiB:
-			return bad(at + "/CapacityMiB")
+		if e := counted("/Memory/Members/"+strconv.Itoa(i), m.Count, "CapacityMiB", m.CapacityMiB, maxComposeMiB); e != nil {
+			return e
 		}
 	}
 	for i, n := range rq.nics {
-		at := "/EthernetInterfaces/Members/" + strconv.Itoa(i)
-		switch {
-		case n.Count == nil || *n.Count < 1 || *n.Count > maxComposeCount:
-			return bad(at + "/@Redfish.RequestedCount")
-		case n.SpeedMbps < 0 || n.SpeedMbps > maxComposeMbps:
-			return bad(at + "/SpeedMbps")
+		if e := counted("/EthernetInterfaces/Members/"+strconv.Itoa(i), n.Count, "SpeedMbps", n.SpeedMbps, maxComposeMbps); e != nil {
+			return e
 		}
 	}
 	return nil
