@@ -777,12 +777,13 @@ func (c *Client) ComposedSystems(ctx context.Context) ([]ComposedSystem, error) 
 func (c *Client) SystemURI(id string) string { return member(c.links.systems, id) }
 
 // DecomposeSystem DELETEs a composed system, by URI or Id, which returns its
-// blocks to the free pool.
+// blocks to the free pool; a service that answers 202 is followed to the
+// task's end, as ComposeSystem does.
 func (c *Client) DecomposeSystem(ctx context.Context, system string) error {
 	if err := c.need(CapComposition); err != nil {
 		return err
 	}
-	_, err := c.send(ctx, http.MethodDelete, member(c.links.systems, system), nil)
+	_, _, err := c.sendAsync(ctx, http.MethodDelete, member(c.links.systems, system), nil)
 	return err
 }
 

@@ -427,3 +427,31 @@ func TestDMTFChangeBlocks(t *testing.T) {
 		t.Errorf("BlocksUpdatable of the constrained capabilities = %v, %v; want false", ok, err)
 	}
 }
+
+// A decomposition answered 202 is followed to its task's end: done when the
+// monitor answers the DELETE's 204, failed with the monitor's refusal.
+func TestDMTFDecomposeTask(t *testing.T) {
+	const monitor = "/redfish/v1/TaskService/TaskMonitors/9"
+	for _, final := range []int{http.StatusNoContent, http.StatusConflict} {
+		var polls atomic.Int32
+		_, srv := newFixture(t, dmtfFiles("dmtf_systems_specific.json"), map[string]http.HandlerFunc{
+			"DELETE " + dmtfSystem: func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Location", monitor)
+				w.Header().Set("Retry-After", "0")
+				w.WriteHeader(http.StatusAccepted)
+			},
+			"GET " + monitor: func(w http.ResponseWriter, r *http.Request) {
+				if polls.Add(1) == 1 {
+					w.Header().Set("Retry-After", "0")
+					w.WriteHeader(http.StatusAccepted)
+					return
+				}
+				status(final, map[int]string{http.StatusConflict: "dmtf_error_inuse.json"}[final])(w, r)
+			},
+		})
+		err := connect(t, srv, redfish.Config{}).DecomposeSystem(context.Background(), "ComposedSystem")
+		if final == http.StatusNoContent && err != nil || final == http.StatusConflict && !redfish.IsConflict(err) || polls.Load() != 2 {
+			t.Errorf("monitor ending %d: DecomposeSystem = %v after %d polls; want the monitor's answer after 2", final, err, polls.Load())
+		}
+	}
+}
