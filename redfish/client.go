@@ -230,23 +230,30 @@ func (c *Client) getJSON(ctx context.Context, uri string, v any) error {
 // send issues a POST, PATCH or DELETE with an optional JSON body and returns
 // the answer's headers. Any 2xx is success.
 func (c *Client) send(ctx context.Context, method, uri string, body any) (http.Header, error) {
+	h, _, err := c.sendStatus(ctx, method, uri, body)
+	return h, err
+}
+
+// sendStatus is send that also returns the answer's status (0 for a 2xx
+// that gofish reports as an error, with no headers).
+func (c *Client) sendStatus(ctx context.Context, method, uri string, body any) (http.Header, int, error) {
 	var rd io.ReadSeeker
 	if body != nil {
 		b, err := json.Marshal(body)
 		if err != nil {
-			return nil, fmt.Errorf("redfish: %s %s: %w", method, uri, err)
+			return nil, 0, fmt.Errorf("redfish: %s %s: %w", method, uri, err)
 		}
 		rd = bytes.NewReader(b)
 	}
 	resp, err := c.at(ctx).RunRawRequestWithHeaders(method, uri, rd, "application/json", nil)
 	if err != nil {
 		if success2xx(err) {
-			return http.Header{}, nil
+			return http.Header{}, 0, nil
 		}
-		return nil, wrapErr(method, uri, err)
+		return nil, 0, wrapErr(method, uri, err)
 	}
 	schemas.DeferredCleanupHTTPResponse(resp) // drains, so the connection is reused
-	return resp.Header, nil
+	return resp.Header, resp.StatusCode, nil
 }
 
 // locationPath returns the path of a Location header, which RSD PODMs send

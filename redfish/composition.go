@@ -7,10 +7,13 @@ package redfish
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/stmcginnis/gofish/schemas"
 )
@@ -171,6 +174,92 @@ func (c *Client) BlockLimits(ctx context.Context, capabilitiesObject string) (sc
 	}
 	err := c.getJSON(ctx, capabilitiesObject, &v)
 	return v.Limits, err
+}
+
+// CreateFields are the properties of one member of a collection that a
+// constrained composition request may carry, as a capabilities object lists
+// them (…@Redfish.RequiredOnCreate, …@Redfish.OptionalOnCreate).
+type CreateFields struct {
+	// Offered: the capabilities object lists the collection (Processors, Memory)
+	// as required or optional on create.
+	Offered bool
+	// Required: the collection must be in every request.
+	Required bool
+	// Fields maps each property a member may carry to whether it is required.
+	Fields map[string]bool
+	// CountRequired: each member must carry @Redfish.RequestedCount.
+	CountRequired bool
+}
+
+// Allows reports whether a member may carry the property.
+func (f CreateFields) Allows(property string) bool {
+	_, ok := f.Fields[property]
+	return ok
+}
+
+// ConstrainedCapabilities is what a constrained composition's capabilities
+// object says a request may ask of processors, memory and Ethernet
+// interfaces.
+type ConstrainedCapabilities struct {
+	Processors, Memory, EthernetInterfaces CreateFields
+}
+
+// Annotations of a capabilities object.
+const (
+	requiredOnCreate = "@Redfish.RequiredOnCreate"
+	optionalOnCreate = "@Redfish.OptionalOnCreate"
+)
+
+// maxCreateFields bounds the properties read of one capabilities object's
+// member: a schema's properties are a few dozen.
+const maxCreateFields = 256
+
+// createFields reads the annotations of collection in a capabilities object.
+func createFields(obj map[string]json.RawMessage, collection string) CreateFields {
+	var f CreateFields
+	var required, optional bool
+	_ = json.Unmarshal(obj[collection+requiredOnCreate], &required)
+	_ = json.Unmarshal(obj[collection+optionalOnCreate], &optional)
+	f.Offered, f.Required = required || optional, required
+	var coll struct{ Members []map[string]json.RawMessage }
+	if !f.Offered || json.Unmarshal(obj[collection], &coll) != nil || len(coll.Members) == 0 {
+		return f
+	}
+	f.Fields = map[string]bool{}
+	for key, v := range coll.Members[0] {
+		var on bool
+		if json.Unmarshal(v, &on) != nil || !on {
+			continue
+		}
+		if key == "@Redfish.RequestedCountRequired" {
+			f.CountRequired = true
+			continue
+		}
+		name, required := strings.CutSuffix(key, requiredOnCreate)
+		if !required {
+			var optional bool
+			if name, optional = strings.CutSuffix(key, optionalOnCreate); !optional {
+				continue
+			}
+		}
+		if _, seen := f.Fields[name]; seen || len(f.Fields) < maxCreateFields {
+			f.Fields[name] = f.Fields[name] || required
+		}
+	}
+	return f
+}
+
+// ConstrainedCapabilities reads the capabilities object of constrained
+// composition (CollectionCapability.CapabilitiesObject of
+// UseCaseConstrained): which members of Processors and Memory a request may
+// carry, with which properties, and likewise of EthernetInterfaces.
+func (c *Client) ConstrainedCapabilities(ctx context.Context, capabilitiesObject string) (ConstrainedCapabilities, error) {
+	var obj map[string]json.RawMessage
+	if err := c.getJSON(ctx, capabilitiesObject, &obj); err != nil {
+		return ConstrainedCapabilities{}, err
+	}
+	return ConstrainedCapabilities{Processors: createFields(obj, "Processors"), Memory: createFields(obj, "Memory"),
+		EthernetInterfaces: createFields(obj, "EthernetInterfaces")}, nil
 }
 
 // ResourceBlock is a composable unit of a DMTF composition service.
@@ -334,10 +423,11 @@ type ComposeRequest struct {
 	Name, Description string
 	// Blocks are the URIs of the resource blocks to compose (Links.ResourceBlocks).
 	Blocks []string
-	// Processors and Memory are constrained-composition requirements, each
-	// asking for Count items that meet its other fields.
-	Processors []ProcessorRequirement
-	Memory     []MemoryRequirement
+	// Processors, Memory and EthernetInterfaces are constrained-composition
+	// requirements, each asking for Count items that meet its other fields.
+	Processors         []ProcessorRequirement
+	Memory             []MemoryRequirement
+	EthernetInterfaces []EthernetRequirement
 }
 
 // ProcessorRequirement is one member of a constrained composition's Processors.
@@ -362,14 +452,25 @@ type MemoryRequirement struct {
 	MemoryDeviceType string `json:",omitempty"`
 }
 
+// EthernetRequirement is one member of a constrained composition's EthernetInterfaces.
+type EthernetRequirement struct {
+	// Count is sent as @Redfish.RequestedCount (at least 1).
+	Count int `json:"@Redfish.RequestedCount"`
+	// SpeedMbps is the least speed of each interface (required by the DMTF mockup's capabilities).
+	SpeedMbps int `json:",omitempty"`
+}
+
 type (
 	membersJSON[T any] struct{ Members []T }
+	blockLinksJSON     struct{ ResourceBlocks []Ref }
 	composeJSON        struct {
 		Name        string
 		Description string                             `json:",omitempty"`
-		Links       *struct{ ResourceBlocks []Ref }    `json:",omitempty"`
+		Links       *blockLinksJSON                    `json:",omitempty"`
 		Processors  *membersJSON[ProcessorRequirement] `json:",omitempty"`
 		Memory      *membersJSON[MemoryRequirement]    `json:",omitempty"`
+		// EthernetInterfaces is a constrained request's interfaces.
+		EthernetInterfaces *membersJSON[EthernetRequirement] `json:",omitempty"`
 	}
 )
 
@@ -377,11 +478,28 @@ type (
 // that is not one of the two forms or breaks a bound.
 var ErrBadRequest = errors.New("invalid composition request")
 
+// blockRefs checks the blocks of a composition or of a PATCH (op names it):
+// some, at most MaxComposeBlocks, none empty or named twice.
+func blockRefs(op string, blocks []string) ([]Ref, error) {
+	if len(blocks) == 0 || len(blocks) > MaxComposeBlocks {
+		return nil, fmt.Errorf("redfish: %s: %w: %d blocks, want 1 to %d", op, ErrBadRequest, len(blocks), MaxComposeBlocks)
+	}
+	refs := make([]Ref, 0, len(blocks))
+	for _, b := range blocks {
+		if b == "" || slices.Contains(refs, Ref(b)) {
+			return nil, fmt.Errorf("redfish: %s: %w: block %q empty or named twice", op, ErrBadRequest, b)
+		}
+		refs = append(refs, Ref(b))
+	}
+	return refs, nil
+}
+
 func (r *ComposeRequest) wire() (composeJSON, error) {
 	bad := func(format string, a ...any) error {
 		return fmt.Errorf("redfish: compose: %w: "+format, append([]any{ErrBadRequest}, a...)...)
 	}
-	constrained := len(r.Processors)+len(r.Memory) > 0
+	requirements := len(r.Processors) + len(r.Memory) + len(r.EthernetInterfaces)
+	constrained := requirements > 0
 	switch {
 	case r.Name == "":
 		return composeJSON{}, bad("Name is required")
@@ -389,21 +507,14 @@ func (r *ComposeRequest) wire() (composeJSON, error) {
 		return composeJSON{}, bad("blocks and requirements are two forms of composition; give one")
 	case len(r.Blocks) == 0 && !constrained:
 		return composeJSON{}, bad("neither blocks nor requirements")
-	case len(r.Blocks) > MaxComposeBlocks:
-		return composeJSON{}, bad("%d blocks, at most %d", len(r.Blocks), MaxComposeBlocks)
-	case len(r.Processors)+len(r.Memory) > MaxComposeRequirements:
-		return composeJSON{}, bad("%d requirements, at most %d", len(r.Processors)+len(r.Memory), MaxComposeRequirements)
+	case requirements > MaxComposeRequirements:
+		return composeJSON{}, bad("%d requirements, at most %d", requirements, MaxComposeRequirements)
 	}
 	w := composeJSON{Name: r.Name, Description: r.Description}
 	if len(r.Blocks) > 0 {
-		w.Links = &struct{ ResourceBlocks []Ref }{}
-		for _, b := range r.Blocks {
-			if b == "" || slices.Contains(w.Links.ResourceBlocks, Ref(b)) {
-				return composeJSON{}, bad("block %q empty or named twice", b)
-			}
-			w.Links.ResourceBlocks = append(w.Links.ResourceBlocks, Ref(b))
-		}
-		return w, nil
+		refs, err := blockRefs("compose", r.Blocks)
+		w.Links = &blockLinksJSON{refs}
+		return w, err
 	}
 	for _, p := range r.Processors {
 		if p.Count < 1 || p.TotalCores < 0 {
@@ -414,6 +525,14 @@ func (r *ComposeRequest) wire() (composeJSON, error) {
 		if m.Count < 1 || m.CapacityMiB < 0 {
 			return composeJSON{}, bad("memory count %d, capacity %d MiB", m.Count, m.CapacityMiB)
 		}
+	}
+	for _, e := range r.EthernetInterfaces {
+		if e.Count < 1 || e.SpeedMbps < 0 {
+			return composeJSON{}, bad("interface count %d, speed %d Mbps", e.Count, e.SpeedMbps)
+		}
+	}
+	if len(r.EthernetInterfaces) > 0 {
+		w.EthernetInterfaces = &membersJSON[EthernetRequirement]{r.EthernetInterfaces}
 	}
 	if len(r.Processors) > 0 {
 		w.Processors = &membersJSON[ProcessorRequirement]{r.Processors}
@@ -429,6 +548,11 @@ func (r *ComposeRequest) wire() (composeJSON, error) {
 // *Error: 409 for blocks in use, 400 for blocks of different zones, a
 // missing property or requirements no blocks meet, as the service says in
 // its ExtendedInfo.
+//
+// A service that answers 202 Accepted composes in a task (DSP0266's
+// asynchronous operations): ComposeSystem follows the task monitor until the
+// task ends or ctx does (see sendAsync), and returns the system the finished
+// operation names: its Location, or the Task's Links.CreatedResources.
 func (c *Client) ComposeSystem(ctx context.Context, req ComposeRequest) (string, error) {
 	if err := c.need(CapComposition); err != nil {
 		return "", err
@@ -437,11 +561,90 @@ func (c *Client) ComposeSystem(ctx context.Context, req ComposeRequest) (string,
 	if err != nil {
 		return "", err
 	}
-	h, err := c.send(ctx, http.MethodPost, c.links.systems, body)
-	if err != nil {
+	uri := c.links.systems
+	h, task, err := c.sendAsync(ctx, http.MethodPost, uri, body)
+	switch {
+	case err != nil:
 		return "", err
+	case h.Get("Location") == "" && task != nil && len(task.Links.CreatedResources) > 0:
+		return task.Links.CreatedResources[0].String(), nil
 	}
-	return locationPath(h, http.MethodPost, c.links.systems)
+	return locationPath(h, http.MethodPost, uri)
+}
+
+// Polling of a task monitor: a backoff from taskPollMin doubling to
+// taskPollMax, or the service's Retry-After up to taskRetryAfterMax; the
+// caller's deadline bounds the whole.
+const (
+	taskPollMin       = 250 * time.Millisecond
+	taskPollMax       = 5 * time.Second
+	taskRetryAfterMax = time.Minute
+)
+
+// taskJSON is the part of a Task this package reads.
+type taskJSON struct {
+	TaskState string
+	Messages  []struct {
+		MessageID string `json:"MessageId"`
+		Message   string
+	}
+	Links struct{ CreatedResources schemas.Links }
+}
+
+// failedTaskStates are the TaskStates of a task that ended without its result.
+var failedTaskStates = []string{"Exception", "Killed", "Cancelled", "Interrupted"}
+
+// sendAsync sends a request as send does and, when the service answers 202
+// Accepted, follows the task monitor (the Location) until the operation's
+// own answer: it waits as the monitor's Retry-After says, or with a backoff,
+// until ctx ends. It returns the headers of the operation's answer, and the
+// Task when the monitor ended with a Task rather than that answer. The
+// failed operation's answer (a 409 and its messages) or a Task that ended in
+// failure is an *Error with those messages.
+func (c *Client) sendAsync(ctx context.Context, method, uri string, body any) (http.Header, *taskJSON, error) {
+	h, status, err := c.sendStatus(ctx, method, uri, body)
+	if err != nil || status != http.StatusAccepted {
+		return h, nil, err
+	}
+	monitor, err := locationPath(h, method, uri)
+	if err != nil {
+		return nil, nil, err
+	}
+	backoff := taskPollMin
+	for {
+		wait := backoff
+		if after, ok := retryAfter(h.Get("Retry-After"), time.Now()); ok {
+			wait = min(after, taskRetryAfterMax)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, nil, fmt.Errorf("redfish: %s %s: task %s: %w", method, uri, monitor, ctx.Err())
+		case <-t.C:
+		}
+		backoff = min(2*backoff, taskPollMax)
+		resp, err := c.at(ctx).RunRawRequestWithHeaders(http.MethodGet, monitor, nil, "", nil)
+		if err != nil {
+			// The failed operation's own answer comes as the monitor's.
+			return nil, nil, wrapErr(method, uri, err)
+		}
+		var task taskJSON
+		decodeErr := json.NewDecoder(resp.Body).Decode(&task)
+		schemas.DeferredCleanupHTTPResponse(resp)
+		if h = resp.Header; resp.StatusCode == http.StatusAccepted {
+			continue
+		}
+		if decodeErr != nil || !slices.Contains(failedTaskStates, task.TaskState) {
+			return h, &task, nil // the operation's answer, or the Task of its success
+		}
+		e := &Error{Method: method, URI: clip(uri), StatusCode: resp.StatusCode, Code: "TaskState " + clip(task.TaskState),
+			Message: "the task ended in " + clip(task.TaskState)}
+		for _, m := range task.Messages {
+			e.addExtended(m.Message, m.MessageID)
+		}
+		return nil, nil, e
+	}
 }
 
 // ComposedSystem is what this package reads of a system to tell a composed
@@ -460,6 +663,10 @@ type ComposedSystem struct {
 	Blocks []string
 	// Boot is the system's boot override.
 	Boot BootSettings
+	// AddBlockTarget and RemoveBlockTarget are the targets of the
+	// ComputerSystem.AddResourceBlock and RemoveResourceBlock actions, empty
+	// where the system does not offer them.
+	AddBlockTarget, RemoveBlockTarget string
 }
 
 // IsComposed reports whether the system was composed of resource blocks.
@@ -478,12 +685,83 @@ func (c *Client) GetComposedSystem(ctx context.Context, system string) (Composed
 		PowerState  string
 		Boot        BootSettings
 		Links       struct{ ResourceBlocks schemas.Links }
+		Actions     struct {
+			Add    struct{ Target string } `json:"#ComputerSystem.AddResourceBlock"`
+			Remove struct{ Target string } `json:"#ComputerSystem.RemoveResourceBlock"`
+		}
 	}
 	if err := c.getJSON(ctx, uri, &j); err != nil {
 		return ComposedSystem{}, err
 	}
 	return ComposedSystem{URI: j.ODataID, ID: j.ID, Name: j.Name, Description: j.Description, SystemType: j.SystemType,
-		PowerState: j.PowerState, Blocks: uris(j.Links.ResourceBlocks), Boot: j.Boot}, nil
+		PowerState: j.PowerState, Blocks: uris(j.Links.ResourceBlocks), Boot: j.Boot,
+		AddBlockTarget: j.Actions.Add.Target, RemoveBlockTarget: j.Actions.Remove.Target}, nil
+}
+
+// AddResourceBlock adds a block to a composed system, by URI or Id, with its
+// ComputerSystem.AddResourceBlock action (ErrNotSupported where the system
+// does not offer it). The service refuses a block in use (409) or one that
+// breaks its rules (400: another zone, a second Compute block), as for a
+// composition; an answer 202 is followed as sendAsync does.
+func (c *Client) AddResourceBlock(ctx context.Context, system, block string) error {
+	return c.blockAction(ctx, system, block, true)
+}
+
+// RemoveResourceBlock takes a block out of a composed system, by URI or Id,
+// with its ComputerSystem.RemoveResourceBlock action, as AddResourceBlock.
+func (c *Client) RemoveResourceBlock(ctx context.Context, system, block string) error {
+	return c.blockAction(ctx, system, block, false)
+}
+
+func (c *Client) blockAction(ctx context.Context, system, block string, add bool) error {
+	if err := c.need(CapComposition); err != nil {
+		return err
+	}
+	if block == "" {
+		return fmt.Errorf("redfish: resource block action: %w: no block", ErrBadRequest)
+	}
+	cs, err := c.GetComposedSystem(ctx, system)
+	if err != nil {
+		return err
+	}
+	target, action := cs.RemoveBlockTarget, "RemoveResourceBlock"
+	if add {
+		target, action = cs.AddBlockTarget, "AddResourceBlock"
+	}
+	if target == "" {
+		return fmt.Errorf("redfish: %s of %s: %w", action, cs.URI, ErrNotSupported)
+	}
+	_, _, err = c.sendAsync(ctx, http.MethodPost, target, struct{ ResourceBlock Ref }{Ref(block)})
+	return err
+}
+
+// BlocksUpdatable reads whether a specific composition's capabilities object
+// lets a client replace a composed system's blocks with a PATCH of
+// Links.ResourceBlocks (ResourceBlocks@Redfish.UpdatableAfterCreate).
+func (c *Client) BlocksUpdatable(ctx context.Context, capabilitiesObject string) (bool, error) {
+	var v struct {
+		Links struct {
+			Updatable bool `json:"ResourceBlocks@Redfish.UpdatableAfterCreate"`
+		}
+	}
+	err := c.getJSON(ctx, capabilitiesObject, &v)
+	return v.Links.Updatable, err
+}
+
+// SetResourceBlocks replaces the blocks of a composed system, by URI or Id,
+// with a PATCH of Links.ResourceBlocks, where BlocksUpdatable says the
+// service allows it; the blocks left go back to the free pool. The service
+// applies the rules of a composition to the new list.
+func (c *Client) SetResourceBlocks(ctx context.Context, system string, blocks []string) error {
+	if err := c.need(CapComposition); err != nil {
+		return err
+	}
+	refs, err := blockRefs("set resource blocks", blocks)
+	if err != nil {
+		return err
+	}
+	_, _, err = c.sendAsync(ctx, http.MethodPatch, member(c.links.systems, system), struct{ Links blockLinksJSON }{blockLinksJSON{refs}})
+	return err
 }
 
 // ComposedSystems reads every system of the Systems collection as
@@ -499,12 +777,13 @@ func (c *Client) ComposedSystems(ctx context.Context) ([]ComposedSystem, error) 
 func (c *Client) SystemURI(id string) string { return member(c.links.systems, id) }
 
 // DecomposeSystem DELETEs a composed system, by URI or Id, which returns its
-// blocks to the free pool.
+// blocks to the free pool; a service that answers 202 is followed to the
+// task's end, as ComposeSystem does.
 func (c *Client) DecomposeSystem(ctx context.Context, system string) error {
 	if err := c.need(CapComposition); err != nil {
 		return err
 	}
-	_, err := c.send(ctx, http.MethodDelete, member(c.links.systems, system), nil)
+	_, _, err := c.sendAsync(ctx, http.MethodDelete, member(c.links.systems, system), nil)
 	return err
 }
 

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"net/http"
 	"reflect"
+	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stmcginnis/gofish/schemas"
@@ -26,13 +28,14 @@ const (
 
 func dmtfFiles(systems string) map[string]string {
 	return map[string]string{
-		"/redfish/v1":                      "dmtf_root.json",
-		"/redfish/v1/CompositionService":   "dmtf_compositionservice.json",
-		"/redfish/v1/Systems":              systems,
-		"/redfish/v1/Systems/Capabilities": "dmtf_capabilities.json",
-		dmtfBlocks:                         "dmtf_resourceblocks.json",
-		dmtfCompute:                        "dmtf_block_compute1.json",
-		dmtfDrive:                          "dmtf_block_drive7.json",
+		"/redfish/v1":                                            "dmtf_root.json",
+		"/redfish/v1/CompositionService":                         "dmtf_compositionservice.json",
+		"/redfish/v1/Systems":                                    systems,
+		"/redfish/v1/Systems/Capabilities":                       "dmtf_capabilities.json",
+		"/redfish/v1/Systems/ConstrainedCompositionCapabilities": "dmtf_constrained_capabilities.json",
+		dmtfBlocks:  "dmtf_resourceblocks.json",
+		dmtfCompute: "dmtf_block_compute1.json",
+		dmtfDrive:   "dmtf_block_drive7.json",
 		"/redfish/v1/CompositionService/ResourceZones": "dmtf_zones.json",
 		dmtfZone1:  "dmtf_zone1.json",
 		dmtfSystem: "dmtf_composed_system.json",
@@ -101,6 +104,29 @@ func TestDMTFConstrainedCapabilityDetected(t *testing.T) {
 	}
 	if _, ok := comp.Capability(redfish.UseCaseSpecific); ok {
 		t.Error("specific composition found where only constrained is advertised")
+	}
+
+	caps, err := connect(t, srv, redfish.Config{}).ConstrainedCapabilities(context.Background(), got.CapabilitiesObject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCaps := redfish.ConstrainedCapabilities{
+		Processors: redfish.CreateFields{Offered: true, Required: true, CountRequired: true, Fields: map[string]bool{
+			"ProcessorType": true, "TotalCores": true, "Model": false, "InstructionSet": false, "AchieveableSpeedMHz": false}},
+		Memory: redfish.CreateFields{Offered: true, Required: true, CountRequired: true, Fields: map[string]bool{
+			"MemoryType": true, "CapacityMiB": true, "MemoryDeviceType": false, "SpeedMHz": false, "DataWidthBits": false, "BusWidthBits": false}},
+		EthernetInterfaces: redfish.CreateFields{Offered: true, CountRequired: true, Fields: map[string]bool{"SpeedMbps": true, "FullDuplex": false}},
+	}
+	if !reflect.DeepEqual(caps, wantCaps) {
+		t.Errorf("ConstrainedCapabilities:\n got %+v\nwant %+v", caps, wantCaps)
+	}
+	if !caps.Processors.Allows("Model") || caps.Processors.Allows("SpeedMHz") {
+		t.Error("Allows: Model is optional on create, SpeedMHz is not listed for processors")
+	}
+	// The specific capabilities object lists neither collection.
+	caps, err = connect(t, srv, redfish.Config{}).ConstrainedCapabilities(context.Background(), "/redfish/v1/Systems/Capabilities")
+	if err != nil || caps.Processors.Offered || caps.Memory.Offered || caps.Processors.Fields != nil {
+		t.Errorf("ConstrainedCapabilities of a specific capabilities object = %+v, %v; want nothing offered", caps, err)
 	}
 }
 
@@ -206,7 +232,8 @@ func TestDMTFComposeSpecific(t *testing.T) {
 
 	sys, err := c.GetComposedSystem(ctx, "ComposedSystem")
 	wantSys := redfish.ComposedSystem{URI: dmtfSystem, ID: "ComposedSystem", Name: "Sample Composed System",
-		Description: "This shows an example of a composed system", SystemType: "Composed", PowerState: "On", Blocks: []string{dmtfCompute, dmtfDrive}}
+		Description: "This shows an example of a composed system", SystemType: "Composed", PowerState: "On", Blocks: []string{dmtfCompute, dmtfDrive},
+		AddBlockTarget: dmtfSystem + "/Actions/ComputerSystem.AddResourceBlock", RemoveBlockTarget: dmtfSystem + "/Actions/ComputerSystem.RemoveResourceBlock"}
 	if err != nil || !reflect.DeepEqual(sys, wantSys) || !sys.IsComposed() {
 		t.Fatalf("GetComposedSystem = %+v, %v; want %+v", sys, err, wantSys)
 	}
@@ -227,8 +254,9 @@ func TestDMTFComposeConstrained(t *testing.T) {
 	})
 	c := connect(t, srv, redfish.Config{})
 	_, err := c.ComposeSystem(context.Background(), redfish.ComposeRequest{Name: "db-1",
-		Processors: []redfish.ProcessorRequirement{{Count: 2, ProcessorType: "CPU", TotalCores: 8}},
-		Memory:     []redfish.MemoryRequirement{{Count: 4, MemoryType: "DRAM", CapacityMiB: 8192}}})
+		Processors:         []redfish.ProcessorRequirement{{Count: 2, ProcessorType: "CPU", TotalCores: 8}},
+		Memory:             []redfish.MemoryRequirement{{Count: 4, MemoryType: "DRAM", CapacityMiB: 8192}},
+		EthernetInterfaces: []redfish.EthernetRequirement{{Count: 2, SpeedMbps: 10000}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,8 +264,9 @@ func TestDMTFComposeConstrained(t *testing.T) {
 	// The shape of DMTF's constrained composition request: each collection's
 	// Members with @Redfish.RequestedCount, as ConstrainedCompositionCapabilities asks.
 	want := map[string]any{"Name": "db-1",
-		"Processors": map[string]any{"Members": []any{map[string]any{"@Redfish.RequestedCount": 2.0, "ProcessorType": "CPU", "TotalCores": 8.0}}},
-		"Memory":     map[string]any{"Members": []any{map[string]any{"@Redfish.RequestedCount": 4.0, "MemoryType": "DRAM", "CapacityMiB": 8192.0}}},
+		"Processors":         map[string]any{"Members": []any{map[string]any{"@Redfish.RequestedCount": 2.0, "ProcessorType": "CPU", "TotalCores": 8.0}}},
+		"Memory":             map[string]any{"Members": []any{map[string]any{"@Redfish.RequestedCount": 4.0, "MemoryType": "DRAM", "CapacityMiB": 8192.0}}},
+		"EthernetInterfaces": map[string]any{"Members": []any{map[string]any{"@Redfish.RequestedCount": 2.0, "SpeedMbps": 10000.0}}},
 	}
 	if !reflect.DeepEqual(req.Body, want) {
 		t.Errorf("POST body %v, want %v", req.Body, want)
@@ -272,6 +301,7 @@ func TestDMTFComposeBadRequest(t *testing.T) {
 		"empty block":   {Name: "x", Blocks: []string{""}},
 		"too many":      {Name: "x", Blocks: many},
 		"count zero":    {Name: "x", Processors: []redfish.ProcessorRequirement{{TotalCores: 4}}},
+		"no interfaces": {Name: "x", EthernetInterfaces: []redfish.EthernetRequirement{{SpeedMbps: 1000}}},
 		"negative MiB":  {Name: "x", Memory: []redfish.MemoryRequirement{{Count: 1, CapacityMiB: -1}}},
 		"too many reqs": {Name: "x", Memory: make([]redfish.MemoryRequirement, redfish.MaxComposeRequirements+1)},
 	} {
@@ -295,5 +325,133 @@ func TestDMTFNotSupportedOnRSD(t *testing.T) {
 	}
 	if err := c.DecomposeSystem(context.Background(), dmtfSystem); !errors.Is(err, redfish.ErrNotSupported) {
 		t.Errorf("DecomposeSystem on RSD: %v, want ErrNotSupported", err)
+	}
+}
+
+// A task monitor may end with the Task itself (200) rather than the operation's answer:
+// the system is then the Task's Links.CreatedResources, and a Task in Exception is an
+// *Error carrying its Messages.
+func TestDMTFComposeTaskBody(t *testing.T) {
+	const monitor = "/redfish/v1/TaskService/TaskMonitors/7"
+	for _, c := range []struct {
+		name, task string
+		want       string
+		messages   []string
+	}{
+		{"completed", `{"TaskState":"Completed","Links":{"CreatedResources":[{"@odata.id":"/redfish/v1/Systems/New"}]}}`, "/redfish/v1/Systems/New", nil},
+		{"exception", `{"TaskState":"Exception","Messages":[{"MessageId":"Base.1.15.ResourceExhaustion","Message":"no blocks"},{"MessageId":"Base.1.15.GeneralError"}]}`,
+			"", []string{"no blocks", "Base.1.15.GeneralError"}},
+		{"nothing made", `{"TaskState":"Completed"}`, "", nil},
+	} {
+		var polls atomic.Int32
+		_, srv := newFixture(t, dmtfFiles("dmtf_systems_specific.json"), map[string]http.HandlerFunc{
+			"POST /redfish/v1/Systems": func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Location", monitor)
+				w.Header().Set("Retry-After", "0")
+				w.WriteHeader(http.StatusAccepted)
+			},
+			"GET " + monitor: func(w http.ResponseWriter, _ *http.Request) {
+				if polls.Add(1) == 1 {
+					w.Header().Set("Retry-After", "0")
+					w.WriteHeader(http.StatusAccepted)
+					_, _ = w.Write([]byte(`{"TaskState":"Running"}`))
+					return
+				}
+				_, _ = w.Write([]byte(c.task))
+			},
+		})
+		uri, err := connect(t, srv, redfish.Config{}).ComposeSystem(context.Background(), redfish.ComposeRequest{Name: "n", Blocks: []string{dmtfCompute}})
+		var rf *redfish.Error
+		switch {
+		case c.want != "":
+			if uri != c.want || err != nil {
+				t.Errorf("%s: ComposeSystem = %q, %v; want %s", c.name, uri, err, c.want)
+			}
+		case c.messages != nil:
+			if !errors.As(err, &rf) || !reflect.DeepEqual(rf.ExtendedInfo, c.messages) || !strings.Contains(rf.Error(), "Exception") {
+				t.Errorf("%s: err = %v; want an *Error with %v", c.name, err, c.messages)
+			}
+		case err == nil:
+			t.Errorf("%s: ComposeSystem = %q, nil; want an error", c.name, uri)
+		}
+		if n := polls.Load(); n != 2 {
+			t.Errorf("%s: %d polls of the monitor, want 2", c.name, n)
+		}
+	}
+}
+
+// AddResourceBlock and RemoveResourceBlock post the block to the system's
+// action targets; SetResourceBlocks PATCHes Links.ResourceBlocks, which the
+// mockup's capabilities object marks updatable after create.
+func TestDMTFChangeBlocks(t *testing.T) {
+	ctx := context.Background()
+	add, remove := dmtfSystem+"/Actions/ComputerSystem.AddResourceBlock", dmtfSystem+"/Actions/ComputerSystem.RemoveResourceBlock"
+	f, srv := newFixture(t, dmtfFiles("dmtf_systems_specific.json"), map[string]http.HandlerFunc{
+		"POST " + add:         status(http.StatusNoContent, ""),
+		"POST " + remove:      status(http.StatusNoContent, ""),
+		"PATCH " + dmtfSystem: status(http.StatusNoContent, ""),
+	})
+	c := connect(t, srv, redfish.Config{})
+	if ok, err := c.BlocksUpdatable(ctx, "/redfish/v1/Systems/Capabilities"); !ok || err != nil {
+		t.Errorf("BlocksUpdatable = %v, %v; want true", ok, err)
+	}
+	if err := c.AddResourceBlock(ctx, "ComposedSystem", dmtfDrive); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.RemoveResourceBlock(ctx, dmtfSystem, dmtfDrive); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.SetResourceBlocks(ctx, "ComposedSystem", []string{dmtfCompute, dmtfDrive}); err != nil {
+		t.Fatal(err)
+	}
+	ref := map[string]any{"ResourceBlock": map[string]any{"@odata.id": dmtfDrive}}
+	for _, target := range []string{add, remove} {
+		if req, ok := f.last(http.MethodPost, target); !ok || !reflect.DeepEqual(req.Body, ref) {
+			t.Errorf("POST %s: %v (sent %v); want %v", target, req.Body, ok, ref)
+		}
+	}
+	patch, _ := f.last(http.MethodPatch, dmtfSystem)
+	want := map[string]any{"Links": map[string]any{"ResourceBlocks": []any{map[string]any{"@odata.id": dmtfCompute}, map[string]any{"@odata.id": dmtfDrive}}}}
+	if !reflect.DeepEqual(patch.Body, want) {
+		t.Errorf("PATCH body %v, want %v", patch.Body, want)
+	}
+	for _, bad := range [][]string{nil, {dmtfCompute, dmtfCompute}, {""}} {
+		if err := c.SetResourceBlocks(ctx, "ComposedSystem", bad); !errors.Is(err, redfish.ErrBadRequest) {
+			t.Errorf("SetResourceBlocks(%q) = %v, want ErrBadRequest", bad, err)
+		}
+	}
+	if err := c.AddResourceBlock(ctx, "ComposedSystem", ""); !errors.Is(err, redfish.ErrBadRequest) {
+		t.Errorf("AddResourceBlock of no block = %v", err)
+	}
+	if ok, err := c.BlocksUpdatable(ctx, "/redfish/v1/Systems/ConstrainedCompositionCapabilities"); ok || err != nil {
+		t.Errorf("BlocksUpdatable of the constrained capabilities = %v, %v; want false", ok, err)
+	}
+}
+
+// A decomposition answered 202 is followed to its task's end: done when the
+// monitor answers the DELETE's 204, failed with the monitor's refusal.
+func TestDMTFDecomposeTask(t *testing.T) {
+	const monitor = "/redfish/v1/TaskService/TaskMonitors/9"
+	for _, final := range []int{http.StatusNoContent, http.StatusConflict} {
+		var polls atomic.Int32
+		_, srv := newFixture(t, dmtfFiles("dmtf_systems_specific.json"), map[string]http.HandlerFunc{
+			"DELETE " + dmtfSystem: func(w http.ResponseWriter, _ *http.Request) {
+				w.Header().Set("Location", monitor)
+				w.Header().Set("Retry-After", "0")
+				w.WriteHeader(http.StatusAccepted)
+			},
+			"GET " + monitor: func(w http.ResponseWriter, r *http.Request) {
+				if polls.Add(1) == 1 {
+					w.Header().Set("Retry-After", "0")
+					w.WriteHeader(http.StatusAccepted)
+					return
+				}
+				status(final, map[int]string{http.StatusConflict: "dmtf_error_inuse.json"}[final])(w, r)
+			},
+		})
+		err := connect(t, srv, redfish.Config{}).DecomposeSystem(context.Background(), "ComposedSystem")
+		if final == http.StatusNoContent && err != nil || final == http.StatusConflict && !redfish.IsConflict(err) || polls.Load() != 2 {
+			t.Errorf("monitor ending %d: DecomposeSystem = %v after %d polls; want the monitor's answer after 2", final, err, polls.Load())
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package redfish
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -102,6 +103,14 @@ func IsNotFound(err error) bool { return StatusCode(err) == http.StatusNotFound 
 // no resources match an allocation request.
 func IsConflict(err error) bool { return StatusCode(err) == http.StatusConflict }
 
+// addExtended adds one extended message, its text or else its MessageId, up
+// to maxExtendedInfo of them.
+func (e *Error) addExtended(message, id string) {
+	if m := cmp.Or(message, id); m != "" && len(e.ExtendedInfo) < maxExtendedInfo {
+		e.ExtendedInfo = append(e.ExtendedInfo, clip(m))
+	}
+}
+
 // wrapErr turns what gofish returned for one request into an *Error. gofish
 // reports an HTTP refusal as *schemas.Error and a transport failure as the
 // raw error of net/http, which is how the two are told apart here.
@@ -119,14 +128,7 @@ func wrapErr(method, uri string, err error) error {
 	case errors.As(err, &rf) && rf.HTTPReturnedStatusCode != 0:
 		e := &Error{Method: method, URI: clip(uri), StatusCode: rf.HTTPReturnedStatusCode, Code: clip(rf.Code), Message: clip(rf.Message)}
 		for _, m := range rf.ExtendedInfos {
-			if len(e.ExtendedInfo) == maxExtendedInfo {
-				break
-			}
-			if m.Message != "" {
-				e.ExtendedInfo = append(e.ExtendedInfo, clip(m.Message))
-			} else if m.MessageID != "" {
-				e.ExtendedInfo = append(e.ExtendedInfo, clip(m.MessageID))
-			}
+			e.addExtended(m.Message, m.MessageID)
 		}
 		return e
 	case errors.Is(err, ErrOtherOrigin) || errors.Is(err, ErrResponseTooLarge) || errors.Is(err, ErrRedirectRefused):

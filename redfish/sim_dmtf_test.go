@@ -3,9 +3,13 @@ package redfish_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/stmcginnis/gofish/schemas"
 
@@ -170,5 +174,107 @@ func TestSimDMTFConstrained(t *testing.T) {
 	var re *redfish.Error
 	if !errors.As(err, &re) || !redfish.IsConflict(err) || !strings.HasSuffix(re.Code, ".ResourceExhaustion") {
 		t.Errorf("unsatisfiable constrained composition: %v", err)
+	}
+}
+
+// A composition answered 202 with a task monitor (rsd-simulator --compose-task):
+// ComposeSystem follows the monitor, waiting as its Retry-After says, and returns the
+// system the finished operation names; a task refused by the blocks is the operation's
+// 409 with its messages; a deadline before the task's end leaves the system composed.
+func TestSimDMTFComposeTask(t *testing.T) {
+	ctx := context.Background()
+	sim, err := rsdsim.New(rsdsim.Config{Model: rsdsim.ModelDMTF, Racks: 1, DrawersPerRack: 1, SystemsPerDrawer: 2,
+		Seed: 7, Username: simUser, Password: simPass, ComposeTask: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var polls int
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/TaskMonitors/") {
+			mu.Lock()
+			polls++
+			mu.Unlock()
+		}
+		sim.ServeHTTP(w, r)
+	}))
+	t.Cleanup(func() { sim.Close(); front.Close() })
+	c := simClient(t, front.URL, redfish.AuthBasic)
+	block := "/redfish/v1/CompositionService/ResourceBlocks/Compute1"
+	uri, err := c.ComposeSystem(ctx, redfish.ComposeRequest{Name: "t1", Blocks: []string{block}})
+	if err != nil || uri != "/redfish/v1/Systems/Composed1" {
+		t.Fatalf("ComposeSystem = %q, %v", uri, err)
+	}
+	mu.Lock()
+	if polls != 1 { // Retry-After: 1 outlasts the 300 ms task; a backoff from 250 ms would poll twice
+		t.Errorf("%d polls of the monitor; want 1, after its Retry-After", polls)
+	}
+	mu.Unlock()
+	_, err = c.ComposeSystem(ctx, redfish.ComposeRequest{Name: "t2", Blocks: []string{block}})
+	var rf *redfish.Error
+	if !errors.As(err, &rf) || rf.StatusCode != http.StatusConflict || len(rf.ExtendedInfo) == 0 || !strings.Contains(rf.ExtendedInfo[0], "Compute1") {
+		t.Errorf("a refused task: %v", err)
+	}
+	short, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+	defer cancel()
+	_, err = c.ComposeSystem(short, redfish.ComposeRequest{Name: "t3", Blocks: []string{"/redfish/v1/CompositionService/ResourceBlocks/Compute2"}})
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("a task outlasting the deadline: %v", err)
+	}
+	if s, err := c.GetComposedSystem(ctx, "Composed2"); err != nil || s.Name != "t3" {
+		t.Errorf("the system of the task whose answer was lost: %+v, %v", s, err)
+	}
+}
+
+// Against the simulator: a block added, refused (in use, another zone), replaced by a PATCH
+// and removed, each seen in the system's Links.ResourceBlocks.
+func TestSimDMTFChangeBlocks(t *testing.T) {
+	ctx := context.Background()
+	c := startDMTFSim(t)
+	const blocks = "/redfish/v1/CompositionService/ResourceBlocks/"
+	sys, err := c.ComposeSystem(ctx, redfish.ComposeRequest{Name: "grow", Blocks: []string{blocks + "Compute1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := c.ComposeSystem(ctx, redfish.ComposeRequest{Name: "other", Blocks: []string{blocks + "Compute2", blocks + "Drive2-1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	comp, _ := c.Composition(ctx)
+	spec, _ := comp.Capability(redfish.UseCaseSpecific)
+	if ok, err := c.BlocksUpdatable(ctx, spec.CapabilitiesObject); !ok || err != nil {
+		t.Fatalf("BlocksUpdatable = %v, %v", ok, err)
+	}
+	has := func(want ...string) {
+		t.Helper()
+		cs, err := c.GetComposedSystem(ctx, sys)
+		var got []string
+		for _, b := range cs.Blocks {
+			got = append(got, strings.TrimPrefix(b, blocks))
+		}
+		if err != nil || !slices.Equal(got, want) {
+			t.Errorf("blocks %v, %v; want %v", got, err, want)
+		}
+	}
+	if err := c.AddResourceBlock(ctx, sys, blocks+"Drive1-1"); err != nil {
+		t.Fatal(err)
+	}
+	has("Compute1", "Drive1-1")
+	if err := c.AddResourceBlock(ctx, sys, blocks+"Drive2-1"); !redfish.IsConflict(err) {
+		t.Errorf("adding a block of %s: %v, want a 409", other, err)
+	}
+	if err := c.AddResourceBlock(ctx, sys, blocks+"Compute5"); redfish.StatusCode(err) != 400 { // zone 2
+		t.Errorf("adding a block of another zone: %v, want a 400", err)
+	}
+	if err := c.SetResourceBlocks(ctx, sys, []string{blocks + "Compute1", blocks + "Network1-1"}); err != nil {
+		t.Fatal(err)
+	}
+	has("Compute1", "Network1-1")
+	if err := c.RemoveResourceBlock(ctx, sys, blocks+"Network1-1"); err != nil {
+		t.Fatal(err)
+	}
+	has("Compute1")
+	if b, err := c.GetResourceBlock(ctx, blocks+"Network1-1"); err != nil || !b.Free() {
+		t.Errorf("a removed block: %+v, %v; want it free", b, err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/stmcginnis/gofish/schemas"
@@ -16,7 +17,8 @@ import (
 // The composition mode of a connection: a service whose root links a DMTF
 // CompositionService and no RSD Nodes. The core's node is the composed
 // system (its URI the node's), Allocate composes it of blocks this package
-// chooses (specific composition within one zone), Assemble and
+// chooses (specific composition within one zone) or, where the service
+// offers only that, by a constrained request, Assemble and
 // WaitAssembled have nothing to do (a composed system is whole when the
 // POST answers), and DeleteNode decomposes it.
 
@@ -24,6 +26,10 @@ import (
 // another client between the read of the pool and the POST (the service
 // answers 409 ResourceInUse) makes it read the pool and choose again.
 const maxComposeAttempts = 3
+
+// maxBlockZones bounds the zones a block is weighed in: a block shared by a
+// few racks is listed in a few zones.
+const maxBlockZones = 16
 
 // composedState is the core's node state of a composed system: it is whole
 // as soon as it exists.
@@ -73,10 +79,29 @@ type need struct {
 	model, instructionSet string
 	memoryMiB             int
 	memoryType            string
+	// drives and nics each take a drive or an interface of their own.
+	drives []valence.LocalDriveReq
+	nics   []valence.NetworkReq
 }
 
-// have is what chosen blocks give toward a need.
-type have struct{ cores, count, memoryMiB int }
+// have is what chosen blocks give toward a need: drives and nics count the
+// requirements met.
+type have struct{ cores, count, memoryMiB, drives, nics int }
+
+// most is, per property, the larger of h and o.
+func (h have) most(o have) have {
+	return have{max(h.cores, o.cores), max(h.count, o.count), max(h.memoryMiB, o.memoryMiB), max(h.drives, o.drives), max(h.nics, o.nics)}
+}
+
+// driveMatches reports whether a drive meets a local_drives requirement.
+func driveMatches(r valence.LocalDriveReq, d redfish.Drive) bool {
+	return d.CapacityGiB >= float64(r.CapacityGiB) && (r.Type == "" || d.Type == r.Type) && (r.Interface == "" || d.Interface == r.Interface)
+}
+
+// nicMatches reports whether an interface meets a network requirement.
+func nicMatches(r valence.NetworkReq, e redfish.EthernetInterface) bool {
+	return e.SpeedMbps >= r.SpeedMbps
+}
 
 // sum is what blocks give toward n: the processors and memory that match it.
 func (n need) sum(blocks []blockInfo) have {
@@ -99,21 +124,21 @@ func (n need) sum(blocks []blockInfo) have {
 
 // met reports whether h meets n.
 func (n need) met(h have) bool {
-	return h.cores >= n.cores && h.count >= n.count && h.memoryMiB >= n.memoryMiB
+	return h.cores >= n.cores && h.count >= n.count && h.memoryMiB >= n.memoryMiB && h.drives >= len(n.drives) && h.nics >= len(n.nics)
 }
 
 // compositionNeed maps an Allocate request onto blocks, refusing as Invalid
-// what blocks of processors and memory cannot express yet.
+// what resource blocks cannot express.
 func compositionNeed(req valence.AllocateRequest) (need, error) {
 	var refused []string
-	if len(req.LocalDrives) > 0 {
-		refused = append(refused, "local_drives")
-	}
 	if len(req.RemoteDrives) > 0 {
 		refused = append(refused, "remote_drives")
 	}
-	if len(req.EthernetInterfaces) > 0 {
-		refused = append(refused, "network")
+	for i, e := range req.EthernetInterfaces {
+		if e.VLAN != 0 {
+			// A Network block is an interface; its VLANs are the host's to set.
+			refused = append(refused, fmt.Sprintf("network[%d].vlan", i))
+		}
 	}
 	if req.Security != nil {
 		refused = append(refused, "security")
@@ -121,7 +146,8 @@ func compositionNeed(req valence.AllocateRequest) (need, error) {
 	if len(refused) > 0 {
 		return need{}, valence.Errorf(valence.Invalid, "The composition driver cannot express %s on resource blocks.", strings.Join(refused, ", "))
 	}
-	n := need{cores: req.TotalSystemCoreCount, count: len(req.Processors), memoryMiB: req.TotalSystemMemoryMiB}
+	n := need{cores: req.TotalSystemCoreCount, count: len(req.Processors), memoryMiB: req.TotalSystemMemoryMiB,
+		drives: req.LocalDrives, nics: req.EthernetInterfaces}
 	if len(req.Processors) > 0 {
 		n.model, n.instructionSet = req.Processors[0].Model, req.Processors[0].InstructionSet
 	}
@@ -144,8 +170,13 @@ func (c *conn) compositionAllocate(ctx context.Context, rc *redfish.Client, req 
 	if err != nil {
 		return "", err
 	}
-	if _, ok := comp.Capability(redfish.UseCaseSpecific); !ok || !comp.Service.Enabled {
-		return "", valence.Errorf(valence.NotImplemented, "Pod manager %s does not offer specific composition (Links.ResourceBlocks), the one this driver sends.", c.url)
+	_, specific := comp.Capability(redfish.UseCaseSpecific)
+	constrained, isConstrained := comp.Capability(redfish.UseCaseConstrained)
+	switch {
+	case !comp.Service.Enabled || (!specific && !isConstrained):
+		return "", valence.Errorf(valence.NotImplemented, "Pod manager %s offers no composition (its CompositionService is disabled or its Systems collection advertises neither form).", c.url)
+	case !specific:
+		return c.constrainedAllocate(ctx, rc, constrained, req, n)
 	}
 	c.composeMu.Lock()
 	defer c.composeMu.Unlock()
@@ -164,9 +195,130 @@ func (c *conn) compositionAllocate(ctx context.Context, rc *redfish.Client, req 
 	}
 }
 
+// constrainedAllocate composes by a constrained request, for a service that
+// offers only that form: the service picks the blocks, so there is nothing
+// to serialise or choose again, and its refusal (ResourceExhaustion) is the
+// caller's answer.
+func (c *conn) constrainedAllocate(ctx context.Context, rc *redfish.Client, cc redfish.CollectionCapability, req valence.AllocateRequest, n need) (string, error) {
+	if len(req.LocalDrives) > 0 {
+		return "", valence.Errorf(valence.Invalid, "Pod manager %s offers only constrained composition, in which Valence sends processors, memory and interfaces: it cannot express local_drives.",
+			c.url)
+	}
+	caps, err := rc.ConstrainedCapabilities(ctx, cc.CapabilitiesObject)
+	if err != nil {
+		return "", err
+	}
+	cr, err := constrainedRequest(c.url, n, caps)
+	if err != nil {
+		return "", err
+	}
+	cr.Name, cr.Description = req.Name, marked(req)
+	return rc.ComposeSystem(ctx, cr)
+}
+
+// constrainedRequest maps n onto the members of a constrained request that
+// caps allows. A member states a minimum per item, so Valence's totals become
+// per-item minimums: total_cores split evenly over the processors asked (at
+// least one), memory one item of capacity_mib, and the interfaces one member
+// of the fastest speed asked (members are met each on its own, so that two
+// members could count one interface). What caps does not list,
+// or a property caps requires that Valence has no value for, is Invalid.
+func constrainedRequest(url string, n need, caps redfish.ConstrainedCapabilities) (redfish.ComposeRequest, error) {
+	var out redfish.ComposeRequest
+	var refused []string
+	// member collects the properties of one member that caps allows, naming
+	// the Valence property of each one it does not.
+	type member struct {
+		caps redfish.CreateFields
+		set  map[string]bool
+	}
+	put := func(m member, field, property string, has bool, assign func()) {
+		switch {
+		case !has:
+		case m.caps.Allows(field):
+			assign()
+			m.set[field] = true
+		default:
+			refused = append(refused, property)
+		}
+	}
+	// done refuses the properties caps requires that were left unset.
+	done := func(m member, collection string) {
+		for field, required := range m.caps.Fields {
+			if required && !m.set[field] {
+				refused = append(refused, collection+"/"+field+" (required by the pod manager)")
+			}
+		}
+	}
+	askProcessors := n.count > 0 || n.cores > 0 || n.model != "" || n.instructionSet != ""
+	askMemory := n.memoryMiB > 0 || n.memoryType != ""
+	if !askProcessors && !askMemory {
+		// A request must ask for something: one processor, the least a system has.
+		askProcessors, askMemory = caps.Processors.Offered, !caps.Processors.Offered
+	}
+	if askProcessors || caps.Processors.Required {
+		if !caps.Processors.Offered {
+			return out, valence.Errorf(valence.Invalid, "Pod manager %s cannot be asked for processors in a constrained composition.", url)
+		}
+		m := member{caps.Processors, map[string]bool{}}
+		p := redfish.ProcessorRequirement{Count: max(n.count, 1)}
+		// Where caps requires them, the values that ask nothing more: a CPU of a core.
+		put(m, "ProcessorType", "", m.caps.Fields["ProcessorType"], func() { p.ProcessorType = "CPU" })
+		cores := (n.cores + p.Count - 1) / p.Count
+		if cores == 0 && m.caps.Fields["TotalCores"] {
+			cores = 1
+		}
+		put(m, "TotalCores", "processor.total_cores", cores > 0, func() { p.TotalCores = cores })
+		put(m, "Model", "processor.model", n.model != "", func() { p.Model = n.model })
+		put(m, "InstructionSet", "processor.instruction_set", n.instructionSet != "", func() { p.InstructionSet = n.instructionSet })
+		done(m, "Processors")
+		out.Processors = []redfish.ProcessorRequirement{p}
+	}
+	if askMemory || caps.Memory.Required {
+		if !caps.Memory.Offered {
+			return out, valence.Errorf(valence.Invalid, "Pod manager %s cannot be asked for memory in a constrained composition.", url)
+		}
+		m := member{caps.Memory, map[string]bool{}}
+		r := redfish.MemoryRequirement{Count: 1}
+		put(m, "MemoryType", "", m.caps.Fields["MemoryType"], func() { r.MemoryType = "DRAM" })
+		mib := n.memoryMiB
+		if mib == 0 && m.caps.Fields["CapacityMiB"] {
+			mib = 1
+		}
+		put(m, "CapacityMiB", "memory.capacity_mib", mib > 0, func() { r.CapacityMiB = mib })
+		put(m, "MemoryDeviceType", "memory.type", n.memoryType != "", func() { r.MemoryDeviceType = n.memoryType })
+		done(m, "Memory")
+		out.Memory = []redfish.MemoryRequirement{r}
+	}
+	if len(n.nics) > 0 || caps.EthernetInterfaces.Required {
+		if !caps.EthernetInterfaces.Offered {
+			return out, valence.Errorf(valence.Invalid, "Pod manager %s cannot be asked for network interfaces in a constrained composition.", url)
+		}
+		m := member{caps.EthernetInterfaces, map[string]bool{}}
+		e := redfish.EthernetRequirement{Count: max(len(n.nics), 1)}
+		speed := 0
+		for _, nic := range n.nics {
+			speed = max(speed, nic.SpeedMbps)
+		}
+		if speed == 0 && m.caps.Fields["SpeedMbps"] {
+			speed = 1
+		}
+		put(m, "SpeedMbps", "network.speed_mbps", speed > 0, func() { e.SpeedMbps = speed })
+		done(m, "EthernetInterfaces")
+		out.EthernetInterfaces = []redfish.EthernetRequirement{e}
+	}
+	if len(refused) > 0 {
+		slices.Sort(refused)
+		return out, valence.Errorf(valence.Invalid, "Pod manager %s offers only constrained composition, whose capabilities do not let Valence express %s.",
+			url, strings.Join(slices.Compact(refused), ", "))
+	}
+	return out, nil
+}
+
 // chooseBlocks reads the free blocks and returns, in the first zone whose
-// free blocks meet n, one Compute block and the Processor and Memory blocks
-// that make up what it lacks. A need no zone meets is a Conflict naming, per
+// free blocks meet n, one Compute block, the Processor and Memory blocks
+// that make up what it lacks, and the blocks of the drives and interfaces n
+// asks for. A need no zone meets is a Conflict naming, per
 // property, the most one zone could give.
 func (c *conn) chooseBlocks(ctx context.Context, rc *redfish.Client, service redfish.CompositionService, n need) ([]string, error) {
 	all, err := rc.ResourceBlocks(ctx, service)
@@ -179,15 +331,26 @@ func (c *conn) chooseBlocks(ctx context.Context, rc *redfish.Client, service red
 		if !b.Free() || len(b.Zones) == 0 { // a block of no zone composes with nothing
 			continue
 		}
-		parts, err := rc.NodeParts(ctx, &redfish.ComposedNode{Links: redfish.NodeLinks{Processors: b.Processors, Memory: b.Memory}})
+		links := redfish.NodeLinks{Processors: b.Processors, Memory: b.Memory}
+		if len(n.drives) > 0 { // the parts a need does not weigh are not read
+			links.LocalDrives = b.Drives
+		}
+		if len(n.nics) > 0 {
+			links.EthernetInterfaces = b.EthernetInterfaces
+		}
+		parts, err := rc.NodeParts(ctx, &redfish.ComposedNode{Links: links})
 		if err != nil {
 			return nil, err
 		}
-		z := b.Zones[0] // a block of several zones is weighed in its first only
-		if _, ok := zones[z]; !ok {
-			order = append(order, z)
+		for i, z := range b.Zones[:min(len(b.Zones), maxBlockZones)] { // a block of several zones composes in any of them
+			if slices.Contains(b.Zones[:i], z) {
+				continue
+			}
+			if _, ok := zones[z]; !ok {
+				order = append(order, z)
+			}
+			zones[z] = append(zones[z], blockInfo{b, parts})
 		}
-		zones[z] = append(zones[z], blockInfo{b, parts})
 	}
 	var best have
 	for _, z := range order {
@@ -195,7 +358,7 @@ func (c *conn) chooseBlocks(ctx context.Context, rc *redfish.Client, service red
 		if chosen != nil {
 			return chosen, nil
 		}
-		best = have{max(best.cores, h.cores), max(best.count, h.count), max(best.memoryMiB, h.memoryMiB)}
+		best = best.most(h)
 	}
 	return nil, shortage(c.url, n, best)
 }
@@ -224,6 +387,8 @@ func choose(zone []blockInfo, n need) ([]string, have) {
 				h = n.sum(chosen)
 			}
 		}
+		chosen, h.drives = matchItems(chosen, zone, n.drives, func(b blockInfo) []redfish.Drive { return b.parts.LocalDrives }, driveMatches)
+		chosen, h.nics = matchItems(chosen, zone, n.nics, func(b blockInfo) []redfish.EthernetInterface { return b.parts.EthernetInterfaces }, nicMatches)
 		if n.met(h) {
 			uris := make([]string, len(chosen))
 			for i, b := range chosen {
@@ -231,9 +396,68 @@ func choose(zone []blockInfo, n need) ([]string, have) {
 			}
 			return uris, h
 		}
-		best = have{max(best.cores, h.cores), max(best.count, h.count), max(best.memoryMiB, h.memoryMiB)}
+		best = best.most(h)
 	}
 	return nil, best
+}
+
+// matchItems gives each requirement a distinct item (a drive, an interface)
+// of the chosen blocks or of the zone's other non-Compute blocks, the chosen
+// ones first, and returns chosen with the blocks of the items taken and how
+// many requirements got one. The assignment is a maximum bipartite matching
+// (augmenting paths), so that a loose requirement never takes the one item a
+// strict one needs; requirements and items are a handful per zone.
+func matchItems[R, I any](chosen, zone []blockInfo, reqs []R, items func(blockInfo) []I, matches func(R, I) bool) ([]blockInfo, int) {
+	if len(reqs) == 0 {
+		return chosen, 0
+	}
+	type item struct {
+		block int // index in candidates
+		value I
+	}
+	candidates := slices.Clone(chosen)
+	for _, b := range zone {
+		if !b.Has(schemas.ComputeResourceBlockType) && !slices.ContainsFunc(chosen, func(c blockInfo) bool { return c.URI == b.URI }) {
+			candidates = append(candidates, b)
+		}
+	}
+	var all []item
+	for i, b := range candidates {
+		for _, v := range items(b) {
+			all = append(all, item{i, v})
+		}
+	}
+	holder := make([]int, len(all)) // the requirement holding each item, or -1
+	for i := range holder {
+		holder[i] = -1
+	}
+	var assign func(r int, seen []bool) bool
+	assign = func(r int, seen []bool) bool {
+		for i, it := range all {
+			if seen[i] || !matches(reqs[r], it.value) {
+				continue
+			}
+			seen[i] = true
+			if holder[i] < 0 || assign(holder[i], seen) {
+				holder[i] = r
+				return true
+			}
+		}
+		return false
+	}
+	met := 0
+	for r := range reqs {
+		if assign(r, make([]bool, len(all))) {
+			met++
+		}
+	}
+	for i, r := range holder {
+		b := candidates[all[i].block]
+		if r >= 0 && !slices.ContainsFunc(chosen, func(c blockInfo) bool { return c.URI == b.URI }) {
+			chosen = append(chosen, b)
+		}
+	}
+	return chosen, met
 }
 
 // shortage is the Conflict of a need no zone meets, naming what is missing.
@@ -247,6 +471,12 @@ func shortage(url string, n need, best have) error {
 	}
 	if best.memoryMiB < n.memoryMiB {
 		missing = append(missing, fmt.Sprintf("memory.capacity_mib %d (at most %d free in one zone)", n.memoryMiB, best.memoryMiB))
+	}
+	if best.drives < len(n.drives) {
+		missing = append(missing, fmt.Sprintf("local_drives %d (at most %d met by free Storage blocks of one zone)", len(n.drives), best.drives))
+	}
+	if best.nics < len(n.nics) {
+		missing = append(missing, fmt.Sprintf("network %d (at most %d met by free Network blocks of one zone)", len(n.nics), best.nics))
 	}
 	if len(missing) == 0 {
 		missing = append(missing, "a free Compute block")

@@ -24,7 +24,11 @@ func (s *Simulator) serveAdmin(w http.ResponseWriter, r *http.Request) {
 			writeError(w, errPayload("Malformed faults: "+err.Error()))
 			return
 		}
-		if err := f.validate(); err != nil {
+		err := f.validate()
+		if err == nil && s.dmtf != nil {
+			err = dmtfFaults(f)
+		}
+		if err != nil {
 			writeError(w, errPayload(err.Error()))
 			return
 		}

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"strings"
 )
 
 // The DMTF composability model (Config.Model ModelDMTF): the successor of RSD that today's
@@ -33,6 +34,85 @@ const (
 	// composition by POST to Systems and decomposition by DELETE.
 	ModelDMTF = "dmtf"
 )
+
+// Forms of composition of Config.Composition.
+const (
+	// CompositionBoth offers specific and constrained composition; the default.
+	CompositionBoth = "both"
+	// CompositionSpecific offers only a POST naming the blocks (Links.ResourceBlocks).
+	CompositionSpecific = "specific"
+	// CompositionConstrained offers only a POST of requirements, the service choosing the blocks.
+	CompositionConstrained = "constrained"
+)
+
+// validateModel refuses the options of one model given to the other.
+func (cfg *Config) validateModel() error {
+	if cfg.Model == ModelDMTF {
+		if err := dmtfFaults(cfg.Faults); err != nil {
+			return err
+		}
+		q := cfg.Quirks
+		var unused []string
+		for _, o := range []struct {
+			name string
+			set  bool
+		}{
+			{"an assembly delay", cfg.AssembleDelay != 0},
+			{"dead links", len(q.DeadLinks) > 0},
+			{"absent sockets", q.AbsentSockets > 0},
+			{"accelerators", len(q.Accelerators) > 0},
+			{"shared UUIDs", q.SharedUUID > 0},
+			{"missing UUIDs", q.NoUUID > 0},
+		} {
+			if o.set {
+				unused = append(unused, o.name)
+			}
+		}
+		if len(unused) > 0 {
+			// They shape RSD's nodes or the generated systems, which the DMTF model serves as
+			// blocks and composed systems of its own.
+			return fmt.Errorf("rsdsim: %s apply to the %s model only", strings.Join(unused, ", "), ModelRSD)
+		}
+	}
+	switch {
+	case cfg.Model != ModelDMTF && cfg.Composition != "":
+		return fmt.Errorf("rsdsim: a form of composition (%q) applies to the %s model only", cfg.Composition, ModelDMTF)
+	case cfg.Model != ModelDMTF && cfg.SharedStorage:
+		return fmt.Errorf("rsdsim: shared storage blocks apply to the %s model only", ModelDMTF)
+	case cfg.Model != ModelDMTF && (cfg.ComposeDelay != 0 || cfg.ComposeTask != 0):
+		return fmt.Errorf("rsdsim: a compose delay or task applies to the %s model only (the %s model's is the assembly delay)", ModelDMTF, ModelRSD)
+	case cfg.ComposeDelay < 0 || cfg.ComposeTask < 0:
+		return fmt.Errorf("rsdsim: negative compose delay or task")
+	case cfg.Composition != "" && cfg.Composition != CompositionBoth && cfg.Composition != CompositionSpecific &&
+		cfg.Composition != CompositionConstrained:
+		return fmt.Errorf("rsdsim: unknown form of composition %q (want %s, %s or %s)", cfg.Composition,
+			CompositionSpecific, CompositionConstrained, CompositionBoth)
+	}
+	return nil
+}
+
+// dmtfFaults refuses the faults the DMTF model never plays: a failed assembly, and errors of
+// operations it does not serve (it has no assembly, volumes or attach).
+func dmtfFaults(f Faults) error {
+	var unused []string
+	if f.FailAssembly {
+		unused = append(unused, "a failed assembly")
+	}
+	for _, op := range []string{OpAssemble, OpVolume, OpAttach} {
+		if _, ok := f.ErrorRate[op]; ok {
+			unused = append(unused, "errors of "+op)
+		}
+	}
+	if len(unused) > 0 {
+		return fmt.Errorf("rsdsim: %s apply to the %s model only", strings.Join(unused, ", "), ModelRSD)
+	}
+	return nil
+}
+
+// offers reports whether the DMTF model's Systems collection offers the form of composition.
+func (s *Simulator) offers(form string) bool {
+	return s.cfg.Composition == "" || s.cfg.Composition == CompositionBoth || s.cfg.Composition == form
+}
 
 // dmtfRedfishVersion is the RedfishVersion of the DMTF model, that of DMTF's composition
 // mockups.
@@ -65,6 +145,11 @@ type dmtfPool struct {
 	zones    []*zone
 	composed map[string]*composedSystem
 	seq      int // the number of the last composed system
+	// tasks are the compositions answered as tasks (Config.ComposeTask), by Id; taskOrder
+	// their Ids, oldest first, and taskSeq the number of the last.
+	tasks     map[string]*task
+	taskOrder []string
+	taskSeq   int
 }
 
 // zone is a ResourceZone: the blocks of one rack, which compose together.
@@ -78,7 +163,7 @@ func (z *zone) path() string { return zonesPath + "/" + z.id }
 // block is a ResourceBlock over parts of one blade.
 type block struct {
 	id, kind string
-	zone     *zone
+	zones    []*zone // the rack's, and the next rack's for a shared Storage block
 	blade    *chassis
 	procs    []*processor
 	dimms    []*dimm
@@ -100,8 +185,9 @@ type composedSystem struct {
 
 func (c *composedSystem) path() string { return systemsPath + "/" + c.id }
 
-// newDMTFPool cuts the generated blades into blocks, a zone per rack.
-func newDMTFPool(systems []*system) *dmtfPool {
+// newDMTFPool cuts the generated blades into blocks, a zone per rack; with sharedStorage each
+// Storage block is also in the next rack's zone.
+func newDMTFPool(systems []*system, sharedStorage bool) *dmtfPool {
 	p := &dmtfPool{byPath: make(map[string]*block), composed: make(map[string]*composedSystem)}
 	zones := make(map[*chassis]*zone)
 	for n, sys := range systems {
@@ -114,7 +200,7 @@ func newDMTFPool(systems []*system) *dmtfPool {
 		}
 		num := strconv.Itoa(n + 1)
 		add := func(id, kind string) *block {
-			b := &block{id: id, kind: kind, zone: z, blade: sys.blade}
+			b := &block{id: id, kind: kind, zones: []*zone{z}, blade: sys.blade}
 			p.blocks = append(p.blocks, b)
 			p.byPath[b.path()] = b
 			z.blocks = append(z.blocks, b)
@@ -136,7 +222,31 @@ func newDMTFPool(systems []*system) *dmtfPool {
 			add(fmt.Sprintf("Network%s-%d", num, k+1), blockNetwork).nics = []*nic{e}
 		}
 	}
+	if sharedStorage && len(p.zones) > 1 {
+		for i, z := range p.zones {
+			next := p.zones[(i+1)%len(p.zones)]
+			for _, b := range z.blocks {
+				if b.kind == blockStorage && b.zones[0] == z {
+					b.zones = append(b.zones, next)
+					next.blocks = append(next.blocks, b)
+				}
+			}
+		}
+	}
 	return p
+}
+
+// commonZones returns the zones every block is in: blocks compose together only where one
+// zone holds them all.
+func commonZones(blocks []*block) []*zone {
+	if len(blocks) == 0 {
+		return nil
+	}
+	common := slices.Clone(blocks[0].zones)
+	for _, b := range blocks[1:] {
+		common = slices.DeleteFunc(common, func(z *zone) bool { return !slices.Contains(b.zones, z) })
+	}
+	return common
 }
 
 // renderDMTF renders, at start-up, the resources of the DMTF model.
@@ -182,16 +292,36 @@ func (s *Simulator) renderDMTF() {
 	s.renderComposedCollection()
 }
 
-// renderCapabilities renders the two capabilities objects the Systems collection points to,
-// shaped as DMTF's public-composability and public-constrained-composition mockups.
+// renderCapabilities renders the capabilities objects of the forms of composition offered
+// (Config.Composition), shaped as DMTF's public-composability and
+// public-constrained-composition mockups.
 func (s *Simulator) renderCapabilities(zonePaths []string) {
+	s.dmtfCapabilities = []obj{}
+	if s.offers(CompositionSpecific) {
+		s.renderSpecificCapabilities()
+		s.dmtfCapabilities = append(s.dmtfCapabilities, obj{"CapabilitiesObject": link(specificCapsPath), "UseCase": useCaseSpecific,
+			"Links": obj{"TargetCollection": link(systemsPath), "RelatedItem": links(zonePaths)}})
+	}
+	if s.offers(CompositionConstrained) {
+		s.renderConstrainedCapabilities()
+		s.dmtfCapabilities = append(s.dmtfCapabilities, obj{"CapabilitiesObject": link(constrainedCapsPath), "UseCase": useCaseConstrained,
+			"Links": obj{"TargetCollection": link(systemsPath), "RelatedItem": links(zonePaths)}})
+	}
+}
+
+// renderSpecificCapabilities renders the capabilities object of specific composition.
+func (s *Simulator) renderSpecificCapabilities() {
 	specific := resource(specificCapsPath, "#ComputerSystem.v1_20_0.ComputerSystem", "Capabilities", "Capabilities for the system collection")
 	specific["Name@Redfish.RequiredOnCreate"] = true
 	specific["Description@Redfish.OptionalOnCreate"] = true
 	specific["Links@Redfish.RequiredOnCreate"] = true
-	specific["Links"] = obj{"ResourceBlocks@Redfish.RequiredOnCreate": true}
+	specific["Links"] = obj{"ResourceBlocks@Redfish.RequiredOnCreate": true, "ResourceBlocks@Redfish.UpdatableAfterCreate": true}
 	specific["@Redfish.ResourceBlockLimits"] = obj{"MinCompute": 1, "MaxCompute": 1}
 	s.put(specificCapsPath, specific)
+}
+
+// renderConstrainedCapabilities renders the capabilities object of constrained composition.
+func (s *Simulator) renderConstrainedCapabilities() {
 	constrained := resource(constrainedCapsPath, "#ComputerSystem.v1_20_0.ComputerSystem", "ConstrainedCompositionCapabilities",
 		"Capabilities for constrained composition")
 	constrained["Name@Redfish.RequiredOnCreate"] = true
@@ -205,13 +335,10 @@ func (s *Simulator) renderCapabilities(zonePaths []string) {
 	constrained["Memory"] = obj{"Members@Redfish.RequiredOnCreate": true, "Members": []obj{{
 		"@Redfish.RequestedCountRequired": true, "MemoryType@Redfish.OptionalOnCreate": true,
 		"CapacityMiB@Redfish.OptionalOnCreate": true, "MemoryDeviceType@Redfish.OptionalOnCreate": true}}}
+	constrained["EthernetInterfaces@Redfish.OptionalOnCreate"] = true
+	constrained["EthernetInterfaces"] = obj{"Members@Redfish.RequiredOnCreate": true, "Members": []obj{{
+		"@Redfish.RequestedCountRequired": true, "SpeedMbps@Redfish.OptionalOnCreate": true}}}
 	s.put(constrainedCapsPath, constrained)
-	s.dmtfCapabilities = []obj{
-		{"CapabilitiesObject": link(specificCapsPath), "UseCase": useCaseSpecific,
-			"Links": obj{"TargetCollection": link(systemsPath), "RelatedItem": links(zonePaths)}},
-		{"CapabilitiesObject": link(constrainedCapsPath), "UseCase": useCaseConstrained,
-			"Links": obj{"TargetCollection": link(systemsPath), "RelatedItem": links(zonePaths)}},
-	}
 }
 
 // renderComposedCollection renders the Systems collection: the composed systems, and how
@@ -264,7 +391,7 @@ func (s *Simulator) renderBlock(b *block, parts bool) {
 	part("EthernetInterfaces", idsOf(b.nics, func(n *nic) string { return n.id }),
 		func(i int, path string) obj { return nicDoc(b.nics[i], path) })
 	d["Links"] = obj{"ComputerSystems": links(systems), "Chassis": links([]string{b.blade.path()}),
-		"Zones": links([]string{b.zone.path()})}
+		"Zones": links(idsOf(b.zones, (*zone).path))}
 	s.put(p, d)
 }
 
@@ -332,7 +459,9 @@ func (s *Simulator) renderComposed(c *composedSystem) {
 	s.put(p+"/SimpleStorage/1", ss)
 	d["Links"] = obj{"ResourceBlocks": links(blocks), "Chassis": links([]string{c.blocks[0].blade.path()})}
 	d["Actions"] = obj{"#ComputerSystem.Reset": obj{"target": p + "/Actions/ComputerSystem.Reset",
-		"ResetType@Redfish.AllowableValues": allowedResetTypes}}
+		"ResetType@Redfish.AllowableValues": allowedResetTypes},
+		"#ComputerSystem.AddResourceBlock":    obj{"target": p + "/Actions/ComputerSystem.AddResourceBlock"},
+		"#ComputerSystem.RemoveResourceBlock": obj{"target": p + "/Actions/ComputerSystem.RemoveResourceBlock"}}
 	s.put(p, d)
 }
 

@@ -22,7 +22,8 @@ import (
 // RelatedProperties pointing into the request:
 //
 //	400 MalformedJSON          the body is not JSON
-//	400 PropertyUnknown        a property this service does not take (RelatedProperties names it)
+//	400 PropertyUnknown        a property this service does not take (RelatedProperties names it),
+//	                           or the properties of a form of composition it does not offer
 //	400 PropertyMissing        no Name, or neither Links.ResourceBlocks nor requirements
 //	400 PropertyValueConflict  both forms at once, a block named twice, blocks of different zones
 //	400 PropertyValueIncorrect not exactly one Compute block, a count or size out of range
@@ -44,6 +45,7 @@ const (
 	maxComposeCount   = 1024
 	maxComposeCores   = 1024
 	maxComposeMiB     = 1 << 24
+	maxComposeMbps    = 1 << 20
 	maxComposeName    = 255
 )
 
@@ -62,11 +64,15 @@ func (s *Simulator) dmtfRoutes() []route {
 	}
 	return []route{
 		r(http.MethodPost, sessionsPath, OpSession, s.createSession),
+		r(http.MethodGet, taskMonitorsPath+"/*", OpGet, s.getTaskMonitor),
+		r(http.MethodGet, tasksPath+"/*", OpGet, s.getTask),
 		r(http.MethodDelete, sessionsPath+"/*", OpSession, s.deleteSession),
 		r(http.MethodPost, systemsPath, OpAllocate, s.composeSystem),
 		r(http.MethodDelete, systemsPath+"/*", OpDelete, s.decomposeSystem),
 		r(http.MethodPatch, systemsPath+"/*", OpPatch, s.patchComposed),
 		r(http.MethodPost, systemsPath+"/*/Actions/ComputerSystem.Reset", OpReset, s.resetComposed),
+		r(http.MethodPost, systemsPath+"/*/Actions/ComputerSystem.AddResourceBlock", OpPatch, s.blockAction(true)),
+		r(http.MethodPost, systemsPath+"/*/Actions/ComputerSystem.RemoveResourceBlock", OpPatch, s.blockAction(false)),
 	}
 }
 
@@ -79,8 +85,9 @@ type (
 				ID string `json:"@odata.id"`
 			}
 		}
-		Processors *struct{ Members []processorRequirement }
-		Memory     *struct{ Members []memoryRequirement }
+		Processors         *struct{ Members []processorRequirement }
+		Memory             *struct{ Members []memoryRequirement }
+		EthernetInterfaces *struct{ Members []ethernetRequirement }
 	}
 	processorRequirement struct {
 		Count          *int `json:"@Redfish.RequestedCount"`
@@ -88,6 +95,10 @@ type (
 		Model          string
 		InstructionSet string
 		TotalCores     int
+	}
+	ethernetRequirement struct {
+		Count     *int `json:"@Redfish.RequestedCount"`
+		SpeedMbps int
 	}
 	memoryRequirement struct {
 		Count            *int `json:"@Redfish.RequestedCount"`
@@ -122,7 +133,7 @@ func parseCompose(body []byte) (*composeBody, *apiError) {
 		}
 	}
 	specific := req.Links != nil && len(req.Links.ResourceBlocks) > 0
-	constrained := req.Processors != nil || req.Memory != nil
+	constrained := req.Processors != nil || req.Memory != nil || req.EthernetInterfaces != nil
 	switch {
 	case specific && constrained:
 		return nil, dmtfError(http.StatusBadRequest, "PropertyValueConflict",
@@ -143,47 +154,73 @@ func parseCompose(body []byte) (*composeBody, *apiError) {
 	return &req, nil
 }
 
-// checkRequirements bounds the members of a constrained request.
-func (req *composeBody) checkRequirements() *apiError {
-	var procs []processorRequirement
-	var mems []memoryRequirement
+// requirements are the members of a constrained request, each asking for its count of
+// items (processors, DIMMs, interfaces) that match it.
+type requirements struct {
+	procs []processorRequirement
+	mems  []memoryRequirement
+	nics  []ethernetRequirement
+}
+
+func (req *composeBody) requirements() requirements {
+	var rq requirements
 	if req.Processors != nil {
-		procs = req.Processors.Members
+		rq.procs = req.Processors.Members
 	}
 	if req.Memory != nil {
-		mems = req.Memory.Members
+		rq.mems = req.Memory.Members
 	}
-	if len(procs)+len(mems) == 0 {
+	if req.EthernetInterfaces != nil {
+		rq.nics = req.EthernetInterfaces.Members
+	}
+	return rq
+}
+
+// checkRequirements bounds the members of a constrained request.
+func (req *composeBody) checkRequirements() *apiError {
+	rq := req.requirements()
+	procs, mems := rq.procs, rq.mems
+	members := []string{"/Processors/Members", "/Memory/Members", "/EthernetInterfaces/Members"}
+	if len(procs)+len(mems)+len(rq.nics) == 0 {
 		return dmtfError(http.StatusBadRequest, "PropertyMissing",
-			"The property Members is a required property and must be included in the request.", "/Processors/Members", "/Memory/Members")
+			"The property Members is a required property and must be included in the request.", members...)
 	}
-	if len(procs) > maxComposeMembers || len(mems) > maxComposeMembers {
+	if len(procs) > maxComposeMembers || len(mems) > maxComposeMembers || len(rq.nics) > maxComposeMembers {
 		return dmtfError(http.StatusBadRequest, "ArraySizeTooLong",
-			fmt.Sprintf("The array provided for property Members exceeds the size limit %d.", maxComposeMembers), "/Processors/Members", "/Memory/Members")
+			fmt.Sprintf("The array provided for property Members exceeds the size limit %d.", maxComposeMembers), members...)
 	}
 	bad := func(prop string) *apiError {
 		return dmtfError(http.StatusBadRequest, "PropertyValueIncorrect",
 			"The property "+prop+" is missing a count of at least 1 or is out of range.", prop)
 	}
+	// counted checks a member's count and its one bounded property.
+	counted := func(at string, count *int, prop string, v, limit int) *apiError {
+		switch {
+		case count == nil || *count < 1 || *count > maxComposeCount:
+			return bad(at + "/@Redfish.RequestedCount")
+		case v < 0 || v > limit:
+			return bad(at + "/" + prop)
+		}
+		return nil
+	}
 	for i, p := range procs {
 		at := "/Processors/Members/" + strconv.Itoa(i)
-		switch {
-		case p.Count == nil || *p.Count < 1 || *p.Count > maxComposeCount:
-			return bad(at + "/@Redfish.RequestedCount")
-		case p.TotalCores < 0 || p.TotalCores > maxComposeCores:
-			return bad(at + "/TotalCores")
-		case p.ProcessorType != "" && p.ProcessorType != "CPU":
+		if e := counted(at, p.Count, "TotalCores", p.TotalCores, maxComposeCores); e != nil {
+			return e
+		}
+		if p.ProcessorType != "" && p.ProcessorType != "CPU" {
 			return dmtfError(http.StatusBadRequest, "PropertyValueNotInList",
 				"The value "+p.ProcessorType+" for the property ProcessorType is not in the list of acceptable values.", at+"/ProcessorType")
 		}
 	}
 	for i, m := range mems {
-		at := "/Memory/Members/" + strconv.Itoa(i)
-		switch {
-		case m.Count == nil || *m.Count < 1 || *m.Count > maxComposeCount:
-			return bad(at + "/@Redfish.RequestedCount")
-		case m.CapacityMiB < 0 || m.CapacityMiB > maxComposeMiB:
-			return bad(at + "/CapacityMiB")
+		if e := counted("/Memory/Members/"+strconv.Itoa(i), m.Count, "CapacityMiB", m.CapacityMiB, maxComposeMiB); e != nil {
+			return e
+		}
+	}
+	for i, n := range rq.nics {
+		if e := counted("/EthernetInterfaces/Members/"+strconv.Itoa(i), n.Count, "SpeedMbps", n.SpeedMbps, maxComposeMbps); e != nil {
+			return e
 		}
 	}
 	return nil
@@ -199,32 +236,31 @@ func (s *Simulator) composeSystem(w http.ResponseWriter, r *http.Request, _ []st
 	if e != nil {
 		return e
 	}
+	specific := req.Links != nil && len(req.Links.ResourceBlocks) > 0
+	if e := s.checkOffered(specific); e != nil {
+		return e
+	}
 	s.mu.Lock()
 	var blocks []*block
-	if req.Links != nil && len(req.Links.ResourceBlocks) > 0 {
+	if specific {
 		blocks, e = s.specificBlocks(req)
 	} else {
 		blocks, e = s.constrainedBlocks(req)
 	}
-	if e != nil {
+	if e != nil && (e.status != http.StatusConflict || s.cfg.ComposeTask == 0) {
 		s.mu.Unlock()
 		return e
 	}
-	p := s.dmtf
-	p.seq++
-	c := &composedSystem{num: p.seq, id: composedSystemPrefix + strconv.Itoa(p.seq), name: *req.Name, blocks: blocks,
-		power: "Off", boot: bootSettings{enabled: "Disabled", target: "None", mode: "UEFI"},
-		uuid: uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "rsdsim/%s/composed/%d", s.serviceUUID, p.seq)).String()}
-	if req.Description != nil {
-		c.description = *req.Description
+	var c *composedSystem
+	if e == nil {
+		c = s.composeBlocks(req, blocks)
 	}
-	p.composed[c.id] = c
-	for _, b := range blocks {
-		b.owner = c
-		s.renderBlock(b, false)
+	if s.cfg.ComposeTask > 0 {
+		// The blocks' refusal is the task's to report, as the service finds it while composing.
+		t := s.startTask(c, e)
+		s.mu.Unlock()
+		return s.serveTaskMonitor(w, r, t)
 	}
-	s.renderComposed(c)
-	s.renderComposedCollection()
 	d := s.docs[c.path()]
 	s.mu.Unlock()
 	if delay := s.cfg.ComposeDelay; delay > 0 && !s.replaying {
@@ -242,29 +278,73 @@ func (s *Simulator) composeSystem(w http.ResponseWriter, r *http.Request, _ []st
 	return nil
 }
 
-// specificBlocks checks the named blocks: they exist, are named once, are free, include
-// exactly one Compute block and share a zone. The caller holds s.mu.
+// composeBlocks makes a composed system of the blocks req was given; the caller holds s.mu.
+func (s *Simulator) composeBlocks(req *composeBody, blocks []*block) *composedSystem {
+	p := s.dmtf
+	p.seq++
+	c := &composedSystem{num: p.seq, id: composedSystemPrefix + strconv.Itoa(p.seq), name: *req.Name, blocks: blocks,
+		power: "Off", boot: bootSettings{enabled: "Disabled", target: "None", mode: "UEFI"},
+		uuid: uuid.NewSHA1(uuid.NameSpaceOID, fmt.Appendf(nil, "rsdsim/%s/composed/%d", s.serviceUUID, p.seq)).String()}
+	if req.Description != nil {
+		c.description = *req.Description
+	}
+	p.composed[c.id] = c
+	for _, b := range blocks {
+		b.owner = c
+		s.renderBlock(b, false)
+	}
+	s.renderComposed(c)
+	s.renderComposedCollection()
+	return c
+}
+
+// checkOffered refuses a form of composition the service does not offer (Config.Composition)
+// as a service whose capabilities object does not list the properties of that form does.
+func (s *Simulator) checkOffered(specific bool) *apiError {
+	switch {
+	case specific && !s.offers(CompositionSpecific):
+		return dmtfError(http.StatusBadRequest, "PropertyUnknown",
+			"The property Links/ResourceBlocks is not in the list of valid properties for the resource: this service offers constrained composition only.",
+			"/Links/ResourceBlocks")
+	case !specific && !s.offers(CompositionConstrained):
+		return dmtfError(http.StatusBadRequest, "PropertyUnknown",
+			"The properties Processors and Memory are not in the list of valid properties for the resource: this service offers specific composition only.",
+			"/Processors", "/Memory")
+	}
+	return nil
+}
+
+// specificBlocks checks the blocks a specific composition names; the caller holds s.mu.
 func (s *Simulator) specificBlocks(req *composeBody) ([]*block, *apiError) {
-	refs := req.Links.ResourceBlocks
-	blocks := make([]*block, len(refs))
-	at := func(i int) string { return "/Links/ResourceBlocks/" + strconv.Itoa(i) }
+	paths := make([]string, len(req.Links.ResourceBlocks))
+	for i, ref := range req.Links.ResourceBlocks {
+		paths[i] = ref.ID
+	}
+	return s.resolveBlocks(paths, nil, func(i int) string { return "/Links/ResourceBlocks/" + strconv.Itoa(i) })
+}
+
+// resolveBlocks checks the blocks a composed system is to have: they exist, are named once,
+// include exactly one Compute block, share a zone, and are free or already owner's (nil for
+// a new system). at is the JSON pointer of the i-th in the request. The caller holds s.mu.
+func (s *Simulator) resolveBlocks(paths []string, owner *composedSystem, at func(int) string) ([]*block, *apiError) {
+	blocks := make([]*block, len(paths))
 	compute := 0
-	for i, ref := range refs {
-		b := s.dmtf.byPath[cleanPath(ref.ID)]
+	for i, p := range paths {
+		b := s.dmtf.byPath[cleanPath(p)]
 		if b == nil {
 			return nil, dmtfError(http.StatusBadRequest, "ResourceMissingAtURI",
-				"The resource at the URI "+ref.ID+" was not found.", at(i))
+				"The resource at the URI "+p+" was not found.", at(i))
 		}
 		if j := slices.Index(blocks[:i], b); j >= 0 {
 			return nil, dmtfError(http.StatusBadRequest, "PropertyValueConflict",
 				"The property "+at(i)+" could not be written because its value would conflict with the value of the "+at(j)+" property.", at(j), at(i))
 		}
-		if i > 0 && b.zone != blocks[0].zone {
+		blocks[i] = b
+		if len(commonZones(blocks[:i+1])) == 0 {
 			return nil, dmtfError(http.StatusBadRequest, "PropertyValueConflict",
 				"The property "+at(i)+" could not be written because its value would conflict with the value of the "+at(0)+
-					" property: the blocks are in zones "+blocks[0].zone.id+" and "+b.zone.id+", and only blocks of one zone compose together.", at(0), at(i))
+					" property: "+b.path()+" shares no zone with the blocks before it, and only blocks of one zone compose together.", at(0), at(i))
 		}
-		blocks[i] = b
 		if b.kind == blockCompute {
 			compute++
 		}
@@ -275,7 +355,7 @@ func (s *Simulator) specificBlocks(req *composeBody) ([]*block, *apiError) {
 			"/Links/ResourceBlocks")
 	}
 	for i, b := range blocks {
-		if b.owner != nil {
+		if b.owner != nil && b.owner != owner {
 			return nil, dmtfError(http.StatusConflict, "ResourceInUse",
 				"The change to the requested resource failed because the resource is in use or in transition: "+b.path()+" is composed in "+b.owner.path()+".", at(i))
 		}
@@ -283,20 +363,83 @@ func (s *Simulator) specificBlocks(req *composeBody) ([]*block, *apiError) {
 	return blocks, nil
 }
 
-// constrainedBlocks picks one free Compute block and free Processor and Memory blocks of its
-// zone that together meet the requirements, the fewest blocks of all the Compute blocks
-// tried (the first in order among equals); whole blocks
-// are taken, so the system may get more than asked (AllowOverprovisioning). Each member is
-// met on its own: two members may count the same processor. The caller holds s.mu.
+// setBlocks gives a composed system the blocks (checked by resolveBlocks): those it leaves
+// go back to Unused. The caller holds s.mu.
+func (s *Simulator) setBlocks(c *composedSystem, blocks []*block) {
+	for _, b := range c.blocks {
+		if !slices.Contains(blocks, b) {
+			b.owner = nil
+			s.renderBlock(b, false)
+		}
+	}
+	for _, b := range blocks {
+		if b.owner != c {
+			b.owner = c
+			s.renderBlock(b, false)
+		}
+	}
+	c.blocks = blocks
+	s.renderComposed(c)
+}
+
+// blockAction serves ComputerSystem.AddResourceBlock and RemoveResourceBlock of a composed
+// system: 204 once the block is in or out; the system keeps one Compute block of one zone.
+func (s *Simulator) blockAction(add bool) func(http.ResponseWriter, *http.Request, []string) *apiError {
+	return func(w http.ResponseWriter, r *http.Request, params []string) *apiError {
+		body, e := readBody(w, r)
+		if e != nil {
+			return e
+		}
+		var req struct {
+			ResourceBlock *struct {
+				ID string `json:"@odata.id"`
+			}
+		}
+		action := "ComputerSystem.RemoveResourceBlock"
+		if add {
+			action = "ComputerSystem.AddResourceBlock"
+		}
+		if err := json.Unmarshal(body, &req); err != nil || req.ResourceBlock == nil || req.ResourceBlock.ID == "" {
+			return dmtfError(http.StatusBadRequest, "ActionParameterMissing",
+				"The action "+action+" requires the parameter ResourceBlock to be present in the request body.", "/ResourceBlock")
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		c, e := s.composedByID(r, params[0])
+		if e != nil {
+			return e
+		}
+		var paths []string
+		for _, b := range c.blocks {
+			paths = append(paths, b.path())
+		}
+		ref := cleanPath(req.ResourceBlock.ID)
+		if add {
+			paths = append(paths, ref)
+		} else {
+			n := len(paths)
+			if paths = slices.DeleteFunc(paths, func(p string) bool { return p == ref }); len(paths) == n {
+				return dmtfError(http.StatusBadRequest, "ActionParameterValueError",
+					"The value for the parameter ResourceBlock in the action "+action+" is invalid: "+ref+" is not a block of "+c.path()+".", "/ResourceBlock")
+			}
+		}
+		blocks, e := s.resolveBlocks(paths, c, func(int) string { return "/ResourceBlock" })
+		if e != nil {
+			return e
+		}
+		s.setBlocks(c, blocks)
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}
+}
+
+// constrainedBlocks picks one free Compute block and free Processor, Memory and Network
+// blocks of its zone that together meet the requirements, the fewest blocks of all the
+// Compute blocks tried (the first in order among equals); whole blocks are taken, so the
+// system may get more than asked (AllowOverprovisioning). Each member is met on its own: two
+// members may count the same processor. The caller holds s.mu.
 func (s *Simulator) constrainedBlocks(req *composeBody) ([]*block, *apiError) {
-	var procs []processorRequirement
-	var mems []memoryRequirement
-	if req.Processors != nil {
-		procs = req.Processors.Members
-	}
-	if req.Memory != nil {
-		mems = req.Memory.Members
-	}
+	rq := req.requirements()
 	var best []*block
 	for _, z := range s.dmtf.zones {
 		for _, compute := range z.blocks {
@@ -305,14 +448,14 @@ func (s *Simulator) constrainedBlocks(req *composeBody) ([]*block, *apiError) {
 			}
 			chosen := []*block{compute}
 			for _, b := range z.blocks {
-				if b.owner != nil || (b.kind != blockProcessor && b.kind != blockMemory) || meets(chosen, procs, mems) {
+				if b.owner != nil || b.kind == blockCompute || b.kind == blockStorage || rq.lacking(chosen) == 0 {
 					continue
 				}
-				if helps(chosen, b, procs, mems) {
+				if rq.lacking(append(slices.Clip(chosen), b)) < rq.lacking(chosen) { // b brings a missing item
 					chosen = append(chosen, b)
 				}
 			}
-			if meets(chosen, procs, mems) && (best == nil || len(chosen) < len(best)) {
+			if rq.lacking(chosen) == 0 && (best == nil || len(chosen) < len(best)) {
 				best = chosen
 			}
 		}
@@ -321,72 +464,66 @@ func (s *Simulator) constrainedBlocks(req *composeBody) ([]*block, *apiError) {
 		return best, nil
 	}
 	var want []string
-	for _, p := range procs {
+	for _, p := range rq.procs {
 		want = append(want, fmt.Sprintf("%d processors of at least %d cores", *p.Count, p.TotalCores))
 	}
-	for _, m := range mems {
+	for _, m := range rq.mems {
 		want = append(want, fmt.Sprintf("%d DIMMs of at least %d MiB", *m.Count, m.CapacityMiB))
+	}
+	for _, n := range rq.nics {
+		want = append(want, fmt.Sprintf("%d interfaces of at least %d Mbps", *n.Count, n.SpeedMbps))
 	}
 	return nil, dmtfError(http.StatusConflict, "ResourceExhaustion",
 		"The resource "+systemsPath+" was unable to satisfy the request due to unavailability of resources: no zone has free blocks with "+
-			strings.Join(want, " and ")+".", "/Processors", "/Memory")
+			strings.Join(want, " and ")+".", "/Processors", "/Memory", "/EthernetInterfaces")
 }
+
+func (p processorRequirement) wanted() int { return *p.Count }
 
 func (p processorRequirement) matches(c *processor) bool {
 	return c.cores >= p.TotalCores && strings.Contains(c.model, p.Model) &&
 		(p.InstructionSet == "" || p.InstructionSet == c.instructionSet)
 }
 
+func (m memoryRequirement) wanted() int { return *m.Count }
+
 func (m memoryRequirement) matches(d *dimm) bool {
 	return d.capacityMiB >= m.CapacityMiB && (m.MemoryType == "" || m.MemoryType == "DRAM") &&
 		(m.MemoryDeviceType == "" || m.MemoryDeviceType == d.deviceType)
 }
 
-// unmet counts, per requirement, how many matching items blocks lack.
-func unmet(blocks []*block, procs []processorRequirement, mems []memoryRequirement) (p, m []int) {
-	p, m = make([]int, len(procs)), make([]int, len(mems))
-	for i, r := range procs {
-		p[i] = *r.Count
+func (n ethernetRequirement) wanted() int { return *n.Count }
+
+func (n ethernetRequirement) matches(e *nic) bool { return e.speedMbps >= n.SpeedMbps }
+
+// member is a requirement of a constrained request for items of type I.
+type member[I any] interface {
+	wanted() int
+	matches(I) bool
+}
+
+// lackingOf sums, over reqs, how many matching items blocks lack.
+func lackingOf[R member[I], I any](blocks []*block, reqs []R, items func(*block) []I) int {
+	total := 0
+	for _, r := range reqs {
+		n := r.wanted()
 		for _, b := range blocks {
-			for _, c := range b.procs {
-				if r.matches(c) {
-					p[i]--
+			for _, x := range items(b) {
+				if r.matches(x) {
+					n--
 				}
 			}
 		}
+		total += max(n, 0)
 	}
-	for i, r := range mems {
-		m[i] = *r.Count
-		for _, b := range blocks {
-			for _, d := range b.dimms {
-				if r.matches(d) {
-					m[i]--
-				}
-			}
-		}
-	}
-	return p, m
+	return total
 }
 
-func meets(blocks []*block, procs []processorRequirement, mems []memoryRequirement) bool {
-	p, m := unmet(blocks, procs, mems)
-	return !slices.ContainsFunc(p, func(n int) bool { return n > 0 }) && !slices.ContainsFunc(m, func(n int) bool { return n > 0 })
-}
-
-// helps reports whether b brings an item to a requirement chosen does not meet yet.
-func helps(chosen []*block, b *block, procs []processorRequirement, mems []memoryRequirement) bool {
-	p, m := unmet(chosen, procs, mems)
-	for i, r := range procs {
-		if p[i] > 0 && slices.ContainsFunc(b.procs, r.matches) {
-			return true
-		}
-	}
-	for i, r := range mems {
-		if m[i] > 0 && slices.ContainsFunc(b.dimms, r.matches) {
-			return true
-		}
-	}
-	return false
+// lacking is how many items, over every member, blocks lack to meet rq.
+func (rq requirements) lacking(blocks []*block) int {
+	return lackingOf(blocks, rq.procs, func(b *block) []*processor { return b.procs }) +
+		lackingOf(blocks, rq.mems, func(b *block) []*dimm { return b.dimms }) +
+		lackingOf(blocks, rq.nics, func(b *block) []*nic { return b.nics })
 }
 
 // composedByID returns the composed system, a 405 for another resource of the collection
@@ -427,6 +564,31 @@ func (s *Simulator) decomposeSystem(w http.ResponseWriter, r *http.Request, para
 	return nil
 }
 
+// patchedBlocks checks the Links of a PATCH of a composed system: only ResourceBlocks, the
+// whole new list (ResourceBlocks@Redfish.UpdatableAfterCreate). The caller holds s.mu.
+func (s *Simulator) patchedBlocks(c *composedSystem, raw json.RawMessage) ([]*block, *apiError) {
+	var links struct {
+		ResourceBlocks []struct {
+			ID string `json:"@odata.id"`
+		}
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&links); err != nil || links.ResourceBlocks == nil {
+		return nil, dmtfError(http.StatusBadRequest, "PropertyValueFormatError",
+			"The value of the property Links is not in a supported format: only Links/ResourceBlocks, a list of blocks, may be written.", "/Links")
+	}
+	if len(links.ResourceBlocks) > maxComposeBlocks {
+		return nil, dmtfError(http.StatusBadRequest, "ArraySizeTooLong",
+			fmt.Sprintf("The array provided for property Links/ResourceBlocks exceeds the size limit %d.", maxComposeBlocks), "/Links/ResourceBlocks")
+	}
+	paths := make([]string, len(links.ResourceBlocks))
+	for i, ref := range links.ResourceBlocks {
+		paths[i] = ref.ID
+	}
+	return s.resolveBlocks(paths, c, func(i int) string { return "/Links/ResourceBlocks/" + strconv.Itoa(i) })
+}
+
 // resetComposed serves ComputerSystem.Reset of a composed system.
 func (s *Simulator) resetComposed(w http.ResponseWriter, r *http.Request, params []string) *apiError {
 	body, e := readBody(w, r)
@@ -462,13 +624,23 @@ func (s *Simulator) patchComposed(w http.ResponseWriter, r *http.Request, params
 	}
 	var props map[string]json.RawMessage
 	if e == nil {
-		props, e = parsePatch(body, "Boot")
+		props, e = parsePatch(body, "Boot", "Links")
 	}
+	var blocks []*block
+	if e == nil && props["Links"] != nil {
+		blocks, e = s.patchedBlocks(c, props["Links"])
+	}
+	var boot bootSettings
 	if e == nil && props["Boot"] != nil {
-		var b bootSettings
-		if b, e = patchBoot(c.boot, props["Boot"]); e == nil {
-			c.boot = b
+		boot, e = patchBoot(c.boot, props["Boot"])
+	}
+	if e == nil { // all or nothing
+		if props["Boot"] != nil {
+			c.boot = boot
 			s.renderComposed(c)
+		}
+		if blocks != nil {
+			s.setBlocks(c, blocks)
 		}
 	}
 	s.mu.Unlock()

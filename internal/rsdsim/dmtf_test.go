@@ -291,6 +291,27 @@ func TestDMTFConstrainedComposition(t *testing.T) {
 	if r.errorCode(t) != baseRegistry+"ResourceExhaustion" || !strings.Contains(r.extendedMessages()[0], "64 processors") {
 		t.Errorf("unsatisfiable: %s", r.raw)
 	}
+
+	// Interfaces come from Network blocks of the Compute block's zone.
+	caps := ts.do("GET", constrainedCapsPath, nil).mustStatus(t, http.StatusOK).body
+	if get(caps, "EthernetInterfaces@Redfish.OptionalOnCreate") != true {
+		t.Errorf("constrained capabilities %v: want EthernetInterfaces", caps)
+	}
+	r = ts.do("POST", systemsPath, m{"Name": "net", "EthernetInterfaces": m{"Members": []m{{"@Redfish.RequestedCount": 2, "SpeedMbps": 1000}}}}).mustStatus(t, http.StatusCreated)
+	zones, kinds = map[string]bool{}, map[string]int{}
+	for _, x := range get(r.body, "Links", "ResourceBlocks").([]any) {
+		b := ts.do("GET", get(x, "@odata.id").(string), nil).body
+		zones[get(b, "Links", "Zones", 0, "@odata.id").(string)] = true
+		kinds[get(b, "ResourceBlockType", 0).(string)]++
+	}
+	if len(zones) != 1 || kinds[blockCompute] != 1 || kinds[blockNetwork] != 2 || len(get(r.body, "Links", "ResourceBlocks").([]any)) != 3 {
+		t.Errorf("blocks by zone %v and type %v: want one zone, one Compute and two Network blocks", zones, kinds)
+	}
+	r = ts.do("POST", systemsPath, m{"Name": "fast", "EthernetInterfaces": m{"Members": []m{{"@Redfish.RequestedCount": 1, "SpeedMbps": 400000}}}}).mustStatus(t, http.StatusConflict)
+	if !strings.Contains(r.extendedMessages()[0], "1 interfaces of at least 400000 Mbps") {
+		t.Errorf("unsatisfiable interfaces: %s", r.raw)
+	}
+	ts.do("POST", systemsPath, m{"Name": "bad", "EthernetInterfaces": m{"Members": []m{{"@Redfish.RequestedCount": 1, "SpeedMbps": -1}}}}).mustStatus(t, http.StatusBadRequest)
 }
 
 func TestDMTFConcurrentCompositionsGetDistinctBlocks(t *testing.T) {
@@ -372,5 +393,214 @@ func TestDMTFComposeDelayLosesOnlyTheAnswer(t *testing.T) {
 	sys := ts.do("GET", systemsPath+"/Composed1", nil).mustStatus(t, http.StatusOK)
 	if sys.body["Name"] != "web-1" {
 		t.Errorf("the composed system after its client left: %v", sys.body)
+	}
+}
+
+// Config.Composition offers one form of composition, or both: the Systems collection lists
+// only the capabilities offered, and a request of the other form is refused, composing nothing.
+func TestDMTFCompositionForms(t *testing.T) {
+	for _, cfg := range []Config{{Composition: CompositionSpecific}, {Model: ModelDMTF, Composition: "some"}} {
+		if _, err := New(cfg); err == nil {
+			t.Errorf("New(%+v) accepted", cfg)
+		}
+	}
+	specific := m{"Name": "s", "Links": blockRefs(blocksPath + "/Compute1")}
+	constrained := m{"Name": "c", "Processors": m{"Members": []m{{"@Redfish.RequestedCount": 1}}}}
+	for _, c := range []struct {
+		form     string
+		useCases []string
+		refused  m
+		related  string
+	}{
+		{CompositionSpecific, []string{useCaseSpecific}, constrained, "/Processors"},
+		{CompositionConstrained, []string{useCaseConstrained}, specific, "/Links/ResourceBlocks"},
+		{CompositionBoth, []string{useCaseSpecific, useCaseConstrained}, nil, ""},
+	} {
+		ts := newDMTFServer(t, Config{Composition: c.form})
+		var useCases []string
+		for _, x := range get(ts.do("GET", systemsPath, nil).body, "@Redfish.CollectionCapabilities", "Capabilities").([]any) {
+			useCases = append(useCases, get(x, "UseCase").(string))
+		}
+		if !slices.Equal(useCases, c.useCases) {
+			t.Errorf("%s: use cases %v, want %v", c.form, useCases, c.useCases)
+		}
+		if c.refused == nil {
+			ts.do("POST", systemsPath, specific).mustStatus(t, http.StatusCreated)
+			ts.do("POST", systemsPath, constrained).mustStatus(t, http.StatusCreated)
+			continue
+		}
+		r := ts.do("POST", systemsPath, c.refused).mustStatus(t, http.StatusBadRequest)
+		related, _ := get(r.body, "error", "@Message.ExtendedInfo", 0, "RelatedProperties").([]any)
+		if r.errorCode(t) != baseRegistry+"PropertyUnknown" || !slices.Contains(related, any(c.related)) {
+			t.Errorf("%s: the other form refused with %s", c.form, r.raw)
+		}
+		if got := memberPaths(ts.do("GET", systemsPath, nil).body); len(got) != 0 {
+			t.Errorf("%s: a refused form composed %v", c.form, got)
+		}
+	}
+}
+
+// The options that shape RSD's nodes or the generated systems mean nothing in the DMTF model,
+// and the compose delay nothing in the RSD model: each is refused with the model it applies
+// to, at start and (faults) at run time, instead of being silently ignored.
+func TestDMTFModelRefusesOptionsOfTheOtherModel(t *testing.T) {
+	for _, c := range []struct {
+		cfg  Config
+		want string
+	}{
+		{Config{Model: ModelDMTF, AssembleDelay: time.Second}, "an assembly delay"},
+		{Config{Model: ModelDMTF, Faults: Faults{FailAssembly: true}}, "a failed assembly"},
+		{Config{Model: ModelDMTF, Faults: Faults{ErrorRate: map[string]float64{OpVolume: 0.5}}}, "errors of volume"},
+		{Config{Model: ModelDMTF, Quirks: Quirks{DeadLinks: []string{PartMemory}}}, "dead links"},
+		{Config{Model: ModelDMTF, Quirks: Quirks{AbsentSockets: 1, Accelerators: []string{AccelGPU}}}, "absent sockets, accelerators"},
+		{Config{Model: ModelDMTF, Quirks: Quirks{SharedUUID: 2}}, "shared UUIDs"},
+		{Config{Model: ModelDMTF, Quirks: Quirks{NoUUID: 1}}, "missing UUIDs"},
+		{Config{ComposeDelay: time.Second}, "compose delay or task applies to the dmtf model"},
+	} {
+		_, err := New(c.cfg)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("New(%+v) = %v; want a refusal naming %q", c.cfg, err, c.want)
+		}
+	}
+	// What does apply is taken: faults of the operations it serves, racks that are not Racks.
+	ts := newDMTFServer(t, Config{Faults: Faults{Latency: time.Millisecond, ErrorRate: map[string]float64{OpAllocate: 0.1}}, Quirks: Quirks{NoRacks: true}})
+	r := ts.do("PUT", adminFaultsPath, m{"fail_assembly": true}).mustStatus(t, http.StatusBadRequest)
+	if !strings.Contains(string(r.raw), "a failed assembly") {
+		t.Errorf("PUT fail_assembly on the DMTF model: %s", r.raw)
+	}
+	ts.do("PUT", adminFaultsPath, m{"error_rate": m{OpDelete: 0.5}}).mustStatus(t, http.StatusOK)
+}
+
+// With ComposeTask, a composition is answered 202 with a task monitor: the system exists at
+// once, the monitor answers 202 with Retry-After until the task ends, then the composition's
+// own answer; a refusal of the blocks is the task's, at its end (the monitor's 409 and the
+// Task's Messages), while a malformed request is still refused at once.
+func TestDMTFComposeTask(t *testing.T) {
+	clk := &clock{now: time.Unix(1_000_000, 0)}
+	ts := newDMTFServer(t, Config{ComposeTask: time.Minute, Now: clk.Now})
+	r := ts.do("POST", systemsPath, m{"Name": "web-1", "Links": blockRefs(blocksPath + "/Compute1")}).mustStatus(t, http.StatusAccepted)
+	monitor := r.header.Get("Location")
+	if !strings.HasPrefix(monitor, taskMonitorsPath+"/") || r.header.Get("Retry-After") != "60" || r.body["TaskState"] != "Running" {
+		t.Fatalf("202: Location %q, Retry-After %q, %v", monitor, r.header.Get("Retry-After"), r.body)
+	}
+	ts.do("GET", systemsPath+"/Composed1", nil).mustStatus(t, http.StatusOK) // composed already
+	clk.add(30 * time.Second)
+	if r := ts.do("GET", monitor, nil).mustStatus(t, http.StatusAccepted); r.header.Get("Retry-After") != "30" {
+		t.Errorf("monitor half way: Retry-After %q", r.header.Get("Retry-After"))
+	}
+	clk.add(31 * time.Second)
+	r = ts.do("GET", monitor, nil).mustStatus(t, http.StatusCreated)
+	if r.header.Get("Location") != systemsPath+"/Composed1" || r.body["Name"] != "web-1" {
+		t.Errorf("monitor after the task: Location %q, %v", r.header.Get("Location"), r.body)
+	}
+	task := ts.do("GET", tasksPath+"/1", nil).mustStatus(t, http.StatusOK).body
+	if task["TaskState"] != "Completed" || get(task, "Links", "CreatedResources", 0, "@odata.id") != systemsPath+"/Composed1" {
+		t.Errorf("finished task %v", task)
+	}
+
+	monitor = ts.do("POST", systemsPath, m{"Name": "again", "Links": blockRefs(blocksPath + "/Compute1")}).mustStatus(t, http.StatusAccepted).header.Get("Location")
+	clk.add(time.Minute)
+	if r := ts.do("GET", monitor, nil).mustStatus(t, http.StatusConflict); r.errorCode(t) != baseRegistry+"ResourceInUse" {
+		t.Errorf("monitor of a refused composition: %s", r.raw)
+	}
+	task = ts.do("GET", tasksPath+"/2", nil).mustStatus(t, http.StatusOK).body
+	if task["TaskState"] != "Exception" || get(task, "Messages", 0, "MessageId") != baseRegistry+"ResourceInUse" {
+		t.Errorf("refused task %v", task)
+	}
+	ts.do("POST", systemsPath, m{"Links": blockRefs(blocksPath + "/Compute2")}).mustStatus(t, http.StatusBadRequest)
+	ts.do("GET", taskMonitorsPath+"/99", nil).mustStatus(t, http.StatusNotFound)
+}
+
+// A composed system grows and shrinks by ComputerSystem.AddResourceBlock and
+// RemoveResourceBlock, or by a PATCH of Links.ResourceBlocks (UpdatableAfterCreate in the
+// capabilities object), under the rules of a composition: one Compute block, one zone, free
+// blocks. A refusal changes nothing.
+func TestDMTFAddRemoveAndPatchBlocks(t *testing.T) {
+	ts := newDMTFServer(t, Config{})
+	caps := ts.do("GET", specificCapsPath, nil).mustStatus(t, http.StatusOK).body
+	if get(caps, "Links", "ResourceBlocks@Redfish.UpdatableAfterCreate") != true {
+		t.Errorf("capabilities %v: want ResourceBlocks updatable after create", caps)
+	}
+	z1, z2 := ts.zoneBlocks("1"), ts.zoneBlocks("2")
+	pick := func(zone []string, kind string, skip int) string {
+		for _, b := range zone {
+			if strings.Contains(b, "/"+kind) {
+				if skip == 0 {
+					return b
+				}
+				skip--
+			}
+		}
+		t.Fatalf("no %s block in %v", kind, zone)
+		return ""
+	}
+	compute, drive, drive2, otherZone := pick(z1, "Compute", 0), pick(z1, "Drive", 0), pick(z1, "Drive", 1), pick(z2, "Drive", 0)
+	sys := ts.do("POST", systemsPath, m{"Name": "grow", "Links": blockRefs(compute)}).mustStatus(t, http.StatusCreated).header.Get("Location")
+	actions := get(ts.do("GET", sys, nil).body, "Actions").(map[string]any)
+	add := get(actions, "#ComputerSystem.AddResourceBlock", "target").(string)
+	remove := get(actions, "#ComputerSystem.RemoveResourceBlock", "target").(string)
+	blocksOf := func() []string {
+		return memberPaths(m{"Members": get(ts.do("GET", sys, nil).body, "Links", "ResourceBlocks")})
+	}
+	state := func(b string) any { return get(ts.do("GET", b, nil).body, "CompositionStatus", "CompositionState") }
+
+	ts.do("POST", add, m{"ResourceBlock": m{"@odata.id": drive}}).mustStatus(t, http.StatusNoContent)
+	if got := blocksOf(); !slices.Equal(got, []string{compute, drive}) || state(drive) != "Composed" {
+		t.Errorf("after AddResourceBlock: blocks %v, the drive %v", got, state(drive))
+	}
+	for _, c := range []struct {
+		name   string
+		target string
+		block  string
+		status int
+		id     string
+	}{
+		{"other zone", add, otherZone, http.StatusBadRequest, "PropertyValueConflict"},
+		{"twice", add, drive, http.StatusBadRequest, "PropertyValueConflict"},
+		{"second Compute", add, pick(z1, "Compute", 1), http.StatusBadRequest, "PropertyValueIncorrect"},
+		{"the Compute", remove, compute, http.StatusBadRequest, "PropertyValueIncorrect"},
+		{"not its block", remove, drive2, http.StatusBadRequest, "ActionParameterValueError"},
+		{"no such block", add, blocksPath + "/Nope", http.StatusBadRequest, "ResourceMissingAtURI"},
+		{"no parameter", add, "", http.StatusBadRequest, "ActionParameterMissing"},
+	} {
+		body := m{}
+		if c.block != "" {
+			body["ResourceBlock"] = m{"@odata.id": c.block}
+		}
+		r := ts.do("POST", c.target, body)
+		if r.status != c.status || r.errorCode(t) != baseRegistry+c.id {
+			t.Errorf("%s: %d %s, want %d %s", c.name, r.status, r.raw, c.status, c.id)
+		}
+	}
+	other := ts.do("POST", systemsPath, m{"Name": "other", "Links": blockRefs(pick(z1, "Compute", 1), drive2)}).mustStatus(t, http.StatusCreated).header.Get("Location")
+	if r := ts.do("PATCH", sys, m{"Links": blockRefs(compute, drive, drive2)}).mustStatus(t, http.StatusConflict); r.errorCode(t) != baseRegistry+"ResourceInUse" {
+		t.Errorf("PATCH with another system's block: %s", r.raw)
+	}
+	ts.do("DELETE", other, nil).mustStatus(t, http.StatusNoContent)
+	ts.do("PATCH", sys, m{"Links": blockRefs(compute, drive2)}).mustStatus(t, http.StatusOK)
+	if got := blocksOf(); !slices.Equal(got, []string{compute, drive2}) || state(drive) != "Unused" || state(drive2) != "Composed" {
+		t.Errorf("after the PATCH: blocks %v, %s %v, %s %v", got, drive, state(drive), drive2, state(drive2))
+	}
+	ts.do("PATCH", sys, m{"Links": m{"Chassis": []m{}}}).mustStatus(t, http.StatusBadRequest)
+	ts.do("POST", remove, m{"ResourceBlock": m{"@odata.id": drive2}}).mustStatus(t, http.StatusNoContent)
+	if got := blocksOf(); !slices.Equal(got, []string{compute}) || state(drive2) != "Unused" {
+		t.Errorf("after RemoveResourceBlock: blocks %v", got)
+	}
+}
+
+// With SharedStorage each Storage block is in its rack's zone and the next one's, and
+// composes with a Compute block of either.
+func TestDMTFSharedStorage(t *testing.T) {
+	ts := newDMTFServer(t, Config{SharedStorage: true})
+	drive := blocksPath + "/Drive1-1"
+	zones := get(ts.do("GET", drive, nil).body, "Links", "Zones").([]any)
+	if len(zones) != 2 || !slices.Contains(ts.zoneBlocks("2"), drive) {
+		t.Fatalf("zones of %s: %v", drive, zones)
+	}
+	z2 := ts.zoneBlocks("2")
+	compute := z2[slices.IndexFunc(z2, func(b string) bool { return strings.Contains(b, "/Compute") })]
+	ts.do("POST", systemsPath, m{"Name": "x", "Links": blockRefs(compute, drive)}).mustStatus(t, http.StatusCreated)
+	if _, err := New(Config{SharedStorage: true}); err == nil {
+		t.Error("shared storage accepted in the RSD model")
 	}
 }

@@ -42,7 +42,12 @@
 // of a composed system decomposes (204), Reset and a PATCH of Boot work on it; refusals carry
 // Base registry MessageIds (ResourceInUse, PropertyValueConflict, …) in @Message.ExtendedInfo.
 // Faults, sessions and the journal work as in the RSD model (composition counts as the
-// "allocate" operation of Faults.ErrorRate).
+// "allocate" operation of Faults.ErrorRate, AddResourceBlock, RemoveResourceBlock and PATCH
+// as "patch"); the options that only shape RSD's nodes or the generated systems are refused.
+// Config.Composition offers one form of composition or both, Config.ComposeTask answers a
+// composition with a task (dmtf_task.go), Config.SharedStorage lists Storage blocks in two
+// zones; a composed system also takes ComputerSystem.AddResourceBlock, RemoveResourceBlock
+// and a PATCH of Links.ResourceBlocks.
 //
 // # Restarts
 //

@@ -21,7 +21,7 @@ const (
 	OpAllocate = "allocate" // Nodes/Actions/Allocate
 	OpAssemble = "assemble" // ComposedNode.Assemble
 	OpReset    = "reset"    // ComposedNode.Reset and ComputerSystem.Reset
-	OpPatch    = "patch"    // PATCH of a node or system
+	OpPatch    = "patch"    // PATCH of a node or system; the DMTF model's Add/RemoveResourceBlock
 	OpDelete   = "delete"   // DELETE of a node
 	OpVolume   = "volume"   // create or delete a volume
 	OpAttach   = "attach"   // AttachResource and DetachResource

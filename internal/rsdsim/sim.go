@@ -32,6 +32,13 @@ type Config struct {
 	// system is composed; a client that leaves meanwhile loses the answer, not the system,
 	// as with a real service that carries out what it received.
 	ComposeDelay time.Duration
+	// ComposeTask (ModelDMTF), when set, makes a composition a task of that length: the POST
+	// is answered 202 with a task monitor, the composition's own answer comes from the monitor
+	// once the task has ended (see dmtf_task.go).
+	ComposeTask time.Duration
+	// SharedStorage (ModelDMTF) lists each Storage block in its rack's zone and in the next
+	// rack's, as a drive enclosure cabled to two racks is.
+	SharedStorage bool
 	// Faults are the faults active from the start; see SetFaults.
 	Faults Faults
 	// ServiceUUID is the service root's UUID; empty draws a random one, since every running
@@ -50,6 +57,10 @@ type Config struct {
 	// Model is ModelRSD (the default when empty) or ModelDMTF, DMTF composability over the
 	// same generated pod (see dmtf.go); RSDVersion must then be empty.
 	Model string
+	// Composition (ModelDMTF) is the form of composition the Systems collection offers:
+	// CompositionSpecific, CompositionConstrained or CompositionBoth (the default when
+	// empty), as real services offer one form, the other or both.
+	Composition string
 	// Journal, when set, receives a line for every request that changed the state, so that
 	// a simulator started again replays it (Replay) and keeps the nodes and volumes, as a
 	// real Pod Manager does across a restart.
@@ -127,6 +138,9 @@ func New(cfg Config) (*Simulator, error) {
 	case cfg.Model != "" && cfg.Model != ModelRSD:
 		return nil, fmt.Errorf("rsdsim: unknown model %q (want %s or %s)", cfg.Model, ModelRSD, ModelDMTF)
 	}
+	if err := cfg.validateModel(); err != nil {
+		return nil, err
+	}
 	if err := cfg.Faults.validate(); err != nil {
 		return nil, err
 	}
@@ -164,7 +178,7 @@ func New(cfg Config) (*Simulator, error) {
 	s.faults.set(cfg.Faults)
 	s.generate(lay)
 	if cfg.Model == ModelDMTF {
-		s.dmtf = newDMTFPool(s.systems)
+		s.dmtf = newDMTFPool(s.systems, cfg.SharedStorage)
 		s.routes = s.dmtfRoutes()
 		s.renderDMTF()
 		return s, nil
