@@ -10,6 +10,12 @@ import (
 // check. Paths are below /ui (docs/architecture.md, "Web dashboard").
 func (d *Dashboard) routes(r chi.Router) {
 	r.Get("/", d.overview)
+
+	r.Get("/podmanagers", d.podManagers)
+	r.Post("/podmanagers", d.registerPodManager)
+	r.Get("/podmanagers/{uuid}", d.podManager)
+	r.Post("/podmanagers/{uuid}", d.updatePodManager)
+	r.Post("/podmanagers/{uuid}/delete", d.deletePodManager)
 }
 
 // redirectBare sends /ui to /ui/, the Overview.
