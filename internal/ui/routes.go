@@ -16,6 +16,18 @@ func (d *Dashboard) routes(r chi.Router) {
 	r.Get("/podmanagers/{uuid}", d.podManager)
 	r.Post("/podmanagers/{uuid}", d.updatePodManager)
 	r.Post("/podmanagers/{uuid}/delete", d.deletePodManager)
+
+	r.Get("/nodes", d.nodes)
+	r.Post("/nodes", d.compose)
+	r.Get("/nodes/new", d.composeForm)
+	r.Get("/jobs/{id}", d.jobPage)
+	r.Get("/nodes/{uuid}", d.node)
+	r.Post("/nodes/{uuid}/power", d.power())
+	r.Post("/nodes/{uuid}/nmi", d.nmi())
+	r.Post("/nodes/{uuid}/boot", d.boot())
+	r.Post("/nodes/{uuid}/attach", d.attach())
+	r.Post("/nodes/{uuid}/detach", d.detach())
+	r.Post("/nodes/{uuid}/delete", d.decompose)
 }
 
 // redirectBare sends /ui to /ui/, the Overview.
