@@ -24,6 +24,8 @@ func TestRegisterPodManager(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/ui/podmanagers/") {
 		t.Fatalf("register: %d %v\n%s", resp.StatusCode, resp.Header, body)
 	}
+	// A poll of the page left behind does not take the message.
+	b.get("/ui/podmanagers?fragment=list")
 	resp, body = b.get(resp.Header.Get("Location"))
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `id="flash" role="status" class="flash ok"`, "Pod manager pod1 registered: Online.",

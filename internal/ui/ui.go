@@ -160,7 +160,7 @@ func (d *Dashboard) Handler(api http.Handler) http.Handler {
 }
 
 // client is the API client of the session's caller, over the in-process
-// transport; ctx is the page's.
+// transport.
 func (d *Dashboard) client(sess *session) *client.Client {
 	c, err := client.New(apiBase,
 		client.WithHTTPClient(&http.Client{Transport: inProcess{api: d.api}}),
