@@ -271,7 +271,7 @@ func (d *Dashboard) static(w http.ResponseWriter, r *http.Request) {
 	}
 	name := chi.URLParam(r, "file")
 	b, err := assets.ReadFile("static/" + name)
-	if err != nil || strings.Contains(name, "/") {
+	if err != nil {
 		d.notFound(w, r)
 		return
 	}
@@ -280,6 +280,8 @@ func (d *Dashboard) static(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/css; charset=utf-8")
 	case ".js":
 		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	case ".svg":
+		w.Header().Set("Content-Type", "image/svg+xml")
 	}
 	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
 	w.Write(b)
