@@ -17,8 +17,27 @@ const maxFormRows = 16
 // The prefix of the property fields' names.
 const propPrefix = "properties."
 
+// formSection is a fieldset of a form laid out in Go (the flavor form,
+// whose rows vary): its legend, the name its own messages are kept under
+// (a list's, whose problems the API does not pin to one entry) and its
+// fields.
+type formSection struct {
+	Legend, Name string
+	Fields       []fieldSpec
+}
+
+// ID is the element id of the section's message.
+func (s formSection) ID() string { return fieldID(s.Name) }
+
+// fieldSpec is a field of a formSection, drawn by the "field" partial;
+// Options make it a select.
+type fieldSpec struct {
+	Name, Label, Type string
+	Options           []option
+}
+
 // rowField is a field of one row of a list property.
-type rowField struct{ key, label, kind, hint string }
+type rowField struct{ key, label, kind string }
 
 // flavorList is a list property of a flavor and its row's fields.
 type flavorList struct {
@@ -26,48 +45,45 @@ type flavorList struct {
 	fields           []rowField
 }
 
-// The flavor form's single-valued property groups, in the order shown.
-var flavorScalars = []struct {
-	legend string
-	fields []formField
-}{
-	{"Processor", []formField{
-		{Name: "properties.processor.total_cores", Label: "Total cores", Type: "number"},
-		{Name: "properties.processor.count", Label: "Processors", Type: "number"},
-		{Name: "properties.processor.model", Label: "Model", Type: "text"},
-		{Name: "properties.processor.instruction_set", Label: "Instruction set", Type: "text", Hint: "e.g. x86-64"},
-	}},
-	{"Memory", []formField{
-		{Name: "properties.memory.capacity_mib", Label: "Capacity (MiB)", Type: "number"},
-		{Name: "properties.memory.type", Label: "Type", Type: "text", Hint: "e.g. DDR4"},
-	}},
-	{"Security", []formField{
-		{Name: "properties.security.tpm", Label: "TPM", Type: "select", Options: triState},
-		{Name: "properties.security.txt", Label: "TXT", Type: "select", Options: triState},
-	}},
-	{"PCI devices", []formField{
-		{Name: "properties.pci_device.type", Label: "Device types", Type: "text", Hint: "comma-separated"},
-	}},
-}
-
 // triState are the choices of a requirement that may be asked for, refused
 // or left to the pod manager.
 var triState = []option{{"", "don't care"}, {"true", "required"}, {"false", "not wanted"}}
 
+// The flavor form's single-valued property sections, in the order shown.
+var flavorScalars = []formSection{
+	{Legend: "Processor", Fields: []fieldSpec{
+		{Name: "properties.processor.total_cores", Label: "Total cores", Type: "number"},
+		{Name: "properties.processor.count", Label: "Processors", Type: "number"},
+		{Name: "properties.processor.model", Label: "Model", Type: "text"},
+		{Name: "properties.processor.instruction_set", Label: "Instruction set (e.g. x86-64)", Type: "text"},
+	}},
+	{Legend: "Memory", Fields: []fieldSpec{
+		{Name: "properties.memory.capacity_mib", Label: "Capacity (MiB)", Type: "number"},
+		{Name: "properties.memory.type", Label: "Type (e.g. DDR4)", Type: "text"},
+	}},
+	{Legend: "Security", Fields: []fieldSpec{
+		{Name: "properties.security.tpm", Label: "TPM", Type: "select", Options: triState},
+		{Name: "properties.security.txt", Label: "TXT", Type: "select", Options: triState},
+	}},
+	{Legend: "PCI devices", Fields: []fieldSpec{
+		{Name: "properties.pci_device.type", Label: "Device types (comma-separated)", Type: "text"},
+	}},
+}
+
 // The flavor form's list properties.
 var flavorLists = []flavorList{
 	{"local_drives", "Local drives", "Drive", []rowField{
-		{"capacity_gib", "capacity (GiB)", "number", ""},
-		{"type", "type", "text", "HDD or SSD"},
-		{"interface", "interface", "text", "SAS, SATA or NVMe"},
+		{"capacity_gib", "capacity (GiB)", "number"},
+		{"type", "type (HDD or SSD)", "text"},
+		{"interface", "interface (SAS, SATA or NVMe)", "text"},
 	}},
 	{"remote_drives", "Remote drives", "Remote drive", []rowField{
-		{"capacity_gib", "capacity (GiB)", "number", ""},
-		{"protocol", "protocol", "text", "iSCSI or NVMeOverFabrics"},
+		{"capacity_gib", "capacity (GiB)", "number"},
+		{"protocol", "protocol (iSCSI or NVMeOverFabrics)", "text"},
 	}},
 	{"network", "Network interfaces", "Interface", []rowField{
-		{"speed_mbps", "speed (Mbit/s)", "number", ""},
-		{"vlan", "VLAN", "number", ""},
+		{"speed_mbps", "speed (Mbit/s)", "number"},
+		{"vlan", "VLAN", "number"},
 	}},
 }
 
@@ -77,13 +93,13 @@ func rowName(list string, i int, key string) string {
 	return propPrefix + list + "." + strconv.Itoa(i) + "." + key
 }
 
-// rowsIn is the number of rows of list that v fills: one past the last
-// row with a value.
-func rowsIn(v url.Values, l flavorList) int {
+// rowsIn is the number of rows of list that p's form fills: one past the
+// last row with a value.
+func rowsIn(p *page, l flavorList) int {
 	n := 0
 	for i := range maxFormRows {
 		for _, f := range l.fields {
-			if strings.TrimSpace(v.Get(rowName(l.key, i, f.key))) != "" {
+			if strings.TrimSpace(p.Value(rowName(l.key, i, f.key))) != "" {
 				n = i + 1
 			}
 		}
@@ -91,39 +107,30 @@ func rowsIn(v url.Values, l flavorList) int {
 	return n
 }
 
-// flavorGroups lays out the flavor form with the values of v: the name and
-// description, the single-valued properties, then each list with its
-// filled rows and one empty row more.
-func flavorGroups(v url.Values) []fieldGroup {
-	groups := []fieldGroup{{Legend: "Flavor", Fields: []formField{
-		{Name: "name", Label: "Name", Type: "text", Required: true},
+// flavorSections lays out the flavor form for the values of p's form: the
+// name and description, the single-valued properties, then each list with
+// its filled rows and one empty row more.
+func flavorSections(p *page) []formSection {
+	sections := append([]formSection{{Legend: "Flavor", Fields: []fieldSpec{
+		{Name: "name", Label: "Name", Type: "text"},
 		{Name: "description", Label: "Description", Type: "text"},
-	}}}
-	for _, s := range flavorScalars {
-		groups = append(groups, fieldGroup{Legend: s.legend, Fields: append([]formField(nil), s.fields...)})
-	}
+	}}}, flavorScalars...)
 	for _, l := range flavorLists {
-		g := fieldGroup{Legend: l.legend, Name: propPrefix + l.key}
-		for i := range min(rowsIn(v, l)+1, maxFormRows) {
+		s := formSection{Legend: l.legend, Name: propPrefix + l.key}
+		for i := range min(rowsIn(p, l)+1, maxFormRows) {
 			for _, f := range l.fields {
-				g.Fields = append(g.Fields, formField{Name: rowName(l.key, i, f.key),
-					Label: fmt.Sprintf("%s %d %s", l.row, i+1, f.label), Type: f.kind, Hint: f.hint})
+				s.Fields = append(s.Fields, fieldSpec{Name: rowName(l.key, i, f.key),
+					Label: fmt.Sprintf("%s %d %s", l.row, i+1, f.label), Type: f.kind})
 			}
 		}
-		groups = append(groups, g)
+		sections = append(sections, s)
 	}
-	for gi := range groups {
-		for fi := range groups[gi].Fields {
-			f := &groups[gi].Fields[fi]
-			f.Value = v.Get(f.Name)
-		}
-	}
-	return groups
+	return sections
 }
 
-// flavorValues are the form values that show flavor f.
-func flavorValues(f api.Flavor) url.Values {
-	v := url.Values{}
+// showFlavor fills p's form with flavor f.
+func showFlavor(p *page, f api.Flavor) {
+	v := p.Form
 	set := func(name, value string) {
 		if value != "" {
 			v.Set(name, value)
@@ -136,38 +143,37 @@ func flavorValues(f api.Flavor) url.Values {
 	}
 	set("name", f.Name)
 	set("description", f.Description)
-	p := f.Properties
-	if c := p.Processor; c != nil {
+	pr := f.Properties
+	if c := pr.Processor; c != nil {
 		num("properties.processor.total_cores", c.TotalCores)
 		num("properties.processor.count", c.Count)
 		set("properties.processor.model", c.Model)
 		set("properties.processor.instruction_set", c.InstructionSet)
 	}
-	if m := p.Memory; m != nil {
+	if m := pr.Memory; m != nil {
 		num("properties.memory.capacity_mib", m.CapacityMiB)
 		set("properties.memory.type", m.Type)
 	}
-	if s := p.Security; s != nil {
+	if s := pr.Security; s != nil {
 		set("properties.security.tpm", boolText(s.TPM))
 		set("properties.security.txt", boolText(s.TXT))
 	}
-	if d := p.PCIDevice; d != nil {
+	if d := pr.PCIDevice; d != nil {
 		set("properties.pci_device.type", strings.Join(d.Type, ", "))
 	}
-	for i, d := range p.LocalDrives {
+	for i, d := range pr.LocalDrives {
 		num(rowName("local_drives", i, "capacity_gib"), d.CapacityGiB)
 		set(rowName("local_drives", i, "type"), d.Type)
 		set(rowName("local_drives", i, "interface"), d.Interface)
 	}
-	for i, d := range p.RemoteDrives {
+	for i, d := range pr.RemoteDrives {
 		num(rowName("remote_drives", i, "capacity_gib"), d.CapacityGiB)
 		set(rowName("remote_drives", i, "protocol"), d.Protocol)
 	}
-	for i, n := range p.Network {
+	for i, n := range pr.Network {
 		num(rowName("network", i, "speed_mbps"), n.SpeedMbps)
 		num(rowName("network", i, "vlan"), n.VLAN)
 	}
-	return v
 }
 
 func boolText(b *bool) string {
@@ -177,32 +183,19 @@ func boolText(b *bool) string {
 	return strconv.FormatBool(*b)
 }
 
-// formReader reads typed values out of a form, noting per field what could
-// not be read; the API says what is wrong with what could.
-type formReader struct {
-	v      url.Values
-	errors map[string]string
-}
-
-func (r *formReader) text(name string) string { return strings.TrimSpace(r.v.Get(name)) }
-
-// int reads a whole number; empty is 0 (not asked for).
-func (r *formReader) int(name string) api.FlexInt {
-	s := r.text(name)
-	if s == "" {
-		return 0
-	}
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		r.errors[name] = "must be a whole number"
-		return 0
-	}
+// flexInt reads a whole number of p's form; empty is 0, which the API
+// reads as not asked for.
+func flexInt(p *page, name string) api.FlexInt {
+	n, _ := formInt(p, name)
 	return api.FlexInt(n)
 }
 
-// bool reads a tri-state choice: empty is nil (don't care).
-func (r *formReader) bool(name string) *bool {
-	switch r.text(name) {
+// formText is a text field of p's form without the blanks around it.
+func formText(p *page, name string) string { return strings.TrimSpace(p.Value(name)) }
+
+// formTriState reads a tri-state choice: empty is nil (don't care).
+func formTriState(p *page, name string) *bool {
+	switch formText(p, name) {
 	case "":
 		return nil
 	case "true":
@@ -210,59 +203,51 @@ func (r *formReader) bool(name string) *bool {
 	case "false":
 		return new(false)
 	}
-	r.errors[name] = "must be required, not wanted or don't care"
+	p.Errors[name] = name + " must be required, not wanted or don't care"
 	return nil
 }
 
-// parseFlavor reads the flavor form. The second result holds the messages
-// of the fields that could not be read, by name; when it is not empty, the
-// flavor is not to be sent.
-func parseFlavor(v url.Values) (api.FlavorCreate, map[string]string) {
-	r := &formReader{v: v, errors: map[string]string{}}
-	fc := api.FlavorCreate{Name: r.text("name"), Description: r.text("description")}
-	p := &fc.Properties
+// parseFlavor reads the flavor form of p; the fields that cannot be read
+// get their message in p.Errors, and the flavor is then not to be sent.
+func parseFlavor(p *page) api.FlavorCreate {
+	fc := api.FlavorCreate{Name: formText(p, "name"), Description: formText(p, "description")}
+	pr := &fc.Properties
 	proc := api.ProcessorRequirementInput{
-		TotalCores:     r.int("properties.processor.total_cores"),
-		Count:          r.int("properties.processor.count"),
-		Model:          r.text("properties.processor.model"),
-		InstructionSet: r.text("properties.processor.instruction_set"),
+		TotalCores:     flexInt(p, "properties.processor.total_cores"),
+		Count:          flexInt(p, "properties.processor.count"),
+		Model:          formText(p, "properties.processor.model"),
+		InstructionSet: formText(p, "properties.processor.instruction_set"),
 	}
 	if proc != (api.ProcessorRequirementInput{}) {
-		p.Processor = &proc
+		pr.Processor = &proc
 	}
-	mem := api.MemoryRequirementInput{CapacityMiB: r.int("properties.memory.capacity_mib"), Type: r.text("properties.memory.type")}
+	mem := api.MemoryRequirementInput{CapacityMiB: flexInt(p, "properties.memory.capacity_mib"), Type: formText(p, "properties.memory.type")}
 	if mem != (api.MemoryRequirementInput{}) {
-		p.Memory = &mem
+		pr.Memory = &mem
 	}
-	sec := api.SecurityRequirement{TPM: r.bool("properties.security.tpm"), TXT: r.bool("properties.security.txt")}
+	sec := api.SecurityRequirement{TPM: formTriState(p, "properties.security.tpm"), TXT: formTriState(p, "properties.security.txt")}
 	if sec.TPM != nil || sec.TXT != nil {
-		p.Security = &sec
+		pr.Security = &sec
 	}
-	if types := splitList(r.text("properties.pci_device.type")); len(types) > 0 {
-		p.PCIDevice = &api.PCIDeviceRequirement{Type: types}
+	if types := splitList(formText(p, "properties.pci_device.type")); len(types) > 0 {
+		pr.PCIDevice = &api.PCIDeviceRequirement{Type: types}
 	}
 	for i := range maxFormRows {
 		row := func(key string) string { return rowName("local_drives", i, key) }
-		d := api.LocalDriveRequirementInput{CapacityGiB: r.int(row("capacity_gib")), Type: r.text(row("type")), Interface: r.text(row("interface"))}
+		d := api.LocalDriveRequirementInput{CapacityGiB: flexInt(p, row("capacity_gib")), Type: formText(p, row("type")), Interface: formText(p, row("interface"))}
 		if d != (api.LocalDriveRequirementInput{}) {
-			p.LocalDrives = append(p.LocalDrives, d)
+			pr.LocalDrives = append(pr.LocalDrives, d)
 		}
-	}
-	for i := range maxFormRows {
-		row := func(key string) string { return rowName("remote_drives", i, key) }
-		d := api.RemoteDriveRequirementInput{CapacityGiB: r.int(row("capacity_gib")), Protocol: r.text(row("protocol"))}
-		if d != (api.RemoteDriveRequirementInput{}) {
-			p.RemoteDrives = append(p.RemoteDrives, d)
+		rd := api.RemoteDriveRequirementInput{CapacityGiB: flexInt(p, rowName("remote_drives", i, "capacity_gib")), Protocol: formText(p, rowName("remote_drives", i, "protocol"))}
+		if rd != (api.RemoteDriveRequirementInput{}) {
+			pr.RemoteDrives = append(pr.RemoteDrives, rd)
 		}
-	}
-	for i := range maxFormRows {
-		row := func(key string) string { return rowName("network", i, key) }
-		n := api.NetworkRequirementInput{SpeedMbps: r.int(row("speed_mbps")), VLAN: r.int(row("vlan"))}
+		n := api.NetworkRequirementInput{SpeedMbps: flexInt(p, rowName("network", i, "speed_mbps")), VLAN: flexInt(p, rowName("network", i, "vlan"))}
 		if n != (api.NetworkRequirementInput{}) {
-			p.Network = append(p.Network, n)
+			pr.Network = append(pr.Network, n)
 		}
 	}
-	return fc, r.errors
+	return fc
 }
 
 // splitList reads a comma-separated list, dropping empty entries.
@@ -276,48 +261,49 @@ func splitList(s string) []string {
 	return out
 }
 
-// unremovable names the properties an edit empties but cannot remove: an
-// update is a merge patch into the flavor, where a value left out is kept
-// (a list is replaced whole, so only emptying it entirely is lost).
-func unremovable(before api.Flavor, after url.Values) map[string]string {
-	const msg = "cannot be removed by an edit (the change merges into the flavor): create a new flavor without it"
-	old := flavorValues(before)
-	out := map[string]string{}
+// checkRemovals puts an error on each property that p's edit form empties
+// but an update cannot remove: the update is a merge patch into the flavor,
+// where a value left out is kept (a list is replaced whole, so only
+// emptying it entirely is lost).
+func checkRemovals(p *page, before api.Flavor) {
+	const msg = " cannot be removed by an edit (the change merges into the flavor): create a new flavor without it"
+	old := &page{Form: url.Values{}}
+	showFlavor(old, before)
 	for _, s := range flavorScalars {
-		for _, f := range s.fields {
-			if old.Get(f.Name) != "" && strings.TrimSpace(after.Get(f.Name)) == "" {
-				out[f.Name] = msg
+		for _, f := range s.Fields {
+			if old.Value(f.Name) != "" && formText(p, f.Name) == "" {
+				p.Errors[f.Name] = strings.TrimPrefix(f.Name, propPrefix) + msg
 			}
 		}
 	}
 	for _, l := range flavorLists {
-		if rowsIn(old, l) > 0 && rowsIn(after, l) == 0 {
-			out[propPrefix+l.key] = "the last entry " + msg
+		if rowsIn(old, l) > 0 && rowsIn(p, l) == 0 {
+			p.Errors[propPrefix+l.key] = "the last entry of " + l.key + msg
 		}
 	}
-	return out
 }
 
-// flavorFieldOf maps the first word of a flavor problem the API names
-// (name, processor.total_cores, local_drives.capacity_gib, ...) to the
-// form's field, or to the group of a list, since the API does not say
-// which entry.
-func flavorFieldOf(word string) string {
-	switch word {
-	case "name", "description":
-		return word
-	}
-	for _, l := range flavorLists {
-		if word == l.key || strings.HasPrefix(word, l.key+".") {
-			return propPrefix + l.key
-		}
-	}
-	for _, s := range flavorScalars {
-		for _, f := range s.fields {
-			if f.Name == propPrefix+word {
-				return f.Name
+// listErrors puts each problem of the API's detail that names a field of a
+// list property (local_drives.capacity_gib must be ...) on the list's
+// section, since the API does not say which entry it is about.
+func listErrors(p *page, detail string) {
+	for _, problem := range strings.Split(detail, "; ") {
+		first, _, _ := strings.Cut(problem, " ")
+		for _, l := range flavorLists {
+			if first == l.key || strings.HasPrefix(first, l.key+".") {
+				name := propPrefix + l.key
+				if p.Errors[name] != "" {
+					p.Errors[name] += "; "
+				}
+				p.Errors[name] += problem
 			}
 		}
 	}
-	return ""
+}
+
+// sectionsArgs are what the "sections" partial draws: the page (its form's
+// values and messages) and the sections.
+type sectionsArgs struct {
+	Page     *page
+	Sections []formSection
 }

@@ -10,8 +10,11 @@ import (
 	"github.com/valence-rsd/valence/api"
 )
 
+// formPage is a page whose form holds v.
+func formPage(v url.Values) *page { return &page{Form: v, Errors: map[string]string{}} }
+
 func TestParseFlavorReadsEveryField(t *testing.T) {
-	v := url.Values{
+	p := formPage(url.Values{
 		"name":                                 {" big "},
 		"description":                          {"for databases"},
 		"properties.processor.total_cores":     {"16"},
@@ -33,10 +36,10 @@ func TestParseFlavorReadsEveryField(t *testing.T) {
 		"properties.network.0.vlan":               {"42"},
 		// Beyond the rows the form reads.
 		"properties.network.16.vlan": {"7"},
-	}
-	fc, errs := parseFlavor(v)
-	if len(errs) != 0 {
-		t.Fatalf("errors %v", errs)
+	})
+	fc := parseFlavor(p)
+	if len(p.Errors) != 0 {
+		t.Fatalf("errors %v", p.Errors)
 	}
 	got, _ := json.Marshal(fc)
 	want := `{"name":"big","description":"for databases","properties":{"processor":{"total_cores":16,"model":"Xeon","instruction_set":"x86-64","count":2},` +
@@ -52,92 +55,75 @@ func TestParseFlavorReadsEveryField(t *testing.T) {
 	if err := json.Unmarshal(got, &f); err != nil {
 		t.Fatal(err)
 	}
-	again, errs := parseFlavor(flavorValues(f))
-	if again2, _ := json.Marshal(again); len(errs) != 0 || string(again2) != want {
-		t.Errorf("round trip %s (%v), want %s", again2, errs, want)
+	shown := formPage(url.Values{})
+	showFlavor(shown, f)
+	again, _ := json.Marshal(parseFlavor(shown))
+	if len(shown.Errors) != 0 || string(again) != want {
+		t.Errorf("round trip %s (%v), want %s", again, shown.Errors, want)
 	}
 }
 
 func TestParseFlavorRefusesWhatItCannotRead(t *testing.T) {
-	_, errs := parseFlavor(url.Values{
+	p := formPage(url.Values{
 		"name":                             {"x"},
 		"properties.processor.total_cores": {"many"},
 		"properties.network.1.vlan":        {"99999999999999999999999"},
 		"properties.security.tpm":          {"maybe"},
 		"properties.memory.capacity_mib":   {"-4"}, // read; the API says what is wrong with it
 	})
+	parseFlavor(p)
 	want := []string{"properties.network.1.vlan", "properties.processor.total_cores", "properties.security.tpm"}
-	if got := slices.Sorted(maps.Keys(errs)); !slices.Equal(got, want) {
+	if got := slices.Sorted(maps.Keys(p.Errors)); !slices.Equal(got, want) {
 		t.Errorf("errors on %q, want %q", got, want)
 	}
 }
 
-func TestFlavorGroupsShowFilledRowsAndOneMore(t *testing.T) {
-	v := url.Values{"name": {"x"}, "properties.local_drives.1.type": {"HDD"}}
-	var drives fieldGroup
-	for _, g := range flavorGroups(v) {
-		if g.Name == "properties.local_drives" {
-			drives = g
+func TestFlavorSectionsShowFilledRowsAndOneMore(t *testing.T) {
+	var drives formSection
+	for _, s := range flavorSections(formPage(url.Values{"name": {"x"}, "properties.local_drives.1.type": {"HDD"}})) {
+		if s.Name == "properties.local_drives" {
+			drives = s
 		}
-		for _, f := range g.Fields {
+		for _, f := range s.Fields {
 			if f.Label == "" || f.Type == "" {
 				t.Errorf("field %s has no label or type", f.Name)
-			}
-			if f.Name == "name" && (f.Value != "x" || f.ID() != "f-name") {
-				t.Errorf("name field %+v", f)
 			}
 		}
 	}
 	// Rows 0 and 1 are filled (0 left empty), and one empty row follows.
-	if len(drives.Fields) != 3*3 || drives.Fields[4].Value != "HDD" || drives.Fields[4].ID() != "f-properties-local_drives-1-type" {
-		t.Errorf("local drives fields = %+v", drives.Fields)
+	if len(drives.Fields) != 3*3 || drives.Fields[4].Name != "properties.local_drives.1.type" || drives.ID() != "f-properties-local_drives" {
+		t.Errorf("local drives section = %+v", drives)
 	}
 }
 
-func TestFlavorFieldErrors(t *testing.T) {
-	detail := `name is required; processor.total_cores must be at most 16384, not 99999; ` +
-		`local_drives.capacity_gib must be at most 1048576, not 2000000; network.vlan must be between 0 and 4094, not 5000; ` +
-		`processor.total_cores must not be negative, not -1; something else is wrong`
-	byField, rest := fieldErrors(detail, flavorFieldOf)
+func TestListErrors(t *testing.T) {
+	p := formPage(url.Values{})
+	listErrors(p, `name is required; local_drives.capacity_gib must be at most 1048576, not 2000000; `+
+		`network.vlan must be between 0 and 4094, not 5000; local_drives may have at most 64 entries, not 65`)
 	want := map[string]string{
-		"name":                             "name is required",
-		"properties.processor.total_cores": "processor.total_cores must be at most 16384, not 99999; processor.total_cores must not be negative, not -1",
-		"properties.local_drives":          "local_drives.capacity_gib must be at most 1048576, not 2000000",
-		"properties.network":               "network.vlan must be between 0 and 4094, not 5000",
+		"properties.local_drives": "local_drives.capacity_gib must be at most 1048576, not 2000000; local_drives may have at most 64 entries, not 65",
+		"properties.network":      "network.vlan must be between 0 and 4094, not 5000",
 	}
-	if !maps.Equal(byField, want) || !slices.Equal(rest, []string{"something else is wrong"}) {
-		t.Errorf("by field %q, rest %q", byField, rest)
-	}
-	groups := flavorGroups(url.Values{})
-	lost := setErrors(groups, map[string]string{"name": "name is required", "properties.local_drives": "bad drive", "nowhere": "lost"})
-	if !slices.Equal(lost, []string{"lost"}) {
-		t.Errorf("lost = %q", lost)
-	}
-	for _, g := range groups {
-		if g.Name == "properties.local_drives" && (g.Error != "bad drive" || g.ID() != "f-properties-local_drives") {
-			t.Errorf("drives group %+v", g)
-		}
-		for _, f := range g.Fields {
-			if (f.Name == "name") != (f.Error != "") {
-				t.Errorf("field %s error %q", f.Name, f.Error)
-			}
-		}
+	if !maps.Equal(p.Errors, want) {
+		t.Errorf("errors %q, want %q", p.Errors, want)
 	}
 }
 
-func TestUnremovable(t *testing.T) {
+func TestCheckRemovals(t *testing.T) {
 	f := api.Flavor{Name: "x", Description: "d", Properties: api.FlavorProperties{
 		Processor:   &api.ProcessorRequirement{TotalCores: 4, Model: "Xeon"},
 		LocalDrives: []api.LocalDriveRequirement{{CapacityGiB: 1}, {Type: "SSD"}},
 		Network:     []api.NetworkRequirement{{VLAN: 3}},
 	}}
-	after := flavorValues(f)
-	after.Del("description")                    // a description can be emptied
-	after.Del("properties.processor.model")     // a property cannot
-	after.Del("properties.local_drives.1.type") // a shorter list replaces the old
-	after.Del("properties.network.0.vlan")      // an emptied list cannot
-	after.Set("properties.memory.type", "DDR4") // a new property is fine
-	got := slices.Sorted(maps.Keys(unremovable(f, after)))
+	p := formPage(url.Values{})
+	showFlavor(p, f)
+	p.Form.Del("description")                    // a description can be emptied
+	p.Form.Del("properties.processor.model")     // a property cannot
+	p.Form.Del("properties.local_drives.1.type") // a shorter list replaces the old
+	p.Form.Del("properties.network.0.vlan")      // an emptied list cannot
+	p.Form.Set("properties.memory.type", "DDR4") // a new property is fine
+	checkRemovals(p, f)
+	got := slices.Sorted(maps.Keys(p.Errors))
 	if want := []string{"properties.network", "properties.processor.model"}; !slices.Equal(got, want) {
 		t.Errorf("unremovable %q, want %q", got, want)
 	}
