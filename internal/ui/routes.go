@@ -10,6 +10,16 @@ import (
 // check. Paths are below /ui (docs/architecture.md, "Web dashboard").
 func (d *Dashboard) routes(r chi.Router) {
 	r.Get("/", d.overview)
+	r.Get("/pod", d.pod)
+	r.Get("/systems/{podm}/{id}", d.system)
+	r.Get("/flavors", d.flavors)
+	r.Post("/flavors", d.createFlavor)
+	r.Get("/flavors/{uuid}", d.flavor)
+	r.Post("/flavors/{uuid}", d.updateFlavor)
+	r.Post("/flavors/{uuid}/delete", d.deleteFlavor)
+	r.Get("/volumes", d.volumes)
+	r.Post("/volumes", d.createVolume)
+	r.Post("/volumes/{id}/delete", d.deleteVolume)
 }
 
 // redirectBare sends /ui to /ui/, the Overview.
