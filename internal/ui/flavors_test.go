@@ -43,7 +43,7 @@ func TestFlavorsCreateEditDelete(t *testing.T) {
 		`<tr data-id="`+db.UUID+`">`, `<a href="/ui/flavors/`+db.UUID+`">db</a>`,
 		`<td data-field="properties">16 cores, 65536 MiB DDR4, 1 local drive, TPM required</td>`,
 		`<a href="/ui/nodes/new?flavor=`+db.UUID+`">Compose from this flavor</a>`,
-		`data-action="delete-flavor" data-confirm="Delete the flavor db?"`)
+		`class="danger" data-action="delete-flavor" data-confirm="Delete the flavor db?"`)
 
 	// The edit form shows the flavor; a change merges into it.
 	resp, body = admin.get("/ui/flavors/" + db.UUID)

@@ -19,6 +19,8 @@ const openUpTo = 32
 type podView struct {
 	Tree   podTree
 	Filter string
+	// Warnings are the API's about the lists read.
+	Warnings []string
 	// Open says to show the tree open: it is small, or filtered.
 	Open bool
 }
@@ -35,23 +37,25 @@ func (d *Dashboard) pod(w http.ResponseWriter, r *http.Request) {
 		filter, status = "", http.StatusBadRequest
 	}
 	ctx := r.Context()
-	podms, err := p.api.ListPodManagers(ctx, nil)
+	var warned warnings
+	c := warned.apiWith(p)
+	podms, err := c.ListPodManagers(ctx, nil)
 	if err != nil {
 		d.fail(w, r, p, err, nil)
 		return
 	}
-	racks, err := p.api.ListRacks(ctx, "")
+	racks, err := c.ListRacks(ctx, "")
 	if err != nil {
 		d.fail(w, r, p, err, nil)
 		return
 	}
-	systems, err := p.api.ListSystems(ctx, "")
+	systems, err := c.ListSystems(ctx, "")
 	if err != nil {
 		d.fail(w, r, p, err, nil)
 		return
 	}
 	tree := buildPodTree(podms, racks, systems, filter)
-	p.Data = podView{Tree: tree, Filter: filter, Open: filter != "" || tree.Shown <= openUpTo}
+	p.Data = podView{Tree: tree, Filter: filter, Open: filter != "" || tree.Shown <= openUpTo, Warnings: warned.list}
 	d.render(w, r, status, "pod", p)
 }
 

@@ -26,7 +26,7 @@ func TestPodShowsRacksDrawersAndSystems(t *testing.T) {
 	// Two systems: the tree is open.
 	wantIn(t, body, `<p id="pod-count" data-field="shown">2 systems.</p>`,
 		`<section class="podm" data-id="`+pm.UUID+`"`,
-		`<details class="rack" data-id="Rack1" open>`, `Rack1 <span class="muted">2 systems, 1 free</span>`,
+		`<details class="rack" data-id="Rack1" open>`, `2 systems, 1 free</span>`,
 		`<details class="drawer" data-id="Rack1-Drawer1" open>`)
 	for _, s := range systems {
 		wantIn(t, body, `<tr data-id="`+s.ID+`" data-podm="`+pm.UUID+`">`,
@@ -87,4 +87,30 @@ func TestPodAtManySystemsIsCollapsedAndFiltered(t *testing.T) {
 	resp, body = b.get("/ui/systems/" + pm.UUID + "/System300")
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `<dd data-field="rack">Rack19, drawer Rack19-Drawer3</dd>`)
+}
+
+func TestPodSaysWhichPodManagerDidNotAnswer(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	f.register(t, "podm-one")
+	f.stack.Sim.SetFaults(rsdsim.Faults{Down: rsdsim.DownRefuse})
+	b := f.browser(t)
+	b.signIn("rita")
+	for _, path := range []string{"/ui/pod", "/ui/volumes"} {
+		resp, body := b.get(path)
+		wantStatus(t, resp, body, http.StatusOK)
+		wantIn(t, body, `<div class="card warnings" role="status">`, `<li>pod manager podm-one is unreachable; its items are missing</li>`)
+	}
+}
+
+func TestWarningText(t *testing.T) {
+	for h, want := range map[string]string{
+		`199 valence "pod manager a is unreachable"`: "pod manager a is unreachable",
+		`199 valence "say \"hi\" \\ there"`:          `say "hi" \ there`,
+		`199 valence unquoted`:                       `199 valence unquoted`,
+		`odd`:                                        `odd`,
+	} {
+		if got := warningText(h); got != want {
+			t.Errorf("warningText(%q) = %q, want %q", h, got, want)
+		}
+	}
 }

@@ -8,24 +8,25 @@ import (
 	"github.com/valence-rsd/valence/api"
 )
 
-// storageServicesList is the id of the <datalist> of the storage services
-// the listed volumes are on, which the form suggests.
-const storageServicesList = "storage-services"
-
 // volumeSections lays out the volume form: a choice of the pod managers,
-// and of the volumes to copy.
+// of the storage services the listed volumes are on, and of the volumes to
+// copy.
 func volumeSections(podms []api.PodManager, volumes []api.Storage) []formSection {
 	pms := []option{{"", "choose…"}}
 	for _, pm := range podms {
 		pms = append(pms, option{pm.UUID, pm.Name})
 	}
+	services := []option{{"", "any (the server picks one)"}}
+	for _, s := range storageServices(volumes) {
+		services = append(services, option{s, s})
+	}
 	sources := []option{{"", "none (an empty volume)"}}
 	for _, v := range volumes {
 		sources = append(sources, option{v.ID, fmt.Sprintf("%s (%g GiB)", cmp.Or(v.Name, v.ID), v.CapacityGiB)})
 	}
-	return []formSection{{Legend: "New volume", Fields: []fieldSpec{
+	return []formSection{{Legend: "Volume", Fields: []fieldSpec{
 		{Name: "podm_id", Label: "Pod manager", Type: "select", Options: pms},
-		{Name: "storage_service", Label: "Storage service (its URI; empty lets the server pick)", Type: "text"},
+		{Name: "storage_service", Label: "Storage service", Type: "select", Options: services},
 		{Name: "capacity_gib", Label: "Capacity (GiB)", Type: "number"},
 		{Name: "name", Label: "Name", Type: "text"},
 		{Name: "bootable", Label: "Bootable", Type: "checkbox"},

@@ -15,9 +15,8 @@ type volumesView struct {
 	// PodManagers names the pod managers by uuid.
 	PodManagers map[string]string
 	Sections    []formSection
-	// Services are the storage services the form suggests.
-	Services             []string
-	ServicesList         string
+	// Warnings are the API's about the lists read.
+	Warnings             []string
 	CanCreate, CanDelete bool
 }
 
@@ -30,12 +29,14 @@ func (d *Dashboard) volumes(w http.ResponseWriter, r *http.Request) {
 // showVolumes draws the Volumes page with p's form and messages.
 func (d *Dashboard) showVolumes(w http.ResponseWriter, r *http.Request, p *page, status int) {
 	ctx := r.Context()
-	podms, err := p.api.ListPodManagers(ctx, nil)
+	var warned warnings
+	c := warned.apiWith(p)
+	podms, err := c.ListPodManagers(ctx, nil)
 	if err != nil {
 		d.fail(w, r, p, err, nil)
 		return
 	}
-	vols, err := p.api.ListStorages(ctx, nil)
+	vols, err := c.ListStorages(ctx, nil)
 	if err != nil {
 		d.fail(w, r, p, err, nil)
 		return
@@ -46,7 +47,7 @@ func (d *Dashboard) showVolumes(w http.ResponseWriter, r *http.Request, p *page,
 	}
 	p.Data = volumesView{
 		Volumes: vols, PodManagers: names,
-		Sections: volumeSections(podms, vols), Services: storageServices(vols), ServicesList: storageServicesList,
+		Sections: volumeSections(podms, vols), Warnings: warned.list,
 		CanCreate: p.Can(auth.RuleStorageCreate, ""), CanDelete: p.Can(auth.RuleStorageDelete, ""),
 	}
 	d.render(w, r, status, "volumes", p)

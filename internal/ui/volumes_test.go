@@ -26,7 +26,7 @@ func TestVolumesCreateAndDelete(t *testing.T) {
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `<table id="volumes-table">`, `<tr data-id="`+before[0].ID+`">`, `<td data-field="podm_id">podm-one</td>`,
 		`data-refresh="/ui/volumes?fragment=volumes"`, `data-action="create-volume"`,
-		`<option value="`+pm.UUID+`">podm-one</option>`, `<datalist id="storage-services"><option value="`+before[0].StorageService+`">`)
+		`<option value="`+pm.UUID+`">podm-one</option>`, `<option value="`+before[0].StorageService+`">`+before[0].StorageService+`</option>`)
 
 	// Refused by the API, or unreadable: the message at the field.
 	resp, body = admin.send("/ui/volumes", url.Values{"podm_id": {""}, "capacity_gib": {"10"}}) // the choice left at "choose…"
@@ -55,7 +55,7 @@ func TestVolumesCreateAndDelete(t *testing.T) {
 	resp, body = admin.get("/ui/volumes?fragment=volumes")
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `<tr data-id="`+made.ID+`">`, `<td data-field="capacity_gib">10 GiB</td>`, `<td data-field="bootable">yes</td>`,
-		`data-action="delete-volume" data-confirm="Delete the volume scratch?"`)
+		`class="danger" data-action="delete-volume" data-confirm="Delete the volume scratch?"`)
 	wantNotIn(t, body, `<nav id="nav"`, `data-action="create-volume"`)
 
 	// Attached to a node: the API's 409 is shown, the volume stays.
