@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -18,6 +19,7 @@ import (
 	"github.com/rs/zerolog"
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/valence-rsd/valence/api"
 	"github.com/valence-rsd/valence/internal/auth"
 	"github.com/valence-rsd/valence/internal/rsdsim"
 	"github.com/valence-rsd/valence/internal/server"
@@ -255,4 +257,52 @@ func wantNotIn(t *testing.T, body string, parts ...string) {
 			t.Fatalf("page holds %q:\n%s", p, body)
 		}
 	}
+}
+
+// api calls the v1 API over HTTP as user (http_basic, password pw-<user>)
+// and decodes a JSON answer into out when not nil; it returns the status.
+func (f *fixture) api(t *testing.T, user, method, path, body string, out any) int {
+	t.Helper()
+	var rd io.Reader
+	if body != "" {
+		rd = strings.NewReader(body)
+	}
+	req, err := http.NewRequest(method, f.srv.URL+path, rd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.SetBasicAuth(user, "pw-"+user)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if out != nil {
+		if err := json.NewDecoder(resp.Body).Decode(out); err != nil {
+			t.Fatalf("%s %s: %d: %v", method, path, resp.StatusCode, err)
+		}
+	}
+	return resp.StatusCode
+}
+
+// registerForm is the register form filled for the fixture's pod manager.
+func (f *fixture) registerForm(name string) url.Values {
+	return url.Values{
+		"name": {name}, "url": {f.stack.SimURL}, "driver": {""},
+		"username": {stacktest.SimUser}, "password": {stacktest.SimPassword},
+		"tls_verify": {"true"}, "description": {"lab pod"}, "location": {"room 1"},
+	}
+}
+
+// registered registers the fixture's pod manager through the API, as admin.
+func (f *fixture) registered(t *testing.T) api.PodManager {
+	t.Helper()
+	var pm api.PodManager
+	body := `{"name":"pod1","url":"` + f.stack.SimURL + `","authentication":[{"type":"basic","auth_items":{"username":"` +
+		stacktest.SimUser + `","password":"` + stacktest.SimPassword + `"}}]}`
+	if status := f.api(t, "admin", http.MethodPost, "/v1/pod_managers", body, &pm); status != http.StatusCreated {
+		t.Fatalf("register: %d", status)
+	}
+	return pm
 }

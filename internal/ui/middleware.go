@@ -105,9 +105,13 @@ func (d *Dashboard) clearCookie(w http.ResponseWriter) {
 func (d *Dashboard) checkCSRF(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			// Parsed here, within the server's body limit, for the
+			// handlers too (r.PostForm); a body that does not parse
+			// carries no token.
+			r.ParseForm()
 			token := r.Header.Get(CSRFHeader)
 			if token == "" {
-				token = r.PostFormValue(CSRFField)
+				token = r.PostForm.Get(CSRFField)
 			}
 			sess := sessionOf(r)
 			if !d.sameOrigin(r) || subtle.ConstantTimeCompare([]byte(token), []byte(sess.csrf)) != 1 {

@@ -57,6 +57,9 @@ type page struct {
 	Form url.Values
 	// Errors are the messages of the form's fields, by field name.
 	Errors map[string]string
+	// Aliases name the form field of an API message's field path where
+	// the two differ (the credentials' "authentication" is "username").
+	Aliases map[string]string
 	// Data is the view's own.
 	Data any
 
@@ -201,11 +204,15 @@ func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, p *page, err er
 // fieldErrors puts each problem of an API message ("a; b; ...", each
 // starting with the field's JSON path, like "properties.memory.capacity_mib
 // must be ...") next to the form field of that name, or of a name that ends
-// with the path (the core names a flavor's fields below "properties").
+// with the path (the core names a flavor's fields below "properties"),
+// or of the path's alias.
 func (p *page) fieldErrors(detail string) {
 	for _, problem := range strings.Split(detail, "; ") {
 		first, _, _ := strings.Cut(problem, " ")
 		first = strings.TrimSuffix(first, ":")
+		if alias, ok := p.Aliases[first]; ok {
+			first = alias
+		}
 		if first == "" {
 			continue
 		}

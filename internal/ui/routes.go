@@ -10,6 +10,7 @@ import (
 // check. Paths are below /ui (docs/architecture.md, "Web dashboard").
 func (d *Dashboard) routes(r chi.Router) {
 	r.Get("/", d.overview)
+
 	r.Get("/pod", d.pod)
 	r.Get("/systems/{podm}/{id}", d.system)
 	r.Get("/flavors", d.flavors)
@@ -20,6 +21,24 @@ func (d *Dashboard) routes(r chi.Router) {
 	r.Get("/volumes", d.volumes)
 	r.Post("/volumes", d.createVolume)
 	r.Post("/volumes/{id}/delete", d.deleteVolume)
+
+	r.Get("/podmanagers", d.podManagers)
+	r.Post("/podmanagers", d.registerPodManager)
+	r.Get("/podmanagers/{uuid}", d.podManager)
+	r.Post("/podmanagers/{uuid}", d.updatePodManager)
+	r.Post("/podmanagers/{uuid}/delete", d.deletePodManager)
+
+	r.Get("/nodes", d.nodes)
+	r.Post("/nodes", d.compose)
+	r.Get("/nodes/new", d.composeForm)
+	r.Get("/jobs/{id}", d.jobPage)
+	r.Get("/nodes/{uuid}", d.node)
+	r.Post("/nodes/{uuid}/power", d.power())
+	r.Post("/nodes/{uuid}/nmi", d.nmi())
+	r.Post("/nodes/{uuid}/boot", d.boot())
+	r.Post("/nodes/{uuid}/attach", d.attach())
+	r.Post("/nodes/{uuid}/detach", d.detach())
+	r.Post("/nodes/{uuid}/delete", d.decompose)
 }
 
 // redirectBare sends /ui to /ui/, the Overview.

@@ -36,6 +36,7 @@ type session struct {
 	mu       sync.Mutex // guards what follows
 	lastSeen time.Time
 	flash    *flash // shown once, by the next page
+	jobs     map[string]*job
 }
 
 // whoami is the caller as the page header shows it: user (project).
