@@ -11,8 +11,8 @@ import (
 
 func TestOverviewShowsStatusCapacityAndNodes(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	pm := f.register(t, "podm-one")
-	n := f.compose(t, "alice", "web-1")
+	pm := f.registered(t)
+	n := f.composed(t, "alice", "web-1", pm.UUID)
 	capa, err := f.apiAs(t, "admin").GetPodManagerCapacity(context.Background(), pm.UUID)
 	if err != nil {
 		t.Fatal(err)
@@ -26,7 +26,7 @@ func TestOverviewShowsStatusCapacityAndNodes(t *testing.T) {
 	resp, body := alice.get("/ui/")
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body,
-		`<section class="card podm" data-id="`+pm.UUID+`"`, `>podm-one</a>`,
+		`<section class="card podm" data-id="`+pm.UUID+`"`, `>pod1</a>`,
 		`<dd data-field="status">Online</dd>`,
 		`<dd data-field="rsd_version">`+pm.RSDVersion+`</dd>`,
 		`<dd data-field="systems">1 free, 1 composed</dd>`,
@@ -53,7 +53,7 @@ func TestOverviewShowsStatusCapacityAndNodes(t *testing.T) {
 
 func TestOverviewWithoutCapacity(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	f.register(t, "podm-one")
+	f.registered(t)
 	f.stack.Sim.SetFaults(rsdsim.Faults{Down: rsdsim.DownRefuse}) // it stops answering
 	b := f.browser(t)
 	b.signIn("rita")

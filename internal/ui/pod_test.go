@@ -12,8 +12,8 @@ import (
 
 func TestPodShowsRacksDrawersAndSystems(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	pm := f.register(t, "podm-one")
-	n := f.compose(t, "alice", "web-1")
+	pm := f.registered(t)
+	n := f.composed(t, "alice", "web-1", pm.UUID)
 	systems, err := f.apiAs(t, "admin").ListSystems(context.Background(), "")
 	if err != nil || len(systems) != 2 {
 		t.Fatalf("systems %v, %v", systems, err)
@@ -46,7 +46,7 @@ func TestPodShowsRacksDrawersAndSystems(t *testing.T) {
 	resp, body = b.get("/ui/systems/" + pm.UUID + "/" + used)
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `<dl id="system-detail"`, `<dd data-field="rack">Rack1, drawer Rack1-Drawer1</dd>`,
-		`<dd data-field="composed_node"><a href="/ui/nodes/`+n.UUID+`">`, `>podm-one</a>`)
+		`<dd data-field="composed_node"><a href="/ui/nodes/`+n.UUID+`">`, `>pod1</a>`)
 
 	resp, body = b.get("/ui/systems/" + pm.UUID + "/NoSuchSystem")
 	wantStatus(t, resp, body, http.StatusNotFound)
@@ -55,7 +55,7 @@ func TestPodShowsRacksDrawersAndSystems(t *testing.T) {
 func TestPodAtManySystemsIsCollapsedAndFiltered(t *testing.T) {
 	const count = 300
 	f := newFixture(t, fixtureOptions{sim: &rsdsim.Config{Systems: count}})
-	pm := f.register(t, "big")
+	pm := f.registered(t)
 	b := f.browser(t)
 	b.signIn("rita")
 	resp, body := b.get("/ui/pod")
@@ -91,14 +91,14 @@ func TestPodAtManySystemsIsCollapsedAndFiltered(t *testing.T) {
 
 func TestPodSaysWhichPodManagerDidNotAnswer(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	f.register(t, "podm-one")
+	f.registered(t)
 	f.stack.Sim.SetFaults(rsdsim.Faults{Down: rsdsim.DownRefuse})
 	b := f.browser(t)
 	b.signIn("rita")
 	for _, path := range []string{"/ui/pod", "/ui/volumes"} {
 		resp, body := b.get(path)
 		wantStatus(t, resp, body, http.StatusOK)
-		wantIn(t, body, `<div class="card warnings" role="status">`, `<li>pod manager podm-one is unreachable; its items are missing</li>`)
+		wantIn(t, body, `<div class="card warnings" role="status">`, `<li>pod manager pod1 is unreachable; its items are missing</li>`)
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 
 func TestVolumesCreateAndDelete(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	pm := f.register(t, "podm-one")
+	pm := f.registered(t)
 	ctx := context.Background()
 	c := f.apiAs(t, "admin")
 	before, err := c.ListStorages(ctx, nil)
@@ -24,9 +24,9 @@ func TestVolumesCreateAndDelete(t *testing.T) {
 	admin.signIn("admin")
 	resp, body := admin.get("/ui/volumes")
 	wantStatus(t, resp, body, http.StatusOK)
-	wantIn(t, body, `<table id="volumes-table">`, `<tr data-id="`+before[0].ID+`">`, `<td data-field="podm_id">podm-one</td>`,
+	wantIn(t, body, `<table id="volumes-table">`, `<tr data-id="`+before[0].ID+`">`, `<td data-field="podm_id">pod1</td>`,
 		`data-refresh="/ui/volumes?fragment=volumes"`, `data-action="create-volume"`,
-		`<option value="`+pm.UUID+`">podm-one</option>`, `<option value="`+before[0].StorageService+`">`+before[0].StorageService+`</option>`)
+		`<option value="`+pm.UUID+`">pod1</option>`, `<option value="`+before[0].StorageService+`">`+before[0].StorageService+`</option>`)
 
 	// Refused by the API, or unreadable: the message at the field.
 	resp, body = admin.send("/ui/volumes", url.Values{"podm_id": {""}, "capacity_gib": {"10"}}) // the choice left at "choose…"
@@ -35,7 +35,7 @@ func TestVolumesCreateAndDelete(t *testing.T) {
 	resp, body = admin.send("/ui/volumes", url.Values{"podm_id": {pm.UUID}, "capacity_gib": {"ten"}})
 	wantStatus(t, resp, body, http.StatusBadRequest)
 	wantIn(t, body, `<p class="field-error" id="f-capacity_gib-error">capacity_gib must be a whole number</p>`,
-		`<option value="`+pm.UUID+`" selected>podm-one</option>`)
+		`<option value="`+pm.UUID+`" selected>pod1</option>`)
 
 	resp, body = admin.send("/ui/volumes", url.Values{"podm_id": {pm.UUID}, "capacity_gib": {"10"}, "name": {"scratch"}, "bootable": {"true"}})
 	wantRedirect(t, resp, body, "/ui/volumes")
@@ -59,7 +59,7 @@ func TestVolumesCreateAndDelete(t *testing.T) {
 	wantNotIn(t, body, `<nav id="nav"`, `data-action="create-volume"`)
 
 	// Attached to a node: the API's 409 is shown, the volume stays.
-	n := f.compose(t, "admin", "db-1")
+	n := f.composed(t, "admin", "db-1", pm.UUID)
 	if err := c.NodeAction(ctx, n.UUID, api.NodeAction{Attach: &api.AttachAction{ResourceID: made.ID}}); err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestVolumesCreateAndDelete(t *testing.T) {
 
 func TestVolumesReaderSeesNoControlsAndIsRefused(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	pm := f.register(t, "podm-one")
+	pm := f.registered(t)
 	vols, err := f.apiAs(t, "admin").ListStorages(context.Background(), nil)
 	if err != nil || len(vols) == 0 {
 		t.Fatalf("volumes %v, %v", vols, err)
