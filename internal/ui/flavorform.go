@@ -210,8 +210,14 @@ func formTriState(p *page, name string) *bool {
 // parseFlavor reads the flavor form of p; the fields that cannot be read
 // get their message in p.Errors, and the flavor is then not to be sent.
 func parseFlavor(p *page) api.FlavorCreate {
-	fc := api.FlavorCreate{Name: formText(p, "name"), Description: formText(p, "description")}
-	pr := &fc.Properties
+	return api.FlavorCreate{Name: formText(p, "name"), Description: formText(p, "description"), Properties: parseProperties(p)}
+}
+
+// parseProperties reads the requirements of p's form (fields
+// properties.*, as flavorSections lays them out): a group is asked for
+// only when one of its fields is filled.
+func parseProperties(p *page) api.FlavorPropertiesInput {
+	var props api.FlavorPropertiesInput
 	proc := api.ProcessorRequirementInput{
 		TotalCores:     flexInt(p, "properties.processor.total_cores"),
 		Count:          flexInt(p, "properties.processor.count"),
@@ -219,35 +225,35 @@ func parseFlavor(p *page) api.FlavorCreate {
 		InstructionSet: formText(p, "properties.processor.instruction_set"),
 	}
 	if proc != (api.ProcessorRequirementInput{}) {
-		pr.Processor = &proc
+		props.Processor = &proc
 	}
 	mem := api.MemoryRequirementInput{CapacityMiB: flexInt(p, "properties.memory.capacity_mib"), Type: formText(p, "properties.memory.type")}
 	if mem != (api.MemoryRequirementInput{}) {
-		pr.Memory = &mem
+		props.Memory = &mem
 	}
 	sec := api.SecurityRequirement{TPM: formTriState(p, "properties.security.tpm"), TXT: formTriState(p, "properties.security.txt")}
 	if sec.TPM != nil || sec.TXT != nil {
-		pr.Security = &sec
+		props.Security = &sec
 	}
 	if types := splitList(formText(p, "properties.pci_device.type")); len(types) > 0 {
-		pr.PCIDevice = &api.PCIDeviceRequirement{Type: types}
+		props.PCIDevice = &api.PCIDeviceRequirement{Type: types}
 	}
 	for i := range maxFormRows {
 		row := func(key string) string { return rowName("local_drives", i, key) }
 		d := api.LocalDriveRequirementInput{CapacityGiB: flexInt(p, row("capacity_gib")), Type: formText(p, row("type")), Interface: formText(p, row("interface"))}
 		if d != (api.LocalDriveRequirementInput{}) {
-			pr.LocalDrives = append(pr.LocalDrives, d)
+			props.LocalDrives = append(props.LocalDrives, d)
 		}
 		rd := api.RemoteDriveRequirementInput{CapacityGiB: flexInt(p, rowName("remote_drives", i, "capacity_gib")), Protocol: formText(p, rowName("remote_drives", i, "protocol"))}
 		if rd != (api.RemoteDriveRequirementInput{}) {
-			pr.RemoteDrives = append(pr.RemoteDrives, rd)
+			props.RemoteDrives = append(props.RemoteDrives, rd)
 		}
 		n := api.NetworkRequirementInput{SpeedMbps: flexInt(p, rowName("network", i, "speed_mbps")), VLAN: flexInt(p, rowName("network", i, "vlan"))}
 		if n != (api.NetworkRequirementInput{}) {
-			pr.Network = append(pr.Network, n)
+			props.Network = append(props.Network, n)
 		}
 	}
-	return fc
+	return props
 }
 
 // splitList reads a comma-separated list, dropping empty entries.
