@@ -54,7 +54,7 @@ func TestVolumesCreateAndDelete(t *testing.T) {
 	}
 	resp, body = admin.get("/ui/volumes?fragment=volumes")
 	wantStatus(t, resp, body, http.StatusOK)
-	wantIn(t, body, `<tr data-id="`+made.ID+`">`, `<td data-field="capacity_gib">10 GiB</td>`, `<td data-field="bootable">yes</td>`,
+	wantIn(t, body, `<tr data-id="`+made.ID+`">`, `<td data-field="capacity_gib">10 GiB</td>`, `<td data-field="bootable">yes</td>`, `<td data-field="attached_to"></td>`,
 		`class="danger" data-action="delete-volume" data-confirm="Delete the volume scratch?"`)
 	wantNotIn(t, body, `<nav id="nav"`, `data-action="create-volume"`)
 
