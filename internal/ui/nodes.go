@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/go-chi/chi/v5"
 
@@ -35,18 +36,43 @@ type nodesView struct {
 	// PodManagers names pod managers by UUID, when the caller may list
 	// them.
 	PodManagers map[string]string
+	// Adopt are the choices of the adopt form's pod manager.
+	Adopt []option
 }
 
 // nodes lists the nodes the caller sees (an administrator: every project's).
 func (d *Dashboard) nodes(w http.ResponseWriter, r *http.Request) {
 	p := d.newPage(r, "Nodes", "nodes")
+	d.showNodes(w, r, p, http.StatusOK)
+}
+
+// showNodes draws the list and the adopt form of p with status.
+func (d *Dashboard) showNodes(w http.ResponseWriter, r *http.Request, p *page, status int) {
 	nodes, err := p.api.ListNodes(r.Context(), nil)
 	if err != nil {
 		d.fail(w, r, p, err, nil)
 		return
 	}
-	p.Data = nodesView{Nodes: nodes, PodManagers: d.podmNames(r, p)}
-	d.render(w, r, http.StatusOK, "nodes", p)
+	v := nodesView{Nodes: nodes, PodManagers: d.podmNames(r, p)}
+	for id, name := range v.PodManagers {
+		v.Adopt = append(v.Adopt, option{id, name})
+	}
+	slices.SortFunc(v.Adopt, func(a, b option) int { return strings.Compare(a.Label, b.Label) })
+	p.Data = v
+	d.render(w, r, status, "nodes", p)
+}
+
+// adopt takes a node composed outside Valence under management (fields
+// podm_id and node_index, its Id on the pod manager).
+func (d *Dashboard) adopt(w http.ResponseWriter, r *http.Request) {
+	p := d.newPage(r, "Nodes", "nodes")
+	p.Form = r.PostForm
+	n, err := p.api.ManageNode(r.Context(), api.NodeManage{PodmID: p.Value("podm_id"), NodeIndex: p.Value("node_index")})
+	if err != nil {
+		d.fail(w, r, p, err, func(status int) { d.showNodes(w, r, p, status) })
+		return
+	}
+	d.done(w, r, "/ui/nodes/"+url.PathEscape(n.UUID), ok("Node %s adopted.", n.Name))
 }
 
 // podmNames names the pod managers by UUID; a caller who may not list them

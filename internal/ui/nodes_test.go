@@ -3,12 +3,14 @@ package ui
 import (
 	"net/http"
 	"net/url"
+	"path"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/valence-rsd/valence/api"
+	"github.com/valence-rsd/valence/internal/stacktest"
 	"github.com/valence-rsd/valence/internal/valence"
 )
 
@@ -198,6 +200,7 @@ func TestNodeActions(t *testing.T) {
 	wantIn(t, body, "Volume detached.", "No volume is attached.")
 	resp, body = b.send(node+"/attach", url.Values{"resource_id": {"no-such-volume"}})
 	wantStatus(t, resp, body, http.StatusNotFound)
+	wantIn(t, body, `<dl id="node-detail"`, "Storage no-such-volume not found")
 
 	resp, body = b.send(node+"/delete", url.Values{})
 	wantRedirect(t, resp, body, "/ui/nodes")
@@ -317,4 +320,40 @@ func TestSessionJobsAreBounded(t *testing.T) {
 	if s.job(done.id) != nil {
 		t.Fatal("an ended job was kept past JobKept")
 	}
+}
+
+func TestAdoptANodeComposedOutside(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	pm := f.registered(t)
+	req, _ := http.NewRequest(http.MethodPost, f.stack.SimURL+"/redfish/v1/Nodes/Actions/Allocate", strings.NewReader(`{"Name":"outside"}`))
+	req.SetBasicAuth(stacktest.SimUser, stacktest.SimPassword)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("Allocate on the simulator: %d", resp.StatusCode)
+	}
+	index := path.Base(resp.Header.Get("Location"))
+
+	member := f.browser(t)
+	member.signIn("alice")
+	_, body := member.get("/ui/nodes")
+	wantNotIn(t, body, `data-action="adopt"`)
+
+	b := f.browser(t)
+	b.signIn("admin")
+	_, body = b.get("/ui/nodes")
+	wantIn(t, body, `data-action="adopt"`, `<label for="f-node_index">`, `<option value="`+pm.UUID+`">pod1</option>`)
+	r, body := b.send("/ui/nodes/manage", url.Values{"podm_id": {pm.UUID}, "node_index": {"999"}})
+	wantStatus(t, r, body, http.StatusNotFound)
+	wantIn(t, body, `data-action="adopt"`, `class="flash error"`, `value="999"`)
+	r, body = b.send("/ui/nodes/manage", url.Values{"podm_id": {pm.UUID}, "node_index": {index}})
+	if r.StatusCode != http.StatusSeeOther || !strings.HasPrefix(r.Header.Get("Location"), "/ui/nodes/") {
+		t.Fatalf("adopt: %d %v\n%s", r.StatusCode, r.Header, body)
+	}
+	_, body = b.get(r.Header.Get("Location"))
+	wantIn(t, body, "Node outside adopted.", `<dl id="node-detail"`)
 }

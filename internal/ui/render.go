@@ -166,9 +166,10 @@ func (d *Dashboard) done(w http.ResponseWriter, r *http.Request, to string, f *f
 
 // fail shows err, the failure of an API call made for p, as the dashboard
 // shows each: credentials the API no longer takes mean signing in again; a
-// 404 is the not-found page; anything else shows the API's message (and
-// extended_info) in the flash, each field's own next to it, and calls again
-// with the answer's status to show the page again (nil: the error page).
+// page's 404 is the not-found page; anything else shows the API's message
+// (and extended_info) in the flash, each field's own next to it, and calls
+// again with the answer's status to show the page again (nil: the error
+// page).
 func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, p *page, err error, again func(status int)) {
 	var ce *client.Error
 	if !errors.As(err, &ce) {
@@ -186,8 +187,13 @@ func (d *Dashboard) fail(w http.ResponseWriter, r *http.Request, p *page, err er
 			return
 		}
 	case http.StatusNotFound:
-		d.notFound(w, r)
-		return
+		// A page that cannot be read is not found; a change refused with
+		// 404 shows its page again, which is not found in turn when what
+		// it shows is gone (or was never the caller's to see).
+		if again == nil {
+			d.notFound(w, r)
+			return
+		}
 	}
 	p.Flash = &flash{Kind: "error", Text: ce.Detail, Extended: ce.ExtendedInfo}
 	if p.Flash.Text == "" {

@@ -31,6 +31,7 @@ func (d *Dashboard) routes(r chi.Router) {
 	r.Get("/nodes", d.nodes)
 	r.Post("/nodes", d.compose)
 	r.Get("/nodes/new", d.composeForm)
+	r.Post("/nodes/manage", d.adopt)
 	r.Get("/jobs/{id}", d.jobPage)
 	r.Get("/nodes/{uuid}", d.node)
 	r.Post("/nodes/{uuid}/power", d.power())
