@@ -10,9 +10,10 @@ import (
 )
 
 // maxFormRows bounds the rows of each list of the flavor form (drives,
-// interfaces): a POST's rows beyond it are not read. The API takes more
-// (64); a flavor with more is edited with the CLI.
-const maxFormRows = 16
+// interfaces): a POST's rows beyond it are not read. It is the most the
+// API takes (maxItems in api/openapi.yaml), so an edit never drops the
+// entries of a flavor the form could not show.
+const maxFormRows = 64
 
 // The prefix of the property fields' names.
 const propPrefix = "properties."

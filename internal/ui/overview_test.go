@@ -27,7 +27,7 @@ func TestOverviewShowsStatusCapacityAndNodes(t *testing.T) {
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body,
 		`<section class="card podm" data-id="`+pm.UUID+`"`, `>pod1</a>`,
-		`<dd data-field="status">Online</dd>`,
+		`<dd data-field="status" class="state-Online">Online</dd>`,
 		`<dd data-field="rsd_version">`+pm.RSDVersion+`</dd>`,
 		`<dd data-field="systems">1 free, 1 composed</dd>`,
 		`<dd data-field="nodes">1 `+n.NodeState+`</dd>`,
