@@ -308,9 +308,26 @@ func listErrors(p *page, detail string) {
 	}
 }
 
-// sectionsArgs are what the "sections" partial draws: the page (its form's
-// values and messages) and the sections.
-type sectionsArgs struct {
-	Page     *page
-	Sections []formSection
+// formView is a form laid out in Go, as the "form" partial draws it: its
+// heading (ID is the heading's element id), a note under it, where it
+// posts, its sections and its submit button.
+type formView struct {
+	ID, Heading, Note          string
+	Action, DataAction, Submit string
+	Sections                   []formSection
+}
+
+// deleteArgs are what the "delete" partial draws: a form of one button
+// that posts to Action (with p's CSRF token), data-action DataAction, and
+// asks Question first.
+type deleteArgs struct {
+	Page                         *page
+	Action, DataAction, Question string
+}
+
+// formArgs are what the "form" partial is given: the page (its CSRF token,
+// its form's values and messages) and the form.
+type formArgs struct {
+	Page *page
+	Form formView
 }

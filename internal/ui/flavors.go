@@ -16,8 +16,8 @@ type flavorsView struct {
 	Flavors []api.Flavor
 	// Flavor is the one edited, on its page.
 	Flavor *api.Flavor
-	// Sections lay out the create or edit form.
-	Sections                                    []formSection
+	// Form is the create or the edit form.
+	Form                                        formView
 	CanCreate, CanUpdate, CanDelete, CanCompose bool
 }
 
@@ -25,17 +25,13 @@ type flavorsView struct {
 // laid out for p's values.
 func newFlavorsView(p *page) flavorsView {
 	return flavorsView{
-		Sections:   flavorSections(p),
+		Form:       formView{ID: "new-flavor", Heading: "New flavor", Action: "/ui/flavors", DataAction: "create-flavor", Submit: "Create the flavor", Sections: flavorSections(p)},
 		CanCreate:  p.Can(auth.RuleFlavorCreate, ""),
 		CanUpdate:  p.Can(auth.RuleFlavorUpdate, ""),
 		CanDelete:  p.Can(auth.RuleFlavorDelete, ""),
 		CanCompose: p.Can(auth.RuleNodeCompose, ""),
 	}
 }
-
-// argPair hands two values to a partial, e.g. the page (for its CSRF
-// token) and a flavor.
-type argPair struct{ A, B any }
 
 // flavors lists the flavors, with the create form.
 func (d *Dashboard) flavors(w http.ResponseWriter, r *http.Request) {
@@ -104,6 +100,9 @@ func (d *Dashboard) showFlavor(w http.ResponseWriter, r *http.Request, p *page, 
 	p.Title = "Flavor " + f.Name
 	v := newFlavorsView(p)
 	v.Flavor = f
+	v.Form = formView{ID: "edit-flavor", Heading: "Change the flavor", Action: "/ui/flavors/" + f.UUID,
+		DataAction: "update-flavor", Submit: "Save the flavor", Sections: v.Form.Sections,
+		Note: "A change merges into the flavor: a requirement it has cannot be emptied here."}
 	p.Data = v
 	d.render(w, r, status, "flavor", p)
 }
