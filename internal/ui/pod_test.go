@@ -82,7 +82,7 @@ func TestPodAtManySystemsIsCollapsedAndFiltered(t *testing.T) {
 
 	resp, body = b.get("/ui/pod?q=" + strings.Repeat("x", maxSystemFilterLen+1))
 	wantStatus(t, resp, body, http.StatusBadRequest)
-	wantIn(t, body, `<p class="field-error" id="f-q-error">`, `300 systems.`)
+	wantIn(t, body, `<p class="field-error" id="f-q-error">at most 256 bytes</p>`, `300 systems.`, `name="q" value=""`)
 
 	resp, body = b.get("/ui/systems/" + pm.UUID + "/System300")
 	wantStatus(t, resp, body, http.StatusOK)
