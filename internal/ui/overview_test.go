@@ -31,7 +31,7 @@ func TestOverviewShowsStatusCapacityAndNodes(t *testing.T) {
 		`<dd data-field="rsd_version">`+pm.RSDVersion+`</dd>`,
 		`<dd data-field="systems">1 free, 1 composed</dd>`,
 		`<dd data-field="nodes">1 `+n.NodeState+`</dd>`,
-		fmt.Sprintf(`aria-label="Cores: %d of %d  free"`, capa.Cores.Free, capa.Cores.Total),
+		fmt.Sprintf(`aria-label="Cores: %d of %d free"`, capa.Cores.Free, capa.Cores.Total),
 		fmt.Sprintf(`aria-label="Memory: %d of %d GiB free"`, capa.MemoryGiB.Free, capa.MemoryGiB.Total),
 		fmt.Sprintf(`aria-label="Storage: %d of %d GiB free"`, capa.StorageGiB.Free, capa.StorageGiB.Total),
 		`<tr data-id="`+n.NodeState+`"><td>`+n.NodeState+`</td><td data-field="count">1</td></tr>`,
