@@ -13,8 +13,7 @@ import (
 
 func TestFlavorsCreateEditDelete(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	admin := f.browser(t)
-	admin.signIn("admin")
+	admin := f.signedIn(t, "admin")
 	resp, body := admin.get("/ui/flavors")
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `<p>No flavor yet.</p>`, `data-action="create-flavor"`,
@@ -84,8 +83,7 @@ func TestFlavorsCreateEditDelete(t *testing.T) {
 
 func TestFlavorFormShowsTheAPIMessagesByField(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	admin := f.browser(t)
-	admin.signIn("admin")
+	admin := f.signedIn(t, "admin")
 
 	// What the API refuses: each message next to its field, the form kept.
 	resp, body := admin.send("/ui/flavors", url.Values{
@@ -125,8 +123,7 @@ func TestFlavorsReaderSeesNoControlsAndIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, user := range []string{"rita", "alice"} {
-		b := f.browser(t)
-		b.signIn(user)
+		b := f.signedIn(t, user)
 		for _, path := range []string{"/ui/flavors", "/ui/flavors/" + fl.UUID} {
 			resp, body := b.get(path)
 			wantStatus(t, resp, body, http.StatusOK)
@@ -159,8 +156,7 @@ func TestFlavorEditKeepsEveryEntryOfALongList(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	admin := f.browser(t)
-	admin.signIn("admin")
+	admin := f.signedIn(t, "admin")
 	resp, body := admin.get("/ui/flavors/" + fl.UUID)
 	wantStatus(t, resp, body, http.StatusOK)
 	last := maxFormRows - 1

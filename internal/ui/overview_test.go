@@ -21,8 +21,7 @@ func TestOverviewShowsStatusCapacityAndNodes(t *testing.T) {
 		t.Fatalf("capacity %+v: want 1 of 2 systems free", capa)
 	}
 
-	alice := f.browser(t)
-	alice.signIn("alice")
+	alice := f.signedIn(t, "alice")
 	resp, body := alice.get("/ui/")
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body,
@@ -44,8 +43,7 @@ func TestOverviewShowsStatusCapacityAndNodes(t *testing.T) {
 	wantNotIn(t, frag, `<nav id="nav"`, `data-refresh=`)
 
 	// Another project's member sees the pod manager, not alice's node.
-	bob := f.browser(t)
-	bob.signIn("bob")
+	bob := f.signedIn(t, "bob")
 	_, body = bob.get("/ui/")
 	wantIn(t, body, `<dd data-field="systems">1 free, 1 composed</dd>`, `<dd data-field="nodes">none</dd>`, `No node yet`)
 	wantNotIn(t, body, `data-field="count"`)
@@ -55,8 +53,7 @@ func TestOverviewWithoutCapacity(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	f.registered(t)
 	f.stack.Sim.SetFaults(rsdsim.Faults{Down: rsdsim.DownRefuse}) // it stops answering
-	b := f.browser(t)
-	b.signIn("rita")
+	b := f.signedIn(t, "rita")
 	resp, body := b.get("/ui/")
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `<p class="muted" data-field="capacity">Capacity unknown: `)
@@ -65,8 +62,7 @@ func TestOverviewWithoutCapacity(t *testing.T) {
 
 func TestOverviewWithoutPodManagers(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	b := f.browser(t)
-	b.signIn("rita")
+	b := f.signedIn(t, "rita")
 	resp, body := b.get("/ui/")
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `No pod manager is registered yet`, `No node yet`)
