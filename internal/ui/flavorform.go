@@ -27,9 +27,6 @@ type formSection struct {
 	Fields       []fieldSpec
 }
 
-// ID is the element id of the section's message.
-func (s formSection) ID() string { return fieldID(s.Name) }
-
 // fieldSpec is a field of a formSection, drawn by the "field" partial;
 // Options make it a select.
 type fieldSpec struct {

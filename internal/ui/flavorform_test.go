@@ -90,7 +90,7 @@ func TestFlavorSectionsShowFilledRowsAndOneMore(t *testing.T) {
 		}
 	}
 	// Rows 0 and 1 are filled (0 left empty), and one empty row follows.
-	if len(drives.Fields) != 3*3 || drives.Fields[4].Name != "properties.local_drives.1.type" || drives.ID() != "f-properties-local_drives" {
+	if len(drives.Fields) != 3*3 || drives.Fields[4].Name != "properties.local_drives.1.type" || drives.Legend != "Local drives" {
 		t.Errorf("local drives section = %+v", drives)
 	}
 }
