@@ -21,11 +21,12 @@ type flavorsView struct {
 	CanCreate, CanUpdate, CanDelete, CanCompose bool
 }
 
-// newFlavorsView is the view of p's caller: what it may do, and the form
-// laid out for p's values.
-func newFlavorsView(p *page) flavorsView {
+// newFlavorsView is the view of p's caller: what it may do, and form with
+// the sections laid out for p's values.
+func newFlavorsView(p *page, form formView) flavorsView {
+	form.Sections = flavorSections(p)
 	return flavorsView{
-		Form:       formView{ID: "new-flavor", Heading: "New flavor", Action: "/ui/flavors", DataAction: "create-flavor", Submit: "Create the flavor", Sections: flavorSections(p)},
+		Form:       form,
 		CanCreate:  p.Can(auth.RuleFlavorCreate, ""),
 		CanUpdate:  p.Can(auth.RuleFlavorUpdate, ""),
 		CanDelete:  p.Can(auth.RuleFlavorDelete, ""),
@@ -45,7 +46,8 @@ func (d *Dashboard) showFlavors(w http.ResponseWriter, r *http.Request, p *page,
 		d.fail(w, r, p, err, nil)
 		return
 	}
-	v := newFlavorsView(p)
+	v := newFlavorsView(p, formView{ID: "new-flavor", Heading: "New flavor", Action: "/ui/flavors",
+		DataAction: "create-flavor", Submit: "Create the flavor"})
 	v.Flavors = fl
 	p.Data = v
 	d.render(w, r, status, "flavors", p)
@@ -98,11 +100,10 @@ func (d *Dashboard) flavor(w http.ResponseWriter, r *http.Request) {
 // showFlavor draws flavor f's page with p's form and messages.
 func (d *Dashboard) showFlavor(w http.ResponseWriter, r *http.Request, p *page, f *api.Flavor, status int) {
 	p.Title = "Flavor " + f.Name
-	v := newFlavorsView(p)
+	v := newFlavorsView(p, formView{ID: "edit-flavor", Heading: "Change the flavor", Action: "/ui/flavors/" + f.UUID,
+		DataAction: "update-flavor", Submit: "Save the flavor",
+		Note: "A change merges into the flavor: a requirement it has cannot be emptied here."})
 	v.Flavor = f
-	v.Form = formView{ID: "edit-flavor", Heading: "Change the flavor", Action: "/ui/flavors/" + f.UUID,
-		DataAction: "update-flavor", Submit: "Save the flavor", Sections: v.Form.Sections,
-		Note: "A change merges into the flavor: a requirement it has cannot be emptied here."}
 	p.Data = v
 	d.render(w, r, status, "flavor", p)
 }
