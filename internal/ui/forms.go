@@ -12,6 +12,13 @@ var funcs = template.FuncMap{
 	"field":  newField,
 	"choice": newChoice,
 	"pairs":  pairs,
+	// The views' own (ui-b).
+	"form": func(p *page, f formView) formArgs { return formArgs{p, f} },
+	"deleteButton": func(p *page, action, dataAction, question string) deleteArgs {
+		return deleteArgs{p, action, dataAction, question}
+	},
+	"cpuText":       cpuText,
+	"flavorSummary": flavorSummary,
 }
 
 // fieldID is the id of the form field name: "f-" and the name with "."
