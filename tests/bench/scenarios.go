@@ -78,12 +78,8 @@ func (l *lab) runAll() (results, error) {
 	if err := step("record the walk", err); err != nil {
 		return res, err
 	}
-	walkPar, err := drive(1, s.Duration, s.MinSamples, func() error { return l.replay(paths, s.WalkInFlight) })
+	walkPar, walkSeq, err := l.replays(paths)
 	if err := step("direct walk", err); err != nil {
-		return res, err
-	}
-	walkSeq, err := drive(1, s.Duration, s.MinSamples, func() error { return l.replay(paths, 1) })
-	if err := step("sequential walk", err); err != nil {
 		return res, err
 	}
 	name := fmt.Sprintf("GET /v1/systems cold, %d systems", s.Systems)
@@ -194,11 +190,7 @@ func (l *lab) runAll() (results, error) {
 	if err := step("node detail", err); err != nil {
 		return res, err
 	}
-	detailPar, err := drive(1, s.Duration, s.MinSamples, func() error { return l.replay(detailPaths, s.WalkInFlight) })
-	if err := step("node detail's GETs", err); err != nil {
-		return res, err
-	}
-	detailSeq, err := drive(1, s.Duration, s.MinSamples, func() error { return l.replay(detailPaths, 1) })
+	detailPar, detailSeq, err := l.replays(detailPaths)
 	if err := step("node detail's GETs", err); err != nil {
 		return res, err
 	}
@@ -210,6 +202,17 @@ func (l *lab) runAll() (results, error) {
 	}
 	res.ColdVmHWM, err = vmHWM(l.cold)
 	return res, err
+}
+
+// replays drives the replay of paths, -walk at once and then one at a
+// time: the limits of a read that the server made of those very paths.
+func (l *lab) replays(paths []string) (par, seq measure, err error) {
+	s := l.s
+	if par, err = drive(1, s.Duration, s.MinSamples, func() error { return l.replay(paths, s.WalkInFlight) }); err != nil {
+		return par, seq, err
+	}
+	seq, err = drive(1, s.Duration, s.MinSamples, func() error { return l.replay(paths, 1) })
+	return par, seq, err
 }
 
 // get is an op that GETs url and expects 200.
@@ -253,27 +256,41 @@ func systemIDs(body []byte) []string {
 // recorder, and returns the paths it read; the pod manager is then
 // registered again without the recorder.
 func (l *lab) recordList() ([]string, error) {
-	rec, err := startRecorder(l.simURL)
+	rec, err := l.coldThroughRecorder()
 	if err != nil {
 		return nil, err
 	}
 	defer rec.close()
-	if _, err := l.do(http.MethodDelete, l.coldURL+"/v1/pod_managers/"+l.coldPodm, "", false, 0); err != nil {
-		return nil, err
-	}
-	if l.coldPodm, err = l.register(l.coldURL, rec.url); err != nil {
-		return nil, err
-	}
 	rec.take() // what registering read
 	if _, err := l.do(http.MethodGet, l.coldURL+"/v1/systems", "", false, http.StatusOK); err != nil {
 		return nil, err
 	}
 	paths := rec.take()
-	if _, err := l.do(http.MethodDelete, l.coldURL+"/v1/pod_managers/"+l.coldPodm, "", false, 0); err != nil {
+	return paths, l.registerCold(l.simURL)
+}
+
+// coldThroughRecorder starts a recorder in front of the simulator and
+// makes it the cold valence-api's pod manager; the caller closes it.
+func (l *lab) coldThroughRecorder() (*recorder, error) {
+	rec, err := startRecorder(l.simURL)
+	if err != nil {
 		return nil, err
 	}
-	l.coldPodm, err = l.register(l.coldURL, l.simURL)
-	return paths, err
+	if err := l.registerCold(rec.url); err != nil {
+		rec.close()
+		return nil, err
+	}
+	return rec, nil
+}
+
+// registerCold registers url as the cold valence-api's pod manager, in
+// place of the one it has.
+func (l *lab) registerCold(url string) (err error) {
+	if _, err := l.do(http.MethodDelete, l.coldURL+"/v1/pod_managers/"+l.coldPodm, "", false, 0); err != nil {
+		return err
+	}
+	l.coldPodm, err = l.register(l.coldURL, url)
+	return err
 }
 
 // redfishGet reads a Redfish resource of the simulator.
@@ -399,17 +416,11 @@ func (l *lab) composeMany(n int) ([]composed, error) {
 // manager: registering the simulator again would mean deleting this one
 // with force, which decomposes the node.
 func (l *lab) recordNode(uri string) ([]string, error) {
-	rec, err := startRecorder(l.simURL)
+	rec, err := l.coldThroughRecorder()
 	if err != nil {
 		return nil, err
 	}
 	defer rec.close()
-	if _, err := l.do(http.MethodDelete, l.coldURL+"/v1/pod_managers/"+l.coldPodm, "", false, 0); err != nil {
-		return nil, err
-	}
-	if l.coldPodm, err = l.register(l.coldURL, rec.url); err != nil {
-		return nil, err
-	}
 	uuid, err := l.adopt(l.coldURL, l.coldPodm, uri[strings.LastIndex(uri, "/")+1:])
 	if err != nil {
 		return nil, err
