@@ -18,7 +18,7 @@ type handlers struct {
 	policy *auth.Policy
 	// systemsJSON keeps the encoded systems lists (see inventoryPage).
 	systemsJSON encodedCache
-	// nodesJSON keeps each listed node's encoding (see encodedNodes).
+	// nodesJSON keeps each listed node's encoding (see writeNodes).
 	nodesJSON *memo.Of[valence.Node, []byte]
 }
 

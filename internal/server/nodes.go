@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"net/http"
 
@@ -24,9 +25,20 @@ func (h *handlers) listNodes(w http.ResponseWriter, r *http.Request) error {
 	if len(nodes) > 0 {
 		setNextLink(w, r, p, more, nodes[len(nodes)-1].UUID)
 	}
-	writeBody(w, http.StatusOK, h.encodedNodes(nodes))
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(http.StatusOK)
+	bw := bufio.NewWriterSize(w, nodeListBuffer)
+	h.writeNodes(bw, nodes)
+	// The status is sent; a write failure here can only be a broken
+	// connection, which there is no one left to tell.
+	_ = bw.Flush()
 	return nil
 }
+
+// nodeListBuffer is what a node list holds of its answer before sending
+// it: the answer is written as it is joined, not built whole first (3.4 MB
+// at 10,000 nodes, times the lists served at once).
+const nodeListBuffer = 64 << 10
 
 // nodeEncodingBudget bounds the node encodings kept: about 25,000 nodes of
 // ~0.4 KiB, as many as the core keeps decoded.
@@ -40,29 +52,23 @@ func newNodeEncodings() *memo.Of[valence.Node, []byte] {
 	return memo.NewOf[valence.Node, []byte](nodeEncodingBudget, func(a, b valence.Node) bool { return a == b })
 }
 
-// encodedNodes is the JSON answer listing nodes, each node's encoding kept
-// from the lists before (most of a large list's CPU was encoding it).
-func (h *handlers) encodedNodes(nodes []valence.Node) []byte {
-	encs := make([][]byte, len(nodes))
-	size := 3 // [ ] and the final newline
+// writeNodes writes the JSON answer listing nodes, each node's encoding
+// kept from the lists before (most of a large list's CPU was encoding it).
+// bufio.Writer's errors stick: Flush reports the first.
+func (h *handlers) writeNodes(w *bufio.Writer, nodes []valence.Node) {
+	_ = w.WriteByte('[')
 	for i, n := range nodes {
+		if i > 0 {
+			_ = w.WriteByte(',')
+		}
 		enc, ok := h.nodesJSON.Get(n.UUID, n)
 		if !ok {
 			enc = bytes.TrimSuffix(encodeJSON(nodeOut(n)), []byte("\n"))
 			h.nodesJSON.Put(n.UUID, n, enc, len(enc))
 		}
-		encs[i] = enc
-		size += len(enc) + 1
+		_, _ = w.Write(enc)
 	}
-	b := make([]byte, 0, size)
-	b = append(b, '[')
-	for i, enc := range encs {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, enc...)
-	}
-	return append(b, ']', '\n')
+	_, _ = w.WriteString("]\n")
 }
 
 func (h *handlers) composeNode(w http.ResponseWriter, r *http.Request) error {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"testing"
 	"time"
@@ -20,22 +21,31 @@ func TestNodeListEncodingsKept(t *testing.T) {
 	b := a
 	b.UUID, b.Name, b.Index = "b", "web-2", "2"
 	plain := func(nodes ...valence.Node) []byte { return encodeJSON(mapAll(nodes, nodeOut)) }
+	written := func(nodes ...valence.Node) []byte {
+		var b bytes.Buffer
+		w := bufio.NewWriter(&b)
+		h.writeNodes(w, nodes)
+		if err := w.Flush(); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
 
-	if got := h.encodedNodes([]valence.Node{a, b}); !bytes.Equal(got, plain(a, b)) {
+	if got := written(a, b); !bytes.Equal(got, plain(a, b)) {
 		t.Fatalf("first list:\n%s\nwant\n%s", got, plain(a, b))
 	}
-	if got := h.encodedNodes(nil); string(got) != "[]\n" {
+	if got := written(); string(got) != "[]\n" {
 		t.Errorf("empty list: %q", got)
 	}
 
 	// What is kept for a is what the next list shows while a is unchanged.
 	h.nodesJSON.Put("a", a, []byte(`"kept"`), 6)
-	if got, want := h.encodedNodes([]valence.Node{a, b}), `["kept",`; !bytes.HasPrefix(got, []byte(want)) {
+	if got, want := written(a, b), `["kept",`; !bytes.HasPrefix(got, []byte(want)) {
 		t.Errorf("second list %s does not use the kept encoding of a", got)
 	}
 	// Another replica powers a on: its record, and so its Node, changed.
 	a.PowerState, a.UpdatedAt = "On", at.Add(time.Second)
-	if got := h.encodedNodes([]valence.Node{a, b}); !bytes.Equal(got, plain(a, b)) {
+	if got := written(a, b); !bytes.Equal(got, plain(a, b)) {
 		t.Errorf("after a change:\n%s\nwant\n%s", got, plain(a, b))
 	}
 }
