@@ -275,3 +275,16 @@ func (l *lab) profiled(name, base string, drive func() (measure, error)) (measur
 	}
 	return m, err
 }
+
+// heapProfile writes, with -profile, what the warm valence-api's heap holds
+// at the end of the run (after a collection), as warm.heap.pb.gz.
+func (l *lab) heapProfile() error {
+	if l.s.Profiles == "" {
+		return nil
+	}
+	b, err := l.do(http.MethodGet, l.warmURL+"/debug/pprof/heap?gc=1", "", false, http.StatusOK)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(l.s.Profiles, "warm.heap.pb.gz"), b, 0o644)
+}

@@ -197,6 +197,9 @@ func (l *lab) runAll() (results, error) {
 	add("GET /v1/nodes/{uuid}", detail, fmt.Sprintf("its %d GETs, %d in flight", len(detailPaths), s.WalkInFlight), detailPar)
 	add("GET /v1/nodes/{uuid}", detail, fmt.Sprintf("its %d GETs, sequential", len(detailPaths)), detailSeq)
 
+	if err := step("heap profile", l.heapProfile()); err != nil {
+		return res, err
+	}
 	if res.WarmVmHWM, err = vmHWM(l.warm); err != nil {
 		return res, err
 	}
