@@ -196,14 +196,39 @@ func (c *Client) Allocate(ctx context.Context, req AllocateRequest) (string, err
 	if err := c.need(CapCompose); err != nil {
 		return "", err
 	}
-	var coll collectionJSON
-	if err := c.getJSON(ctx, c.links.nodes, &coll); err != nil {
-		return "", err
-	}
-	target := cmp.Or(coll.Actions.Allocate.Target, c.links.nodes+"/Actions/Allocate")
-	h, err := c.send(ctx, http.MethodPost, target, req.wire(c.info))
+	target, err := c.allocateTarget(ctx)
 	if err != nil {
 		return "", err
 	}
-	return locationPath(h, http.MethodPost, target)
+	h, err := c.send(ctx, http.MethodPost, *target, req.wire(c.info))
+	if IsNotFound(err) {
+		// The service no longer has the action there (another version
+		// since, say): read the collection again next time.
+		c.allocate.CompareAndSwap(target, nil)
+	}
+	if err != nil {
+		return "", err
+	}
+	return locationPath(h, http.MethodPost, *target)
+}
+
+// allocateTarget returns the Allocate action's target, read from the Nodes
+// collection the first time only: reading and decoding the collection, one
+// member per node, cost more than the Allocate itself on a large pod
+// manager, and the target does not change.
+func (c *Client) allocateTarget(ctx context.Context) (*string, error) {
+	if t := c.allocate.Load(); t != nil {
+		return t, nil
+	}
+	var coll struct {
+		Actions struct {
+			Allocate actionTarget `json:"#ComposedNodeCollection.Allocate"`
+		}
+	}
+	if err := c.getJSON(ctx, c.links.nodes, &coll); err != nil {
+		return nil, err
+	}
+	target := cmp.Or(coll.Actions.Allocate.Target, c.links.nodes+"/Actions/Allocate")
+	c.allocate.Store(&target)
+	return &target, nil
 }

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/stmcginnis/gofish"
@@ -84,6 +85,8 @@ type Client struct {
 	links        rootLinks
 	max          int
 	closeTimeout time.Duration
+	// allocate is the Allocate action's target, once read (allocateTarget).
+	allocate atomic.Pointer[string]
 }
 
 // Connect reads the service root, detects the RSD version and capabilities,

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/stmcginnis/gofish"
 	"github.com/stmcginnis/gofish/schemas"
@@ -66,30 +67,13 @@ type Drive struct {
 }
 
 // NodeParts reads the processors, memory, interfaces and drives a node links,
-// in parallel. On partial failure it returns what it read with the error.
+// all kinds at once: the requests in flight stay bounded by the client's
+// MaxConcurrent, and the answer comes after the longest chain of reads (an
+// interface, then its VLANs), not after every kind in turn. On partial
+// failure it returns what it read with the error.
 func (c *Client) NodeParts(ctx context.Context, n *ComposedNode) (*NodeParts, error) {
 	api := c.at(ctx)
 	p := &NodeParts{}
-	var errs [5]error
-	p.Processors, errs[0] = fetchAll(ctx, c, n.Links.Processors, func(_ context.Context, uri string) (Processor, error) {
-		cpu, err := schemas.GetObject[schemas.Processor](api, uri)
-		if err != nil {
-			return Processor{}, wrapErr(http.MethodGet, uri, err)
-		}
-		return Processor{URI: uri, Model: cpu.Model, InstructionSet: string(cpu.InstructionSet),
-			MaxSpeedMHz: gofish.Deref(cpu.MaxSpeedMHz), TotalCores: gofish.Deref(cpu.TotalCores)}, nil
-	})
-	p.Memory, errs[1] = fetchAll(ctx, c, n.Links.Memory, func(_ context.Context, uri string) (MemoryModule, error) {
-		m, err := schemas.GetObject[schemas.Memory](api, uri)
-		if err != nil {
-			return MemoryModule{}, wrapErr(http.MethodGet, uri, err)
-		}
-		return MemoryModule{URI: uri, MemoryDeviceType: string(m.MemoryDeviceType), CapacityMiB: gofish.Deref(m.CapacityMiB),
-			OperatingSpeedMHz: gofish.Deref(m.OperatingSpeedMhz), DataWidthBits: gofish.Deref(m.DataWidthBits)}, nil
-	})
-	p.EthernetInterfaces, errs[2] = fetchAll(ctx, c, n.Links.EthernetInterfaces, func(_ context.Context, uri string) (EthernetInterface, error) {
-		return ethernetInterface(api, uri)
-	})
 	local, remote := n.Links.LocalDrives, n.Links.RemoteDrives
 	// 2.3+ nodes list drives and volumes together under Storage.
 	for _, uri := range n.Links.Storage {
@@ -99,31 +83,63 @@ func (c *Client) NodeParts(ctx context.Context, n *ComposedNode) (*NodeParts, er
 			local = append(local, uri)
 		}
 	}
-	p.LocalDrives, errs[3] = fetchAll(ctx, c, local, func(_ context.Context, uri string) (Drive, error) {
-		d, err := schemas.GetObject[schemas.Drive](api, uri)
-		if err != nil {
-			return Drive{}, wrapErr(http.MethodGet, uri, err)
-		}
-		return Drive{URI: uri, Name: d.Name, CapacityGiB: float64(gofish.Deref(d.CapacityBytes)) / bytesPerGiB,
-			Type: string(d.MediaType), Interface: string(d.Protocol)}, nil
+	var errs [5]error
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		p.Processors, errs[0] = fetchAll(ctx, c, n.Links.Processors, func(_ context.Context, uri string) (Processor, error) {
+			cpu, err := schemas.GetObject[schemas.Processor](api, uri)
+			if err != nil {
+				return Processor{}, wrapErr(http.MethodGet, uri, err)
+			}
+			return Processor{URI: uri, Model: cpu.Model, InstructionSet: string(cpu.InstructionSet),
+				MaxSpeedMHz: gofish.Deref(cpu.MaxSpeedMHz), TotalCores: gofish.Deref(cpu.TotalCores)}, nil
+		})
 	})
-	p.RemoteDrives, errs[4] = fetchAll(ctx, c, remote, func(ctx context.Context, uri string) (Drive, error) {
-		v, err := c.GetVolume(ctx, uri)
-		if err != nil {
-			return Drive{}, err
-		}
-		d := Drive{URI: uri, Name: v.Name, CapacityGiB: v.CapacityGiB, Protocol: v.Protocol}
-		// An RSS remote target (2.1/2.2) has no size of its own: the logical
-		// drives behind its LUNs have.
-		for _, lun := range v.luns {
-			lv, err := c.GetVolume(ctx, lun)
+	wg.Go(func() {
+		p.Memory, errs[1] = fetchAll(ctx, c, n.Links.Memory, func(_ context.Context, uri string) (MemoryModule, error) {
+			m, err := schemas.GetObject[schemas.Memory](api, uri)
+			if err != nil {
+				return MemoryModule{}, wrapErr(http.MethodGet, uri, err)
+			}
+			return MemoryModule{URI: uri, MemoryDeviceType: string(m.MemoryDeviceType), CapacityMiB: gofish.Deref(m.CapacityMiB),
+				OperatingSpeedMHz: gofish.Deref(m.OperatingSpeedMhz), DataWidthBits: gofish.Deref(m.DataWidthBits)}, nil
+		})
+	})
+	wg.Go(func() {
+		p.EthernetInterfaces, errs[2] = fetchAll(ctx, c, n.Links.EthernetInterfaces, func(_ context.Context, uri string) (EthernetInterface, error) {
+			return ethernetInterface(api, uri)
+		})
+	})
+	wg.Go(func() {
+		p.LocalDrives, errs[3] = fetchAll(ctx, c, local, func(_ context.Context, uri string) (Drive, error) {
+			d, err := schemas.GetObject[schemas.Drive](api, uri)
+			if err != nil {
+				return Drive{}, wrapErr(http.MethodGet, uri, err)
+			}
+			return Drive{URI: uri, Name: d.Name, CapacityGiB: float64(gofish.Deref(d.CapacityBytes)) / bytesPerGiB,
+				Type: string(d.MediaType), Interface: string(d.Protocol)}, nil
+		})
+	})
+	wg.Go(func() {
+		p.RemoteDrives, errs[4] = fetchAll(ctx, c, remote, func(ctx context.Context, uri string) (Drive, error) {
+			v, err := c.GetVolume(ctx, uri)
 			if err != nil {
 				return Drive{}, err
 			}
-			d.CapacityGiB += lv.CapacityGiB
-		}
-		return d, nil
+			d := Drive{URI: uri, Name: v.Name, CapacityGiB: v.CapacityGiB, Protocol: v.Protocol}
+			// An RSS remote target (2.1/2.2) has no size of its own: the logical
+			// drives behind its LUNs have.
+			for _, lun := range v.luns {
+				lv, err := c.GetVolume(ctx, lun)
+				if err != nil {
+					return Drive{}, err
+				}
+				d.CapacityGiB += lv.CapacityGiB
+			}
+			return d, nil
+		})
 	})
+	wg.Wait()
 	return p, errors.Join(errs[:]...)
 }
 

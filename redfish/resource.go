@@ -20,13 +20,9 @@ func (r Ref) MarshalJSON() ([]byte, error) {
 	return json.Marshal(map[string]string{"@odata.id": string(r)})
 }
 
-// collectionJSON is a Redfish collection, with the Allocate action that the
-// RSD Nodes collection adds.
+// collectionJSON is a Redfish collection's members.
 type collectionJSON struct {
 	Members schemas.Links
-	Actions struct {
-		Allocate actionTarget `json:"#ComposedNodeCollection.Allocate"`
-	}
 }
 
 // member returns idOrURI if it is a path, else the URI of the member of the

@@ -1,8 +1,9 @@
-// Package memo keeps values decoded from stored bytes, so that bytes read
-// again unchanged are not decoded again. An entry is used only while the
-// bytes it was decoded from are byte for byte the ones read now, so whoever
-// changed them (another process on the same backend included), the change
-// is decoded afresh; no revision scheme is assumed.
+// Package memo keeps values made from a source (decoded from stored bytes,
+// encoded from a value), so that a source read again unchanged is not
+// decoded or encoded again. An entry is used only while its source is the
+// one read now — for stored bytes, byte for byte — so whoever changed it
+// (another process on the same backend included), the change is made
+// afresh; no revision scheme is assumed.
 package memo
 
 import (
@@ -19,38 +20,23 @@ const Overhead = 256
 // could change under another (maps, slices, pointers), or its callers must
 // not change it. Safe for concurrent use. A nil Cache keeps nothing.
 type Cache[T any] struct {
-	budget int
-
-	mu      sync.RWMutex
-	entries map[string]entry[T]
-	size    int // bytes charged against budget
-}
-
-type entry[T any] struct {
-	b []byte
-	v T
+	of *Of[[]byte, T]
 }
 
 // New returns a cache that holds at most budget bytes, counting each
 // entry's bytes plus Overhead.
 func New[T any](budget int) *Cache[T] {
-	return &Cache[T]{budget: budget, entries: map[string]entry[T]{}}
+	return &Cache[T]{of: NewOf[[]byte, T](budget, bytes.Equal)}
 }
 
 // Get returns the value decoded from b under key, if b is what it was
 // decoded from.
 func (c *Cache[T]) Get(key string, b []byte) (T, bool) {
-	var zero T
 	if c == nil {
+		var zero T
 		return zero, false
 	}
-	c.mu.RLock()
-	e, ok := c.entries[key]
-	c.mu.RUnlock()
-	if !ok || !bytes.Equal(e.b, b) {
-		return zero, false
-	}
-	return e.v, true
+	return c.of.Get(key, b)
 }
 
 // Put records v as decoded from b under key. b is kept, not copied: the
@@ -58,33 +44,91 @@ func (c *Cache[T]) Get(key string, b []byte) (T, bool) {
 // starts over rather than track recency: entries of keys gone elsewhere go
 // too, and reading more than the budget costs what it did without a cache.
 func (c *Cache[T]) Put(key string, b []byte, v T) {
-	cost := len(b) + Overhead
+	if c != nil {
+		c.of.Put(key, b, v, len(b))
+	}
+}
+
+// Forget drops key's entry, so that what its owner deleted does not hold
+// memory until the next start-over.
+func (c *Cache[T]) Forget(key string) {
+	if c != nil {
+		c.of.Forget(key)
+	}
+}
+
+// Of maps keys to values made from sources of type S, within a budget of
+// bytes: an entry is used only while same says that the source read now is
+// the one it was made from. Cache is Of for sources that are stored bytes.
+// Values are shared as Cache's are. Safe for concurrent use. A nil Of keeps
+// nothing.
+type Of[S, T any] struct {
+	budget int
+	same   func(a, b S) bool
+
+	mu      sync.RWMutex
+	entries map[string]entry[S, T]
+	size    int // bytes charged against budget
+}
+
+type entry[S, T any] struct {
+	src  S
+	v    T
+	cost int
+}
+
+// NewOf returns an Of that holds at most budget bytes, counting each
+// entry's size (given to Put) plus Overhead, and compares sources with same.
+func NewOf[S, T any](budget int, same func(a, b S) bool) *Of[S, T] {
+	return &Of[S, T]{budget: budget, same: same, entries: map[string]entry[S, T]{}}
+}
+
+// Get returns the value made from src under key, if src is what it was
+// made from.
+func (c *Of[S, T]) Get(key string, src S) (T, bool) {
+	var zero T
+	if c == nil {
+		return zero, false
+	}
+	c.mu.RLock()
+	e, ok := c.entries[key]
+	c.mu.RUnlock()
+	if !ok || !c.same(e.src, src) {
+		return zero, false
+	}
+	return e.v, true
+}
+
+// Put records v as made from src under key, charged size bytes (what src
+// and v hold that nothing else does) plus Overhead. src is kept, not
+// copied. When the budget is spent the cache starts over, as Cache's does.
+func (c *Of[S, T]) Put(key string, src S, v T, size int) {
+	cost := size + Overhead
 	if c == nil || cost > c.budget {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old, ok := c.entries[key]; ok {
-		c.size -= len(old.b) + Overhead
+		c.size -= old.cost
 	}
 	if c.size+cost > c.budget {
 		clear(c.entries)
 		c.size = 0
 	}
-	c.entries[key] = entry[T]{b: b, v: v}
+	c.entries[key] = entry[S, T]{src: src, v: v, cost: cost}
 	c.size += cost
 }
 
-// Forget drops key's entry, so that what its owner deleted does not hold
-// memory until the next start-over.
-func (c *Cache[T]) Forget(key string) {
+// Forget drops key's entry.
+func (c *Of[S, T]) Forget(key string) {
 	if c == nil {
 		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if old, ok := c.entries[key]; ok {
-		c.size -= len(old.b) + Overhead
+		c.size -= old.cost
 		delete(c.entries, key)
 	}
 }

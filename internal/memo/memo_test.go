@@ -59,23 +59,23 @@ func TestCacheBudget(t *testing.T) {
 	big := []byte(strings.Repeat("x", 1<<20))
 	for i := range 40 {
 		c.Put(fmt.Sprint(i), big, "v")
-		if c.size > budget {
-			t.Fatalf("after %d entries of 1 MiB the cache holds %d bytes, over its budget of %d", i+1, c.size, budget)
+		if c.of.size > budget {
+			t.Fatalf("after %d entries of 1 MiB the cache holds %d bytes, over its budget of %d", i+1, c.of.size, budget)
 		}
 	}
-	if n := len(c.entries); n == 0 || n >= 40 {
+	if n := len(c.of.entries); n == 0 || n >= 40 {
 		t.Errorf("%d entries kept of 40 of 1 MiB", n)
 	}
 	// Rewriting an entry charges its new size, not both.
-	before := c.size
+	before := c.of.size
 	c.Put("39", append(big, 'y'), "w")
-	if c.size != before+1 {
-		t.Errorf("a rewritten entry moved the size from %d to %d, want %d", before, c.size, before+1)
+	if c.of.size != before+1 {
+		t.Errorf("a rewritten entry moved the size from %d to %d, want %d", before, c.of.size, before+1)
 	}
 	// What exceeds the whole budget is not kept, and nothing is dropped for it.
 	c.Put("huge", make([]byte, budget), "h")
-	if _, ok := c.Get("huge", make([]byte, budget)); ok || c.size != before+1 {
-		t.Errorf("an entry over the budget: kept %v, size %d", ok, c.size)
+	if _, ok := c.Get("huge", make([]byte, budget)); ok || c.of.size != before+1 {
+		t.Errorf("an entry over the budget: kept %v, size %d", ok, c.of.size)
 	}
 }
 

@@ -492,15 +492,24 @@ func composedNode(cs redfish.ComposedSystem) valence.PodmNode {
 		Boot: valence.Boot{Enabled: string(cs.Boot.Enabled), Target: string(cs.Boot.Target), Mode: string(cs.Boot.Mode)}}
 }
 
-// compositionNode reads a composed system and its parts as the core's node;
-// a system that is not composed is NotFound, as no node.
-func (c *conn) compositionNode(ctx context.Context, rc *redfish.Client, uri string) (valence.PodmNode, error) {
+// composedSystem reads a composed system; a system that is not composed is
+// NotFound, as no node.
+func (c *conn) composedSystem(ctx context.Context, rc *redfish.Client, uri string) (redfish.ComposedSystem, error) {
 	cs, err := rc.GetComposedSystem(ctx, uri)
 	if err != nil {
-		return valence.PodmNode{}, err
+		return redfish.ComposedSystem{}, err
 	}
 	if !cs.IsComposed() {
-		return valence.PodmNode{}, valence.Errorf(valence.NotFound, "System %s of pod manager %s is not a composed system.", uri, c.url)
+		return redfish.ComposedSystem{}, valence.Errorf(valence.NotFound, "System %s of pod manager %s is not a composed system.", uri, c.url)
+	}
+	return cs, nil
+}
+
+// compositionNode reads a composed system and its parts as the core's node.
+func (c *conn) compositionNode(ctx context.Context, rc *redfish.Client, uri string) (valence.PodmNode, error) {
+	cs, err := c.composedSystem(ctx, rc, uri)
+	if err != nil {
+		return valence.PodmNode{}, err
 	}
 	out := composedNode(cs)
 	sys, err := rc.GetSystem(ctx, uri)

@@ -37,15 +37,27 @@ func (c *conn) Assemble(ctx context.Context, nodeURI string) error {
 	})
 }
 
-// WaitAssembled returns when the node is Assembled; a node that ends Failed
-// is a PodManagerError, ctx's end a Timeout.
-func (c *conn) WaitAssembled(ctx context.Context, nodeURI string) error {
-	return c.nodeOp(ctx, opWait, func(rc *redfish.Client) error {
-		if c.composition {
-			return nil
+// WaitAssembled returns the node, as its last poll read it and without its
+// parts, once it is Assembled; a node that ends Failed is a
+// PodManagerError, ctx's end a Timeout.
+func (c *conn) WaitAssembled(ctx context.Context, nodeURI string) (valence.PodmNode, error) {
+	return run(ctx, c, opWait, func(rc *redfish.Client) (valence.PodmNode, error) {
+		if err := c.needCompose(); err != nil {
+			return valence.PodmNode{}, err
 		}
-		_, err := rc.WaitAssembled(ctx, nodeURI)
-		return err
+		if c.composition {
+			// Whole since its POST answered: one read says what it is.
+			cs, err := c.composedSystem(ctx, rc, nodeURI)
+			if err != nil {
+				return valence.PodmNode{}, err
+			}
+			return composedNode(cs), nil
+		}
+		n, err := rc.WaitAssembled(ctx, nodeURI)
+		if err != nil {
+			return valence.PodmNode{}, err
+		}
+		return podmNode(n, nil), nil
 	})
 }
 

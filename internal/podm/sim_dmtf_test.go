@@ -74,8 +74,9 @@ func TestSimCompositionLifecycle(t *testing.T) {
 	if err := conn.Assemble(ctx, uri); err != nil {
 		t.Fatal(err)
 	}
-	if err := conn.WaitAssembled(ctx, uri); err != nil {
-		t.Fatal(err)
+	w, err := conn.WaitAssembled(ctx, uri)
+	if err != nil || w.URI != uri || w.Index == "" || w.State != "Assembled" || w.PowerState == "" || w.Name != "n1" {
+		t.Fatalf("WaitAssembled = %+v, %v", w, err)
 	}
 	used := composedBlocks(t, s, uri)
 	states := blockStates(t, s)

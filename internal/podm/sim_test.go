@@ -238,8 +238,12 @@ func TestSimNodeLifecycle(t *testing.T) {
 		if err := conn.Assemble(ctx, uri); err != nil {
 			t.Fatalf("Assemble: %v", err)
 		}
-		if err := conn.WaitAssembled(ctx, uri); err != nil {
+		w, err := conn.WaitAssembled(ctx, uri)
+		if err != nil {
 			t.Fatalf("WaitAssembled: %v", err)
+		}
+		if w.URI != uri || conn.NodeURI(w.Index) != uri || w.State != valence.NodeAssembled || w.PowerState == "" || len(w.Metadata.Processors) != 0 {
+			t.Errorf("WaitAssembled = %+v, want the Assembled node without its parts", w)
 		}
 		n, err := conn.GetNode(ctx, uri)
 		if err != nil {
@@ -511,6 +515,7 @@ func TestSimErrors(t *testing.T) {
 		if err := conn.Assemble(ctx, uri); err != nil {
 			t.Fatal(err)
 		}
-		wantCode(t, conn.WaitAssembled(ctx, uri), valence.PodManagerError)
+		_, err = conn.WaitAssembled(ctx, uri)
+		wantCode(t, err, valence.PodManagerError)
 	})
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/valence-rsd/valence/api"
 	"github.com/valence-rsd/valence/internal/auth"
+	"github.com/valence-rsd/valence/internal/memo"
 	"github.com/valence-rsd/valence/internal/valence"
 )
 
@@ -17,6 +18,8 @@ type handlers struct {
 	policy *auth.Policy
 	// systemsJSON keeps the encoded systems lists (see inventoryPage).
 	systemsJSON encodedCache
+	// nodesJSON keeps each listed node's encoding (see writeNodes).
+	nodesJSON *memo.Of[valence.Node, []byte]
 }
 
 // routes mounts every v1 resource on r.

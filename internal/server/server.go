@@ -99,7 +99,7 @@ func New(opts Options) http.Handler {
 		if policy == nil {
 			policy = auth.DefaultPolicy()
 		}
-		h := &handlers{svc: opts.Service, policy: policy}
+		h := &handlers{svc: opts.Service, policy: policy, nodesJSON: newNodeEncodings()}
 		r.Group(func(r chi.Router) {
 			r.Use(auth.Middleware(opts.Auth, renderError), noteCaller)
 			h.routes(r)

@@ -230,10 +230,9 @@ func (s *Service) assemble(ctx context.Context, conn PodManagerConn, pm PodManag
 	if err := conn.Assemble(ctx, uri); err != nil {
 		return Node{}, err
 	}
-	if err := conn.WaitAssembled(ctx, uri); err != nil {
-		return Node{}, err
-	}
-	pn, err := conn.GetNode(ctx, uri)
+	// The node as the wait last read it: its Index and power state are
+	// all the record needs, not its parts.
+	pn, err := conn.WaitAssembled(ctx, uri)
 	if err != nil {
 		return Node{}, err
 	}

@@ -58,6 +58,11 @@ func TestComposeSuccess(t *testing.T) {
 	if got := p.called("DeleteNode"); len(got) != 0 {
 		t.Errorf("a successful compose deleted %v", got)
 	}
+	// The node the wait read is the one recorded: no second read of it
+	// and its parts.
+	if got := p.called("GetNode"); len(got) != 0 {
+		t.Errorf("a compose read the node again: %v", got)
+	}
 	if a := p.allocs[0]; a.TotalSystemCoreCount != 4 || a.TotalSystemMemoryMiB != 8192 || a.Name != "web-1" {
 		t.Errorf("allocate request %+v", a)
 	}
@@ -107,8 +112,8 @@ func TestComposeFailuresLeaveNothing(t *testing.T) {
 		{"node fails to assemble", 1, func(_ *fixture, p *fakePodm) {
 			p.failOn("WaitAssembled", Errorf(PodManagerError, "node went to Failed"))
 		}, PodManagerError, true},
-		{"node unreadable after assembly", 1, func(_ *fixture, p *fakePodm) {
-			p.failOn("GetNode", Errorf(PodManagerUnavailable, "connection reset"))
+		{"node unreadable while assembling", 1, func(_ *fixture, p *fakePodm) {
+			p.failOn("WaitAssembled", Errorf(PodManagerUnavailable, "connection reset"))
 		}, PodManagerUnavailable, true},
 		{"intent not updated", 1, func(f *fixture, _ *fakePodm) {
 			f.store.fail = func(op string, kind Kind) error {

@@ -523,11 +523,17 @@ func (c *fakeConn) Assemble(ctx context.Context, uri string) error {
 	return c.node(uri, func(n *PodmNode) { n.State = NodeAssembling })
 }
 
-func (c *fakeConn) WaitAssembled(ctx context.Context, uri string) error {
+func (c *fakeConn) WaitAssembled(ctx context.Context, uri string) (PodmNode, error) {
 	if err := c.p.enter(ctx, "WaitAssembled", uri); err != nil {
-		return err
+		return PodmNode{}, err
 	}
-	return c.node(uri, func(n *PodmNode) { n.State = NodeAssembled })
+	var out PodmNode
+	err := c.node(uri, func(n *PodmNode) {
+		n.State = NodeAssembled
+		out = *n
+		out.AllowedResets, out.Metadata = slices.Clone(n.AllowedResets), NodeMetadata{}
+	})
+	return out, err
 }
 
 func (c *fakeConn) GetNode(ctx context.Context, uri string) (PodmNode, error) {

@@ -246,24 +246,45 @@ func (l *lab) close() {
 }
 
 // profiled runs drive (a scenario served by the valence-api at base) and,
-// with -profile, takes a CPU profile of that valence-api meanwhile, into
-// the profile directory as name.pb.gz.
+// with -profile, takes a CPU, a block and a mutex profile of that
+// valence-api meanwhile, into the profile directory as name.pb.gz,
+// name.block.pb.gz and name.mutex.pb.gz.
 func (l *lab) profiled(name, base string, drive func() (measure, error)) (measure, error) {
 	if l.s.Profiles == "" {
 		return drive()
 	}
 	secs := max(1, int(l.s.Duration/time.Second))
-	done := make(chan error, 1)
-	go func() {
-		b, err := l.do(http.MethodGet, fmt.Sprintf("%s/debug/pprof/profile?seconds=%d", base, secs), "", false, http.StatusOK)
-		if err == nil {
-			err = os.WriteFile(filepath.Join(l.s.Profiles, name+".pb.gz"), b, 0o644)
-		}
-		done <- err
-	}()
+	// The CPU profile, and the block and mutex profiles' growth over the
+	// same seconds (where the time spent waiting goes).
+	kinds := map[string]string{"profile": "", "block": ".block", "mutex": ".mutex"}
+	done := make(chan error, len(kinds))
+	for kind, suffix := range kinds {
+		go func() {
+			b, err := l.do(http.MethodGet, fmt.Sprintf("%s/debug/pprof/%s?seconds=%d", base, kind, secs), "", false, http.StatusOK)
+			if err == nil {
+				err = os.WriteFile(filepath.Join(l.s.Profiles, name+suffix+".pb.gz"), b, 0o644)
+			}
+			done <- err
+		}()
+	}
 	m, err := drive()
-	if perr := <-done; err == nil && perr != nil {
-		err = fmt.Errorf("profile %s: %w", name, perr)
+	for range kinds {
+		if perr := <-done; err == nil && perr != nil {
+			err = fmt.Errorf("profile %s: %w", name, perr)
+		}
 	}
 	return m, err
+}
+
+// heapProfile writes, with -profile, what the warm valence-api's heap holds
+// at the end of the run (after a collection), as warm.heap.pb.gz.
+func (l *lab) heapProfile() error {
+	if l.s.Profiles == "" {
+		return nil
+	}
+	b, err := l.do(http.MethodGet, l.warmURL+"/debug/pprof/heap?gc=1", "", false, http.StatusOK)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(l.s.Profiles, "warm.heap.pb.gz"), b, 0o644)
 }

@@ -6,7 +6,7 @@
 // HTTP stack gives with no work behind it (a bare handler serving the same
 // bytes). docs/performance.md explains the scenarios and holds a run.
 //
-//	go run ./tests/bench [-systems 1000] [-records 200] [-c 8] [-duration 3s] [-json FILE]
+//	go run ./tests/bench [-systems 1000] [-records 200] [-c 8] [-duration 3s] [-compose-c 1,8,64] [-json FILE]
 //	go run ./tests/bench -quick
 //
 // It asserts nothing about timings: it fails only when a process or a
@@ -38,6 +38,7 @@ type settings struct {
 // Bounds of the flags, so that a typo cannot start a run of hours.
 const (
 	maxSystems     = 20000
+	maxRecords     = 100000
 	maxConcurrency = 256
 	maxDuration    = 10 * time.Minute
 )
@@ -53,12 +54,12 @@ func run(args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	var s settings
 	fs.IntVar(&s.Systems, "systems", 1000, "systems of the simulated pod manager")
-	fs.IntVar(&s.Records, "records", 200, "node records (composed nodes) for the node list, at most -systems")
+	fs.IntVar(&s.Records, "records", 200, "node records (composed nodes) for the node list; past -systems, composed in rounds of -systems whose nodes all but the last round's are then deleted on the simulator directly, leaving their records")
 	fs.IntVar(&s.Concurrency, "c", 8, "clients at once for the warm lists")
 	fs.IntVar(&s.WalkInFlight, "walk", 16, "requests in flight of the direct walk (valence-api's redfish client allows 16)")
 	fs.DurationVar(&s.Duration, "duration", 3*time.Second, "how long each scenario (and each limit) is driven")
 	fs.IntVar(&s.MinSamples, "min", 3, "fewest requests measured per scenario, even past -duration")
-	composes := fs.String("compose-c", "1,8", "concurrency levels of compose+decompose, comma-separated")
+	composes := fs.String("compose-c", "1,8,64", "concurrency levels of compose+decompose, comma-separated")
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
 	fs.StringVar(&s.Profiles, "profile", "", "directory to write a CPU profile of valence-api (VALENCE_PPROF) for each scenario it serves, taken while it is driven")
 	fs.StringVar(&s.Bin, "bin", "", "directory of valence-api and rsd-simulator already built (e.g. of another commit, to compare); empty builds them from this module")
@@ -76,8 +77,8 @@ func run(args []string) error {
 	switch {
 	case s.Systems < 1 || s.Systems > maxSystems:
 		return fmt.Errorf("-systems must be 1 to %d", maxSystems)
-	case s.Records < 1 || s.Records > s.Systems:
-		return fmt.Errorf("-records must be 1 to -systems (%d)", s.Systems)
+	case s.Records < 1 || s.Records > maxRecords:
+		return fmt.Errorf("-records must be 1 to %d", maxRecords)
 	case s.Concurrency < 1 || s.Concurrency > maxConcurrency || s.WalkInFlight < 1 || s.WalkInFlight > maxConcurrency:
 		return fmt.Errorf("-c and -walk must be 1 to %d", maxConcurrency)
 	case s.Duration <= 0 || s.Duration > maxDuration:

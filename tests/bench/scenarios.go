@@ -78,12 +78,8 @@ func (l *lab) runAll() (results, error) {
 	if err := step("record the walk", err); err != nil {
 		return res, err
 	}
-	walkPar, err := drive(1, s.Duration, s.MinSamples, func() error { return l.replay(paths, s.WalkInFlight) })
+	walkPar, walkSeq, err := l.replays(paths)
 	if err := step("direct walk", err); err != nil {
-		return res, err
-	}
-	walkSeq, err := drive(1, s.Duration, s.MinSamples, func() error { return l.replay(paths, 1) })
-	if err := step("sequential walk", err); err != nil {
 		return res, err
 	}
 	name := fmt.Sprintf("GET /v1/systems cold, %d systems", s.Systems)
@@ -122,12 +118,13 @@ func (l *lab) runAll() (results, error) {
 		add("POST+DELETE /v1/nodes", comp, "Allocate+Assemble+DELETE", direct)
 	}
 
-	// Node records for the node list and the Reset.
-	uuids, err := l.composeMany(s.Records)
+	// Node records for the node list, the Reset and the node detail.
+	records, err := l.composeMany(s.Records)
 	if err := step("compose the records", err); err != nil {
 		return res, err
 	}
-	res.NodeRecords = len(uuids)
+	res.NodeRecords = len(records)
+	live := records[len(records)-1] // on the pod manager still
 
 	// Systems list, warm again, now that node records mark systems as used.
 	body, err = l.do(http.MethodGet, l.warmURL+"/v1/systems", "", false, http.StatusOK)
@@ -143,24 +140,20 @@ func (l *lab) runAll() (results, error) {
 	if bare, err = l.bare(body, s.Concurrency); err != nil {
 		return res, err
 	}
-	add(fmt.Sprintf("GET /v1/systems warm, %d systems, %d records", s.Systems, len(uuids)), warm,
+	add(fmt.Sprintf("GET /v1/systems warm, %d systems, %d records", s.Systems, len(records)), warm,
 		fmt.Sprintf("bare handler, %d B", len(body)), bare)
 	reset := `{"Reset":{"Type":"On"}}`
 	nodeReset, err := l.profiled("reset", l.warmURL, func() (measure, error) {
 		return drive(1, s.Duration, s.MinSamples, func() error {
-			_, err := l.do(http.MethodPost, l.warmURL+"/v1/nodes/"+uuids[0]+"/action", reset, false, http.StatusNoContent)
+			_, err := l.do(http.MethodPost, l.warmURL+"/v1/nodes/"+live.UUID+"/action", reset, false, http.StatusNoContent)
 			return err
 		})
 	})
 	if err := step("node Reset", err); err != nil {
 		return res, err
 	}
-	nodeURI, err := l.nodeURI(uuids[0])
-	if err := step("node's resource_uri", err); err != nil {
-		return res, err
-	}
 	directReset, err := drive(1, s.Duration, s.MinSamples, func() error {
-		_, err := l.do(http.MethodPost, l.simURL+nodeURI+"/Actions/ComposedNode.Reset", `{"ResetType":"On"}`, true, http.StatusNoContent)
+		_, err := l.do(http.MethodPost, l.simURL+live.ResourceURI+"/Actions/ComposedNode.Reset", `{"ResetType":"On"}`, true, http.StatusNoContent)
 		return err
 	})
 	if err := step("direct Reset", err); err != nil {
@@ -182,13 +175,47 @@ func (l *lab) runAll() (results, error) {
 	if err := step("bare handler", err); err != nil {
 		return res, err
 	}
-	add(fmt.Sprintf("GET /v1/nodes, %d records", len(uuids)), list, fmt.Sprintf("bare handler, %d B", len(nodes)), bareNodes)
+	add(fmt.Sprintf("GET /v1/nodes, %d records", len(records)), list, fmt.Sprintf("bare handler, %d B", len(nodes)), bareNodes)
 
+	// Node detail: the server against the node's own GETs, as it made
+	// them, sent straight to the simulator.
+	detailPaths, err := l.recordNode(live.ResourceURI)
+	if err := step("record the node detail", err); err != nil {
+		return res, err
+	}
+	// The warm valence-api reads a node from the pod manager each time too.
+	detail, err := l.profiled("node", l.warmURL, func() (measure, error) {
+		return drive(1, s.Duration, s.MinSamples, l.get(l.warmURL+"/v1/nodes/"+live.UUID))
+	})
+	if err := step("node detail", err); err != nil {
+		return res, err
+	}
+	detailPar, detailSeq, err := l.replays(detailPaths)
+	if err := step("node detail's GETs", err); err != nil {
+		return res, err
+	}
+	add("GET /v1/nodes/{uuid}", detail, fmt.Sprintf("its %d GETs, %d in flight", len(detailPaths), s.WalkInFlight), detailPar)
+	add("GET /v1/nodes/{uuid}", detail, fmt.Sprintf("its %d GETs, sequential", len(detailPaths)), detailSeq)
+
+	if err := step("heap profile", l.heapProfile()); err != nil {
+		return res, err
+	}
 	if res.WarmVmHWM, err = vmHWM(l.warm); err != nil {
 		return res, err
 	}
 	res.ColdVmHWM, err = vmHWM(l.cold)
 	return res, err
+}
+
+// replays drives the replay of paths, -walk at once and then one at a
+// time: the limits of a read that the server made of those very paths.
+func (l *lab) replays(paths []string) (par, seq measure, err error) {
+	s := l.s
+	if par, err = drive(1, s.Duration, s.MinSamples, func() error { return l.replay(paths, s.WalkInFlight) }); err != nil {
+		return par, seq, err
+	}
+	seq, err = drive(1, s.Duration, s.MinSamples, func() error { return l.replay(paths, 1) })
+	return par, seq, err
 }
 
 // get is an op that GETs url and expects 200.
@@ -232,27 +259,41 @@ func systemIDs(body []byte) []string {
 // recorder, and returns the paths it read; the pod manager is then
 // registered again without the recorder.
 func (l *lab) recordList() ([]string, error) {
-	rec, err := startRecorder(l.simURL)
+	rec, err := l.coldThroughRecorder()
 	if err != nil {
 		return nil, err
 	}
 	defer rec.close()
-	if _, err := l.do(http.MethodDelete, l.coldURL+"/v1/pod_managers/"+l.coldPodm, "", false, 0); err != nil {
-		return nil, err
-	}
-	if l.coldPodm, err = l.register(l.coldURL, rec.url); err != nil {
-		return nil, err
-	}
 	rec.take() // what registering read
 	if _, err := l.do(http.MethodGet, l.coldURL+"/v1/systems", "", false, http.StatusOK); err != nil {
 		return nil, err
 	}
 	paths := rec.take()
-	if _, err := l.do(http.MethodDelete, l.coldURL+"/v1/pod_managers/"+l.coldPodm, "", false, 0); err != nil {
+	return paths, l.registerCold(l.simURL)
+}
+
+// coldThroughRecorder starts a recorder in front of the simulator and
+// makes it the cold valence-api's pod manager; the caller closes it.
+func (l *lab) coldThroughRecorder() (*recorder, error) {
+	rec, err := startRecorder(l.simURL)
+	if err != nil {
 		return nil, err
 	}
-	l.coldPodm, err = l.register(l.coldURL, l.simURL)
-	return paths, err
+	if err := l.registerCold(rec.url); err != nil {
+		rec.close()
+		return nil, err
+	}
+	return rec, nil
+}
+
+// registerCold registers url as the cold valence-api's pod manager, in
+// place of the one it has.
+func (l *lab) registerCold(url string) (err error) {
+	if _, err := l.do(http.MethodDelete, l.coldURL+"/v1/pod_managers/"+l.coldPodm, "", false, 0); err != nil {
+		return err
+	}
+	l.coldPodm, err = l.register(l.coldURL, url)
+	return err
 }
 
 // redfishGet reads a Redfish resource of the simulator.
@@ -286,25 +327,42 @@ func each[T any](items []T, n int, fn func(T) error) error {
 
 // composeDecompose composes a node through the server and decomposes it.
 func (l *lab) composeDecompose(n int64) error {
-	uuid, err := l.compose(n)
+	node, err := l.compose(n)
 	if err != nil {
 		return err
 	}
-	_, err = l.do(http.MethodDelete, l.warmURL+"/v1/nodes/"+uuid, "", false, 0)
+	_, err = l.do(http.MethodDelete, l.warmURL+"/v1/nodes/"+node.UUID, "", false, 0)
 	return err
 }
 
-func (l *lab) compose(n int64) (string, error) {
+// composed is a node the server composed: its uuid and its path on the
+// pod manager.
+type composed struct {
+	UUID        string
+	ResourceURI string `json:"resource_uri"`
+}
+
+func (l *lab) compose(n int64) (composed, error) {
 	body := fmt.Sprintf(`{"name":"bench-%d","podm_id":%q}`, n, l.warmPodm)
 	b, err := l.do(http.MethodPost, l.warmURL+"/v1/nodes", body, false, http.StatusCreated)
 	if err != nil {
-		return "", err
+		return composed{}, err
 	}
-	var node struct{ UUID string }
+	var node composed
 	if err := json.Unmarshal(b, &node); err != nil || node.UUID == "" {
-		return "", fmt.Errorf("compose: %.200s %v", b, err)
+		return composed{}, fmt.Errorf("compose: %.200s %v", b, err)
 	}
-	return node.UUID, nil
+	node.ResourceURI = redfishPath(node.ResourceURI)
+	return node, nil
+}
+
+// redfishPath is the path of a resource_uri, which names the pod manager's
+// host too.
+func redfishPath(uri string) string {
+	if i := strings.Index(uri, "/redfish/"); i > 0 {
+		return uri[i:]
+	}
+	return uri
 }
 
 // directCompose is what a compose asks of the pod manager, sent straight
@@ -323,35 +381,70 @@ func (l *lab) directCompose() error {
 }
 
 // composeMany composes n nodes through the server, 8 at once, and returns
-// their uuids.
-func (l *lab) composeMany(n int) ([]string, error) {
-	uuids := make([]string, n)
-	idx := make([]int, n)
-	for i := range idx {
-		idx[i] = i
+// them, those still on the pod manager last. A node takes a system: past
+// the systems, the nodes of each full round are deleted on the simulator
+// directly, which leaves their records (as a node deleted behind Valence's
+// back does), and the next round takes the systems again.
+func (l *lab) composeMany(n int) ([]composed, error) {
+	nodes := make([]composed, n)
+	for start := 0; start < n; start += l.s.Systems {
+		round := make([]int, min(l.s.Systems, n-start))
+		for i := range round {
+			round[i] = start + i
+		}
+		err := each(round, 8, func(i int) error {
+			var err error
+			nodes[i], err = l.compose(int64(1_000_000 + i))
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		if start+len(round) < n {
+			err = each(nodes[start:start+len(round)], 8, func(c composed) error {
+				_, err := l.do(http.MethodDelete, l.simURL+c.ResourceURI, "", true, 0)
+				return err
+			})
+			if err != nil {
+				return nil, err
+			}
+		}
 	}
-	err := each(idx, 8, func(i int) error {
-		var err error
-		uuids[i], err = l.compose(int64(1_000_000 + i))
-		return err
-	})
-	return uuids, err
+	return nodes, nil
 }
 
-// nodeURI is the pod manager's path of a node the server composed.
-func (l *lab) nodeURI(uuid string) (string, error) {
-	b, err := l.do(http.MethodGet, l.warmURL+"/v1/nodes/"+uuid, "", false, http.StatusOK)
+// recordNode has the cold valence-api adopt the node at uri (a path of
+// the simulator) through a recorder, and read it once, and returns the
+// paths it read. The cold valence-api keeps the recorder as its pod
+// manager: registering the simulator again would mean deleting this one
+// with force, which decomposes the node.
+func (l *lab) recordNode(uri string) ([]string, error) {
+	rec, err := l.coldThroughRecorder()
+	if err != nil {
+		return nil, err
+	}
+	defer rec.close()
+	uuid, err := l.adopt(l.coldURL, l.coldPodm, uri[strings.LastIndex(uri, "/")+1:])
+	if err != nil {
+		return nil, err
+	}
+	rec.take() // what adopting read
+	if _, err := l.do(http.MethodGet, l.coldURL+"/v1/nodes/"+uuid, "", false, http.StatusOK); err != nil {
+		return nil, err
+	}
+	return rec.take(), nil
+}
+
+// adopt has the valence-api at base manage the node index of podm, and
+// returns the node's uuid.
+func (l *lab) adopt(base, podm, index string) (string, error) {
+	b, err := l.do(http.MethodPost, base+"/v1/nodes/manage", fmt.Sprintf(`{"podm_id":%q,"node_index":%q}`, podm, index), false, http.StatusCreated)
 	if err != nil {
 		return "", err
 	}
-	var node struct {
-		ResourceURI string `json:"resource_uri"`
+	var node composed
+	if err := json.Unmarshal(b, &node); err != nil || node.UUID == "" {
+		return "", fmt.Errorf("adopt: %.200s %v", b, err)
 	}
-	if err := json.Unmarshal(b, &node); err != nil {
-		return "", err
-	}
-	if i := strings.Index(node.ResourceURI, "/redfish/"); i > 0 {
-		return node.ResourceURI[i:], nil
-	}
-	return node.ResourceURI, nil
+	return node.UUID, nil
 }

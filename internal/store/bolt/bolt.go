@@ -28,8 +28,9 @@ var lockTimeout = 2 * time.Second
 var metaBucket = []byte("meta")
 
 // Store is a valence.Store in one bbolt file. It is safe for concurrent use;
-// bbolt runs one writer at a time, which is what makes uniqueness checks and
-// revision compares race-free.
+// bbolt runs one write transaction at a time, which is what makes uniqueness
+// checks and revision compares race-free, and the writes that queue while
+// one commits share the next transaction (and its fsync).
 type Store struct {
 	db *bbolt.DB
 	// owner is minted at every Open: the file lock makes this process the
@@ -39,6 +40,8 @@ type Store struct {
 	ended chan struct{}
 	// decoded spares List the decoding of records unchanged since read.
 	decoded records.Cache
+	// writes commits concurrent writes in shared transactions.
+	writes *group
 }
 
 var _ valence.Store = (*Store)(nil)
@@ -73,7 +76,7 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("bolt store: prepare %s: %w", path, err)
 	}
-	return &Store{db: db, owner: uuid.NewString(), ended: make(chan struct{}), decoded: records.NewCache()}, nil
+	return &Store{db: db, owner: uuid.NewString(), ended: make(chan struct{}), decoded: records.NewCache(), writes: &group{db: db}}, nil
 }
 
 // Ping reports whether the file is still open.
@@ -118,18 +121,14 @@ func (s *Store) view(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	return backendError(s.db.View(fn))
 }
 
-// update runs fn in a write transaction unless ctx is done once the writer
-// lock is held: a request abandoned while queued must not write.
+// update runs fn in a write transaction, committed with the writes of
+// other callers that queue meanwhile (see group), unless ctx is done once
+// its turn comes: a request abandoned while queued must not write.
 func (s *Store) update(ctx context.Context, fn func(*bbolt.Tx) error) error {
 	if err := records.Canceled(ctx); err != nil {
 		return err
 	}
-	return backendError(s.db.Update(func(tx *bbolt.Tx) error {
-		if err := records.Canceled(ctx); err != nil {
-			return err
-		}
-		return fn(tx)
-	}))
+	return backendError(s.writes.do(ctx, fn))
 }
 
 // backendError passes the store's own errors through, reports an id or

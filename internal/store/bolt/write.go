@@ -14,6 +14,7 @@ func (s *Store) Create(ctx context.Context, rec valence.Record) (valence.Record,
 	if err := records.CheckRecord(rec); err != nil {
 		return valence.Record{}, err
 	}
+	var stored valence.Record // set by each run of the function: it may run more than once
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
 		if tx.Bucket(recordBucket(rec.Kind)).Get([]byte(rec.ID)) != nil {
 			return records.Exists(rec.Kind, rec.ID)
@@ -23,13 +24,13 @@ func (s *Store) Create(ctx context.Context, rec valence.Record) (valence.Record,
 			return err
 		}
 		var err error
-		rec, err = put(tx, rec, claims, nil)
+		stored, err = put(tx, rec, claims, nil)
 		return err
 	})
 	if err != nil {
 		return valence.Record{}, err
 	}
-	return rec, nil
+	return stored, nil
 }
 
 // Update replaces the record if its stored revision is rec.Revision.
@@ -37,6 +38,7 @@ func (s *Store) Update(ctx context.Context, rec valence.Record) (valence.Record,
 	if err := records.CheckRecord(rec); err != nil {
 		return valence.Record{}, err
 	}
+	var stored valence.Record // as in Create: rec itself stays as given
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
 		old, err := get(tx, rec.Kind, rec.ID)
 		if err != nil {
@@ -49,13 +51,13 @@ func (s *Store) Update(ctx context.Context, rec valence.Record) (valence.Record,
 		if err := checkFree(tx, rec.Kind, claim); err != nil {
 			return err
 		}
-		rec, err = put(tx, rec, claim, release)
+		stored, err = put(tx, rec, claim, release)
 		return err
 	})
 	if err != nil {
 		return valence.Record{}, err
 	}
-	return rec, nil
+	return stored, nil
 }
 
 // Delete removes the record and frees its unique values.
