@@ -51,6 +51,7 @@ type Config struct {
 	ComposeTimeout            time.Duration `envconfig:"COMPOSE_TIMEOUT" default:"10m" desc:"deadline of a whole compose: allocate, assemble and wait"`
 	ProbeInterval             time.Duration `envconfig:"PROBE_INTERVAL" default:"30s" desc:"how often every pod manager's status is refreshed, and abandoned composes undone"`
 	InventoryTTL              time.Duration `envconfig:"INVENTORY_TTL" default:"5s" desc:"how long the systems, racks and volumes read from a pod manager are reused, at most 1h"`
+	InventoryMaxStale         time.Duration `envconfig:"INVENTORY_MAX_STALE" default:"1m" desc:"how long past INVENTORY_TTL a list is still answered at once from the last inventory read while one refresh runs in the background (0: callers wait for the refresh), at most 1h"`
 	ShutdownTimeout           time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"30s" desc:"how long in-flight requests may run after SIGTERM before the server exits"`
 	Metrics                   bool          `envconfig:"METRICS" default:"true" desc:"serve Prometheus metrics at /metrics (true or false)"`
 	CORSOrigins               []string      `envconfig:"CORS_ORIGINS" default:"" desc:"comma-separated origins allowed by CORS (e.g. https://horizon.example.com, or *); empty turns CORS off"`
@@ -125,6 +126,9 @@ func (c Config) Validate() error {
 	}
 	if c.InventoryTTL <= 0 || c.InventoryTTL > time.Hour {
 		bad("INVENTORY_TTL", "must be a duration in (0, 1h], not %s", c.InventoryTTL)
+	}
+	if c.InventoryMaxStale < 0 || c.InventoryMaxStale > time.Hour {
+		bad("INVENTORY_MAX_STALE", "must be a duration in [0, 1h], not %s", c.InventoryMaxStale)
 	}
 	if c.PodmMaxResponse < MinPodmMaxResponse || c.PodmMaxResponse > MaxPodmMaxResponse {
 		bad("PODM_MAX_RESPONSE", "%d is not between %d and %d bytes", c.PodmMaxResponse, MinPodmMaxResponse, MaxPodmMaxResponse)

@@ -3,6 +3,7 @@ package valence
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -14,16 +15,23 @@ import (
 // inventoryCache keeps each pod manager's systems, racks and volumes for a
 // short while, so that a burst of list calls costs one walk of the pod
 // manager rather than one per call: callers that miss the cache together
-// share one fetch.
+// share one fetch. Past the TTL, and up to maxStale more, callers are
+// answered at once with the last inventory read while one refresh runs in
+// the background (stale-while-revalidate): no caller waits for a walk it
+// did not need, only the first caller and those past the bound do.
 type inventoryCache struct {
 	ttl time.Duration
-	now func() time.Time
-	mu  sync.Mutex
-	m   map[inventoryKey]inventoryEntry
-	// fetches are the fetches under way, keyed by pod manager and kind.
+	// maxStale is how long past the TTL an inventory may still answer while
+	// it is refreshed; 0 makes every caller past the TTL wait.
+	maxStale time.Duration
+	now      func() time.Time
+	mu       sync.Mutex
+	m        map[inventoryKey]inventoryEntry
+	// fetches are the fetches under way, keyed by pod manager, kind and gen.
 	fetches flights[inventoryEntry]
 	// gen counts a pod manager's forgets, so that a fetch begun before a
-	// change does not cache what the change made stale.
+	// change does not cache what the change made stale, nor answer a
+	// caller who came after it.
 	gen map[string]int
 	// seq numbers the values cached, so that a caller can tell one cached
 	// read from another (Inventory.Version).
@@ -39,10 +47,14 @@ type inventoryEntry struct {
 	at    time.Time
 	value any
 	seq   uint64 // 0: not cached
+	// failed is why the last refresh after at failed, at tried; nil when
+	// none has. A failed refresh is tried again a TTL after it.
+	failed error
+	tried  time.Time
 }
 
-func newInventoryCache(ttl time.Duration, now func() time.Time) *inventoryCache {
-	return &inventoryCache{ttl: ttl, now: now, m: map[inventoryKey]inventoryEntry{}, gen: map[string]int{}}
+func newInventoryCache(ttl, maxStale time.Duration, now func() time.Time) *inventoryCache {
+	return &inventoryCache{ttl: ttl, maxStale: maxStale, now: now, m: map[inventoryKey]inventoryEntry{}, gen: map[string]int{}}
 }
 
 // fresh returns the cached entry of key if it is younger than the TTL.
@@ -53,12 +65,60 @@ func (c *inventoryCache) fresh(key inventoryKey) (inventoryEntry, bool) {
 	return e, ok && c.now().Sub(e.at) < c.ttl
 }
 
+// entryState is what a cached entry can answer.
+type entryState int
+
+const (
+	entryMissing entryState = iota // none, or past the bound: wait for a fetch
+	entryFresh                     // younger than the TTL
+	entryStale                     // past the TTL, within maxStale more
+)
+
+// lookup returns key's entry, what it can answer, the pod manager's gen,
+// and whether a refresh is due (none tried within the TTL).
+func (c *inventoryCache) lookup(key inventoryKey) (e inventoryEntry, state entryState, gen int, due bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	gen = c.gen[key.podmID]
+	now := c.now()
+	switch age := now.Sub(e.at); {
+	case !ok || age >= c.ttl+c.maxStale:
+		return e, entryMissing, gen, true
+	case age < c.ttl:
+		return e, entryFresh, gen, false
+	}
+	return e, entryStale, gen, e.tried.IsZero() || now.Sub(e.tried) >= c.ttl
+}
+
+// staleRead is the error with which a pod manager's items are still
+// given: its last refresh failed, and they are as read At, within the
+// bound of how stale an answer may be.
+type staleRead struct {
+	Err error
+	At  time.Time
+}
+
+func (e *staleRead) Error() string {
+	return fmt.Sprintf("refresh failed, items as read at %s: %v", e.At.UTC().Format(time.RFC3339), e.Err)
+}
+
+func (e *staleRead) Unwrap() error { return e.Err }
+
+// isStale says whether err is a staleRead: the items came with it.
+func isStale(err error) bool {
+	var stale *staleRead
+	return errors.As(err, &stale)
+}
+
 // cached returns a fresh cached value of kind for a pod manager, or joins
 // the fetch under way, or fetches and caches it. The fetch runs on a
 // context of its own (the first caller's values without its cancellation or
 // deadline), so that a caller who leaves, a client that disconnects, neither
 // fails nor cuts it short for the others; each caller stops waiting when its
-// own ctx ends. fetch bounds its own time.
+// own ctx ends. fetch bounds its own time. A value past the TTL but within
+// the bound is returned at once, and refreshed in the background; with a
+// *staleRead when its last refresh failed.
 func cached[T any](ctx context.Context, c *inventoryCache, podmID, kind string, fetch func(context.Context) (T, error)) (T, error) {
 	v, _, err := cachedSeq(ctx, c, podmID, kind, fetch)
 	return v, err
@@ -69,27 +129,44 @@ func cached[T any](ctx context.Context, c *inventoryCache, podmID, kind string, 
 // was not cached (a change came during the read).
 func cachedSeq[T any](ctx context.Context, c *inventoryCache, podmID, kind string, fetch func(context.Context) (T, error)) (T, uint64, error) {
 	key := inventoryKey{podmID, kind}
-	if e, ok := c.fresh(key); ok {
+	e, state, gen, due := c.lookup(key)
+	if state == entryFresh {
 		return e.value.(T), e.seq, nil
 	}
-	v, err := c.fetches.do(ctx, podmID+"/"+kind, func(ctx context.Context) (inventoryEntry, error) {
+	refresh := func(ctx context.Context) (inventoryEntry, error) {
 		if e, ok := c.fresh(key); ok { // cached by a fetch that ended since the miss
 			return e, nil
 		}
-		c.mu.Lock()
-		gen := c.gen[podmID]
-		c.mu.Unlock()
 		v, err := fetch(ctx)
-		e := inventoryEntry{at: c.now(), value: v}
 		c.mu.Lock()
-		if err == nil && c.gen[podmID] == gen {
-			c.seq++
-			e.seq = c.seq
-			c.m[key] = e
+		defer c.mu.Unlock()
+		if c.gen[podmID] != gen {
+			return inventoryEntry{value: v}, err
 		}
-		c.mu.Unlock()
-		return e, err
-	})
+		if err != nil {
+			if old, ok := c.m[key]; ok {
+				old.failed, old.tried = err, c.now()
+				c.m[key] = old
+			}
+			return inventoryEntry{value: v}, err
+		}
+		c.seq++
+		e := inventoryEntry{at: c.now(), value: v, seq: c.seq}
+		c.m[key] = e
+		return e, nil
+	}
+	flight := fmt.Sprintf("%s/%s/%d", podmID, kind, gen)
+	if state == entryStale {
+		if due {
+			c.fetches.start(ctx, flight, refresh)
+		}
+		var err error
+		if e.failed != nil {
+			err = &staleRead{Err: e.failed, At: e.at}
+		}
+		return e.value.(T), e.seq, err
+	}
+	v, err := c.fetches.do(ctx, flight, refresh)
 	t, _ := v.value.(T)
 	return t, v.seq, err
 }
@@ -121,6 +198,10 @@ type Inventory[T any] struct {
 	// Unreachable names the pod managers that could not be asked; their
 	// items are missing.
 	Unreachable []string
+	// Stale names the pod managers whose last refresh failed: their items
+	// are those of an earlier read, within the bound on how stale an
+	// answer may be.
+	Stale []string
 	// Version, when not empty, names the cached reads the items came from:
 	// two answers with one Version hold the same items, so what is made of
 	// one (its encoding) serves the other.
@@ -163,6 +244,11 @@ func fanOut[T any](ctx context.Context, s *Service, podmID string, need string, 
 		}
 		mu.Lock()
 		defer mu.Unlock()
+		if isStale(err) {
+			s.opts.Log.Warn().Err(err).Str("podm_id", pm.UUID).Msg("inventory: pod manager did not answer a refresh; its last inventory is used")
+			out.Stale = append(out.Stale, pm.Name)
+			err = nil
+		}
 		if err != nil {
 			s.opts.Log.Warn().Err(err).Str("podm_id", pm.UUID).Msg("inventory: pod manager did not answer")
 			out.Unreachable = append(out.Unreachable, pm.Name)
@@ -172,6 +258,7 @@ func fanOut[T any](ctx context.Context, s *Service, podmID string, need string, 
 		out.Items = append(out.Items, items...)
 	})
 	sort.Strings(out.Unreachable)
+	sort.Strings(out.Stale)
 	if podmID != "" && first != nil {
 		// The one pod manager named: its own failure, which says why
 		// (unreachable, credentials refused, ...).
@@ -223,7 +310,7 @@ func (s *Service) Systems(ctx context.Context, podmID string) (Inventory[System]
 		systems, seq, err := cachedSeq(ctx, s.inventories, pm.UUID, "systems", onPodm(s, func(ctx context.Context) ([]System, error) {
 			return s.markedSystems(ctx, pm, conn)
 		}))
-		if err == nil {
+		if err == nil || isStale(err) {
 			mu.Lock()
 			seqs = append(seqs, fmt.Sprintf("%s:%d", pm.UUID, seq))
 			mu.Unlock()
