@@ -28,10 +28,12 @@ const (
 	simPass = "secret"
 )
 
-// lab is the processes of a run: one simulator and two valence-api, both
+// lab is the processes of a run: one simulator and three valence-api, all
 // with it as their pod manager. warm keeps what it reads for an hour, so
-// that its lists are served from its cache; cold keeps it for 1ns, so that
-// every read of it walks the pod manager.
+// that its lists are served from its cache; cold keeps it for 1ns and
+// never answers from an older read, so that every read of it walks the pod
+// manager; sustained keeps it for -sustain-ttl, with the default bound on
+// stale answers, for the load that crosses many expiries.
 type lab struct {
 	s          settings
 	dir        string // the run's logs and stores
@@ -43,6 +45,8 @@ type lab struct {
 	coldURL    string
 	warmPodm   string
 	coldPodm   string
+	sustained  *proc
+	sustURL    string
 	hc         *http.Client
 }
 
@@ -79,7 +83,14 @@ func startLab(s settings) (l *lab, err error) {
 	if l.warm, l.warmURL, err = l.startAPI("warm", "1h"); err != nil {
 		return nil, err
 	}
-	if l.cold, l.coldURL, err = l.startAPI("cold", "1ns"); err != nil {
+	// An older build ignores VALENCE_INVENTORY_MAX_STALE: it never answers stale.
+	if l.cold, l.coldURL, err = l.startAPI("cold", "1ns", "VALENCE_INVENTORY_MAX_STALE=0s"); err != nil {
+		return nil, err
+	}
+	if l.sustained, l.sustURL, err = l.startAPI("sustained", s.SustainTTL.String()); err != nil {
+		return nil, err
+	}
+	if _, err = l.register(l.sustURL, l.simURL); err != nil {
 		return nil, err
 	}
 	if l.warmPodm, err = l.register(l.warmURL, l.simURL); err != nil {
@@ -130,15 +141,15 @@ func (l *lab) startSim() error {
 	return nil
 }
 
-func (l *lab) startAPI(name, ttl string) (*proc, string, error) {
+func (l *lab) startAPI(name, ttl string, env ...string) (*proc, string, error) {
 	addr, err := procs.FreeAddr()
 	if err != nil {
 		return nil, "", err
 	}
-	p, out, err := l.start("valence-api-"+name, "valence-api", nil, []string{
+	p, out, err := l.start("valence-api-"+name, "valence-api", nil, append([]string{
 		"VALENCE_LISTEN=" + addr, "VALENCE_LOG_LEVEL=warn", "VALENCE_INVENTORY_TTL=" + ttl,
 		"VALENCE_STORE=bolt://" + filepath.Join(l.dir, name+".db"), fmt.Sprintf("VALENCE_PPROF=%t", l.s.Profiles != ""),
-	})
+	}, env...))
 	if err != nil {
 		return nil, "", err
 	}
@@ -230,7 +241,7 @@ func vmHWM(p *proc) (int64, error) {
 // close stops the processes (valence-api first, so that it closes its
 // connections to the simulator) and removes the directory.
 func (l *lab) close() {
-	for _, p := range []*proc{l.cold, l.warm, l.sim} {
+	for _, p := range []*proc{l.sustained, l.cold, l.warm, l.sim} {
 		if p == nil {
 			continue
 		}

@@ -31,6 +31,8 @@ type settings struct {
 	WalkInFlight int           `json:"walk_in_flight"`
 	Duration     time.Duration `json:"duration_ns"`
 	MinSamples   int           `json:"min_samples"`
+	Sustain      time.Duration `json:"sustain_ns"`
+	SustainTTL   time.Duration `json:"sustain_ttl_ns"`
 	Bin          string        `json:"bin,omitempty"`
 	Profiles     string        `json:"profiles,omitempty"`
 }
@@ -58,6 +60,8 @@ func run(args []string) error {
 	fs.IntVar(&s.WalkInFlight, "walk", 16, "requests in flight of the direct walk (valence-api's redfish client allows 16)")
 	fs.DurationVar(&s.Duration, "duration", 3*time.Second, "how long each scenario (and each limit) is driven")
 	fs.IntVar(&s.MinSamples, "min", 3, "fewest requests measured per scenario, even past -duration")
+	fs.DurationVar(&s.Sustain, "sustain", 10*time.Second, "how long the mixed load across cache expiry is driven")
+	fs.DurationVar(&s.SustainTTL, "sustain-ttl", 2*time.Second, "VALENCE_INVENTORY_TTL of the valence-api under that load (several expire within -sustain)")
 	composes := fs.String("compose-c", "1,8", "concurrency levels of compose+decompose, comma-separated")
 	jsonOut := fs.String("json", "", "also write the results as JSON to this file")
 	fs.StringVar(&s.Profiles, "profile", "", "directory to write a CPU profile of valence-api (VALENCE_PPROF) for each scenario it serves, taken while it is driven")
@@ -67,7 +71,7 @@ func run(args []string) error {
 		return err
 	}
 	if *quick {
-		s.Systems, s.Records, s.Duration, s.MinSamples = 100, 50, 500*time.Millisecond, 2
+		s.Systems, s.Records, s.Duration, s.MinSamples, s.Sustain, s.SustainTTL = 100, 50, 500*time.Millisecond, 2, 2*time.Second, 300*time.Millisecond
 	}
 	var err error
 	if s.Composes, err = parseInts(*composes); err != nil {
@@ -80,8 +84,10 @@ func run(args []string) error {
 		return fmt.Errorf("-records must be 1 to -systems (%d)", s.Systems)
 	case s.Concurrency < 1 || s.Concurrency > maxConcurrency || s.WalkInFlight < 1 || s.WalkInFlight > maxConcurrency:
 		return fmt.Errorf("-c and -walk must be 1 to %d", maxConcurrency)
-	case s.Duration <= 0 || s.Duration > maxDuration:
-		return fmt.Errorf("-duration must be in (0, %s]", maxDuration)
+	case s.Duration <= 0 || s.Duration > maxDuration || s.Sustain <= 0 || s.Sustain > maxDuration:
+		return fmt.Errorf("-duration and -sustain must be in (0, %s]", maxDuration)
+	case s.SustainTTL < time.Millisecond || s.SustainTTL > time.Hour:
+		return fmt.Errorf("-sustain-ttl must be in [1ms, 1h]")
 	case s.MinSamples < 1 || s.MinSamples > 1000:
 		return fmt.Errorf("-min must be 1 to 1000")
 	}

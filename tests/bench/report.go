@@ -28,6 +28,12 @@ func printTable(w io.Writer, r results) {
 			float64(a.P50)/float64(b.P50), 100*a.PerSecond/b.PerSecond)
 	}
 	tw.Flush()
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "\n%s", n)
+	}
+	if len(r.Notes) > 0 {
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "\nvalence-api VmHWM: %.1f MiB (warm, with the records), %.1f MiB (cold)\n",
 		float64(r.WarmVmHWM)/(1<<20), float64(r.ColdVmHWM)/(1<<20))
 }

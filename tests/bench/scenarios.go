@@ -7,9 +7,11 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // row is one line of the table: a scenario beside its limit.
@@ -27,6 +29,8 @@ type results struct {
 	WarmVmHWM   int64    `json:"warm_vmhwm_bytes"`
 	ColdVmHWM   int64    `json:"cold_vmhwm_bytes"`
 	NodeRecords int      `json:"node_records"`
+	// Notes are lines printed under the table, of what its columns do not show.
+	Notes []string `json:"notes,omitempty"`
 }
 
 // runAll runs the scenarios in an order where none disturbs the next:
@@ -104,6 +108,29 @@ func (l *lab) runAll() (results, error) {
 		return res, err
 	}
 	add("GET /v1/systems/{id} cold", oneSys, fmt.Sprintf("its %d GETs, sequential", len(own)), oneWalk)
+
+	// Sustained mixed load across cache expiry, against the same mix
+	// served from a cache that never expires.
+	if _, err := l.do(http.MethodGet, l.sustURL+"/v1/systems", "", false, http.StatusOK); err != nil {
+		return res, step("prime the sustained server", err)
+	}
+	sustMix, warmMix := &mix{l: l, base: l.sustURL, ids: ids}, &mix{l: l, base: l.warmURL, ids: ids}
+	sust, err := l.profiled("sustained", l.sustURL, func() (measure, error) {
+		return drive(s.Concurrency, s.Sustain, s.MinSamples, sustMix.op)
+	})
+	if err := step("sustained mixed load", err); err != nil {
+		return res, err
+	}
+	mixWarm, err := drive(s.Concurrency, s.Duration, s.MinSamples, warmMix.op)
+	if err := step("mixed load warm", err); err != nil {
+		return res, err
+	}
+	add(fmt.Sprintf("mixed load across expiry, TTL %s", s.SustainTTL), sust, "the same mix, warm", mixWarm)
+	res.Notes = append(res.Notes,
+		fmt.Sprintf("mixed load across expiry (%d clients, %s, TTL %s): p50 %s, p99 %s, max %s; p99 = %.1f× p50; by kind: %s",
+			s.Concurrency, s.Sustain, s.SustainTTL, ms(sust.P50), ms(sust.P99), ms(sust.Max), float64(sust.P99)/float64(sust.P50), sustMix.summary()),
+		fmt.Sprintf("the same mix, warm: p50 %s, p99 %s, max %s; p99 = %.1f× p50; by kind: %s",
+			ms(mixWarm.P50), ms(mixWarm.P99), ms(mixWarm.Max), float64(mixWarm.P99)/float64(mixWarm.P50), warmMix.summary()))
 
 	// Compose and decompose, against the simulator's own Allocate,
 	// Assemble and Delete.
@@ -189,6 +216,55 @@ func (l *lab) runAll() (results, error) {
 	}
 	res.ColdVmHWM, err = vmHWM(l.cold)
 	return res, err
+}
+
+// mix is the mixed load on the valence-api at base: call by call, the
+// systems list, one system (each of ids in turn) and the node list. Each
+// kind's latencies are kept apart too, since a list of thousands of systems
+// and one system differ by orders of magnitude.
+type mix struct {
+	l    *lab
+	base string
+	ids  []string
+	n    atomic.Int64
+	mu   sync.Mutex
+	lats [3][]time.Duration
+}
+
+var mixKinds = [3]string{"systems list", "one system", "node list"}
+
+func (m *mix) op() error {
+	i := m.n.Add(1)
+	k := int(i % 3)
+	url := m.base + "/v1/systems"
+	switch k {
+	case 1:
+		url += "/" + m.ids[int(i/3)%len(m.ids)]
+	case 2:
+		url = m.base + "/v1/nodes"
+	}
+	t := time.Now()
+	_, err := m.l.do(http.MethodGet, url, "", false, http.StatusOK)
+	lat := time.Since(t)
+	m.mu.Lock()
+	m.lats[k] = append(m.lats[k], lat)
+	m.mu.Unlock()
+	return err
+}
+
+// summary is each kind's p50, p99 and max.
+func (m *mix) summary() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var parts []string
+	for k, lats := range m.lats {
+		if len(lats) == 0 {
+			continue
+		}
+		slices.Sort(lats)
+		parts = append(parts, fmt.Sprintf("%s p50 %s, p99 %s, max %s", mixKinds[k], ms(pct(lats, 50)), ms(pct(lats, 99)), ms(lats[len(lats)-1])))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // get is an op that GETs url and expects 200.
