@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 
@@ -39,12 +41,18 @@ type System struct {
 	// ChassisURI is the chassis that links the system (Links.Chassis).
 	ChassisURI string
 	// Location is the path of chassis Ids from the top down to ChassisURI,
-	// e.g. "Rack1/Drawer2"; set by Systems, empty if unknown.
+	// e.g. "Rack1/Drawer2"; set by Systems and LocateSystem, empty if unknown.
 	Location string
 	// NodeURI is the composed node using the system, from the system's
 	// Links.Oem.Intel_RackScale.ComposedNode or, in Systems, from the nodes' links;
 	// a system of SystemType Composed (DMTF composition) is its own.
 	NodeURI string
+	// NodeLinked says that the system itself tells which node uses it: it
+	// has the ComposedNode link (null when none does), or it is a composed
+	// system. A real RSD PODM leaves the link out (the node's
+	// Links.ComputerSystem is the authoritative one), so that only a list of
+	// the nodes (Systems reads it) can tell.
+	NodeLinked bool
 	// AllowedResetTypes comes from ResetType@Redfish.AllowableValues.
 	AllowedResetTypes []schemas.ResetType
 	// Warnings name the parts that could not be read, whose fields are zero.
@@ -64,7 +72,8 @@ type systemLinks struct {
 	Links              struct {
 		Chassis schemas.Links
 		Oem     struct {
-			IntelRackScale struct{ ComposedNode schemas.Link } `json:"Intel_RackScale"`
+			// Raw, to tell a link of null (no node) from none at all.
+			IntelRackScale struct{ ComposedNode json.RawMessage } `json:"Intel_RackScale"`
 		}
 	}
 	Actions struct {
@@ -87,6 +96,45 @@ func (c *Client) systemURI(idOrURI string) (string, error) {
 // be read (a dead link, an error after the retries) stays zero and is named
 // in Warnings; only the system's own failure, or the end of ctx, is an error.
 func (c *Client) GetSystem(ctx context.Context, system string) (*System, error) {
+	return c.getSystem(ctx, system, false)
+}
+
+// maxChassisDepth bounds the chain of chassis LocateSystem follows up.
+const maxChassisDepth = 16
+
+// LocateSystem is GetSystem that also fills Location, from the chain of
+// ContainedBy links of the system's chassis, read beside its parts: the
+// handful of requests of one system rather than the walk of every chassis
+// that Systems does. The top of the chain is the first chassis that names
+// no container, so a service that links its chassis only downwards
+// (Contains) gives the system's own chassis alone; a chassis that cannot be
+// read leaves Location empty, named in Warnings.
+func (c *Client) LocateSystem(ctx context.Context, system string) (*System, error) {
+	return c.getSystem(ctx, system, true)
+}
+
+// chassisPath is the path of chassis Ids from the top of uri's chain of
+// ContainedBy links down to uri.
+func (c *Client) chassisPath(ctx context.Context, uri string) (string, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for uri != "" {
+		if seen[uri] || len(ids) == maxChassisDepth {
+			return "", fmt.Errorf("redfish: chassis %s: ContainedBy goes round or deeper than %d", uri, maxChassisDepth)
+		}
+		seen[uri] = true
+		ch, err := c.getChassis(ctx, uri)
+		if err != nil {
+			return "", err
+		}
+		ids = append(ids, ch.ID)
+		uri = ch.ContainedBy
+	}
+	slices.Reverse(ids)
+	return strings.Join(ids, "/"), nil
+}
+
+func (c *Client) getSystem(ctx context.Context, system string, locate bool) (*System, error) {
 	uri, err := c.systemURI(system)
 	if err != nil {
 		return nil, err
@@ -103,14 +151,35 @@ func (c *Client) GetSystem(ctx context.Context, system string) (*System, error) 
 		ID: cs.ID, URI: cmp.Or(cs.ODataID, uri), Name: cs.Name, Description: cs.Description, UUID: cs.UUID,
 		Manufacturer: cs.Manufacturer, Model: cs.Model, SerialNumber: cs.SerialNumber,
 		PowerState: cs.PowerState, Health: cs.Status.Health,
-		NodeURI: l.Links.Oem.IntelRackScale.ComposedNode.String(), AllowedResetTypes: l.Actions.Reset.Allowed,
+		AllowedResetTypes: l.Actions.Reset.Allowed,
+	}
+	if raw := l.Links.Oem.IntelRackScale.ComposedNode; len(raw) > 0 {
+		var node schemas.Link
+		if err := json.Unmarshal(raw, &node); err != nil {
+			return nil, wrapErr(http.MethodGet, uri, err)
+		}
+		s.NodeURI, s.NodeLinked = node.String(), true
 	}
 	if len(l.Links.Chassis) > 0 {
 		s.ChassisURI = l.Links.Chassis[0].String()
 	}
 	if cs.SystemType == schemas.ComposedSystemType && s.NodeURI == "" {
-		s.NodeURI = s.URI // a DMTF composed system is its own node
+		s.NodeURI, s.NodeLinked = s.URI, true // a DMTF composed system is its own node
 	}
+	var (
+		located  = make(chan struct{})
+		location string
+		locErr   error
+	)
+	if locate && s.ChassisURI != "" {
+		go func() {
+			defer close(located)
+			location, locErr = c.chassisPath(ctx, s.ChassisURI)
+		}()
+	} else {
+		close(located)
+	}
+	defer func() { <-located }() // no read outlives the call
 	// unknown notes a part that could not be read, unless the caller's time
 	// is up, which ends the read.
 	unknown := func(part, link string, err error) error {
@@ -145,6 +214,11 @@ func (c *Client) GetSystem(ctx context.Context, system string) (*System, error) 
 		}
 		s.NICCount = len(members)
 	}
+	<-located
+	if err := unknown("location", s.ChassisURI, locErr); err != nil {
+		return nil, err
+	}
+	s.Location = location
 	return s, nil
 }
 

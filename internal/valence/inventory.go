@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // inventoryCache keeps each pod manager's systems, racks and volumes for a
@@ -89,6 +91,13 @@ func (c *inventoryCache) lookup(key inventoryKey) (e inventoryEntry, state entry
 		return e, entryFresh, gen, false
 	}
 	return e, entryStale, gen, e.tried.IsZero() || now.Sub(e.tried) >= c.ttl
+}
+
+// has says whether a kind of a pod manager's inventory is cached, fresh or
+// within the bound on stale answers.
+func (c *inventoryCache) has(podmID, kind string) bool {
+	_, state, _, _ := c.lookup(inventoryKey{podmID, kind})
+	return state != entryMissing
 }
 
 // staleRead is the error with which a pod manager's items are still
@@ -211,24 +220,10 @@ type Inventory[T any] struct {
 // fanOut calls fetch for each pod manager (all of them, or the one named),
 // at most DefaultFanOut at once, and gathers the items of those that answer.
 func fanOut[T any](ctx context.Context, s *Service, podmID string, need string, fetch func(context.Context, PodManager, PodManagerConn) ([]T, error)) (Inventory[T], error) {
-	var pms []PodManager
-	if podmID != "" {
-		pm, err := s.podmByID(ctx, podmID)
-		if err != nil {
-			return Inventory[T]{}, err
-		}
-		pms = []PodManager{pm}
-	} else {
-		all, err := s.podms.all(ctx, nil)
-		if err != nil {
-			return Inventory[T]{}, err
-		}
-		pms = all
+	pms, err := s.inventoryPodms(ctx, podmID, need)
+	if err != nil {
+		return Inventory[T]{}, err
 	}
-	// Leave out those that do not offer this kind of resource at all.
-	pms = slices.DeleteFunc(pms, func(pm PodManager) bool {
-		return pm.Status == StatusOnline && len(pm.Capabilities) > 0 && !pm.Has(need)
-	})
 	var (
 		mu    sync.Mutex
 		out   Inventory[T]
@@ -265,6 +260,28 @@ func fanOut[T any](ctx context.Context, s *Service, podmID string, need string, 
 		return out, first
 	}
 	return out, nil
+}
+
+// inventoryPodms are the pod managers a list asks: all of them, or the one
+// named, but those known not to offer the kind of resource it lists.
+func (s *Service) inventoryPodms(ctx context.Context, podmID, need string) ([]PodManager, error) {
+	var pms []PodManager
+	if podmID != "" {
+		pm, err := s.podmByID(ctx, podmID)
+		if err != nil {
+			return nil, err
+		}
+		pms = []PodManager{pm}
+	} else {
+		all, err := s.podms.all(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		pms = all
+	}
+	return slices.DeleteFunc(pms, func(pm PodManager) bool {
+		return pm.Status == StatusOnline && len(pm.Capabilities) > 0 && !pm.Has(need)
+	}), nil
 }
 
 // eachAtOnce calls fn for every item, at most DefaultFanOut at a time, and
@@ -354,13 +371,86 @@ func systemOrder(a, b System) int {
 }
 
 // GetSystem returns the system whose UUID or Redfish Id is id. An Id found
-// on several pod managers is a Conflict unless podmID says which.
+// on several pod managers is a Conflict unless podmID says which. When the
+// systems of a pod manager asked are not cached, a system is read by its
+// path, which an Id names (systemAlone); a UUID names no path, so it needs
+// the list, as does anything a read by path cannot settle.
 func (s *Service) GetSystem(ctx context.Context, id, podmID string) (System, error) {
+	if sys, ok, err := s.systemAlone(ctx, id, podmID); ok {
+		return sys, err
+	}
 	inv, err := s.Systems(ctx, podmID)
 	if err != nil {
 		return System{}, err
 	}
 	return pickOne(inv.Items, "System", id, func(sys System) (string, string, string) { return sys.UUID, sys.ID, sys.PodmID })
+}
+
+// maxPathID bounds an Id read by its path.
+const maxPathID = 255
+
+// systemAlone reads the system whose Redfish Id is id by its path from each
+// pod manager asked, when the systems of one of them are not cached: the
+// handful of requests of one system rather than a walk of them all. It
+// answers (ok) only when every pod manager answered, one or more has the
+// system, and each that has it says which node uses it; otherwise, or for
+// an id that is a UUID or no plain path segment, the list decides.
+func (s *Service) systemAlone(ctx context.Context, id, podmID string) (sys System, ok bool, err error) {
+	if _, err := uuid.Parse(id); err == nil || id == "" || id == "." || id == ".." || len(id) > maxPathID || strings.ContainsAny(id, "/?#%\\") {
+		return System{}, false, nil
+	}
+	pms, err := s.inventoryPodms(ctx, podmID, CapSystems)
+	if err != nil || !slices.ContainsFunc(pms, func(pm PodManager) bool { return !s.inventories.has(pm.UUID, "systems") }) {
+		return System{}, false, nil // the list says why, or answers from its cache
+	}
+	var (
+		mu     sync.Mutex
+		found  []System
+		failed bool
+	)
+	eachAtOnce(pms, func(pm PodManager) {
+		sys, err := s.readSystem(ctx, pm, id)
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err == nil && sys.ID == id && !sys.NodeUnknown:
+			found = append(found, sys)
+		case !IsCode(err, NotFound):
+			failed = true
+		}
+	})
+	if failed || len(found) == 0 {
+		return System{}, false, nil
+	}
+	sys, err = pickOne(found, "System", id, func(sys System) (string, string, string) { return "", sys.ID, sys.PodmID })
+	return sys, true, err
+}
+
+// readSystem reads one system of pm by its Id and marks it with its pod
+// manager and the recorded node that uses it.
+func (s *Service) readSystem(ctx context.Context, pm PodManager, id string) (System, error) {
+	conn, err := s.connect(ctx, pm)
+	if err != nil {
+		return System{}, err
+	}
+	pctx, cancel := s.podmCtx(ctx)
+	defer cancel()
+	sys, err := conn.System(pctx, id)
+	if err != nil {
+		return System{}, err
+	}
+	sys.PodmID, sys.PodmName = pm.UUID, pm.Name
+	if sys.NodeURI == "" {
+		return sys, nil
+	}
+	nodes, err := s.nodes.all(ctx, map[string]string{"podm_id": pm.UUID, "resource_uri": sys.NodeURI})
+	if err != nil {
+		return System{}, err
+	}
+	if len(nodes) > 0 {
+		sys.ComposedNode = nodes[0].UUID
+	}
+	return sys, nil
 }
 
 // pickOne finds the item whose uuid or id is key. A uuid names one item

@@ -544,3 +544,69 @@ func TestInventoryChangeDuringRefreshReadsFresh(t *testing.T) {
 		t.Errorf("after the refresh begun before the compose ended, a system is used by %q, want %s", got, n.UUID)
 	}
 }
+
+// A system asked for by Id while the systems are not cached is read by its
+// path, marked with the node that uses it, without a walk; a UUID, a
+// system whose node only the list can tell, and an Id no pod manager has
+// go to the list.
+func TestGetSystemReadAlone(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.InventoryTTL = time.Hour })
+	a, b, pa, _ := twoRacks(f)
+	n := f.compose(a, "web-1", "") // drops the cache
+	var used System
+	pa.set(func(p *fakePodm) {
+		for _, sys := range p.systems {
+			if sys.node != "" {
+				used = sys.System
+			}
+		}
+	})
+	walks := func() int { return len(pa.called("Systems")) }
+
+	got := must[System](t, "GetSystem")(f.svc.GetSystem(f.ctx, used.ID, a.UUID))
+	if got.ComposedNode != n.UUID || got.PodmID != a.UUID || got.PodmName != "rack-a" || got.UUID != used.UUID {
+		t.Errorf("read alone: %+v; want %s of rack-a used by %s", got, used.ID, n.UUID)
+	}
+	if walks() != 0 || len(pa.called("System "+used.ID)) != 1 {
+		t.Errorf("%d walks, %d reads of the system; want none and one", walks(), len(pa.called("System "+used.ID)))
+	}
+	_, err := f.svc.GetSystem(f.ctx, "System1", "")
+	wantCode(t, "an Id on two pod managers, read alone", err, Conflict)
+	wantMessage(t, "an Id on two pod managers, read alone", err, "System1", a.UUID, b.UUID)
+	if walks() != 0 {
+		t.Errorf("the conflict took %d walks, want none", walks())
+	}
+
+	// Cached: answered from the cache, not read again.
+	must[Inventory[System]](t, "Systems")(f.svc.Systems(f.ctx, ""))
+	reads := len(pa.called("System " + used.ID))
+	must[System](t, "GetSystem")(f.svc.GetSystem(f.ctx, used.ID, a.UUID))
+	if walks() != 1 || len(pa.called("System "+used.ID)) != reads {
+		t.Errorf("with the cache: %d walks, %d reads; want 1 and none", walks(), len(pa.called("System "+used.ID))-reads)
+	}
+
+	// A UUID names no path; an unknown Id may be the list's under another path.
+	f.svc.inventories.forget(a.UUID)
+	must[System](t, "by UUID")(f.svc.GetSystem(f.ctx, used.UUID, a.UUID))
+	f.svc.inventories.forget(a.UUID)
+	_, err = f.svc.GetSystem(f.ctx, "System9", a.UUID)
+	wantCode(t, "an unknown Id", err, NotFound)
+	if walks() != 3 {
+		t.Errorf("a UUID and an unknown Id took %d walks in all, want 3", walks())
+	}
+
+	// Where the system does not say which node uses it, the list does.
+	f.svc.inventories.forget(a.UUID)
+	pa.set(func(p *fakePodm) { p.nodesUnlinked = true })
+	if got := must[System](t, "unlinked")(f.svc.GetSystem(f.ctx, used.ID, a.UUID)); got.ComposedNode != n.UUID || walks() != 4 {
+		t.Errorf("a system that names no node: used by %q after %d walks; want %s after 4", got.ComposedNode, walks(), n.UUID)
+	}
+
+	// An Id that is no plain path segment is never put in a path.
+	f.svc.inventories.forget(a.UUID)
+	_, err = f.svc.GetSystem(f.ctx, "../Chassis", a.UUID)
+	wantCode(t, "a path in the Id", err, NotFound)
+	if reads := pa.called("System ../Chassis"); len(reads) != 0 {
+		t.Errorf("read %v", reads)
+	}
+}
