@@ -48,6 +48,7 @@ type Config struct {
 	PolicyFile                string        `envconfig:"POLICY_FILE" default:"" desc:"YAML policy file overriding default rules (configs/policy.yaml lists them); empty uses the defaults"`
 	PodmTimeout               time.Duration `envconfig:"PODM_TIMEOUT" default:"30s" desc:"deadline of one call to a pod manager"`
 	PodmMaxResponse           int64         `envconfig:"PODM_MAX_RESPONSE" default:"4194304" desc:"largest answer body accepted from a pod manager, in bytes (64 KiB to 1 GiB); a longer one fails the call"`
+	PodmParallelism           int           `envconfig:"PODM_PARALLELISM" default:"16" desc:"requests in flight to one pod manager at most (1 to 64), the parallelism of its inventory walks"`
 	ComposeTimeout            time.Duration `envconfig:"COMPOSE_TIMEOUT" default:"10m" desc:"deadline of a whole compose: allocate, assemble and wait"`
 	ProbeInterval             time.Duration `envconfig:"PROBE_INTERVAL" default:"30s" desc:"how often every pod manager's status is refreshed, and abandoned composes undone"`
 	InventoryTTL              time.Duration `envconfig:"INVENTORY_TTL" default:"5s" desc:"how long the systems, racks and volumes read from a pod manager are reused, at most 1h"`
@@ -69,6 +70,9 @@ type Config struct {
 const (
 	MinPodmMaxResponse = 64 << 10
 	MaxPodmMaxResponse = 1 << 30
+	// MaxPodmParallelism bounds PodmParallelism: past it a pod manager (a
+	// BMC, often) is flooded rather than walked faster.
+	MaxPodmParallelism = 64
 )
 
 // Load reads the settings from the environment and checks them. An error
@@ -132,6 +136,9 @@ func (c Config) Validate() error {
 	}
 	if c.PodmMaxResponse < MinPodmMaxResponse || c.PodmMaxResponse > MaxPodmMaxResponse {
 		bad("PODM_MAX_RESPONSE", "%d is not between %d and %d bytes", c.PodmMaxResponse, MinPodmMaxResponse, MaxPodmMaxResponse)
+	}
+	if c.PodmParallelism < 1 || c.PodmParallelism > MaxPodmParallelism {
+		bad("PODM_PARALLELISM", "%d is not between 1 and %d", c.PodmParallelism, MaxPodmParallelism)
 	}
 	if c.AuthStrategy == "keystone" && (c.KeystoneAuthURL == "" || c.KeystoneUsername == "" || c.KeystonePassword == "") {
 		bad("KEYSTONE_AUTH_URL", "AUTH_STRATEGY=keystone needs KEYSTONE_AUTH_URL, KEYSTONE_USERNAME and KEYSTONE_PASSWORD")

@@ -147,7 +147,7 @@ func (l *lab) startAPI(name, ttl string, env ...string) (*proc, string, error) {
 		return nil, "", err
 	}
 	p, out, err := l.start("valence-api-"+name, "valence-api", nil, append([]string{
-		"VALENCE_LISTEN=" + addr, "VALENCE_LOG_LEVEL=warn", "VALENCE_INVENTORY_TTL=" + ttl,
+		"VALENCE_LISTEN=" + addr, "VALENCE_LOG_LEVEL=warn", "VALENCE_INVENTORY_TTL=" + ttl, fmt.Sprintf("VALENCE_PODM_PARALLELISM=%d", l.s.WalkInFlight),
 		"VALENCE_STORE=bolt://" + filepath.Join(l.dir, name+".db"), fmt.Sprintf("VALENCE_PPROF=%t", l.s.Profiles != ""),
 	}, env...))
 	if err != nil {

@@ -41,6 +41,7 @@ type settings struct {
 const (
 	maxSystems     = 20000
 	maxConcurrency = 256
+	maxWalk        = 64
 	maxDuration    = 10 * time.Minute
 )
 
@@ -57,7 +58,7 @@ func run(args []string) error {
 	fs.IntVar(&s.Systems, "systems", 1000, "systems of the simulated pod manager")
 	fs.IntVar(&s.Records, "records", 200, "node records (composed nodes) for the node list, at most -systems")
 	fs.IntVar(&s.Concurrency, "c", 8, "clients at once for the warm lists")
-	fs.IntVar(&s.WalkInFlight, "walk", 16, "requests in flight of the direct walk (valence-api's redfish client allows 16)")
+	fs.IntVar(&s.WalkInFlight, "walk", 16, "requests in flight of the direct walk, and valence-api's VALENCE_PODM_PARALLELISM (an older build keeps its own, 16)")
 	fs.DurationVar(&s.Duration, "duration", 3*time.Second, "how long each scenario (and each limit) is driven")
 	fs.IntVar(&s.MinSamples, "min", 3, "fewest requests measured per scenario, even past -duration")
 	fs.DurationVar(&s.Sustain, "sustain", 10*time.Second, "how long the mixed load across cache expiry is driven")
@@ -82,8 +83,10 @@ func run(args []string) error {
 		return fmt.Errorf("-systems must be 1 to %d", maxSystems)
 	case s.Records < 1 || s.Records > s.Systems:
 		return fmt.Errorf("-records must be 1 to -systems (%d)", s.Systems)
-	case s.Concurrency < 1 || s.Concurrency > maxConcurrency || s.WalkInFlight < 1 || s.WalkInFlight > maxConcurrency:
-		return fmt.Errorf("-c and -walk must be 1 to %d", maxConcurrency)
+	case s.Concurrency < 1 || s.Concurrency > maxConcurrency:
+		return fmt.Errorf("-c must be 1 to %d", maxConcurrency)
+	case s.WalkInFlight < 1 || s.WalkInFlight > maxWalk:
+		return fmt.Errorf("-walk must be 1 to %d (VALENCE_PODM_PARALLELISM's bound)", maxWalk)
 	case s.Duration <= 0 || s.Duration > maxDuration || s.Sustain <= 0 || s.Sustain > maxDuration:
 		return fmt.Errorf("-duration and -sustain must be in (0, %s]", maxDuration)
 	case s.SustainTTL < time.Millisecond || s.SustainTTL > time.Hour:
