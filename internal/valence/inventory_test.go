@@ -160,10 +160,7 @@ func TestInventoryCaching(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.InventoryTTL = 5 * time.Second })
 	pm, p := f.podm("rack1", 2)
 	calls := func() int { return len(p.called("Systems")) }
-	list := func() Inventory[System] {
-		t.Helper()
-		return must[Inventory[System]](t, "Systems")(f.svc.Systems(f.ctx, ""))
-	}
+	list := f.systems
 
 	list()
 	list()
@@ -406,6 +403,13 @@ func inflight(c *inventoryCache, podmID string) int {
 	return n
 }
 
+// systems lists the systems of every pod manager, failing the test on an
+// error.
+func (f *fixture) systems() Inventory[System] {
+	f.t.Helper()
+	return must[Inventory[System]](f.t, "Systems")(f.svc.Systems(f.ctx, ""))
+}
+
 // waitSettled waits until no fetch of podmID's inventory is under way.
 func waitSettled(c *inventoryCache, podmID string) {
 	for inflight(c, podmID) > 0 {
@@ -466,10 +470,7 @@ func TestInventoryFailedRefreshServesStale(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.InventoryTTL, o.InventoryMaxStale = 5*time.Second, 30*time.Second })
 	pm, p := f.podm("rack1", 2)
 	calls := func() int { return len(p.called("Systems")) }
-	list := func() Inventory[System] {
-		t.Helper()
-		return must[Inventory[System]](t, "Systems")(f.svc.Systems(f.ctx, ""))
-	}
+	list := f.systems
 	list()
 	v1 := list().Version
 	p.failOn("Systems", Errorf(PodManagerUnavailable, "gone"))

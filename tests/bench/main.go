@@ -6,7 +6,7 @@
 // HTTP stack gives with no work behind it (a bare handler serving the same
 // bytes). docs/performance.md explains the scenarios and holds a run.
 //
-//	go run ./tests/bench [-systems 1000] [-records 200] [-c 8] [-duration 3s] [-json FILE]
+//	go run ./tests/bench [-systems 1000] [-podms 1] [-records 200] [-c 8] [-duration 3s] [-json FILE]
 //	go run ./tests/bench -quick
 //
 // It asserts nothing about timings: it fails only when a process or a
@@ -25,6 +25,7 @@ import (
 // settings are the flags of a run.
 type settings struct {
 	Systems      int           `json:"systems"`
+	Podms        int           `json:"podms"`
 	Records      int           `json:"records"`
 	Concurrency  int           `json:"concurrency"`
 	Composes     []int         `json:"compose_concurrency"`
@@ -42,6 +43,7 @@ const (
 	maxSystems     = 20000
 	maxConcurrency = 256
 	maxWalk        = 64
+	maxPodms       = 16
 	maxDuration    = 10 * time.Minute
 )
 
@@ -55,7 +57,8 @@ func main() {
 func run(args []string) error {
 	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
 	var s settings
-	fs.IntVar(&s.Systems, "systems", 1000, "systems of the simulated pod manager")
+	fs.IntVar(&s.Systems, "systems", 1000, "systems of each simulated pod manager")
+	fs.IntVar(&s.Podms, "podms", 1, "simulated pod managers, each registered with every valence-api")
 	fs.IntVar(&s.Records, "records", 200, "node records (composed nodes) for the node list, at most -systems")
 	fs.IntVar(&s.Concurrency, "c", 8, "clients at once for the warm lists")
 	fs.IntVar(&s.WalkInFlight, "walk", 16, "requests in flight of the direct walk, and valence-api's VALENCE_PODM_PARALLELISM (an older build keeps its own, 16)")
@@ -81,6 +84,8 @@ func run(args []string) error {
 	switch {
 	case s.Systems < 1 || s.Systems > maxSystems:
 		return fmt.Errorf("-systems must be 1 to %d", maxSystems)
+	case s.Podms < 1 || s.Podms > maxPodms:
+		return fmt.Errorf("-podms must be 1 to %d", maxPodms)
 	case s.Records < 1 || s.Records > s.Systems:
 		return fmt.Errorf("-records must be 1 to -systems (%d)", s.Systems)
 	case s.Concurrency < 1 || s.Concurrency > maxConcurrency:

@@ -17,8 +17,8 @@ import (
 // of the limit's (higher is better, 100% is the limit).
 func printTable(w io.Writer, r results) {
 	s := r.Settings
-	fmt.Fprintf(w, "\n%d systems, %d node records, %s per scenario (at least %d requests), loopback\n\n",
-		s.Systems, r.NodeRecords, s.Duration, s.MinSamples)
+	fmt.Fprintf(w, "\n%d pod manager(s) of %d systems, %d node records, %s per scenario (at least %d requests), loopback\n\n",
+		s.Podms, s.Systems, r.NodeRecords, s.Duration, s.MinSamples)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "scenario\tc\tp50\tp99\treq/s\tlimit\tp50\tp99\treq/s\t× p50\t% req/s\t")
 	for _, row := range r.Rows {

@@ -30,6 +30,7 @@ var scenarios = []struct {
 	{"Inventory", testInventory},
 	{"RealServiceQuirks", testRealServiceQuirks},
 	{"InventoryRetries", testInventoryRetries},
+	{"InventoryStale", testInventoryStale},
 	{"Storages", testStorages},
 	{"PodManagerOffline", testPodManagerOffline},
 	{"ComposeRollback", testComposeRollback},
