@@ -334,12 +334,7 @@ func (s *Service) Systems(ctx context.Context, podmID string) (Inventory[System]
 		}
 		return systems, err
 	})
-	// Each pod manager's systems are cached in order: one pod manager's
-	// list, the usual one, needs no sort (which, on every warm list, was
-	// half of its time).
-	if !slices.IsSortedFunc(inv.Items, systemOrder) {
-		slices.SortFunc(inv.Items, systemOrder)
-	}
+	inv.Items = inPodmOrder(inv.Items)
 	sort.Strings(seqs)
 	if !slices.ContainsFunc(seqs, func(s string) bool { return strings.HasSuffix(s, ":0") }) {
 		inv.Version = strings.Join(seqs, ",") + "|" + strings.Join(inv.Unreachable, ",")
@@ -363,6 +358,35 @@ func (s *Service) markedSystems(ctx context.Context, pm PodManager, conn PodMana
 	}
 	slices.SortFunc(systems, systemOrder)
 	return systems, nil
+}
+
+// inPodmOrder puts systems in list order (systemOrder). Each pod manager's
+// systems are cached in order and come together (fanOut appends one pod
+// manager's at once), so one pod manager's list needs nothing, and several
+// need only their runs ordered: sorting every system, on each warm list,
+// was half of its time with one pod manager and most of it with four.
+func inPodmOrder(items []System) []System {
+	if slices.IsSortedFunc(items, systemOrder) {
+		return items
+	}
+	var runs [][]System
+	for i := 0; i < len(items); {
+		j := i + 1
+		for j < len(items) && items[j].PodmID == items[i].PodmID {
+			j++
+		}
+		runs = append(runs, items[i:j])
+		i = j
+	}
+	slices.SortFunc(runs, func(a, b []System) int { return strings.Compare(a[0].PodmID, b[0].PodmID) })
+	out := make([]System, 0, len(items))
+	for _, r := range runs {
+		out = append(out, r...)
+	}
+	if !slices.IsSortedFunc(out, systemOrder) { // not in runs after all
+		slices.SortFunc(out, systemOrder)
+	}
+	return out
 }
 
 // systemOrder is the order of a systems list: by pod manager, then path.

@@ -611,3 +611,17 @@ func TestGetSystemReadAlone(t *testing.T) {
 		t.Errorf("read %v", reads)
 	}
 }
+
+func TestInPodmOrder(t *testing.T) {
+	sys := func(podm, id string) System { return System{PodmID: podm, ID: id, ResourceURI: "/redfish/v1/Systems/" + id} }
+	want := []System{sys("a", "1"), sys("a", "2"), sys("b", "1"), sys("c", "1"), sys("c", "3")}
+	for _, in := range [][]System{
+		{sys("c", "1"), sys("c", "3"), sys("a", "1"), sys("a", "2"), sys("b", "1")}, // runs of each pod manager
+		{sys("c", "3"), sys("a", "2"), sys("b", "1"), sys("a", "1"), sys("c", "1")}, // no runs
+		slices.Clone(want),
+	} {
+		if got := inPodmOrder(in); !slices.Equal(systemIDs(got), systemIDs(want)) {
+			t.Errorf("inPodmOrder(%v) = %v, want %v", systemIDs(in), systemIDs(got), systemIDs(want))
+		}
+	}
+}
