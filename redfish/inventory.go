@@ -185,12 +185,16 @@ func (c *Client) chassisPath(ctx context.Context, uri string) (string, error) {
 			return "", fmt.Errorf("redfish: chassis %s: ContainedBy goes round or deeper than %d", uri, maxChassisDepth)
 		}
 		seen[uri] = true
-		ch, err := c.getChassis(ctx, uri)
-		if err != nil {
+		// Only the Id and the link up: a rack links every system under it.
+		var ch struct {
+			ID    string `json:"Id"`
+			Links struct{ ContainedBy schemas.Link }
+		}
+		if err := c.getJSON(ctx, uri, &ch); err != nil {
 			return "", err
 		}
 		ids = append(ids, ch.ID)
-		uri = ch.ContainedBy
+		uri = ch.Links.ContainedBy.String()
 	}
 	slices.Reverse(ids)
 	return strings.Join(ids, "/"), nil
