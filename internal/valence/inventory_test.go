@@ -613,7 +613,9 @@ func TestGetSystemReadAlone(t *testing.T) {
 }
 
 func TestInPodmOrder(t *testing.T) {
-	sys := func(podm, id string) System { return System{PodmID: podm, ID: id, ResourceURI: "/redfish/v1/Systems/" + id} }
+	sys := func(podm, id string) System {
+		return System{PodmID: podm, ID: id, ResourceURI: "/redfish/v1/Systems/" + id}
+	}
 	want := []System{sys("a", "1"), sys("a", "2"), sys("b", "1"), sys("c", "1"), sys("c", "3")}
 	for _, in := range [][]System{
 		{sys("c", "1"), sys("c", "3"), sys("a", "1"), sys("a", "2"), sys("b", "1")}, // runs of each pod manager
