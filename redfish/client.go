@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -217,6 +218,14 @@ func newHTTPClient(cfg Config) (*http.Client, error) {
 // at returns the gofish client bound to ctx for one call.
 func (c *Client) at(ctx context.Context) *gofish.APIClient { return c.api.WithContext(ctx) }
 
+// bodies are the buffers getJSON reads answers into: a walk reads
+// thousands, and a json.Decoder would grow a buffer of its own for each.
+var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// maxPooledBody is the largest buffer put back in bodies, so that one large
+// collection does not stay pinned in the pool.
+const maxPooledBody = 1 << 20
+
 // getJSON decodes the resource at uri into v.
 func (c *Client) getJSON(ctx context.Context, uri string, v any) error {
 	resp, err := c.at(ctx).Get(uri)
@@ -224,7 +233,17 @@ func (c *Client) getJSON(ctx context.Context, uri string, v any) error {
 		return wrapErr(http.MethodGet, uri, err)
 	}
 	defer schemas.DeferredCleanupHTTPResponse(resp) // drains, so the connection is reused
-	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+	buf := bodies.Get().(*bytes.Buffer)
+	buf.Reset()
+	defer func() {
+		if buf.Cap() <= maxPooledBody {
+			bodies.Put(buf)
+		}
+	}()
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
+		return wrapErr(http.MethodGet, uri, err)
+	}
+	if err := json.Unmarshal(buf.Bytes(), v); err != nil {
 		return fmt.Errorf("redfish: GET %s: decoding: %w", uri, err)
 	}
 	return nil

@@ -182,3 +182,33 @@ func TestRacksOnlyWithARack(t *testing.T) {
 		})
 	}
 }
+
+// LocateSystem follows the system's chassis up its ContainedBy links; a
+// chain it cannot read, or one that goes round, leaves Location empty with
+// a warning, and the rest of the system read.
+func TestLocateSystemFollowsContainedBy(t *testing.T) {
+	docs := plainSystem(`{"Count":1}`, processors)
+	docs[sys1] = strings.Replace(docs[sys1], `"Id":"1",`, `"Id":"1","Links":{"Chassis":[{"@odata.id":"/redfish/v1/Chassis/Sled1"}]},`, 1)
+	docs["/redfish/v1/Chassis/Sled1"] = `{"Id":"Sled1","Links":{"ContainedBy":{"@odata.id":"/redfish/v1/Chassis/Drawer1"}}}`
+	docs["/redfish/v1/Chassis/Drawer1"] = `{"Id":"Drawer1","Links":{"ContainedBy":{"@odata.id":"/redfish/v1/Chassis/Rack1"}}}`
+	docs["/redfish/v1/Chassis/Rack1"] = `{"Id":"Rack1","Links":{}}`
+	svc := service{docs: docs, fail: map[string]int{}}
+	rc := connectTo(t, svc)
+	s, err := rc.LocateSystem(context.Background(), "1")
+	if err != nil || s.Location != "Rack1/Drawer1/Sled1" || len(s.Warnings) != 0 || s.Cores != 8 {
+		t.Fatalf("LocateSystem: %+v, %v; want Location Rack1/Drawer1/Sled1, no warnings", s, err)
+	}
+
+	svc.fail["/redfish/v1/Chassis/Drawer1"] = http.StatusInternalServerError
+	s, err = rc.LocateSystem(context.Background(), "1")
+	if err != nil || s.Location != "" || len(s.Warnings) != 1 || !strings.HasPrefix(s.Warnings[0], "location unknown: GET /redfish/v1/Chassis/Drawer1: 500") || s.Cores != 8 {
+		t.Errorf("with a chassis failing: %+v, %v; want no Location and one warning", s, err)
+	}
+	delete(svc.fail, "/redfish/v1/Chassis/Drawer1")
+
+	docs["/redfish/v1/Chassis/Rack1"] = `{"Id":"Rack1","Links":{"ContainedBy":{"@odata.id":"/redfish/v1/Chassis/Sled1"}}}`
+	s, err = rc.LocateSystem(context.Background(), "1")
+	if err != nil || s.Location != "" || len(s.Warnings) != 1 || !strings.Contains(s.Warnings[0], "goes round") {
+		t.Errorf("with ContainedBy going round: %+v, %v; want no Location and one warning", s, err)
+	}
+}

@@ -74,6 +74,10 @@ func TestPlainRedfish(t *testing.T) {
 		PowerState: schemas.OnPowerState, Health: schemas.OKHealth, ProcessorCount: 2, Cores: 16,
 		ProcessorModel: "Multi-Core Intel(R) Xeon(R) processor 7xxx Series", Arch: "x86-64", MemoryGiB: 96,
 		StorageGiB: 12e12 / (1 << 30), NICCount: 2, ChassisURI: "/redfish/v1/Chassis/1U", Location: "Rack1/1U"}
+	// One system read alone is the system of the list, Location included.
+	if one, err := c.LocateSystem(ctx, s.ID); err != nil || !reflect.DeepEqual(one, s) {
+		t.Errorf("LocateSystem\n got %+v, %v\nwant %+v", one, err, s)
+	}
 	if len(s.AllowedResetTypes) != 9 {
 		t.Errorf("AllowedResetTypes = %v", s.AllowedResetTypes)
 	}

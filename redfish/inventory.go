@@ -5,8 +5,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 
@@ -39,12 +41,18 @@ type System struct {
 	// ChassisURI is the chassis that links the system (Links.Chassis).
 	ChassisURI string
 	// Location is the path of chassis Ids from the top down to ChassisURI,
-	// e.g. "Rack1/Drawer2"; set by Systems, empty if unknown.
+	// e.g. "Rack1/Drawer2"; set by Systems and LocateSystem, empty if unknown.
 	Location string
 	// NodeURI is the composed node using the system, from the system's
 	// Links.Oem.Intel_RackScale.ComposedNode or, in Systems, from the nodes' links;
 	// a system of SystemType Composed (DMTF composition) is its own.
 	NodeURI string
+	// NodeLinked says that the system itself tells which node uses it: it
+	// has the ComposedNode link (null when none does), or it is a composed
+	// system. A real RSD PODM leaves the link out (the node's
+	// Links.ComputerSystem is the authoritative one), so that only a list of
+	// the nodes (Systems reads it) can tell.
+	NodeLinked bool
 	// AllowedResetTypes comes from ResetType@Redfish.AllowableValues.
 	AllowedResetTypes []schemas.ResetType
 	// Warnings name the parts that could not be read, whose fields are zero.
@@ -58,13 +66,28 @@ type Accelerator struct {
 	Model string
 }
 
-// systemLinks are the links of a ComputerSystem that gofish keeps private.
-type systemLinks struct {
-	EthernetInterfaces schemas.Link
-	Links              struct {
+// systemJSON is what a summary reads of a ComputerSystem. A walk reads
+// thousands of systems and several parts of each: gofish's typed structs
+// decode (and allocate) every property of their schema, these only the few
+// that are used.
+type systemJSON struct {
+	ODataID                           string `json:"@odata.id"`
+	ID                                string `json:"Id"`
+	Name, Description, UUID           string
+	Manufacturer, Model, SerialNumber string
+	PowerState                        schemas.PowerState
+	SystemType                        schemas.SystemType
+	Status                            struct{ Health schemas.Health }
+	ProcessorSummary                  processorSummary
+	MemorySummary                     struct{ TotalSystemMemoryGiB *float64 }
+	Processors, Memory                schemas.Link
+	SimpleStorage, Storage            schemas.Link
+	EthernetInterfaces                schemas.Link
+	Links                             struct {
 		Chassis schemas.Links
 		Oem     struct {
-			IntelRackScale struct{ ComposedNode schemas.Link } `json:"Intel_RackScale"`
+			// Raw, to tell a link of null (no node) from none at all.
+			IntelRackScale struct{ ComposedNode json.RawMessage } `json:"Intel_RackScale"`
 		}
 	}
 	Actions struct {
@@ -72,6 +95,54 @@ type systemLinks struct {
 			Allowed []schemas.ResetType `json:"ResetType@Redfish.AllowableValues"`
 		} `json:"#ComputerSystem.Reset"`
 	}
+}
+
+type processorSummary struct {
+	Count *uint
+	Model string
+}
+
+// The parts of a system that its summary reads, each as small as systemJSON.
+type (
+	processorJSON struct {
+		ProcessorType  schemas.ProcessorType
+		Model          string
+		InstructionSet schemas.InstructionSet
+		TotalCores     *int
+		Status         struct{ State schemas.State }
+	}
+	dimmJSON          struct{ CapacityMiB *int }
+	simpleStorageJSON struct {
+		Devices []struct{ CapacityBytes *uint }
+	}
+	storageJSON struct {
+		ODataID string `json:"@odata.id"`
+		Drives  schemas.Links
+	}
+	driveJSON struct{ CapacityBytes *int }
+)
+
+// getMembers reads every member of the collection at uri into a T, with at
+// most c.max in flight; none when uri is empty. Like gofish's collections,
+// it returns the members it could read with the failures of the others.
+func getMembers[T any](ctx context.Context, c *Client, uri string) ([]T, error) {
+	if uri == "" {
+		return nil, nil
+	}
+	uris, err := c.members(ctx, uri)
+	if err != nil {
+		return nil, err
+	}
+	return getAll[T](ctx, c, uris)
+}
+
+// getAll reads every resource of uris into a T (see getMembers).
+func getAll[T any](ctx context.Context, c *Client, uris []string) ([]T, error) {
+	return fetchAll(ctx, c, uris, func(ctx context.Context, uri string) (T, error) {
+		var v T
+		err := c.getJSON(ctx, uri, &v)
+		return v, err
+	})
 }
 
 // systemURI accepts a system's URI or its Id.
@@ -87,63 +158,121 @@ func (c *Client) systemURI(idOrURI string) (string, error) {
 // be read (a dead link, an error after the retries) stays zero and is named
 // in Warnings; only the system's own failure, or the end of ctx, is an error.
 func (c *Client) GetSystem(ctx context.Context, system string) (*System, error) {
+	return c.getSystem(ctx, system, false)
+}
+
+// maxChassisDepth bounds the chain of chassis LocateSystem follows up.
+const maxChassisDepth = 16
+
+// LocateSystem is GetSystem that also fills Location, from the chain of
+// ContainedBy links of the system's chassis, read beside its parts: the
+// handful of requests of one system rather than the walk of every chassis
+// that Systems does. The top of the chain is the first chassis that names
+// no container, so a service that links its chassis only downwards
+// (Contains) gives the system's own chassis alone; a chassis that cannot be
+// read leaves Location empty, named in Warnings.
+func (c *Client) LocateSystem(ctx context.Context, system string) (*System, error) {
+	return c.getSystem(ctx, system, true)
+}
+
+// chassisPath is the path of chassis Ids from the top of uri's chain of
+// ContainedBy links down to uri.
+func (c *Client) chassisPath(ctx context.Context, uri string) (string, error) {
+	var ids []string
+	seen := map[string]bool{}
+	for uri != "" {
+		if seen[uri] || len(ids) == maxChassisDepth {
+			return "", fmt.Errorf("redfish: chassis %s: ContainedBy goes round or deeper than %d", uri, maxChassisDepth)
+		}
+		seen[uri] = true
+		// Only the Id and the link up: a rack links every system under it.
+		var ch struct {
+			ID    string `json:"Id"`
+			Links struct{ ContainedBy schemas.Link }
+		}
+		if err := c.getJSON(ctx, uri, &ch); err != nil {
+			return "", err
+		}
+		ids = append(ids, ch.ID)
+		uri = ch.Links.ContainedBy.String()
+	}
+	slices.Reverse(ids)
+	return strings.Join(ids, "/"), nil
+}
+
+func (c *Client) getSystem(ctx context.Context, system string, locate bool) (*System, error) {
 	uri, err := c.systemURI(system)
 	if err != nil {
 		return nil, err
 	}
-	cs, err := schemas.GetObject[schemas.ComputerSystem](c.at(ctx), uri)
-	if err != nil {
-		return nil, wrapErr(http.MethodGet, uri, err)
-	}
-	var l systemLinks
-	if err := json.Unmarshal(cs.RawData, &l); err != nil {
-		return nil, wrapErr(http.MethodGet, uri, err)
+	var cs systemJSON
+	if err := c.getJSON(ctx, uri, &cs); err != nil {
+		return nil, err
 	}
 	s := &System{
 		ID: cs.ID, URI: cmp.Or(cs.ODataID, uri), Name: cs.Name, Description: cs.Description, UUID: cs.UUID,
 		Manufacturer: cs.Manufacturer, Model: cs.Model, SerialNumber: cs.SerialNumber,
 		PowerState: cs.PowerState, Health: cs.Status.Health,
-		NodeURI: l.Links.Oem.IntelRackScale.ComposedNode.String(), AllowedResetTypes: l.Actions.Reset.Allowed,
+		AllowedResetTypes: cs.Actions.Reset.Allowed,
 	}
-	if len(l.Links.Chassis) > 0 {
-		s.ChassisURI = l.Links.Chassis[0].String()
+	if raw := cs.Links.Oem.IntelRackScale.ComposedNode; len(raw) > 0 {
+		var node schemas.Link
+		if err := json.Unmarshal(raw, &node); err != nil {
+			return nil, wrapErr(http.MethodGet, uri, err)
+		}
+		s.NodeURI, s.NodeLinked = node.String(), true
+	}
+	if len(cs.Links.Chassis) > 0 {
+		s.ChassisURI = cs.Links.Chassis[0].String()
 	}
 	if cs.SystemType == schemas.ComposedSystemType && s.NodeURI == "" {
-		s.NodeURI = s.URI // a DMTF composed system is its own node
+		s.NodeURI, s.NodeLinked = s.URI, true // a DMTF composed system is its own node
 	}
-	// unknown notes a part that could not be read, unless the caller's time
-	// is up, which ends the read.
-	unknown := func(part, link string, err error) error {
-		if err == nil {
-			return nil
-		}
-		err = collectionErr(link, err)
-		if ctx.Err() != nil {
-			return err
-		}
-		s.warn(part, err)
-		return nil
-	}
-	procs, err := cs.Processors()
-	s.addProcessors(cs.ProcessorSummary, procs)
-	if err := unknown("processors", uri+"/Processors", err); err != nil {
-		return nil, err
-	}
-	s.MemoryGiB, err = memoryGiB(cs)
-	if err := unknown("memory", uri+"/Memory", err); err != nil {
-		return nil, err
-	}
-	s.StorageGiB, err = storageGiB(cs, uri)
-	if err := unknown("storage", uri+"/Storage", err); err != nil {
-		return nil, err
-	}
-	if nics := l.EthernetInterfaces.String(); nics != "" {
+	// The parts (and the chassis, to locate the system) are read at once,
+	// each into its own variables; the answer is put together in order.
+	var (
+		wg               sync.WaitGroup
+		procs            []processorJSON
+		nics             []string
+		location         string
+		procErr, memErr  error
+		storeErr, nicErr error
+		locErr           error
+		nicLink          = cs.EthernetInterfaces.String()
+		memGiB, storeGiB float64
+		locating         = locate && s.ChassisURI != ""
+	)
+	wg.Go(func() { procs, procErr = getMembers[processorJSON](ctx, c, cs.Processors.String()) })
+	wg.Go(func() { memGiB, memErr = c.memoryGiB(ctx, &cs) })
+	wg.Go(func() { storeGiB, storeErr = c.storageGiB(ctx, &cs, uri) })
+	if nicLink != "" {
 		// The count is all an operator reads; the collection alone gives it.
-		members, err := c.members(ctx, nics)
-		if err := unknown("network interfaces", nics, err); err != nil {
+		wg.Go(func() { nics, nicErr = c.members(ctx, nicLink) })
+	}
+	if locating {
+		wg.Go(func() { location, locErr = c.chassisPath(ctx, s.ChassisURI) })
+	}
+	wg.Wait()
+	s.addProcessors(cs.ProcessorSummary, procs)
+	s.MemoryGiB, s.StorageGiB, s.NICCount, s.Location = memGiB, storeGiB, len(nics), location
+	// A part that could not be read is noted, unless the caller's time is
+	// up, which ends the read.
+	for _, p := range []struct {
+		part, link string
+		err        error
+	}{
+		{"processors", uri + "/Processors", procErr}, {"memory", uri + "/Memory", memErr},
+		{"storage", uri + "/Storage", storeErr}, {"network interfaces", nicLink, nicErr},
+		{"location", s.ChassisURI, locErr},
+	} {
+		if p.err == nil {
+			continue
+		}
+		err := collectionErr(p.link, p.err)
+		if ctx.Err() != nil {
 			return nil, err
 		}
-		s.NICCount = len(members)
+		s.warn(p.part, err)
 	}
 	return s, nil
 }
@@ -164,7 +293,7 @@ func (s *System) warn(part string, err error) {
 // addProcessors counts the present CPUs, with their cores, and lists the
 // accelerators apart. An Absent socket is no processor; the summary's Count,
 // where the service gives one, is the service's own count of CPUs and wins.
-func (s *System) addProcessors(summary schemas.ProcessorSummary, procs []*schemas.Processor) {
+func (s *System) addProcessors(summary processorSummary, procs []processorJSON) {
 	for _, p := range procs {
 		if p.Status.State == schemas.AbsentState {
 			continue
@@ -190,11 +319,11 @@ func (s *System) addProcessors(summary schemas.ProcessorSummary, procs []*schema
 	s.ProcessorModel = cmp.Or(s.ProcessorModel, summary.Model)
 }
 
-func memoryGiB(cs *schemas.ComputerSystem) (float64, error) {
+func (c *Client) memoryGiB(ctx context.Context, cs *systemJSON) (float64, error) {
 	if t := cs.MemorySummary.TotalSystemMemoryGiB; t != nil && *t > 0 {
 		return *t, nil
 	}
-	dimms, err := cs.Memory()
+	dimms, err := getMembers[dimmJSON](ctx, c, cs.Memory.String())
 	mib := 0
 	for _, d := range dimms {
 		if d.CapacityMiB != nil {
@@ -208,8 +337,8 @@ const bytesPerGiB = 1 << 30
 
 // storageGiB sums the SimpleStorage devices or, when there are none or they
 // cannot be read, the Storage drives; it fails only when neither gives a total.
-func storageGiB(cs *schemas.ComputerSystem, uri string) (float64, error) {
-	simple, simpleErr := cs.SimpleStorage()
+func (c *Client) storageGiB(ctx context.Context, cs *systemJSON, uri string) (float64, error) {
+	simple, simpleErr := getMembers[simpleStorageJSON](ctx, c, cs.SimpleStorage.String())
 	var bytes float64
 	for _, s := range simple {
 		for _, d := range s.Devices {
@@ -221,7 +350,7 @@ func storageGiB(cs *schemas.ComputerSystem, uri string) (float64, error) {
 	if simpleErr == nil && len(simple) > 0 {
 		return bytes / bytesPerGiB, nil
 	}
-	storage, err := cs.Storage()
+	storage, err := getMembers[storageJSON](ctx, c, cs.Storage.String())
 	if err != nil {
 		return 0, collectionErr(uri+"/Storage", err)
 	}
@@ -230,7 +359,7 @@ func storageGiB(cs *schemas.ComputerSystem, uri string) (float64, error) {
 	}
 	bytes = 0
 	for _, st := range storage {
-		drives, err := st.Drives()
+		drives, err := getAll[driveJSON](ctx, c, st.Drives.ToStrings())
 		if err != nil {
 			return 0, collectionErr(st.ODataID+"/Drives", err)
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http/httptest"
+	"reflect"
 	"slices"
 	"testing"
 	"time"
@@ -77,6 +78,13 @@ func TestSimDetectAndInventory(t *testing.T) {
 			one, err := c.GetSystem(ctx, systems[0].ID)
 			if err != nil || one.URI != systems[0].URI || one.Cores != systems[0].Cores {
 				t.Errorf("GetSystem = %+v, %v", one, err)
+			}
+			// One system read alone is the system of the list, Location included.
+			for _, s := range systems {
+				one, err := c.LocateSystem(ctx, s.ID)
+				if err != nil || !reflect.DeepEqual(one, s) || !one.NodeLinked {
+					t.Errorf("LocateSystem(%s)\n got %+v, %v\nwant %+v", s.ID, one, err, s)
+				}
 			}
 
 			racks, err := c.Racks(ctx)

@@ -153,15 +153,16 @@ func runAPI(ctx context.Context, cfg config.Config, demo bool, pidFile string, s
 		secrets = keys
 	}
 	svc := valence.New(valence.Options{
-		Store:          st,
-		Connector:      podm.NewConnector(podm.Options{MaxResponse: cfg.PodmMaxResponse, Registerer: podmMetrics, Log: log}),
-		Log:            log,
-		PodmTimeout:    cfg.PodmTimeout,
-		ComposeTimeout: cfg.ComposeTimeout,
-		ProbeInterval:  cfg.ProbeInterval,
-		InventoryTTL:   cfg.InventoryTTL,
-		Metrics:        coreMetrics,
-		Secrets:        secrets,
+		Store:             st,
+		Connector:         podm.NewConnector(podm.Options{MaxConcurrent: cfg.PodmParallelism, MaxResponse: cfg.PodmMaxResponse, Registerer: podmMetrics, Log: log}),
+		Log:               log,
+		PodmTimeout:       cfg.PodmTimeout,
+		ComposeTimeout:    cfg.ComposeTimeout,
+		ProbeInterval:     cfg.ProbeInterval,
+		InventoryTTL:      cfg.InventoryTTL,
+		InventoryMaxStale: cfg.InventoryMaxStale,
+		Metrics:           coreMetrics,
+		Secrets:           secrets,
 	})
 	defer svc.Close()
 	// Every stored password must open with the keys given; those stored in

@@ -48,9 +48,11 @@ type Config struct {
 	PolicyFile                string        `envconfig:"POLICY_FILE" default:"" desc:"YAML policy file overriding default rules (configs/policy.yaml lists them); empty uses the defaults"`
 	PodmTimeout               time.Duration `envconfig:"PODM_TIMEOUT" default:"30s" desc:"deadline of one call to a pod manager"`
 	PodmMaxResponse           int64         `envconfig:"PODM_MAX_RESPONSE" default:"4194304" desc:"largest answer body accepted from a pod manager, in bytes (64 KiB to 1 GiB); a longer one fails the call"`
+	PodmParallelism           int           `envconfig:"PODM_PARALLELISM" default:"16" desc:"requests in flight to one pod manager at most (1 to 64), the parallelism of its inventory walks"`
 	ComposeTimeout            time.Duration `envconfig:"COMPOSE_TIMEOUT" default:"10m" desc:"deadline of a whole compose: allocate, assemble and wait"`
 	ProbeInterval             time.Duration `envconfig:"PROBE_INTERVAL" default:"30s" desc:"how often every pod manager's status is refreshed, and abandoned composes undone"`
 	InventoryTTL              time.Duration `envconfig:"INVENTORY_TTL" default:"5s" desc:"how long the systems, racks and volumes read from a pod manager are reused, at most 1h"`
+	InventoryMaxStale         time.Duration `envconfig:"INVENTORY_MAX_STALE" default:"1m" desc:"how long past INVENTORY_TTL a list is still answered at once from the last inventory read while one refresh runs in the background (0: callers wait for the refresh), at most 1h"`
 	ShutdownTimeout           time.Duration `envconfig:"SHUTDOWN_TIMEOUT" default:"30s" desc:"how long in-flight requests may run after SIGTERM before the server exits"`
 	Metrics                   bool          `envconfig:"METRICS" default:"true" desc:"serve Prometheus metrics at /metrics (true or false)"`
 	CORSOrigins               []string      `envconfig:"CORS_ORIGINS" default:"" desc:"comma-separated origins allowed by CORS (e.g. https://horizon.example.com, or *); empty turns CORS off"`
@@ -69,6 +71,9 @@ type Config struct {
 const (
 	MinPodmMaxResponse = 64 << 10
 	MaxPodmMaxResponse = 1 << 30
+	// MaxPodmParallelism bounds PodmParallelism: past it a pod manager (a
+	// BMC, often) is flooded rather than walked faster.
+	MaxPodmParallelism = 64
 )
 
 // Load reads the settings from the environment and checks them. An error
@@ -127,8 +132,14 @@ func (c Config) Validate() error {
 	if c.InventoryTTL <= 0 || c.InventoryTTL > time.Hour {
 		bad("INVENTORY_TTL", "must be a duration in (0, 1h], not %s", c.InventoryTTL)
 	}
+	if c.InventoryMaxStale < 0 || c.InventoryMaxStale > time.Hour {
+		bad("INVENTORY_MAX_STALE", "must be a duration in [0, 1h], not %s", c.InventoryMaxStale)
+	}
 	if c.PodmMaxResponse < MinPodmMaxResponse || c.PodmMaxResponse > MaxPodmMaxResponse {
 		bad("PODM_MAX_RESPONSE", "%d is not between %d and %d bytes", c.PodmMaxResponse, MinPodmMaxResponse, MaxPodmMaxResponse)
+	}
+	if c.PodmParallelism < 1 || c.PodmParallelism > MaxPodmParallelism {
+		bad("PODM_PARALLELISM", "%d is not between 1 and %d", c.PodmParallelism, MaxPodmParallelism)
 	}
 	if c.AuthStrategy == "keystone" && (c.KeystoneAuthURL == "" || c.KeystoneUsername == "" || c.KeystonePassword == "") {
 		bad("KEYSTONE_AUTH_URL", "AUTH_STRATEGY=keystone needs KEYSTONE_AUTH_URL, KEYSTONE_USERNAME and KEYSTONE_PASSWORD")

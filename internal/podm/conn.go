@@ -167,6 +167,22 @@ func (c *conn) Systems(ctx context.Context) ([]valence.System, error) {
 	})
 }
 
+// System reads one system by its Id (its path under the Systems
+// collection), with its Location from its chassis' ContainedBy links and
+// the node its own links name, if they do.
+func (c *conn) System(ctx context.Context, id string) (valence.System, error) {
+	return run(ctx, c, opGetSystem, func(rc *redfish.Client) (valence.System, error) {
+		s, err := rc.LocateSystem(ctx, id)
+		if err != nil {
+			return valence.System{}, err
+		}
+		out := system(s)
+		// Where nodes are RSD nodes, only they may name their system.
+		out.NodeUnknown = !s.NodeLinked && rc.Info().Has(redfish.CapCompose)
+		return out, nil
+	})
+}
+
 // ResetSystem sends ComputerSystem.Reset to a system, for every driver: a
 // system needs no composition.
 func (c *conn) ResetSystem(ctx context.Context, systemURI, resetType string) error {

@@ -32,6 +32,7 @@ const (
 	opAttachVolume op = "attach_volume"
 	opDetachVolume op = "detach_volume"
 	opSystems      op = "systems"
+	opGetSystem    op = "get_system"
 	opRacks        op = "racks"
 	opVolumes      op = "volumes"
 	opCreateVolume op = "create_volume"
@@ -56,6 +57,7 @@ var opWords = map[op]string{
 	opAttachVolume: "attaching the volume",
 	opDetachVolume: "detaching the volume",
 	opSystems:      "listing the systems",
+	opGetSystem:    "reading the system",
 	opRacks:        "listing the racks",
 	opVolumes:      "listing the volumes",
 	opCreateVolume: "creating the volume",

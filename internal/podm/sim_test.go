@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -518,4 +519,41 @@ func TestSimErrors(t *testing.T) {
 		_, err = conn.WaitAssembled(ctx, uri)
 		wantCode(t, err, valence.PodManagerError)
 	})
+}
+
+// A system read alone by its Id is the system of the list; it names the
+// node that uses it when the system links it, and says it cannot tell when
+// the system does not (a real PODM); a system of another Id is NotFound.
+func TestSimSystemReadAlone(t *testing.T) {
+	for _, noLink := range []bool{false, true} {
+		s, err := rsdsim.New(rsdsim.Config{Racks: 1, DrawersPerRack: 1, SystemsPerDrawer: 2, Seed: 3,
+			Username: simUser, Password: simPass, Quirks: rsdsim.Quirks{NoSystemNodeLink: noLink}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		conn := connect(t, newConnector(), access(serve(t, s).srv.URL))
+		ctx := context.Background()
+		nodeURI, err := conn.Allocate(ctx, valence.AllocateRequest{Name: "web"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		systems, err := conn.Systems(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range systems {
+			got, err := conn.System(ctx, want.ID)
+			if noLink {
+				want.NodeURI, want.NodeUnknown = "", true
+			}
+			if err != nil || !reflect.DeepEqual(got, want) {
+				t.Errorf("no link %t: System(%s)\n got %+v, %v\nwant %+v", noLink, want.ID, got, err, want)
+			}
+		}
+		if !slices.ContainsFunc(systems, func(sys valence.System) bool { return sys.NodeURI == nodeURI }) {
+			t.Errorf("no link %t: no system listed as used by %s", noLink, nodeURI)
+		}
+		_, err = conn.System(ctx, "System99")
+		wantCode(t, err, valence.NotFound)
+	}
 }

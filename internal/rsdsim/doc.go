@@ -23,7 +23,7 @@
 //
 // A system shows its node in Links.Oem.Intel_RackScale.ComposedNode and
 // Oem.Intel_RackScale.Allocated (simulator additions; on a real PODM the authoritative link
-// is the node's Links.ComputerSystem).
+// is the node's Links.ComputerSystem; Quirks.NoSystemNodeLink leaves the first out).
 //
 // # Plain Redfish and unimplemented operations
 //

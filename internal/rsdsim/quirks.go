@@ -28,6 +28,9 @@ type Quirks struct {
 	NoUUID int
 	// NoRacks makes the racks chassis of type Enclosure, so that no chassis is of type Rack.
 	NoRacks bool
+	// NoSystemNodeLink leaves Links.Oem.Intel_RackScale.ComposedNode out of every system, as
+	// a real PODM does: there the node's Links.ComputerSystem is the only link between them.
+	NoSystemNodeLink bool
 }
 
 // Parts of a system that DeadLinks may name.

@@ -2,6 +2,7 @@ package rsdsim
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 	"testing"
 )
@@ -94,6 +95,19 @@ func TestQuirksValidated(t *testing.T) {
 	} {
 		if _, err := New(Config{Systems: 1, Quirks: q}); err == nil {
 			t.Errorf("New accepted %+v", q)
+		}
+	}
+}
+
+func TestQuirkNoSystemNodeLink(t *testing.T) {
+	for _, quirk := range []bool{false, true} {
+		ts := newTestServer(t, Config{Systems: 2, Quirks: Quirks{NoSystemNodeLink: quirk}})
+		node := ts.do(http.MethodPost, "/redfish/v1/Nodes/Actions/Allocate", map[string]any{}).mustStatus(t, http.StatusCreated)
+		loc, _ := url.Parse(node.header.Get("Location"))
+		sysPath := get(ts.do(http.MethodGet, loc.Path, nil).mustStatus(t, http.StatusOK).body, "Links", "ComputerSystem", "@odata.id").(string)
+		oem := get(ts.do(http.MethodGet, sysPath, nil).mustStatus(t, http.StatusOK).body, "Links", "Oem", "Intel_RackScale").(map[string]any)
+		if _, linked := oem["ComposedNode"]; linked == quirk {
+			t.Errorf("NoSystemNodeLink %t: the system's Intel_RackScale links are %v", quirk, oem)
 		}
 	}
 }

@@ -206,6 +206,9 @@ func (s *Simulator) renderSystem(sys *system) {
 	if sys.node != nil {
 		rackscale["ComposedNode"] = link(sys.node.path())
 	}
+	if s.cfg.Quirks.NoSystemNodeLink {
+		delete(rackscale, "ComposedNode")
+	}
 	d["Links"] = obj{"Chassis": links([]string{sys.blade.path()}), "ManagedBy": links([]string{podmManager}),
 		"Endpoints": []obj{}, "Oem": obj{"Intel_RackScale": rackscale}}
 	d["Actions"] = obj{"#ComputerSystem.Reset": obj{"target": p + "/Actions/ComputerSystem.Reset",

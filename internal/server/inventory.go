@@ -65,7 +65,7 @@ func inventoryPage[T, U any](w http.ResponseWriter, r *http.Request, inv valence
 	if more {
 		items = items[:p.Limit]
 	}
-	warnUnreachable(w, inv.Unreachable)
+	warnUnreachable(w, inv.Unreachable, inv.Stale)
 	if warns != nil {
 		var all []string
 		for _, it := range items {
@@ -116,10 +116,14 @@ func quotedText(s string) string {
 }
 
 // warnUnreachable names, in a Warning header, the pod managers whose items
-// are missing from a list.
-func warnUnreachable(w http.ResponseWriter, names []string) {
+// are missing from a list, and those whose items are from an earlier read
+// because they did not answer its refresh.
+func warnUnreachable(w http.ResponseWriter, names, stale []string) {
 	for _, n := range names {
 		w.Header().Add("Warning", fmt.Sprintf(`199 valence "pod manager %s is unreachable; its items are missing"`, n))
+	}
+	for _, n := range stale {
+		w.Header().Add("Warning", fmt.Sprintf(`199 valence "pod manager %s did not answer a refresh; its items are from an earlier read"`, n))
 	}
 }
 

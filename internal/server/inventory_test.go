@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 
@@ -164,5 +165,24 @@ func TestEncodedCacheBounded(t *testing.T) {
 	}
 	if len(c.m) > maxEncoded {
 		t.Errorf("%d answers kept, at most %d", len(c.m), maxEncoded)
+	}
+}
+
+// A list with pod managers whose items are missing or from an earlier read
+// names each in a Warning header.
+func TestInventoryPageWarnsUnreachableAndStale(t *testing.T) {
+	inv := valence.Inventory[valence.Rack]{Items: []valence.Rack{{ID: "Rack1"}}, Unreachable: []string{"rack-a"}, Stale: []string{"rack-b"}}
+	w := httptest.NewRecorder()
+	err := inventoryPage(w, httptest.NewRequest("GET", "/v1/racks", nil), inv, func(r valence.Rack) string { return r.ID },
+		func(r valence.Rack) string { return r.ID }, nil, nil, "")
+	want := []string{
+		`199 valence "pod manager rack-a is unreachable; its items are missing"`,
+		`199 valence "pod manager rack-b did not answer a refresh; its items are from an earlier read"`,
+	}
+	if got := w.Header().Values("Warning"); err != nil || !slices.Equal(got, want) {
+		t.Errorf("Warning headers %q (%v), want %q", got, err, want)
+	}
+	if !strings.Contains(w.Body.String(), "Rack1") {
+		t.Errorf("body %s, want the stale pod manager's rack", w.Body)
 	}
 }

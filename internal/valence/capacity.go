@@ -1,6 +1,7 @@
 package valence
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -58,19 +59,20 @@ func (s *Service) Capacity(ctx context.Context, podmID string) (Capacity, error)
 			c, ok, err := conn.BlockCapacity(ctx)
 			return blockCapacity{c, ok}, err
 		}))
-		if err != nil {
+		if err != nil && !isStale(err) {
 			return nil, err
 		}
 		if blocks.ok {
 			c := blocks.capacity
 			c.PodmID, c.Unit, c.Warnings = pm.UUID, CapacityBlock, boundWarnings(c.Warnings)
-			return []Capacity{c}, nil
+			return []Capacity{c}, err
 		}
+		stale := err
 		systems, _, err := s.podmSystems(ctx, pm, conn)
-		if err != nil {
+		if err != nil && !isStale(err) {
 			return nil, err
 		}
-		return []Capacity{systemCapacity(pm.UUID, systems)}, nil
+		return []Capacity{systemCapacity(pm.UUID, systems)}, cmp.Or(err, stale)
 	})
 	if err != nil {
 		return Capacity{}, err
@@ -78,7 +80,12 @@ func (s *Service) Capacity(ctx context.Context, podmID string) (Capacity, error)
 	if len(inv.Items) == 0 { // a pod manager without systems: nothing to compose with
 		return Capacity{PodmID: podmID, Unit: CapacitySystem, Warnings: []string{}}, nil
 	}
-	return inv.Items[0], nil
+	c := inv.Items[0]
+	if len(inv.Stale) > 0 { // counted from an earlier read: say so, as the lists do
+		c.Warnings = boundWarnings(append([]string{fmt.Sprintf(
+			"pod manager %s did not answer a refresh; capacity as of an earlier read", inv.Stale[0])}, c.Warnings...))
+	}
+	return c, nil
 }
 
 // systemCapacity counts a pod manager's marked systems: free is a system no

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 )
 
@@ -125,5 +126,29 @@ func TestCapacityWarningsAreBounded(t *testing.T) {
 	}
 	if c.Systems != (Amount{MaxCapacityWarnings + 5, MaxCapacityWarnings + 5}) {
 		t.Errorf("systems %+v", c.Systems)
+	}
+}
+
+// A refresh that fails within the bound on staleness leaves the capacity
+// of the last read, with a warning that says so, as the lists do; it is
+// not the pod manager's failure.
+func TestCapacityServedStale(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.InventoryTTL, o.InventoryMaxStale = 5*time.Second, 30*time.Second })
+	pm, p := f.podm("rack1", 2)
+	if _, err := f.svc.Capacity(f.ctx, pm.UUID); err != nil {
+		t.Fatal(err)
+	}
+	p.failOn("Systems", Errorf(PodManagerUnavailable, "gone"))
+	f.clock.advance(6 * time.Second)
+	if _, err := f.svc.Capacity(f.ctx, pm.UUID); err != nil { // starts the refresh
+		t.Fatal(err)
+	}
+	waitSettled(f.svc.inventories, pm.UUID)
+	c, err := f.svc.Capacity(f.ctx, pm.UUID)
+	if err != nil {
+		t.Fatalf("after a failed refresh: %v; want the last read's capacity", err)
+	}
+	if c.Systems != (Amount{2, 2}) || len(c.Warnings) != 1 || !strings.Contains(c.Warnings[0], "did not answer a refresh") {
+		t.Errorf("after a failed refresh: systems %v, warnings %q; want {2 2} and one warning of the failed refresh", c.Systems, c.Warnings)
 	}
 }

@@ -247,12 +247,15 @@ type System struct {
 	// ComposedNode is the uuid of the Valence node using the system, if any.
 	ComposedNode string
 	// NodeURI is the pod manager's node using the system, if it says so.
-	NodeURI    string
-	CPU        CPU
-	RAMGiB     float64
-	StorageGiB float64
-	NICs       int
-	Location   string
+	NodeURI string
+	// NodeUnknown: read alone (PodManagerConn.System), the system did not
+	// say whether a node uses it; only the list can tell.
+	NodeUnknown bool
+	CPU         CPU
+	RAMGiB      float64
+	StorageGiB  float64
+	NICs        int
+	Location    string
 	// Accelerators are the present processors that are not CPUs.
 	Accelerators []Accelerator
 	// Warnings name the parts of the system the pod manager did not give,

@@ -330,6 +330,9 @@ type fakePodm struct {
 	// blockCap, when set, makes it a pod manager that composes of resource
 	// blocks, whose BlockCapacity is this.
 	blockCap *Capacity
+	// nodesUnlinked: a system read alone does not say which node uses it,
+	// as on a real RSD PODM.
+	nodesUnlinked bool
 }
 
 type fakeSystem struct {
@@ -647,6 +650,25 @@ func (c *fakeConn) Systems(ctx context.Context) ([]System, error) {
 		out[i].NodeURI = sys.node
 	}
 	return out, nil
+}
+
+func (c *fakeConn) System(ctx context.Context, id string) (System, error) {
+	if err := c.p.enter(ctx, "System", id); err != nil {
+		return System{}, err
+	}
+	c.p.mu.Lock()
+	defer c.p.mu.Unlock()
+	for _, sys := range c.p.systems {
+		if sys.ID == id {
+			out := sys.System
+			out.NodeURI, out.NodeUnknown = sys.node, c.p.nodesUnlinked
+			if c.p.nodesUnlinked {
+				out.NodeURI = ""
+			}
+			return out, nil
+		}
+	}
+	return System{}, notFound(id)
 }
 
 func (c *fakeConn) ResetSystem(ctx context.Context, uri, resetType string) error {

@@ -30,6 +30,22 @@ type flightCall[T any] struct {
 // do runs fn for key unless a call for key is under way, and returns that
 // call's result.
 func (f *flights[T]) do(ctx context.Context, key string, fn func(context.Context) (T, error)) (T, error) {
+	c := f.start(ctx, key, fn)
+	select {
+	case <-c.done:
+		if c.panicked != nil {
+			panic(c.panicked)
+		}
+		return c.value, c.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}
+
+// start runs fn for key unless a call for key is under way, and returns
+// that call without waiting for it.
+func (f *flights[T]) start(ctx context.Context, key string, fn func(context.Context) (T, error)) *flightCall[T] {
 	f.mu.Lock()
 	c, ok := f.calls[key]
 	if !ok {
@@ -52,14 +68,5 @@ func (f *flights[T]) do(ctx context.Context, key string, fn func(context.Context
 		}()
 	}
 	f.mu.Unlock()
-	select {
-	case <-c.done:
-		if c.panicked != nil {
-			panic(c.panicked)
-		}
-		return c.value, c.err
-	case <-ctx.Done():
-		var zero T
-		return zero, ctx.Err()
-	}
+	return c
 }

@@ -3,27 +3,37 @@ package valence
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // inventoryCache keeps each pod manager's systems, racks and volumes for a
 // short while, so that a burst of list calls costs one walk of the pod
 // manager rather than one per call: callers that miss the cache together
-// share one fetch.
+// share one fetch. Past the TTL, and up to maxStale more, callers are
+// answered at once with the last inventory read while one refresh runs in
+// the background (stale-while-revalidate): no caller waits for a walk it
+// did not need, only the first caller and those past the bound do.
 type inventoryCache struct {
 	ttl time.Duration
-	now func() time.Time
-	mu  sync.Mutex
-	m   map[inventoryKey]inventoryEntry
-	// fetches are the fetches under way, keyed by pod manager and kind.
+	// maxStale is how long past the TTL an inventory may still answer while
+	// it is refreshed; 0 makes every caller past the TTL wait.
+	maxStale time.Duration
+	now      func() time.Time
+	mu       sync.Mutex
+	m        map[inventoryKey]inventoryEntry
+	// fetches are the fetches under way, keyed by pod manager, kind and gen.
 	fetches flights[inventoryEntry]
 	// gen counts a pod manager's forgets, so that a fetch begun before a
-	// change does not cache what the change made stale.
+	// change does not cache what the change made stale, nor answer a
+	// caller who came after it.
 	gen map[string]int
 	// seq numbers the values cached, so that a caller can tell one cached
 	// read from another (Inventory.Version).
@@ -39,10 +49,14 @@ type inventoryEntry struct {
 	at    time.Time
 	value any
 	seq   uint64 // 0: not cached
+	// failed is why the last refresh after at failed, at tried; nil when
+	// none has. A failed refresh is tried again a TTL after it.
+	failed error
+	tried  time.Time
 }
 
-func newInventoryCache(ttl time.Duration, now func() time.Time) *inventoryCache {
-	return &inventoryCache{ttl: ttl, now: now, m: map[inventoryKey]inventoryEntry{}, gen: map[string]int{}}
+func newInventoryCache(ttl, maxStale time.Duration, now func() time.Time) *inventoryCache {
+	return &inventoryCache{ttl: ttl, maxStale: maxStale, now: now, m: map[inventoryKey]inventoryEntry{}, gen: map[string]int{}}
 }
 
 // fresh returns the cached entry of key if it is younger than the TTL.
@@ -53,12 +67,67 @@ func (c *inventoryCache) fresh(key inventoryKey) (inventoryEntry, bool) {
 	return e, ok && c.now().Sub(e.at) < c.ttl
 }
 
+// entryState is what a cached entry can answer.
+type entryState int
+
+const (
+	entryMissing entryState = iota // none, or past the bound: wait for a fetch
+	entryFresh                     // younger than the TTL
+	entryStale                     // past the TTL, within maxStale more
+)
+
+// lookup returns key's entry, what it can answer, the pod manager's gen,
+// and whether a refresh is due (none tried within the TTL).
+func (c *inventoryCache) lookup(key inventoryKey) (e inventoryEntry, state entryState, gen int, due bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.m[key]
+	gen = c.gen[key.podmID]
+	now := c.now()
+	switch age := now.Sub(e.at); {
+	case !ok || age >= c.ttl+c.maxStale:
+		return e, entryMissing, gen, true
+	case age < c.ttl:
+		return e, entryFresh, gen, false
+	}
+	return e, entryStale, gen, e.tried.IsZero() || now.Sub(e.tried) >= c.ttl
+}
+
+// has says whether a kind of a pod manager's inventory is cached, fresh or
+// within the bound on stale answers.
+func (c *inventoryCache) has(podmID, kind string) bool {
+	_, state, _, _ := c.lookup(inventoryKey{podmID, kind})
+	return state != entryMissing
+}
+
+// staleRead is the error with which a pod manager's items are still
+// given: its last refresh failed, and they are as read At, within the
+// bound of how stale an answer may be.
+type staleRead struct {
+	Err error
+	At  time.Time
+}
+
+func (e *staleRead) Error() string {
+	return fmt.Sprintf("refresh failed, items as read at %s: %v", e.At.UTC().Format(time.RFC3339), e.Err)
+}
+
+func (e *staleRead) Unwrap() error { return e.Err }
+
+// isStale says whether err is a staleRead: the items came with it.
+func isStale(err error) bool {
+	var stale *staleRead
+	return errors.As(err, &stale)
+}
+
 // cached returns a fresh cached value of kind for a pod manager, or joins
 // the fetch under way, or fetches and caches it. The fetch runs on a
 // context of its own (the first caller's values without its cancellation or
 // deadline), so that a caller who leaves, a client that disconnects, neither
 // fails nor cuts it short for the others; each caller stops waiting when its
-// own ctx ends. fetch bounds its own time.
+// own ctx ends. fetch bounds its own time. A value past the TTL but within
+// the bound is returned at once, and refreshed in the background; with a
+// *staleRead when its last refresh failed.
 func cached[T any](ctx context.Context, c *inventoryCache, podmID, kind string, fetch func(context.Context) (T, error)) (T, error) {
 	v, _, err := cachedSeq(ctx, c, podmID, kind, fetch)
 	return v, err
@@ -69,27 +138,44 @@ func cached[T any](ctx context.Context, c *inventoryCache, podmID, kind string, 
 // was not cached (a change came during the read).
 func cachedSeq[T any](ctx context.Context, c *inventoryCache, podmID, kind string, fetch func(context.Context) (T, error)) (T, uint64, error) {
 	key := inventoryKey{podmID, kind}
-	if e, ok := c.fresh(key); ok {
+	e, state, gen, due := c.lookup(key)
+	if state == entryFresh {
 		return e.value.(T), e.seq, nil
 	}
-	v, err := c.fetches.do(ctx, podmID+"/"+kind, func(ctx context.Context) (inventoryEntry, error) {
+	refresh := func(ctx context.Context) (inventoryEntry, error) {
 		if e, ok := c.fresh(key); ok { // cached by a fetch that ended since the miss
 			return e, nil
 		}
-		c.mu.Lock()
-		gen := c.gen[podmID]
-		c.mu.Unlock()
 		v, err := fetch(ctx)
-		e := inventoryEntry{at: c.now(), value: v}
 		c.mu.Lock()
-		if err == nil && c.gen[podmID] == gen {
-			c.seq++
-			e.seq = c.seq
-			c.m[key] = e
+		defer c.mu.Unlock()
+		if c.gen[podmID] != gen {
+			return inventoryEntry{value: v}, err
 		}
-		c.mu.Unlock()
-		return e, err
-	})
+		if err != nil {
+			if old, ok := c.m[key]; ok {
+				old.failed, old.tried = err, c.now()
+				c.m[key] = old
+			}
+			return inventoryEntry{value: v}, err
+		}
+		c.seq++
+		e := inventoryEntry{at: c.now(), value: v, seq: c.seq}
+		c.m[key] = e
+		return e, nil
+	}
+	flight := fmt.Sprintf("%s/%s/%d", podmID, kind, gen)
+	if state == entryStale {
+		if due {
+			c.fetches.start(ctx, flight, refresh)
+		}
+		var err error
+		if e.failed != nil {
+			err = &staleRead{Err: e.failed, At: e.at}
+		}
+		return e.value.(T), e.seq, err
+	}
+	v, err := c.fetches.do(ctx, flight, refresh)
 	t, _ := v.value.(T)
 	return t, v.seq, err
 }
@@ -121,6 +207,10 @@ type Inventory[T any] struct {
 	// Unreachable names the pod managers that could not be asked; their
 	// items are missing.
 	Unreachable []string
+	// Stale names the pod managers whose last refresh failed: their items
+	// are those of an earlier read, within the bound on how stale an
+	// answer may be.
+	Stale []string
 	// Version, when not empty, names the cached reads the items came from:
 	// two answers with one Version hold the same items, so what is made of
 	// one (its encoding) serves the other.
@@ -130,22 +220,10 @@ type Inventory[T any] struct {
 // fanOut calls fetch for each pod manager (all of them, or the one named),
 // at most DefaultFanOut at once, and gathers the items of those that answer.
 func fanOut[T any](ctx context.Context, s *Service, podmID string, need string, fetch func(context.Context, PodManager, PodManagerConn) ([]T, error)) (Inventory[T], error) {
-	var pms []PodManager
-	if podmID != "" {
-		pm, err := s.podmByID(ctx, podmID)
-		if err != nil {
-			return Inventory[T]{}, err
-		}
-		pms = []PodManager{pm}
-	} else {
-		all, err := s.podms.all(ctx, nil)
-		if err != nil {
-			return Inventory[T]{}, err
-		}
-		pms = all
+	pms, err := s.inventoryPodms(ctx, podmID, need)
+	if err != nil {
+		return Inventory[T]{}, err
 	}
-	// Leave out those that do not offer this kind of resource at all.
-	pms = slices.DeleteFunc(pms, func(pm PodManager) bool { return pm.lacks(need) })
 	var (
 		mu    sync.Mutex
 		out   Inventory[T]
@@ -161,6 +239,11 @@ func fanOut[T any](ctx context.Context, s *Service, podmID string, need string, 
 		}
 		mu.Lock()
 		defer mu.Unlock()
+		if isStale(err) {
+			s.opts.Log.Warn().Err(err).Str("podm_id", pm.UUID).Msg("inventory: pod manager did not answer a refresh; its last inventory is used")
+			out.Stale = append(out.Stale, pm.Name)
+			err = nil
+		}
 		if err != nil {
 			s.opts.Log.Warn().Err(err).Str("podm_id", pm.UUID).Msg("inventory: pod manager did not answer")
 			out.Unreachable = append(out.Unreachable, pm.Name)
@@ -170,12 +253,34 @@ func fanOut[T any](ctx context.Context, s *Service, podmID string, need string, 
 		out.Items = append(out.Items, items...)
 	})
 	sort.Strings(out.Unreachable)
+	sort.Strings(out.Stale)
 	if podmID != "" && first != nil {
 		// The one pod manager named: its own failure, which says why
 		// (unreachable, credentials refused, ...).
 		return out, first
 	}
 	return out, nil
+}
+
+// inventoryPodms are the pod managers a list asks: all of them, or the one
+// named, but those known not to offer the kind of resource it lists.
+func (s *Service) inventoryPodms(ctx context.Context, podmID, need string) ([]PodManager, error) {
+	var pms []PodManager
+	if podmID != "" {
+		pm, err := s.podmByID(ctx, podmID)
+		if err != nil {
+			return nil, err
+		}
+		pms = []PodManager{pm}
+	} else {
+		all, err := s.podms.all(ctx, nil)
+		if err != nil {
+			return nil, err
+		}
+		pms = all
+	}
+	// Leave out those that do not offer this kind of resource at all.
+	return slices.DeleteFunc(pms, func(pm PodManager) bool { return pm.lacks(need) }), nil
 }
 
 // eachAtOnce calls fn for every item, at most DefaultFanOut at a time, and
@@ -219,19 +324,14 @@ func (s *Service) Systems(ctx context.Context, podmID string) (Inventory[System]
 	)
 	inv, err := fanOut(ctx, s, podmID, CapSystems, func(ctx context.Context, pm PodManager, conn PodManagerConn) ([]System, error) {
 		systems, seq, err := s.podmSystems(ctx, pm, conn)
-		if err == nil {
+		if err == nil || isStale(err) {
 			mu.Lock()
 			seqs = append(seqs, fmt.Sprintf("%s:%d", pm.UUID, seq))
 			mu.Unlock()
 		}
 		return systems, err
 	})
-	// Each pod manager's systems are cached in order: one pod manager's
-	// list, the usual one, needs no sort (which, on every warm list, was
-	// half of its time).
-	if !slices.IsSortedFunc(inv.Items, systemOrder) {
-		slices.SortFunc(inv.Items, systemOrder)
-	}
+	inv.Items = inPodmOrder(inv.Items)
 	sort.Strings(seqs)
 	if !slices.ContainsFunc(seqs, func(s string) bool { return strings.HasSuffix(s, ":0") }) {
 		inv.Version = strings.Join(seqs, ",") + "|" + strings.Join(inv.Unreachable, ",")
@@ -266,19 +366,121 @@ func (s *Service) markedSystems(ctx context.Context, pm PodManager, conn PodMana
 	return systems, nil
 }
 
+// inPodmOrder puts systems in list order (systemOrder). Each pod manager's
+// systems are cached in order and come together (fanOut appends one pod
+// manager's at once), so one pod manager's list needs nothing, and several
+// need only their runs ordered: sorting every system, on each warm list,
+// was half of its time with one pod manager and most of it with four.
+func inPodmOrder(items []System) []System {
+	if slices.IsSortedFunc(items, systemOrder) {
+		return items
+	}
+	var runs [][]System
+	for i := 0; i < len(items); {
+		j := i + 1
+		for j < len(items) && items[j].PodmID == items[i].PodmID {
+			j++
+		}
+		runs = append(runs, items[i:j])
+		i = j
+	}
+	slices.SortFunc(runs, func(a, b []System) int { return strings.Compare(a[0].PodmID, b[0].PodmID) })
+	out := make([]System, 0, len(items))
+	for _, r := range runs {
+		out = append(out, r...)
+	}
+	if !slices.IsSortedFunc(out, systemOrder) { // not in runs after all
+		slices.SortFunc(out, systemOrder)
+	}
+	return out
+}
+
 // systemOrder is the order of a systems list: by pod manager, then path.
 func systemOrder(a, b System) int {
 	return cmp.Or(strings.Compare(a.PodmID, b.PodmID), strings.Compare(a.ResourceURI, b.ResourceURI))
 }
 
 // GetSystem returns the system whose UUID or Redfish Id is id. An Id found
-// on several pod managers is a Conflict unless podmID says which.
+// on several pod managers is a Conflict unless podmID says which. When the
+// systems of a pod manager asked are not cached, a system is read by its
+// path, which an Id names (systemAlone); a UUID names no path, so it needs
+// the list, as does anything a read by path cannot settle.
 func (s *Service) GetSystem(ctx context.Context, id, podmID string) (System, error) {
+	if sys, ok, err := s.systemAlone(ctx, id, podmID); ok {
+		return sys, err
+	}
 	inv, err := s.Systems(ctx, podmID)
 	if err != nil {
 		return System{}, err
 	}
 	return pickOne(inv.Items, "System", id, func(sys System) (string, string, string) { return sys.UUID, sys.ID, sys.PodmID })
+}
+
+// maxPathID bounds an Id read by its path.
+const maxPathID = 255
+
+// systemAlone reads the system whose Redfish Id is id by its path from each
+// pod manager asked, when the systems of one of them are not cached: the
+// handful of requests of one system rather than a walk of them all. It
+// answers (ok) only when every pod manager answered, one or more has the
+// system, and each that has it says which node uses it; otherwise, or for
+// an id that is a UUID or no plain path segment, the list decides.
+func (s *Service) systemAlone(ctx context.Context, id, podmID string) (sys System, ok bool, err error) {
+	if _, err := uuid.Parse(id); err == nil || id == "" || id == "." || id == ".." || len(id) > maxPathID || strings.ContainsAny(id, "/?#%\\") {
+		return System{}, false, nil
+	}
+	pms, err := s.inventoryPodms(ctx, podmID, CapSystems)
+	if err != nil || !slices.ContainsFunc(pms, func(pm PodManager) bool { return !s.inventories.has(pm.UUID, "systems") }) {
+		return System{}, false, nil // the list says why, or answers from its cache
+	}
+	var (
+		mu     sync.Mutex
+		found  []System
+		failed bool
+	)
+	eachAtOnce(pms, func(pm PodManager) {
+		sys, err := s.readSystem(ctx, pm, id)
+		mu.Lock()
+		defer mu.Unlock()
+		switch {
+		case err == nil && sys.ID == id && !sys.NodeUnknown:
+			found = append(found, sys)
+		case !IsCode(err, NotFound):
+			failed = true
+		}
+	})
+	if failed || len(found) == 0 {
+		return System{}, false, nil
+	}
+	sys, err = pickOne(found, "System", id, func(sys System) (string, string, string) { return "", sys.ID, sys.PodmID })
+	return sys, true, err
+}
+
+// readSystem reads one system of pm by its Id and marks it with its pod
+// manager and the recorded node that uses it.
+func (s *Service) readSystem(ctx context.Context, pm PodManager, id string) (System, error) {
+	conn, err := s.connect(ctx, pm)
+	if err != nil {
+		return System{}, err
+	}
+	pctx, cancel := s.podmCtx(ctx)
+	defer cancel()
+	sys, err := conn.System(pctx, id)
+	if err != nil {
+		return System{}, err
+	}
+	sys.PodmID, sys.PodmName = pm.UUID, pm.Name
+	if sys.NodeURI == "" {
+		return sys, nil
+	}
+	nodes, err := s.nodes.all(ctx, map[string]string{"podm_id": pm.UUID, "resource_uri": sys.NodeURI})
+	if err != nil {
+		return System{}, err
+	}
+	if len(nodes) > 0 {
+		sys.ComposedNode = nodes[0].UUID
+	}
+	return sys, nil
 }
 
 // pickOne finds the item whose uuid or id is key. A uuid names one item

@@ -2,7 +2,9 @@ package valence
 
 import (
 	"context"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -158,10 +160,7 @@ func TestInventoryCaching(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.InventoryTTL = 5 * time.Second })
 	pm, p := f.podm("rack1", 2)
 	calls := func() int { return len(p.called("Systems")) }
-	list := func() Inventory[System] {
-		t.Helper()
-		return must[Inventory[System]](t, "Systems")(f.svc.Systems(f.ctx, ""))
-	}
+	list := f.systems
 
 	list()
 	list()
@@ -335,7 +334,7 @@ func TestInventoryFetchOutlivesItsFirstCaller(t *testing.T) {
 // before a forget does not cache what the forget made stale.
 func TestInventoryCacheSharesFetches(t *testing.T) {
 	clock := &fakeClock{t: time.Date(2026, 11, 27, 15, 0, 0, 0, time.UTC)}
-	c := newInventoryCache(time.Minute, clock.Now)
+	c := newInventoryCache(time.Minute, 0, clock.Now)
 	release := make(chan struct{})
 	var fetches atomic.Int32
 	fetch := func(context.Context) ([]int, error) {
@@ -382,11 +381,249 @@ func TestInventoryCacheSharesFetches(t *testing.T) {
 func waitInflight(c *inventoryCache, podmID string) {
 	for {
 		c.fetches.mu.Lock()
-		_, started := c.fetches.calls[podmID+"/systems"]
+		_, started := c.fetches.calls[fmt.Sprintf("%s/systems/%d", podmID, c.gen[podmID])]
 		c.fetches.mu.Unlock()
 		if started {
 			return
 		}
 		time.Sleep(time.Millisecond)
+	}
+}
+
+// inflight counts the fetches of podmID's inventory under way.
+func inflight(c *inventoryCache, podmID string) int {
+	c.fetches.mu.Lock()
+	defer c.fetches.mu.Unlock()
+	n := 0
+	for k := range c.fetches.calls {
+		if strings.HasPrefix(k, podmID+"/") {
+			n++
+		}
+	}
+	return n
+}
+
+// systems lists the systems of every pod manager, failing the test on an
+// error.
+func (f *fixture) systems() Inventory[System] {
+	f.t.Helper()
+	return must[Inventory[System]](f.t, "Systems")(f.svc.Systems(f.ctx, ""))
+}
+
+// waitSettled waits until no fetch of podmID's inventory is under way.
+func waitSettled(c *inventoryCache, podmID string) {
+	for inflight(c, podmID) > 0 {
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// guarded is a context that ends a call that would otherwise wait for
+// ever on the old behaviour, so that the test fails instead of hanging.
+func guarded(t *testing.T, ctx context.Context) context.Context {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// Past the TTL, within the bound, callers get the last inventory at once
+// while one refresh runs in the background, on a context of its own: the
+// caller that started it leaving does not stop it, and what it reads
+// answers the next callers.
+func TestInventoryServedStaleWhileRefreshed(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.InventoryTTL, o.InventoryMaxStale = 5*time.Second, time.Minute })
+	pm, p := f.podm("rack1", 2)
+	calls := func() int { return len(p.called("Systems")) }
+	first := func(ctx context.Context) string {
+		t.Helper()
+		inv := must[Inventory[System]](t, "Systems")(f.svc.Systems(ctx, ""))
+		if len(inv.Items) != 2 || len(inv.Unreachable)+len(inv.Stale) != 0 {
+			t.Fatalf("systems: %d items, unreachable %v, stale %v; want 2 and none", len(inv.Items), inv.Unreachable, inv.Stale)
+		}
+		return inv.Items[0].Name
+	}
+	old := first(f.ctx)
+	p.set(func(p *fakePodm) { p.systems[0].Name = "renamed" })
+	f.clock.advance(6 * time.Second)
+	release := p.gateOn("Systems")
+	caller, leave := context.WithCancel(guarded(t, f.ctx))
+	if got := first(caller); got != old {
+		t.Errorf("past the TTL: system named %q, want the last read's %q at once", got, old)
+	}
+	leave() // the caller that started the refresh is gone
+	for calls() < 2 {
+		time.Sleep(time.Millisecond) // the refresh reaching the pod manager
+	}
+	if got := first(guarded(t, f.ctx)); got != old || inflight(f.svc.inventories, pm.UUID) != 1 {
+		t.Errorf("during the refresh: %q with %d refreshes; want %q with 1 (one refresh, not one per caller)", got, inflight(f.svc.inventories, pm.UUID), old)
+	}
+	release()
+	waitSettled(f.svc.inventories, pm.UUID)
+	if got := first(f.ctx); got != "renamed" || calls() != 2 {
+		t.Errorf("after the refresh: %q after %d walks; want renamed after 2", got, calls())
+	}
+}
+
+// A refresh that fails leaves the last inventory answering, with the pod
+// manager named as stale, and is tried again a TTL later; past the bound
+// callers wait for the pod manager as without a cache.
+func TestInventoryFailedRefreshServesStale(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.InventoryTTL, o.InventoryMaxStale = 5*time.Second, 30*time.Second })
+	pm, p := f.podm("rack1", 2)
+	calls := func() int { return len(p.called("Systems")) }
+	list := f.systems
+	list()
+	v1 := list().Version
+	p.failOn("Systems", Errorf(PodManagerUnavailable, "gone"))
+	f.clock.advance(6 * time.Second)
+	if inv := list(); len(inv.Items) != 2 || len(inv.Stale) != 0 {
+		t.Errorf("as the refresh starts: %d items, stale %v; want 2, none yet", len(inv.Items), inv.Stale)
+	}
+	waitSettled(f.svc.inventories, pm.UUID)
+	inv := list()
+	if len(inv.Items) != 2 || !slices.Equal(inv.Stale, []string{"rack1"}) || len(inv.Unreachable) != 0 || inv.Version != v1 {
+		t.Errorf("after a failed refresh: %d items, stale %v, unreachable %v, version %q (was %q); want 2, [rack1], none, the same",
+			len(inv.Items), inv.Stale, inv.Unreachable, inv.Version, v1)
+	}
+	if calls() != 2 {
+		t.Errorf("%d walks, want 2: a failed refresh is not tried again within the TTL", calls())
+	}
+	f.clock.advance(6 * time.Second)
+	list()
+	waitSettled(f.svc.inventories, pm.UUID)
+	if calls() != 3 {
+		t.Errorf("%d walks, want 3: a TTL after the failure, the refresh is tried again", calls())
+	}
+	f.clock.advance(30 * time.Second) // 42 s old: past TTL + MaxStale
+	if inv := list(); len(inv.Items) != 0 || !slices.Equal(inv.Unreachable, []string{"rack1"}) {
+		t.Errorf("past the bound: %d items, unreachable %v; want none and [rack1]", len(inv.Items), inv.Unreachable)
+	}
+}
+
+// Past TTL + MaxStale the last inventory no longer answers: the caller
+// waits for a fresh one.
+func TestInventoryStaleBounded(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.InventoryTTL, o.InventoryMaxStale = 5*time.Second, 10*time.Second })
+	_, p := f.podm("rack1", 2)
+	must[Inventory[System]](t, "Systems")(f.svc.Systems(f.ctx, ""))
+	p.set(func(p *fakePodm) { p.systems[0].Name = "renamed" })
+	f.clock.advance(15 * time.Second)
+	inv := must[Inventory[System]](t, "Systems")(f.svc.Systems(f.ctx, ""))
+	if len(inv.Items) != 2 || inv.Items[0].Name != "renamed" {
+		t.Errorf("past the bound: %+v; want the fresh read (renamed)", inv.Items)
+	}
+}
+
+// A change made through the server drops the inventory even while a
+// background refresh begun before it runs: the next read neither gets
+// the stale inventory nor joins that refresh, and the refresh, when it
+// ends, does not cache what the change made stale.
+func TestInventoryChangeDuringRefreshReadsFresh(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.InventoryTTL, o.InventoryMaxStale = 5*time.Second, time.Minute })
+	pm, p := f.podm("rack1", 2)
+	marked := func(ctx context.Context) string {
+		t.Helper()
+		inv := must[Inventory[System]](t, "Systems")(f.svc.Systems(ctx, ""))
+		for _, sys := range inv.Items {
+			if sys.ComposedNode != "" {
+				return sys.ComposedNode
+			}
+		}
+		return ""
+	}
+	marked(f.ctx)
+	f.clock.advance(6 * time.Second)
+	release := p.gateOn("Systems")
+	marked(f.ctx) // starts a refresh, held at the pod manager
+	n := f.compose(pm, "web-1", "")
+	p.set(func(p *fakePodm) { delete(p.gates, "Systems") })
+	if got := marked(guarded(t, f.ctx)); got != n.UUID {
+		t.Errorf("right after the compose a system is used by %q, want %s", got, n.UUID)
+	}
+	release()
+	waitSettled(f.svc.inventories, pm.UUID)
+	if got := marked(f.ctx); got != n.UUID {
+		t.Errorf("after the refresh begun before the compose ended, a system is used by %q, want %s", got, n.UUID)
+	}
+}
+
+// A system asked for by Id while the systems are not cached is read by its
+// path, marked with the node that uses it, without a walk; a UUID, a
+// system whose node only the list can tell, and an Id no pod manager has
+// go to the list.
+func TestGetSystemReadAlone(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.InventoryTTL = time.Hour })
+	a, b, pa, _ := twoRacks(f)
+	n := f.compose(a, "web-1", "") // drops the cache
+	var used System
+	pa.set(func(p *fakePodm) {
+		for _, sys := range p.systems {
+			if sys.node != "" {
+				used = sys.System
+			}
+		}
+	})
+	walks := func() int { return len(pa.called("Systems")) }
+
+	got := must[System](t, "GetSystem")(f.svc.GetSystem(f.ctx, used.ID, a.UUID))
+	if got.ComposedNode != n.UUID || got.PodmID != a.UUID || got.PodmName != "rack-a" || got.UUID != used.UUID {
+		t.Errorf("read alone: %+v; want %s of rack-a used by %s", got, used.ID, n.UUID)
+	}
+	if walks() != 0 || len(pa.called("System "+used.ID)) != 1 {
+		t.Errorf("%d walks, %d reads of the system; want none and one", walks(), len(pa.called("System "+used.ID)))
+	}
+	_, err := f.svc.GetSystem(f.ctx, "System1", "")
+	wantCode(t, "an Id on two pod managers, read alone", err, Conflict)
+	wantMessage(t, "an Id on two pod managers, read alone", err, "System1", a.UUID, b.UUID)
+	if walks() != 0 {
+		t.Errorf("the conflict took %d walks, want none", walks())
+	}
+
+	// Cached: answered from the cache, not read again.
+	must[Inventory[System]](t, "Systems")(f.svc.Systems(f.ctx, ""))
+	reads := len(pa.called("System " + used.ID))
+	must[System](t, "GetSystem")(f.svc.GetSystem(f.ctx, used.ID, a.UUID))
+	if walks() != 1 || len(pa.called("System "+used.ID)) != reads {
+		t.Errorf("with the cache: %d walks, %d reads; want 1 and none", walks(), len(pa.called("System "+used.ID))-reads)
+	}
+
+	// A UUID names no path; an unknown Id may be the list's under another path.
+	f.svc.inventories.forget(a.UUID)
+	must[System](t, "by UUID")(f.svc.GetSystem(f.ctx, used.UUID, a.UUID))
+	f.svc.inventories.forget(a.UUID)
+	_, err = f.svc.GetSystem(f.ctx, "System9", a.UUID)
+	wantCode(t, "an unknown Id", err, NotFound)
+	if walks() != 3 {
+		t.Errorf("a UUID and an unknown Id took %d walks in all, want 3", walks())
+	}
+
+	// Where the system does not say which node uses it, the list does.
+	f.svc.inventories.forget(a.UUID)
+	pa.set(func(p *fakePodm) { p.nodesUnlinked = true })
+	if got := must[System](t, "unlinked")(f.svc.GetSystem(f.ctx, used.ID, a.UUID)); got.ComposedNode != n.UUID || walks() != 4 {
+		t.Errorf("a system that names no node: used by %q after %d walks; want %s after 4", got.ComposedNode, walks(), n.UUID)
+	}
+
+	// An Id that is no plain path segment is never put in a path.
+	f.svc.inventories.forget(a.UUID)
+	_, err = f.svc.GetSystem(f.ctx, "../Chassis", a.UUID)
+	wantCode(t, "a path in the Id", err, NotFound)
+	if reads := pa.called("System ../Chassis"); len(reads) != 0 {
+		t.Errorf("read %v", reads)
+	}
+}
+
+func TestInPodmOrder(t *testing.T) {
+	sys := func(podm, id string) System {
+		return System{PodmID: podm, ID: id, ResourceURI: "/redfish/v1/Systems/" + id}
+	}
+	want := []System{sys("a", "1"), sys("a", "2"), sys("b", "1"), sys("c", "1"), sys("c", "3")}
+	for _, in := range [][]System{
+		{sys("c", "1"), sys("c", "3"), sys("a", "1"), sys("a", "2"), sys("b", "1")}, // runs of each pod manager
+		{sys("c", "3"), sys("a", "2"), sys("b", "1"), sys("a", "1"), sys("c", "1")}, // no runs
+		slices.Clone(want),
+	} {
+		if got := inPodmOrder(in); !slices.Equal(systemIDs(got), systemIDs(want)) {
+			t.Errorf("inPodmOrder(%v) = %v, want %v", systemIDs(in), systemIDs(got), systemIDs(want))
+		}
 	}
 }

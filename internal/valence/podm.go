@@ -66,6 +66,11 @@ type PodManagerConn interface {
 	DetachVolume(ctx context.Context, nodeURI, volumeURI string) error
 
 	Systems(ctx context.Context) ([]System, error)
+	// System reads the system whose Redfish Id is id by its path, without
+	// the walk of Systems: its Location from its chassis' links where the
+	// service gives them, its NodeURI from its own links. NotFound when the
+	// path answers 404.
+	System(ctx context.Context, id string) (System, error)
 	// ResetSystem sends ComputerSystem.Reset to the system at systemURI; a
 	// reset type the system does not list is refused as Invalid.
 	ResetSystem(ctx context.Context, systemURI, resetType string) error

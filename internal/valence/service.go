@@ -38,6 +38,10 @@ type Options struct {
 	StatusMaxAge time.Duration
 	// InventoryTTL is how long systems, racks and volumes are cached.
 	InventoryTTL time.Duration
+	// InventoryMaxStale is how long past InventoryTTL a cached inventory
+	// may still answer while one refresh runs in the background; zero
+	// makes callers past the TTL wait for the refresh.
+	InventoryMaxStale time.Duration
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// Metrics receives compose outcomes; nil records nothing.
@@ -105,7 +109,7 @@ func New(opts Options) *Service {
 	s.nodes.memo = memo.New[Node](decodedBudget)
 	s.intents = table[intent]{store: opts.Store, kind: KindIntent, noun: "Compose intent", index: intentIndex}
 	s.conns = newConnCache(opts.Connector)
-	s.inventories = newInventoryCache(opts.InventoryTTL, opts.Now)
+	s.inventories = newInventoryCache(opts.InventoryTTL, max(opts.InventoryMaxStale, 0), opts.Now)
 	return s
 }
 

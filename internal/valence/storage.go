@@ -20,9 +20,9 @@ func VolumeID(podmID, uri string) string {
 // Volumes lists the remote volumes of every pod manager, or of one.
 func (s *Service) Volumes(ctx context.Context, podmID string) (Inventory[Volume], error) {
 	inv, err := fanOut(ctx, s, podmID, CapStorage, func(ctx context.Context, pm PodManager, conn PodManagerConn) ([]Volume, error) {
-		vols, err := cached(ctx, s.inventories, pm.UUID, "volumes", onPodm(s, conn.Volumes))
-		if err != nil {
-			return nil, err
+		vols, stale := cached(ctx, s.inventories, pm.UUID, "volumes", onPodm(s, conn.Volumes))
+		if stale != nil && !isStale(stale) {
+			return nil, stale
 		}
 		uses, err := s.nodeURIs(ctx, pm.UUID)
 		if err != nil {
@@ -33,7 +33,7 @@ func (s *Service) Volumes(ctx context.Context, podmID string) (Inventory[Volume]
 			v.PodmID, v.ID, v.AttachedTo = pm.UUID, VolumeID(pm.UUID, v.ResourceURI), uses[v.NodeURI]
 			out[i] = v
 		}
-		return out, nil
+		return out, stale // the items, and a staleRead that names them old
 	})
 	sort.Slice(inv.Items, func(i, j int) bool { return inv.Items[i].ID < inv.Items[j].ID })
 	return inv, err

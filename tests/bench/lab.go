@@ -28,21 +28,29 @@ const (
 	simPass = "secret"
 )
 
-// lab is the processes of a run: one simulator and two valence-api, both
-// with it as their pod manager. warm keeps what it reads for an hour, so
-// that its lists are served from its cache; cold keeps it for 1ns, so that
-// every read of it walks the pod manager.
+// lab is the processes of a run: -podms simulators and three valence-api,
+// each with every simulator as a pod manager (the first one is the pod
+// manager of the scenarios about one system or node). warm keeps what it reads for an hour, so
+// that its lists are served from its cache; cold keeps it for 1ns and
+// never answers from an older read, so that every read of it walks the pod
+// manager; sustained keeps it for -sustain-ttl, with the default bound on
+// stale answers, for the load that crosses many expiries.
 type lab struct {
 	s          settings
 	dir        string // the run's logs and stores
 	bin        string // the binaries' directory
-	sim        *proc
-	simURL     string
+	sims       []*proc
+	simURLs    []string
+	simURL     string // the first simulator's
 	warm, cold *proc
 	warmURL    string
 	coldURL    string
 	warmPodm   string
-	coldPodm   string
+	coldPodms  []string // one per simulator, in their order
+	coldPodm   string   // the first simulator's
+	sustained  *proc
+	sustURL    string
+	sustPodm   string
 	hc         *http.Client
 }
 
@@ -73,20 +81,38 @@ func startLab(s settings) (l *lab, err error) {
 			return nil, err
 		}
 	}
-	if err := l.startSim(); err != nil {
-		return nil, err
+	for i := range s.Podms {
+		if err := l.startSim(i); err != nil {
+			return nil, err
+		}
 	}
+	l.simURL = l.simURLs[0]
 	if l.warm, l.warmURL, err = l.startAPI("warm", "1h"); err != nil {
 		return nil, err
 	}
-	if l.cold, l.coldURL, err = l.startAPI("cold", "1ns"); err != nil {
+	// An older build ignores VALENCE_INVENTORY_MAX_STALE: it never answers stale.
+	if l.cold, l.coldURL, err = l.startAPI("cold", "1ns", "VALENCE_INVENTORY_MAX_STALE=0s"); err != nil {
 		return nil, err
 	}
-	if l.warmPodm, err = l.register(l.warmURL, l.simURL); err != nil {
+	if l.sustained, l.sustURL, err = l.startAPI("sustained", s.SustainTTL.String()); err != nil {
 		return nil, err
 	}
-	if l.coldPodm, err = l.register(l.coldURL, l.simURL); err != nil {
-		return nil, err
+	l.coldPodms = make([]string, len(l.simURLs))
+	for i, sim := range l.simURLs {
+		sust, err := l.register(l.sustURL, sim, i)
+		if err != nil {
+			return nil, err
+		}
+		warm, err := l.register(l.warmURL, sim, i)
+		if err != nil {
+			return nil, err
+		}
+		if l.coldPodms[i], err = l.register(l.coldURL, sim, i); err != nil {
+			return nil, err
+		}
+		if i == 0 {
+			l.sustPodm, l.warmPodm, l.coldPodm = sust, warm, l.coldPodms[0]
+		}
 	}
 	return l, nil
 }
@@ -115,30 +141,31 @@ func (l *lab) start(name, bin string, args, env []string) (*proc, io.ReadCloser,
 	return p, out, nil
 }
 
-func (l *lab) startSim() error {
-	p, out, err := l.start("rsd-simulator", "rsd-simulator", []string{"--listen", "127.0.0.1:0", "--username", simUser, "--password", simPass,
-		"--seed", "1", "--systems", fmt.Sprint(l.s.Systems)}, nil)
+// startSim starts the i-th simulator (from 0), of -systems systems.
+func (l *lab) startSim(i int) error {
+	p, out, err := l.start(fmt.Sprintf("rsd-simulator-%d", i), "rsd-simulator", []string{"--listen", "127.0.0.1:0", "--username", simUser, "--password", simPass,
+		"--seed", fmt.Sprint(1 + i), "--systems", fmt.Sprint(l.s.Systems)}, nil)
 	if err != nil {
 		return err
 	}
-	l.sim = p
+	l.sims = append(l.sims, p)
 	url, err := procs.FirstLine(out, startTimeout)
 	if err != nil || !strings.HasPrefix(url, "http") {
-		return fmt.Errorf("rsd-simulator: first line %q: %v (log: %s)", url, err, l.dir)
+		return fmt.Errorf("rsd-simulator %d: first line %q: %v (log: %s)", i, url, err, l.dir)
 	}
-	l.simURL = url
+	l.simURLs = append(l.simURLs, url)
 	return nil
 }
 
-func (l *lab) startAPI(name, ttl string) (*proc, string, error) {
+func (l *lab) startAPI(name, ttl string, env ...string) (*proc, string, error) {
 	addr, err := procs.FreeAddr()
 	if err != nil {
 		return nil, "", err
 	}
-	p, out, err := l.start("valence-api-"+name, "valence-api", nil, []string{
-		"VALENCE_LISTEN=" + addr, "VALENCE_LOG_LEVEL=warn", "VALENCE_INVENTORY_TTL=" + ttl,
+	p, out, err := l.start("valence-api-"+name, "valence-api", nil, append([]string{
+		"VALENCE_LISTEN=" + addr, "VALENCE_LOG_LEVEL=warn", "VALENCE_INVENTORY_TTL=" + ttl, fmt.Sprintf("VALENCE_PODM_PARALLELISM=%d", l.s.WalkInFlight),
 		"VALENCE_STORE=bolt://" + filepath.Join(l.dir, name+".db"), fmt.Sprintf("VALENCE_PPROF=%t", l.s.Profiles != ""),
-	})
+	}, env...))
 	if err != nil {
 		return nil, "", err
 	}
@@ -155,11 +182,11 @@ func (l *lab) startAPI(name, ttl string) (*proc, string, error) {
 	return p, base, err
 }
 
-// register adds the pod manager at url (the simulator) to a valence-api
-// and returns its uuid.
-func (l *lab) register(base, url string) (string, error) {
-	body := fmt.Sprintf(`{"name":"bench","url":%q,"authentication":[{"type":"basic","auth_items":{"username":%q,"password":%q}}]}`,
-		url, simUser, simPass)
+// register adds the pod manager at url (the i-th simulator) to a
+// valence-api and returns its uuid.
+func (l *lab) register(base, url string, i int) (string, error) {
+	body := fmt.Sprintf(`{"name":"bench-%d","url":%q,"authentication":[{"type":"basic","auth_items":{"username":%q,"password":%q}}]}`,
+		i, url, simUser, simPass)
 	b, err := l.do(http.MethodPost, base+"/v1/pod_managers", body, false, http.StatusCreated)
 	if err != nil {
 		return "", err
@@ -230,7 +257,7 @@ func vmHWM(p *proc) (int64, error) {
 // close stops the processes (valence-api first, so that it closes its
 // connections to the simulator) and removes the directory.
 func (l *lab) close() {
-	for _, p := range []*proc{l.cold, l.warm, l.sim} {
+	for _, p := range append([]*proc{l.sustained, l.cold, l.warm}, l.sims...) {
 		if p == nil {
 			continue
 		}

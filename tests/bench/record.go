@@ -57,17 +57,17 @@ func (r *recorder) take() []string {
 
 func (r *recorder) close() { _ = r.srv.Close() }
 
-// under are the paths below prefix (and prefix itself).
+// under are the paths (or URLs) below prefix (and prefix itself).
 func under(paths []string, prefix string) []string {
 	return slices.DeleteFunc(slices.Clone(paths), func(p string) bool {
 		return p != prefix && !strings.HasPrefix(p, prefix+"/")
 	})
 }
 
-// replay GETs every path from the simulator, at most inFlight at once.
-func (l *lab) replay(paths []string, inFlight int) error {
-	return each(paths, inFlight, func(p string) error {
-		_, err := l.redfishGet(p)
+// replay GETs every URL (of the simulators), at most inFlight at once.
+func (l *lab) replay(urls []string, inFlight int) error {
+	return each(urls, inFlight, func(u string) error {
+		_, err := l.do(http.MethodGet, u, "", true, http.StatusOK)
 		return err
 	})
 }

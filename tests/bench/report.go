@@ -17,8 +17,8 @@ import (
 // of the limit's (higher is better, 100% is the limit).
 func printTable(w io.Writer, r results) {
 	s := r.Settings
-	fmt.Fprintf(w, "\n%d systems, %d node records, %s per scenario (at least %d requests), loopback\n\n",
-		s.Systems, r.NodeRecords, s.Duration, s.MinSamples)
+	fmt.Fprintf(w, "\n%d pod manager(s) of %d systems, %d node records, %s per scenario (at least %d requests), loopback\n\n",
+		s.Podms, s.Systems, r.NodeRecords, s.Duration, s.MinSamples)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "scenario\tc\tp50\tp99\treq/s\tlimit\tp50\tp99\treq/s\t× p50\t% req/s\t")
 	for _, row := range r.Rows {
@@ -28,6 +28,12 @@ func printTable(w io.Writer, r results) {
 			float64(a.P50)/float64(b.P50), 100*a.PerSecond/b.PerSecond)
 	}
 	tw.Flush()
+	for _, n := range r.Notes {
+		fmt.Fprintf(w, "\n%s", n)
+	}
+	if len(r.Notes) > 0 {
+		fmt.Fprintln(w)
+	}
 	fmt.Fprintf(w, "\nvalence-api VmHWM: %.1f MiB (warm, with the records), %.1f MiB (cold)\n",
 		float64(r.WarmVmHWM)/(1<<20), float64(r.ColdVmHWM)/(1<<20))
 }

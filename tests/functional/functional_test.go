@@ -31,6 +31,7 @@ var scenarios = []struct {
 	{"Inventory", testInventory},
 	{"RealServiceQuirks", testRealServiceQuirks},
 	{"InventoryRetries", testInventoryRetries},
+	{"InventoryStale", testInventoryStale},
 	{"Storages", eachModel(testStorages)},
 	{"PodManagerOffline", testPodManagerOffline},
 	{"ComposeRollback", testComposeRollback},

@@ -114,7 +114,7 @@ func presentCPUs(t *testing.T, sim *simulator, id string) int {
 // the pod manager.
 func testInventoryRetries(t *testing.T, b backend) {
 	e := newEnv(t, b, setup{sims: [][]string{{"--systems", "40", "--error-rate", "get=0.02"}},
-		apiEnv: []string{"VALENCE_INVENTORY_TTL=1ms"}})
+		apiEnv: []string{"VALENCE_INVENTORY_TTL=1ms", "VALENCE_INVENTORY_MAX_STALE=0s"}})
 	const calls = 100
 	whole := 0
 	for range calls {
