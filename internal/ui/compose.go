@@ -6,7 +6,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
-	"strings"
+	"reflect"
 	"sync"
 	"time"
 
@@ -15,6 +15,7 @@ import (
 
 	"github.com/valence-rsd/valence/api"
 	"github.com/valence-rsd/valence/api/client"
+	"github.com/valence-rsd/valence/internal/auth"
 )
 
 // Bounds of the composes a session runs: how many it keeps at once
@@ -93,11 +94,6 @@ func (s *session) job(id string) *job {
 	return s.jobs[id]
 }
 
-// composeView is the compose form's data.
-type composeView struct {
-	Flavors, PodManagers []option
-}
-
 // composeForm shows the compose form; ?flavor= preselects a flavor, and
 // ?job= fills it from a refused compose, with the refusal's messages.
 func (d *Dashboard) composeForm(w http.ResponseWriter, r *http.Request) {
@@ -111,6 +107,7 @@ func (d *Dashboard) composeForm(w http.ResponseWriter, r *http.Request) {
 				var ce *client.Error
 				if errors.As(err, &ce) {
 					p.fieldErrors(ce.Detail)
+					listErrors(p, ce.Detail)
 				}
 			}
 		}
@@ -118,81 +115,56 @@ func (d *Dashboard) composeForm(w http.ResponseWriter, r *http.Request) {
 	d.showCompose(w, r, p, http.StatusOK)
 }
 
-// showCompose draws the compose form of p with status.
+// showCompose draws the compose form of p with status: the node's name, a
+// flavor or the requirements (those of the flavor form), and the pod
+// manager.
 func (d *Dashboard) showCompose(w http.ResponseWriter, r *http.Request, p *page, status int) {
-	v := composeView{
-		Flavors:     []option{{"", "None: the requirements below"}},
-		PodManagers: []option{{"", "Any pod manager that can"}},
-	}
+	flavors := []option{{"", "None: the requirements below"}}
+	podms := []option{{"", "Any pod manager that can"}}
 	ctx := r.Context()
-	if p.Can("valence:flavor:list", "") {
-		flavors, err := p.api.ListFlavors(ctx, nil)
+	if p.Can(auth.RuleFlavorList, "") {
+		list, err := p.api.ListFlavors(ctx, nil)
 		if err != nil {
 			d.fail(w, r, p, err, nil)
 			return
 		}
-		for _, f := range flavors {
-			v.Flavors = append(v.Flavors, option{f.UUID, f.Name})
+		for _, f := range list {
+			flavors = append(flavors, option{f.UUID, f.Name})
 		}
 	}
-	if p.Can("valence:podmanager:list", "") {
-		podms, err := p.api.ListPodManagers(ctx, nil)
+	if p.Can(auth.RulePodManagerList, "") {
+		list, err := p.api.ListPodManagers(ctx, nil)
 		if err != nil {
 			d.fail(w, r, p, err, nil)
 			return
 		}
-		for _, pm := range podms {
-			v.PodManagers = append(v.PodManagers, option{pm.UUID, pm.Name + " (" + pm.Status + ")"})
+		for _, pm := range list {
+			podms = append(podms, option{pm.UUID, pm.Name + " (" + pm.Status + ")"})
 		}
 	}
-	p.Data = v
+	node := formSection{Legend: "Node", Fields: []fieldSpec{
+		{Name: "name", Label: "Name", Type: "text"},
+		{Name: "flavor_id", Label: "Flavor", Type: "select", Options: flavors},
+		{Name: "podm_id", Label: "Pod manager", Type: "select", Options: podms},
+		{Name: "description", Label: "Description", Type: "textarea"},
+	}}
+	p.Data = formView{ID: "compose-form", Heading: "The node and what it needs", Action: "/ui/nodes",
+		DataAction: "compose", Submit: "Compose",
+		Note:     "Choose a flavor, or fill in the requirements below: not both.",
+		Sections: append([]formSection{node}, propertySections(p)...)}
 	d.render(w, r, status, "compose", p)
 }
 
-// composeBody reads the compose form: the requirements only when a field
-// of them is filled (a flavor and requirements together are the API's to
-// refuse). A number that is not one is an error next to its field.
+// composeBody reads the compose form: the requirements, read as the flavor
+// form's (parseProperties), are sent only when a field of them is filled (a
+// flavor and requirements together are the API's to refuse). A field that
+// cannot be read is an error next to it.
 func composeBody(p *page) api.NodeCompose {
 	body := api.NodeCompose{
-		Name: p.Value("name"), Description: p.Value("description"),
-		PodmID: p.Value("podm_id"), FlavorID: p.Value("flavor_id"),
+		Name: formText(p, "name"), Description: formText(p, "description"),
+		PodmID: formText(p, "podm_id"), FlavorID: formText(p, "flavor_id"),
 	}
-	num := func(name string) api.FlexInt {
-		n, _ := formInt(p, name)
-		return api.FlexInt(n)
-	}
-	filled := func(names ...string) bool {
-		for _, n := range names {
-			if strings.TrimSpace(p.Value("properties."+n)) != "" {
-				return true
-			}
-		}
-		return false
-	}
-	var props api.FlavorPropertiesInput
-	if filled("processor.total_cores", "processor.count", "processor.model", "processor.instruction_set") {
-		props.Processor = &api.ProcessorRequirementInput{
-			TotalCores: num("properties.processor.total_cores"), Count: num("properties.processor.count"),
-			Model: p.Value("properties.processor.model"), InstructionSet: p.Value("properties.processor.instruction_set"),
-		}
-	}
-	if filled("memory.capacity_mib", "memory.type") {
-		props.Memory = &api.MemoryRequirementInput{
-			CapacityMiB: num("properties.memory.capacity_mib"), Type: p.Value("properties.memory.type"),
-		}
-	}
-	if filled("local_drives.capacity_gib", "local_drives.type", "local_drives.interface") {
-		props.LocalDrives = []api.LocalDriveRequirementInput{{
-			CapacityGiB: num("properties.local_drives.capacity_gib"),
-			Type:        p.Value("properties.local_drives.type"), Interface: p.Value("properties.local_drives.interface"),
-		}}
-	}
-	if filled("network.speed_mbps", "network.vlan") {
-		props.Network = []api.NetworkRequirementInput{{
-			SpeedMbps: num("properties.network.speed_mbps"), VLAN: num("properties.network.vlan"),
-		}}
-	}
-	if props.Processor != nil || props.Memory != nil || props.LocalDrives != nil || props.Network != nil {
+	if props := parseProperties(p); !reflect.ValueOf(props).IsZero() {
 		body.Properties = &props
 	}
 	return body

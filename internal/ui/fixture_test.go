@@ -57,6 +57,9 @@ type fixtureOptions struct {
 	// sim, when set, is the emulated pod manager (else one rack, one
 	// drawer, two systems).
 	sim *rsdsim.Config
+	// apiWrap, when set, wraps the v1 handler the dashboard calls (to see
+	// what its pages send).
+	apiWrap func(http.Handler) http.Handler
 }
 
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
@@ -89,8 +92,12 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		t.Fatal(err)
 	}
 	f.dash = d
+	ui := d.Handler
+	if o.apiWrap != nil {
+		ui = func(api http.Handler) http.Handler { return d.Handler(o.apiWrap(api)) }
+	}
 	f.srv = httptest.NewServer(server.New(server.Options{
-		Log: zerolog.Nop(), Service: f.stack.Service, Auth: authn, UI: d.Handler,
+		Log: zerolog.Nop(), Service: f.stack.Service, Auth: authn, UI: ui,
 	}))
 	t.Cleanup(f.srv.Close)
 	return f

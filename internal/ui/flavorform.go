@@ -3,14 +3,15 @@ package ui
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/valence-rsd/valence/api"
 )
 
-// maxFormRows bounds the rows of each list of the flavor form (drives,
-// interfaces): a POST's rows beyond it are not read. It is the most the
+// maxFormRows bounds the rows of each list of the flavor and compose forms
+// (drives, interfaces): a POST's rows beyond it are not read. It is the most the
 // API takes (maxItems in api/openapi.yaml), so an edit never drops the
 // entries of a flavor the form could not show.
 const maxFormRows = 64
@@ -106,13 +107,20 @@ func rowsIn(p *page, l flavorList) int {
 }
 
 // flavorSections lays out the flavor form for the values of p's form: the
-// name and description, the single-valued properties, then each list with
-// its filled rows and one empty row more.
+// name and description, then the requirements (propertySections).
 func flavorSections(p *page) []formSection {
-	sections := append([]formSection{{Legend: "Flavor", Fields: []fieldSpec{
+	return append([]formSection{{Legend: "Flavor", Fields: []fieldSpec{
 		{Name: "name", Label: "Name", Type: "text"},
 		{Name: "description", Label: "Description", Type: "text"},
-	}}}, flavorScalars...)
+	}}}, propertySections(p)...)
+}
+
+// propertySections lays out the requirements that the flavor and compose
+// forms share, as parseProperties reads them, for the values of p's form:
+// the single-valued properties, then each list with its filled rows and one
+// empty row more.
+func propertySections(p *page) []formSection {
+	sections := slices.Clone(flavorScalars)
 	for _, l := range flavorLists {
 		s := formSection{Legend: l.legend, Name: propPrefix + l.key}
 		for i := range min(rowsIn(p, l)+1, maxFormRows) {
@@ -212,7 +220,7 @@ func parseFlavor(p *page) api.FlavorCreate {
 }
 
 // parseProperties reads the requirements of p's form (fields
-// properties.*, as flavorSections lays them out): a group is asked for
+// properties.*, as propertySections lays them out): a group is asked for
 // only when one of its fields is filled.
 func parseProperties(p *page) api.FlavorPropertiesInput {
 	var props api.FlavorPropertiesInput

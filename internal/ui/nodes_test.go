@@ -1,11 +1,16 @@
 package ui
 
 import (
+	"bytes"
+	"encoding/json"
+	"io"
 	"net/http"
 	"net/url"
 	"path"
+	"reflect"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,8 +65,9 @@ func TestComposeThroughTheForm(t *testing.T) {
 	wantIn(t, body, `<label for="f-name">`, `<label for="f-flavor_id">`, `<label for="f-podm_id">`,
 		`<option value="`+pm.UUID+`">pod1 (Online)</option>`,
 		`<label for="f-properties-processor-total_cores">`, `id="f-properties-processor-total_cores" name="properties.processor.total_cores"`,
-		`<label for="f-properties-memory-capacity_mib">`, `<label for="f-properties-local_drives-capacity_gib">`,
-		`<label for="f-properties-network-speed_mbps">`, `data-action="compose"`)
+		`<label for="f-properties-memory-capacity_mib">`, `<label for="f-properties-local_drives-0-capacity_gib">`,
+		`<label for="f-properties-network-0-speed_mbps">`, `<label for="f-properties-remote_drives-0-protocol">`,
+		`<label for="f-properties-security-tpm">`, `<label for="f-properties-pci_device-type">`, `data-action="compose"`)
 
 	resp, body = b.send("/ui/nodes", url.Values{"name": {"web1"}, "podm_id": {pm.UUID}, "properties.processor.total_cores": {"1"}})
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/ui/jobs/") {
@@ -98,6 +104,91 @@ func TestComposeThroughTheForm(t *testing.T) {
 	wantNotIn(t, body, "<html", `data-action="decompose"`)
 }
 
+// TestComposeAsksWhatAFlavorCan: the compose form reads the requirements as
+// the flavor form does, every property and each row of the lists, and the
+// API receives them all.
+func TestComposeAsksWhatAFlavorCan(t *testing.T) {
+	var mu sync.Mutex
+	var sent []api.NodeCompose
+	f := newFixture(t, fixtureOptions{apiWrap: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.Method == http.MethodPost && r.URL.Path == "/v1/nodes" {
+				raw, err := io.ReadAll(r.Body)
+				var c api.NodeCompose
+				if err == nil {
+					err = json.Unmarshal(raw, &c)
+				}
+				if err != nil {
+					t.Errorf("the compose's body: %v", err)
+				}
+				mu.Lock()
+				sent = append(sent, c)
+				mu.Unlock()
+				r.Body = io.NopCloser(bytes.NewReader(raw))
+			}
+			next.ServeHTTP(w, r)
+		})
+	}})
+	pm := f.registered(t)
+	b := f.signedIn(t, "alice")
+	resp, body := b.send("/ui/nodes", url.Values{"name": {"two-of-each"}, "podm_id": {pm.UUID},
+		"properties.processor.total_cores":        {"1"},
+		"properties.local_drives.0.capacity_gib":  {"1"},
+		"properties.local_drives.1.capacity_gib":  {"2"},
+		"properties.local_drives.1.type":          {"SSD"},
+		"properties.network.0.speed_mbps":         {"1000"},
+		"properties.network.1.vlan":               {"42"},
+		"properties.security.tpm":                 {"false"},
+		"properties.pci_device.type":              {"GPU, FPGA"},
+		"properties.remote_drives.0.capacity_gib": {"3"},
+		"properties.remote_drives.0.protocol":     {"iSCSI"},
+	})
+	wantStatus(t, resp, body, http.StatusSeeOther)
+	b.waitJob(resp.Header.Get("Location"))
+	mu.Lock()
+	defer mu.Unlock()
+	if len(sent) != 1 || sent[0].Properties == nil {
+		t.Fatalf("the API received %+v, want one compose with properties", sent)
+	}
+	pr := *sent[0].Properties
+	want := api.FlavorPropertiesInput{
+		Processor:    &api.ProcessorRequirementInput{TotalCores: 1},
+		LocalDrives:  []api.LocalDriveRequirementInput{{CapacityGiB: 1}, {CapacityGiB: 2, Type: "SSD"}},
+		Network:      []api.NetworkRequirementInput{{SpeedMbps: 1000}, {VLAN: 42}},
+		RemoteDrives: []api.RemoteDriveRequirementInput{{CapacityGiB: 3, Protocol: "iSCSI"}},
+		Security:     &api.SecurityRequirement{TPM: new(false)},
+		PCIDevice:    &api.PCIDeviceRequirement{Type: []string{"GPU", "FPGA"}},
+	}
+	if !reflect.DeepEqual(pr, want) {
+		got, _ := json.Marshal(pr)
+		exp, _ := json.Marshal(want)
+		t.Fatalf("the API received properties\n%s\nwant\n%s", got, exp)
+	}
+	if sent[0].Name != "two-of-each" || sent[0].PodmID != pm.UUID || sent[0].FlavorID != "" {
+		t.Fatalf("the API received %+v", sent[0])
+	}
+}
+
+// TestComposeFormShowsEveryRowAgain: a compose refused for a field that
+// cannot be read shows the form again with each list's filled rows and one
+// empty row more.
+func TestComposeFormShowsEveryRowAgain(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	f.registered(t)
+	b := f.signedIn(t, "alice")
+	resp, body := b.send("/ui/nodes", url.Values{"name": {"web1"},
+		"properties.local_drives.0.capacity_gib": {"1"}, "properties.local_drives.1.capacity_gib": {"two"},
+		"properties.network.0.speed_mbps": {"10"}, "properties.network.1.speed_mbps": {"20"}})
+	wantStatus(t, resp, body, http.StatusBadRequest)
+	wantIn(t, body, `<p class="field-error" id="f-properties-local_drives-1-capacity_gib-error">`,
+		`name="properties.local_drives.1.capacity_gib" value="two"`, `id="f-properties-local_drives-2-capacity_gib"`,
+		`name="properties.network.1.speed_mbps" value="20"`, `id="f-properties-network-2-speed_mbps"`)
+	wantNotIn(t, body, `id="f-properties-local_drives-3-capacity_gib"`, `id="f-properties-network-3-speed_mbps"`)
+	if nodes := f.nodes(t, "alice"); len(nodes) != 0 {
+		t.Fatalf("composed %+v", nodes)
+	}
+}
+
 func TestComposeFormRefusesWhatIsNotANumber(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	f.registered(t)
@@ -131,6 +222,20 @@ func TestComposeRefusedShowsWhyAndTheFieldsAgain(t *testing.T) {
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `<p class="field-error" id="f-properties-processor-total_cores-error">processor.total_cores must be at most`,
 		`name="properties.processor.total_cores" value="100000"`, `name="name" value="big"`)
+
+	// A list's entry beyond the bound: the message on the list, whose
+	// entry the API does not name.
+	resp, body = b.send("/ui/nodes", url.Values{"name": {"wide"}, "properties.local_drives.0.capacity_gib": {"1"},
+		"properties.local_drives.1.capacity_gib": {"2000000"}})
+	wantStatus(t, resp, body, http.StatusSeeOther)
+	job = resp.Header.Get("Location")
+	if state, body := b.waitJob(job); state != "failed" {
+		t.Fatalf("compose %s:\n%s", state, body)
+	}
+	resp, body = b.get("/ui/nodes/new?job=" + strings.TrimPrefix(job, "/ui/jobs/"))
+	wantStatus(t, resp, body, http.StatusOK)
+	wantIn(t, body, `<p class="field-error" id="f-properties-local_drives-error">local_drives.capacity_gib must be at most`,
+		`name="properties.local_drives.1.capacity_gib" value="2000000"`)
 
 	// More than the pod has: the pod manager's refusal, with its messages.
 	resp, body = b.send("/ui/nodes", url.Values{"name": {"huge"}, "podm_id": {pm.UUID}, "properties.memory.capacity_mib": {"60000000"}})
