@@ -4,6 +4,8 @@ import (
 	"html/template"
 	"strconv"
 	"strings"
+
+	"github.com/valence-rsd/valence/api"
 )
 
 // funcs are the templates' helpers.
@@ -18,6 +20,7 @@ var funcs = template.FuncMap{
 		return deleteArgs{p, action, dataAction, question}
 	},
 	"cpuText":       cpuText,
+	"systemRows":    func(s []api.System, nodes map[string]string) systemRows { return systemRows{s, nodes} },
 	"flavorSummary": flavorSummary,
 }
 

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"strings"
@@ -8,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/valence-rsd/valence/api"
+	"github.com/valence-rsd/valence/internal/auth"
 )
 
 // openUpTo is the number of systems up to which the Pod page shows its
@@ -19,6 +21,8 @@ const openUpTo = 32
 type podView struct {
 	Tree   podTree
 	Filter string
+	// Nodes names the caller's nodes by UUID, for the systems they use.
+	Nodes map[string]string
 	// Warnings are the API's about the lists read.
 	Warnings []string
 	// Open says to show the tree open: it is small, or filtered.
@@ -55,9 +59,47 @@ func (d *Dashboard) pod(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, p, err, nil)
 		return
 	}
-	tree := buildPodTree(podms, racks, systems, filter)
-	p.Data = podView{Tree: tree, Filter: filter, Open: filter != "" || tree.Shown <= openUpTo, Warnings: warned.list}
+	nodes, err := nodeNames(ctx, p)
+	if err != nil {
+		d.fail(w, r, p, err, nil)
+		return
+	}
+	tree := buildPodTree(podms, racks, systems, nodes, filter)
+	p.Data = podView{Tree: tree, Filter: filter, Nodes: nodes, Open: filter != "" || tree.Shown <= openUpTo, Warnings: warned.list}
 	d.render(w, r, status, "pod", p)
+}
+
+// nodeNames names the nodes the caller sees by UUID, read in one call;
+// none when the caller may not list nodes (the page shows UUIDs).
+func nodeNames(ctx context.Context, p *page) (map[string]string, error) {
+	if !p.Can(auth.RuleNodeList, "") {
+		return nil, nil
+	}
+	nodes, err := p.api.ListNodes(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	names := make(map[string]string, len(nodes))
+	for _, n := range nodes {
+		names[n.UUID] = n.Name
+	}
+	return names, nil
+}
+
+// systemRows are what the "systems" partial draws: systems, and the names
+// of the nodes that use them, by UUID.
+type systemRows struct {
+	Systems []api.System
+	Nodes   map[string]string
+}
+
+// NodeName is the name of the node of UUID id, "" when the caller does not
+// see it.
+func (r systemRows) NodeName(id *string) string {
+	if id == nil {
+		return ""
+	}
+	return r.Nodes[*id]
 }
 
 // systemView is the system page's data.

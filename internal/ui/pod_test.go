@@ -5,13 +5,22 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/valence-rsd/valence/internal/rsdsim"
 )
 
 func TestPodShowsRacksDrawersAndSystems(t *testing.T) {
-	f := newFixture(t, fixtureOptions{})
+	var nodeLists atomic.Int32
+	f := newFixture(t, fixtureOptions{apiWrap: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == "/v1/nodes" {
+				nodeLists.Add(1)
+			}
+			next.ServeHTTP(w, r)
+		})
+	}})
 	pm := f.registered(t)
 	n := f.composed(t, "alice", "web-1", pm.UUID)
 	systems, err := f.apiAs(t, "admin").ListSystems(context.Background(), "")
@@ -32,8 +41,20 @@ func TestPodShowsRacksDrawersAndSystems(t *testing.T) {
 			`<a href="/ui/systems/`+pm.UUID+`/`+s.ID+`">`+s.ID+`</a>`,
 			`<td>`+cpuText(s.CPU)+`</td>`)
 	}
-	wantIn(t, body, `<td data-field="composed_node"><a href="/ui/nodes/`+n.UUID+`">`, `<td data-field="composed_node">free</td>`)
+	// The node by its name, its UUID in the title; the nodes read once.
+	wantIn(t, body, `<td data-field="composed_node"><a href="/ui/nodes/`+n.UUID+`" title="`+n.UUID+`">web-1</a></td>`,
+		`<td data-field="composed_node">free</td>`)
 	wantNotIn(t, body, "Unplaced")
+	if got := nodeLists.Load(); got != 1 {
+		t.Errorf("the Pod page listed the nodes %d times, want once", got)
+	}
+	// Its name finds it.
+	_, body = b.get("/ui/pod?q=WEB-1")
+	wantIn(t, body, `<p id="pod-count" data-field="shown">1 of 2 systems match.</p>`, `>web-1</a>`)
+	// Another project's node: its UUID only, as the API names it.
+	_, body = f.signedIn(t, "bob").get("/ui/pod")
+	wantIn(t, body, `<td data-field="composed_node"><a href="/ui/nodes/`+n.UUID+`">`+n.UUID+`</a></td>`)
+	wantNotIn(t, body, "web-1")
 
 	// One system's page: its parts, where it is, the node using it.
 	var used string

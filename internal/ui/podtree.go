@@ -94,11 +94,12 @@ func (idx racksByPodm) place(s api.System) placement {
 }
 
 // buildPodTree arranges systems under their pod managers, racks and
-// drawers, keeping only those that match filter (see matchSystem); racks
+// drawers, keeping only those that match filter (see matchSystem, which
+// reads nodes' names by UUID); racks
 // without a shown system are left out when filtering. Pod managers come in
 // the order given, racks, drawers and systems in natural order of their Ids
 // (Rack2 before Rack10).
-func buildPodTree(podms []api.PodManager, racks []api.Rack, systems []api.System, filter string) podTree {
+func buildPodTree(podms []api.PodManager, racks []api.Rack, systems []api.System, nodes map[string]string, filter string) podTree {
 	idx := indexRacks(racks)
 	filter = strings.ToLower(strings.TrimSpace(filter))
 	tree := podTree{Total: len(systems)}
@@ -113,7 +114,7 @@ func buildPodTree(podms []api.PodManager, racks []api.Rack, systems []api.System
 	}
 	for _, s := range systems {
 		b := branches[s.PodmID]
-		if b == nil || !matchSystem(s, filter) {
+		if b == nil || !matchSystem(s, nodes, filter) {
 			continue
 		}
 		tree.Shown++
@@ -160,14 +161,14 @@ func buildPodTree(podms []api.PodManager, racks []api.Rack, systems []api.System
 
 // matchSystem reports whether filter (lower case; "" matches all) is part
 // of one of the system's Id, UUID, name, location, CPU model, power state,
-// health or node.
-func matchSystem(s api.System, filter string) bool {
+// health, or its node's UUID or name (in nodes, by UUID).
+func matchSystem(s api.System, nodes map[string]string, filter string) bool {
 	if filter == "" {
 		return true
 	}
 	fields := []string{s.ID, s.UUID, s.Name, s.Location, s.CPU.Model, s.PowerState, s.Health}
 	if s.ComposedNode != nil {
-		fields = append(fields, *s.ComposedNode)
+		fields = append(fields, *s.ComposedNode, nodes[*s.ComposedNode])
 	}
 	for _, f := range fields {
 		if strings.Contains(strings.ToLower(f), filter) {

@@ -26,7 +26,7 @@ func TestBuildPodTreePlacesSystemsByLocation(t *testing.T) {
 		{ID: "System1", PodmID: "p2", Location: "Pod1/Rack2/D7"}, // the other pod manager's Rack2
 		{ID: "Stray", PodmID: "p3", Location: "Pod1/Rack2/D1"},   // a pod manager not listed
 	}
-	tree := buildPodTree(podms, racks, systems, "")
+	tree := buildPodTree(podms, racks, systems, nil, "")
 	if tree.Total != 8 || tree.Shown != 7 {
 		t.Errorf("total, shown = %d, %d, want 8, 7", tree.Total, tree.Shown)
 	}
@@ -85,7 +85,7 @@ func TestBuildPodTreeFilter(t *testing.T) {
 		{"system3", []string{"System3"}},
 		{"nothing", nil},
 	} {
-		tree := buildPodTree(podms, racks, systems, c.filter)
+		tree := buildPodTree(podms, racks, systems, nil, c.filter)
 		var got []string
 		pm := tree.PodManagers[0]
 		for _, r := range pm.Racks {
