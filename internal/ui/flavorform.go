@@ -315,10 +315,12 @@ func listErrors(p *page, detail string) {
 
 // formView is a form laid out in Go, as the "form" partial draws it: its
 // heading (ID is the heading's element id), a note under it, where it
-// posts, its sections and its submit button.
+// posts, its sections and its submit button, which asks Confirm first when
+// set (a destructive change).
 type formView struct {
 	ID, Heading, Note          string
 	Action, DataAction, Submit string
+	Confirm                    string
 	Sections                   []formSection
 }
 

@@ -76,16 +76,20 @@ func (d *Dashboard) adopt(w http.ResponseWriter, r *http.Request) {
 }
 
 // podmNames names the pod managers by UUID; a caller who may not list them
-// sees UUIDs, and nothing is lost.
+// (or whose read fails) sees UUIDs, and nothing is lost.
 func (d *Dashboard) podmNames(r *http.Request, p *page) map[string]string {
-	names := map[string]string{}
 	if !p.Can("valence:podmanager:list", "") {
-		return names
+		return nil
 	}
-	if list, err := p.api.ListPodManagers(r.Context(), nil); err == nil {
-		for _, pm := range list {
-			names[pm.UUID] = pm.Name
-		}
+	list, _ := p.api.ListPodManagers(r.Context(), nil)
+	return nameOf(list)
+}
+
+// nameOf names pod managers by UUID.
+func nameOf(podms []api.PodManager) map[string]string {
+	names := make(map[string]string, len(podms))
+	for _, pm := range podms {
+		names[pm.UUID] = pm.Name
 	}
 	return names
 }
@@ -102,6 +106,8 @@ type nodeView struct {
 	BootEnabled    []option
 	BootTarget     []option
 	BootMode       []option
+	// Decompose is the decompose form, which asks first.
+	Decompose formView
 }
 
 // node shows one node: its live state and parts, its volumes, and the
@@ -122,7 +128,9 @@ func (d *Dashboard) showNode(w http.ResponseWriter, r *http.Request, p *page, st
 	}
 	p.Title = "Node " + n.Name
 	v := nodeView{Node: n, PodManager: d.podmNames(r, p)[n.PodmID],
-		Power: powerTargets, BootEnabled: bootEnabled, BootTarget: bootTarget, BootMode: bootMode}
+		Power: powerTargets, BootEnabled: bootEnabled, BootTarget: bootTarget, BootMode: bootMode,
+		Decompose: formView{ID: "decompose", Heading: "Decompose", Action: "/ui/nodes/" + url.PathEscape(n.UUID) + "/delete",
+			DataAction: "decompose", Submit: "Decompose", Confirm: "Decompose node " + n.Name + "? Its hardware goes back to the pool."}}
 	if r.URL.Query().Get("fragment") == "" {
 		if p.Can("valence:node:list_storages", n.ProjectID) {
 			if v.Attached, err = p.api.ListNodeStorages(ctx, n.UUID); err != nil {

@@ -43,8 +43,7 @@ func (d *Dashboard) pod(w http.ResponseWriter, r *http.Request) {
 	p.Form.Set("q", filter)
 	ctx := r.Context()
 	var warned warnings
-	c := warned.apiWith(p)
-	podms, err := c.ListPodManagers(ctx, nil)
+	c, podms, err := warned.listPodManagers(ctx, p)
 	if err != nil {
 		d.fail(w, r, p, err, nil)
 		return

@@ -20,8 +20,42 @@ var driverChoices = pairs("", "RSD or DMTF composition (default)", api.DriverRed
 
 // podManagersView is the list page's data.
 type podManagersView struct {
-	List    []api.PodManager
-	Drivers []option
+	List []api.PodManager
+	// Form is the register form.
+	Form formView
+}
+
+// podManagerView is a pod manager's page: the pod manager, its edit form
+// and its delete form.
+type podManagerView struct {
+	*api.PodManager
+	Edit, Delete formView
+}
+
+// podmSections lays out the register form (register) or the edit form of a
+// pod manager, which leaves out what cannot change (URL, driver) and keeps
+// the password when none is given.
+func podmSections(register bool) []formSection {
+	about := []fieldSpec{{Name: "name", Label: "Name", Type: "text"}}
+	password := "New password (empty: unchanged)"
+	if register {
+		about = append(about, fieldSpec{Name: "url", Label: "URL", Type: "url"},
+			fieldSpec{Name: "driver", Label: "Driver", Type: "select", Options: driverChoices})
+		password = "Password"
+	}
+	about = append(about, fieldSpec{Name: "location", Label: "Location", Type: "text"},
+		fieldSpec{Name: "description", Label: "Description", Type: "textarea"})
+	return []formSection{
+		{Legend: "Pod manager", Fields: about},
+		{Legend: "Credentials", Fields: []fieldSpec{
+			{Name: "username", Label: "User name", Type: "text"},
+			{Name: "password", Label: password, Type: "password"},
+		}},
+		{Legend: "TLS", Fields: []fieldSpec{
+			{Name: "tls_verify", Label: "Verify the pod manager's TLS certificate", Type: "checkbox"},
+			{Name: "ca_cert", Label: "CA certificates that sign it (PEM; empty: the system's)", Type: "textarea"},
+		}},
+	}
 }
 
 // podManagers lists the pod managers, with the register form for those who
@@ -39,7 +73,8 @@ func (d *Dashboard) showPodManagers(w http.ResponseWriter, r *http.Request, p *p
 		d.fail(w, r, p, err, nil)
 		return
 	}
-	p.Data = podManagersView{List: list, Drivers: driverChoices}
+	p.Data = podManagersView{List: list, Form: formView{ID: "register-podm", Heading: "Register a pod manager",
+		Action: "/ui/podmanagers", DataAction: "register-podm", Submit: "Register", Sections: podmSections(true)}}
 	d.render(w, r, status, "podmanagers", p)
 }
 
@@ -88,7 +123,16 @@ func (d *Dashboard) showPodManager(w http.ResponseWriter, r *http.Request, p *pa
 			p.Form.Set("username", a.AuthItems.Username)
 		}
 	}
-	p.Data = pm
+	at := "/ui/podmanagers/" + url.PathEscape(pm.UUID)
+	p.Data = podManagerView{PodManager: pm,
+		Edit: formView{ID: "edit-podm", Heading: "Edit", Action: at, DataAction: "update-podm", Submit: "Save",
+			Sections: podmSections(false)},
+		Delete: formView{ID: "delete-podm", Heading: "Delete", Action: at + "/delete", DataAction: "delete-podm", Submit: "Delete",
+			Confirm: "Delete pod manager " + pm.Name + "?",
+			Sections: []formSection{{Legend: "Its nodes", Fields: []fieldSpec{
+				{Name: "force", Label: "Also decompose its nodes (force)", Type: "checkbox"},
+			}}}},
+	}
 	d.render(w, r, status, "podmanager", p)
 }
 

@@ -30,8 +30,7 @@ func (d *Dashboard) volumes(w http.ResponseWriter, r *http.Request) {
 func (d *Dashboard) showVolumes(w http.ResponseWriter, r *http.Request, p *page, status int) {
 	ctx := r.Context()
 	var warned warnings
-	c := warned.apiWith(p)
-	podms, err := c.ListPodManagers(ctx, nil)
+	c, podms, err := warned.listPodManagers(ctx, p)
 	if err != nil {
 		d.fail(w, r, p, err, nil)
 		return
@@ -41,12 +40,8 @@ func (d *Dashboard) showVolumes(w http.ResponseWriter, r *http.Request, p *page,
 		d.fail(w, r, p, err, nil)
 		return
 	}
-	names := make(map[string]string, len(podms))
-	for _, pm := range podms {
-		names[pm.UUID] = pm.Name
-	}
 	p.Data = volumesView{
-		Volumes: vols, PodManagers: names,
+		Volumes: vols, PodManagers: nameOf(podms),
 		Form: formView{ID: "new-volume", Heading: "New volume", Action: "/ui/volumes", DataAction: "create-volume",
 			Submit: "Create the volume", Sections: volumeSections(podms, vols)},
 		Warnings:  warned.list,

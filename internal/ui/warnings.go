@@ -1,9 +1,11 @@
 package ui
 
 import (
+	"context"
 	"slices"
 	"strings"
 
+	"github.com/valence-rsd/valence/api"
 	"github.com/valence-rsd/valence/api/client"
 )
 
@@ -12,10 +14,13 @@ import (
 // system read only in part. The API sends at most 21 per answer.
 type warnings struct{ list []string }
 
-// apiWith is the API client of p's caller that notes the answers' warnings
-// in w.
-func (w *warnings) apiWith(p *page) *client.Client {
-	return p.d.client(p.sess, client.WithWarnings(w.add))
+// listPodManagers lists the pod managers, the first read of a page of
+// lists, with an API client of p's caller that notes the answers' warnings
+// in w; it returns that client for the page's other lists.
+func (w *warnings) listPodManagers(ctx context.Context, p *page) (*client.Client, []api.PodManager, error) {
+	c := p.d.client(p.sess, client.WithWarnings(w.add))
+	podms, err := c.ListPodManagers(ctx, nil)
+	return c, podms, err
 }
 
 // add notes a Warning header's text, once.
