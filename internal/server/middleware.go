@@ -29,10 +29,17 @@ func RequestID(ctx context.Context) string {
 }
 
 // requestID mints req-<uuid4> for every request, sends it back in
-// X-OpenStack-Request-Id and keeps it in the context for logs and errors.
+// X-OpenStack-Request-Id and keeps it in the context for logs and errors. A
+// request whose context has an id already is an in-process call of the
+// dashboard, made on its page's context: it keeps the page's id, which so
+// ties the page's access line to its API calls' (a request from the
+// network never has one; its header is not read).
 func requestID(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		id := "req-" + uuid.NewString()
+		id := RequestID(r.Context())
+		if id == "" {
+			id = "req-" + uuid.NewString()
+		}
 		w.Header().Set(RequestIDHeader, id)
 		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey{}, id)))
 	})

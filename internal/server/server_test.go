@@ -157,6 +157,41 @@ func TestRequestIDIsOnEveryResponseAndUnique(t *testing.T) {
 	}
 }
 
+// TestInProcessCallKeepsTheRequestID: a call of the router on the context
+// of a request it serves (the dashboard's in-process API calls) carries that
+// request's id, in its answer and its access line.
+func TestInProcessCallKeepsTheRequestID(t *testing.T) {
+	var inner string
+	f := newFixture(t, Options{UI: func(api http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			// As internal/ui's transport: the page's route is not the call's.
+			ctx := context.WithValue(r.Context(), chi.RouteCtxKey, nil)
+			rec := httptest.NewRecorder()
+			api.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/v1", nil).WithContext(ctx))
+			inner = rec.Header().Get(RequestIDHeader)
+		})
+	}})
+	resp, _ := f.do(t, "GET", "/ui/page", nil)
+	outer := resp.Header.Get(RequestIDHeader)
+	if !requestIDPattern.MatchString(outer) || inner != outer {
+		t.Fatalf("the page's request id %q, its API call's %q: want the same req-<uuid4>", outer, inner)
+	}
+	lines := f.log.lines(t)
+	if len(lines) != 2 {
+		t.Fatalf("want the call's and the page's access lines, got %v", lines)
+	}
+	for _, l := range lines {
+		if l["request_id"] != outer {
+			t.Errorf("access line %v: request_id is not the page's %s", l, outer)
+		}
+	}
+	// A request from outside gets a new id each time.
+	again, _ := f.do(t, "GET", "/ui/page", nil)
+	if again.Header.Get(RequestIDHeader) == outer {
+		t.Errorf("two pages share the request id %s", outer)
+	}
+}
+
 func TestUnknownPathIsJSON404(t *testing.T) {
 	f := newFixture(t, Options{})
 	resp, body := f.do(t, "GET", "/nope", nil)

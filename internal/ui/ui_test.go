@@ -457,3 +457,56 @@ func (l lockedWriter) Write(p []byte) (int, error) {
 	defer l.mu.Unlock()
 	return l.w.Write(p)
 }
+
+// TestPageAndItsAPICallsShareTheRequestID: the API calls a page makes (and a
+// compose it starts, which outlives it) carry the page's request id, so one
+// id ties the page's access line to its calls'.
+func TestPageAndItsAPICallsShareTheRequestID(t *testing.T) {
+	var mu sync.Mutex
+	calls := map[string][]string{} // by "METHOD path": the ids answered
+	f := newFixture(t, fixtureOptions{apiWrap: func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r)
+			mu.Lock()
+			defer mu.Unlock()
+			k := r.Method + " " + r.URL.Path
+			calls[k] = append(calls[k], w.Header().Get(server.RequestIDHeader))
+		})
+	}})
+	pm := f.registered(t)
+	b := f.signedIn(t, "alice")
+	taken := func() map[string][]string {
+		mu.Lock()
+		defer mu.Unlock()
+		c := calls
+		calls = map[string][]string{}
+		return c
+	}
+	taken()
+	resp, body := b.get("/ui/pod")
+	wantStatus(t, resp, body, http.StatusOK)
+	page := resp.Header.Get(server.RequestIDHeader)
+	got := taken()
+	for _, call := range []string{"GET /v1/pod_managers", "GET /v1/racks", "GET /v1/systems", "GET /v1/nodes"} {
+		if len(got[call]) == 0 {
+			t.Errorf("the Pod page made no call %s: %v", call, got)
+		}
+	}
+	for call, ids := range got {
+		for _, id := range ids {
+			if page == "" || id != page {
+				t.Errorf("%s answered with request id %q, the page's is %q", call, id, page)
+			}
+		}
+	}
+
+	form := url.Values{"name": {"web1"}, "podm_id": {pm.UUID}, "properties.processor.total_cores": {"1"}, CSRFField: {b.csrf()}}
+	taken()
+	resp, body = b.post("/ui/nodes", form)
+	wantStatus(t, resp, body, http.StatusSeeOther)
+	post := resp.Header.Get(server.RequestIDHeader)
+	b.waitJob(resp.Header.Get("Location"))
+	if ids := taken()["POST /v1/nodes"]; len(ids) != 1 || post == "" || ids[0] != post {
+		t.Errorf("the compose's API call answered with request ids %q, the POST's is %q", ids, post)
+	}
+}
