@@ -80,7 +80,14 @@ type Config struct {
 // Client is a connection to one RSD pod manager or plain Redfish service.
 // It is safe for concurrent use.
 type Client struct {
-	api          *gofish.APIClient
+	api *gofish.APIClient
+	// hc sends every request: gofish's and getJSON's alike. Its transports
+	// bound the requests in flight (limit), log in again (session), retry
+	// reads and keep to the origin with capped answers (guarded).
+	hc           *http.Client
+	endpoint     string
+	basic        bool // HTTP Basic credentials on getJSON's requests (gofish sets its own)
+	user, pass   string
 	session      *session // nil unless a Redfish session authenticates the requests
 	info         ServiceInfo
 	links        rootLinks
@@ -130,7 +137,8 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, wrapErr(http.MethodGet, schemas.DefaultServiceRoot, err)
 	}
-	c := &Client{api: api, max: cfg.MaxConcurrent, closeTimeout: cfg.Timeout}
+	c := &Client{api: api, endpoint: endpoint, max: cfg.MaxConcurrent, closeTimeout: cfg.Timeout}
+	c.use(hc)
 	var root rootJSON
 	if err := c.getJSON(ctx, schemas.DefaultServiceRoot, &root); err != nil {
 		return nil, err
@@ -151,7 +159,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		if err := c.session.login(ctx); err != nil {
 			return nil, err
 		}
-		c.api.HTTPClient = c.session.client()
+		c.use(c.session.client())
 		c.detectRacks(ctx)
 		return c, nil
 	}
@@ -159,6 +167,9 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	if c.api, err = gofish.ConnectContext(ctx, gc); err != nil {
 		return nil, wrapErr(http.MethodGet, schemas.DefaultServiceRoot, err)
 	}
+	c.use(hc)
+	// gofish sends Basic credentials only when both are set; so does getJSON.
+	c.basic, c.user, c.pass = cfg.Password != "", cfg.Username, cfg.Password
 	if probe := cmp.Or(c.links.systems, c.links.chassis, c.links.nodes); probe != "" {
 		// Basic credentials are sent but never checked while connecting (the
 		// root is public); one authenticated read makes a refusal show here.
@@ -180,8 +191,19 @@ func (c *Client) Close() error {
 		defer cancel()
 		c.session.logout(ctx)
 	}
-	c.api.HTTPClient.CloseIdleConnections()
+	c.hc.CloseIdleConnections()
 	return nil
+}
+
+// use makes hc, bounded to c.max requests in flight, the client of every
+// request: gofish's and getJSON's share the one bound. The bound keeps hc's
+// Timeout, counted from the moment a request has its slot.
+func (c *Client) use(hc *http.Client) {
+	bounded := *hc
+	bounded.Transport = &limit{next: hc.Transport, sem: make(chan struct{}, c.max), timeout: hc.Timeout}
+	bounded.Timeout = 0
+	c.hc = &bounded
+	c.api.HTTPClient = c.hc
 }
 
 func normalizeEndpoint(endpoint string) (string, error) {
@@ -226,11 +248,19 @@ var bodies = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 // collection does not stay pinned in the pool.
 const maxPooledBody = 1 << 20
 
-// getJSON decodes the resource at uri into v.
+// userAgent is what gofish sends on the requests it builds, so that a pod
+// manager's log shows one client.
+const userAgent = "gofish/1.0"
+
+// getJSON decodes the resource at uri into v. It builds the GET itself
+// rather than through gofish, whose per-request machinery (a copy of its
+// client and service per context, headers set and cloned) was the largest
+// share of a cold walk's CPU; the transports (bound, session, retry, guard)
+// are the same.
 func (c *Client) getJSON(ctx context.Context, uri string, v any) error {
-	resp, err := c.at(ctx).Get(uri)
+	resp, err := c.get(ctx, uri)
 	if err != nil {
-		return wrapErr(http.MethodGet, uri, err)
+		return err
 	}
 	defer schemas.DeferredCleanupHTTPResponse(resp) // drains, so the connection is reused
 	buf := bodies.Get().(*bytes.Buffer)
@@ -247,6 +277,32 @@ func (c *Client) getJSON(ctx context.Context, uri string, v any) error {
 		return fmt.Errorf("redfish: GET %s: decoding: %w", uri, err)
 	}
 	return nil
+}
+
+// get sends a GET of uri and returns a 2xx answer; any other status is an
+// *Error carrying the pod manager's message, as gofish reports it.
+func (c *Client) get(ctx context.Context, uri string) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint+uri, nil)
+	if err != nil {
+		return nil, wrapErr(http.MethodGet, uri, err)
+	}
+	req.Header = http.Header{"Accept": {"application/json"}, "User-Agent": {userAgent}}
+	if c.basic {
+		req.SetBasicAuth(c.user, c.pass)
+	}
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		return nil, wrapErr(http.MethodGet, uri, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		defer schemas.DeferredCleanupHTTPResponse(resp)
+		payload, err := io.ReadAll(resp.Body) // capped, and already read whole by the guard
+		if err != nil {
+			return nil, wrapErr(http.MethodGet, uri, err)
+		}
+		return nil, wrapErr(http.MethodGet, uri, schemas.ConstructError(resp.StatusCode, payload))
+	}
+	return resp, nil
 }
 
 // send issues a POST, PATCH or DELETE with an optional JSON body and returns

@@ -2,6 +2,7 @@ package redfish_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -62,5 +63,84 @@ func TestBoundedConcurrency(t *testing.T) {
 	}
 	if p := peak.Load(); p > max || p < 2 {
 		t.Errorf("peak requests in flight = %d, want between 2 and %d", p, max)
+	}
+}
+
+// TestBoundCountsNoQueueWait checks that Config.Timeout bounds each request
+// from the moment it has its slot among MaxConcurrent, not from when it
+// began waiting for one: many callers queued behind a bound of one each get
+// their answer, though together they take far longer than the timeout.
+func TestBoundCountsNoQueueWait(t *testing.T) {
+	const callers, wait, timeout = 12, 40 * time.Millisecond, 400 * time.Millisecond
+	var inFlight, peak atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		path := strings.TrimSuffix(r.URL.Path, "/")
+		if path == "/redfish/v1" {
+			fmt.Fprint(w, `{"RedfishVersion":"1.6.0","Systems":{"@odata.id":"/redfish/v1/Systems"}}`)
+			return
+		}
+		time.Sleep(wait)
+		id := strings.TrimPrefix(path, "/redfish/v1/Systems/")
+		fmt.Fprintf(w, `{"@odata.id":%q,"Id":%q}`, path, id)
+	}))
+	defer srv.Close()
+
+	c, err := redfish.Connect(context.Background(), redfish.Config{Endpoint: srv.URL, MaxConcurrent: 1, Timeout: timeout})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	errs := make(chan error, callers)
+	for i := range callers {
+		go func() {
+			_, err := c.GetSystem(context.Background(), fmt.Sprintf("/redfish/v1/Systems/%d", i))
+			errs <- err
+		}()
+	}
+	for range callers {
+		if err := <-errs; err != nil {
+			t.Errorf("GetSystem: %v (the wait for a slot counted against the timeout?)", err)
+		}
+	}
+	if p := peak.Load(); p != 1 {
+		t.Errorf("peak requests in flight = %d, want 1", p)
+	}
+}
+
+// TestTimeoutBoundsEachRequest checks that an answer slower than
+// Config.Timeout fails the request: headers that never come as
+// unreachable, a body that stalls after them as a failed read.
+func TestTimeoutBoundsEachRequest(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch strings.TrimSuffix(r.URL.Path, "/") {
+		case "/redfish/v1":
+			fmt.Fprint(w, `{"RedfishVersion":"1.6.0","Systems":{"@odata.id":"/redfish/v1/Systems"}}`)
+		case "/redfish/v1/Systems/body":
+			fmt.Fprint(w, `{"Id":`)
+			w.(http.Flusher).Flush()
+			<-release
+		default:
+			<-release
+		}
+	}))
+	defer srv.Close()
+	defer close(release)
+
+	c, err := redfish.Connect(context.Background(), redfish.Config{Endpoint: srv.URL, Timeout: 100 * time.Millisecond,
+		Retry: redfish.Retry{Attempts: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.GetSystem(context.Background(), "/redfish/v1/Systems/headers"); !errors.Is(err, redfish.ErrUnreachable) {
+		t.Errorf("GetSystem of an answer that never comes: %v, want ErrUnreachable", err)
+	}
+	if _, err := c.GetSystem(context.Background(), "/redfish/v1/Systems/body"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("GetSystem of a body that stalls: %v, want the deadline exceeded", err)
 	}
 }

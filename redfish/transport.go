@@ -2,12 +2,14 @@ package redfish
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 )
 
 // DefaultMaxResponse caps the body of one answer of the pod manager when
@@ -171,3 +173,55 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 }
 
 func (b *cappedBody) Close() error { return b.rc.Close() }
+
+// limit bounds the requests in flight through one Client (Config.MaxConcurrent),
+// whoever builds them, gofish or getJSON. A request waits for a slot until its
+// context ends; the per-request timeout starts once it has one, so that a
+// queue behind a slow pod manager does not fail requests never sent (the
+// client around limit has no Timeout of its own).
+type limit struct {
+	next    http.RoundTripper
+	sem     chan struct{}
+	timeout time.Duration
+}
+
+// RoundTrip sends req once a slot is free and frees the slot when the
+// answer's headers are in; the timeout runs until its body is closed.
+func (l *limit) RoundTrip(req *http.Request) (*http.Response, error) {
+	select {
+	case l.sem <- struct{}{}:
+	case <-req.Context().Done():
+		return nil, req.Context().Err()
+	}
+	defer func() { <-l.sem }()
+	if l.timeout <= 0 {
+		return l.next.RoundTrip(req)
+	}
+	ctx, cancel := context.WithTimeout(req.Context(), l.timeout)
+	resp, err := l.next.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	resp.Body = &cancelBody{ReadCloser: resp.Body, cancel: cancel}
+	return resp, nil
+}
+
+// CloseIdleConnections passes on to the wrapped transport.
+func (l *limit) CloseIdleConnections() {
+	if c, ok := l.next.(interface{ CloseIdleConnections() }); ok {
+		c.CloseIdleConnections()
+	}
+}
+
+// cancelBody ends a request's timeout when its body is closed.
+type cancelBody struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelBody) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
+}

@@ -84,15 +84,32 @@ type Cache struct {
 func NewCache() Cache { return Cache{m: memo.New[valence.Record](decodedBudget)} }
 
 // Decode is the package's Decode through the cache. b is copied before it
-// is kept, so it may be a view that ends with a transaction (bolt's).
+// is kept, so it may be a view that ends with a transaction (bolt's). The
+// record kept shares its Data with that copy rather than hold a second one.
 func (c Cache) Decode(kind valence.Kind, id string, b []byte) (valence.Record, error) {
 	key := string(kind) + "/" + id
 	if rec, ok := c.m.Get(key, b); ok {
 		return rec, nil
 	}
-	rec, err := Decode(kind, id, b)
-	if err == nil {
-		c.m.Put(key, bytes.Clone(b), rec)
+	kept := bytes.Clone(b)
+	rec, err := Decode(kind, id, kept)
+	if err != nil {
+		return rec, err
 	}
-	return rec, err
+	rec.Data = dataIn(kept, rec.Data)
+	c.m.Put(key, kept, rec)
+	return rec, nil
+}
+
+// dataIn returns the view of stored that holds data, if stored ends with it
+// and the envelope's closing brace (Encode writes Data last, compact, as
+// json.Unmarshal gives it back), and data itself otherwise. The view's
+// capacity ends with it, so that an append copies.
+func dataIn(stored []byte, data json.RawMessage) json.RawMessage {
+	end := len(stored) - 1
+	start := end - len(data)
+	if len(data) == 0 || start < 0 || stored[end] != '}' || !bytes.Equal(stored[start:end], data) {
+		return data
+	}
+	return stored[start:end:end]
 }

@@ -1,0 +1,64 @@
+package records
+
+import (
+	"bytes"
+	"encoding/json"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/valence-rsd/valence/internal/valence"
+)
+
+// TestCacheKeepsOneCopy checks that a record decoded through the cache
+// holds its stored bytes once: its Data is a view of the kept copy, not a
+// second copy (10,000 node records held both, a third of the server's
+// heap), and an append to it does not write into the kept copy.
+func TestCacheKeepsOneCopy(t *testing.T) {
+	data := json.RawMessage(`{"blob":"` + strings.Repeat("x", 256<<10) + `"}`)
+	b, err := Encode(valence.Record{Kind: valence.KindNode, ID: "n1", SchemaVersion: 1,
+		Fields: map[string]string{"podm": "p1"}, Data: data}, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := NewCache()
+	var before, after runtime.MemStats
+	runtime.GC() // twice: the first leaves json.Marshal's pooled buffer in sync.Pool's victim cache
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	rec, err := c.Decode(valence.KindNode, "n1", b)
+	if err != nil || !bytes.Equal(rec.Data, data) || rec.Fields["podm"] != "p1" {
+		t.Fatalf("Decode = %+v, %v", rec, err)
+	}
+	runtime.GC()
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	// What the cache holds after a collection: the stored form once, and a
+	// few small maps; the old cache held Data a second time.
+	kept := int64(after.HeapAlloc) - int64(before.HeapAlloc)
+	if kept >= int64(len(b))*3/2 {
+		t.Errorf("the cache holds %d bytes for a stored form of %d: Data is kept beside the stored bytes", kept, len(b))
+	}
+	again, err := c.Decode(valence.KindNode, "n1", b)
+	if err != nil || &again.Data[0] != &rec.Data[0] {
+		t.Fatalf("a second Decode of the same bytes did not come from the cache (%v)", err)
+	}
+	// An append to a record's Data must not write into the kept stored form
+	// (which would make the cache miss, or worse, compare wrong).
+	_ = append(again.Data, '!')
+	third, err := c.Decode(valence.KindNode, "n1", b)
+	if err != nil || &third.Data[0] != &rec.Data[0] || !bytes.Equal(third.Data, data) {
+		t.Errorf("after an append to Data, Decode = %q, %v; want the cached record unchanged", third.Data[:16], err)
+	}
+}
+
+// TestCacheDataNotAtEnd checks that a stored form whose Data is not where
+// Encode puts it (written by hand, or by another encoder) still decodes,
+// its Data copied as before.
+func TestCacheDataNotAtEnd(t *testing.T) {
+	b := []byte(`{"data":{"a":1},"schema_version":2} `)
+	rec, err := NewCache().Decode(valence.KindNode, "n1", b)
+	if err != nil || string(rec.Data) != `{"a":1}` || rec.SchemaVersion != 2 {
+		t.Fatalf("Decode = %+v, %v", rec, err)
+	}
+}
