@@ -88,6 +88,9 @@ type Client struct {
 	closeTimeout time.Duration
 	// allocate is the Allocate action's target, once read (allocateTarget).
 	allocate atomic.Pointer[string]
+	// assembleAtNode: a node read had its Assemble target at the path RSD
+	// defines, so Assemble posts there without reading the node (Assemble).
+	assembleAtNode atomic.Bool
 }
 
 // Connect reads the service root, detects the RSD version and capabilities,
