@@ -40,6 +40,7 @@ const (
 const (
 	DefaultTimeout       = 30 * time.Second
 	DefaultMaxConcurrent = 16
+	DefaultMaxInFlight   = 64
 )
 
 // Config says how to reach and authenticate to one pod manager.
@@ -58,9 +59,15 @@ type Config struct {
 	// Timeout bounds each HTTP request (DefaultTimeout if zero). Whole
 	// operations are bounded by the caller's context.
 	Timeout time.Duration
-	// MaxConcurrent bounds the requests in flight to this pod manager, shared
-	// by all calls on the Client (DefaultMaxConcurrent if zero).
+	// MaxConcurrent bounds the requests in flight of the fan-outs (a walk of
+	// the inventory, of a collection, of a node's parts), shared by all of
+	// them on the Client (DefaultMaxConcurrent if zero).
 	MaxConcurrent int
+	// MaxInFlight bounds the other requests in flight, shared by all calls
+	// on the Client: concurrent composes, actions and single reads each wait
+	// here, not behind a walk (DefaultMaxInFlight if zero). The pod manager
+	// sees at most MaxConcurrent + MaxInFlight at once.
+	MaxInFlight int
 	// MaxResponse caps the body of each answer, in bytes; a longer one fails
 	// the call with ErrResponseTooLarge (DefaultMaxResponse if zero).
 	MaxResponse int64
@@ -80,7 +87,10 @@ type Config struct {
 // Client is a connection to one RSD pod manager or plain Redfish service.
 // It is safe for concurrent use.
 type Client struct {
-	api          *gofish.APIClient
+	api *gofish.APIClient
+	// fanOut is api bounded by MaxConcurrent instead of MaxInFlight: the
+	// client of the requests sent with a fan-out's context (see at).
+	fanOut       *gofish.APIClient
 	session      *session // nil unless a Redfish session authenticates the requests
 	info         ServiceInfo
 	links        rootLinks
@@ -107,6 +117,9 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.MaxConcurrent <= 0 {
 		cfg.MaxConcurrent = DefaultMaxConcurrent
 	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
 	if cfg.MaxResponse <= 0 {
 		cfg.MaxResponse = DefaultMaxResponse
 	}
@@ -125,7 +138,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		HTTPClient:            hc,
 		NoModifyTransport:     true, // our transport already holds the TLS and pool settings
 		ReuseConnections:      true, // otherwise gofish closes the connection after every request
-		MaxConcurrentRequests: int64(cfg.MaxConcurrent),
+		MaxConcurrentRequests: int64(cfg.MaxInFlight),
 	}
 	// gofish reads the root unauthenticated before it authenticates; connect
 	// anonymously first to learn whether the root offers sessions.
@@ -140,8 +153,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	}
 	c.info, c.links = root.detect()
 	if cfg.Username == "" {
-		c.detectRacks(ctx)
-		return c, nil
+		return c, c.ready(ctx, gc)
 	}
 	useSession := cfg.Auth != AuthBasic && c.info.Has(CapSessions)
 	if cfg.Auth == AuthSession && !useSession {
@@ -155,8 +167,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 			return nil, err
 		}
 		c.api.HTTPClient = c.session.client()
-		c.detectRacks(ctx)
-		return c, nil
+		return c, c.ready(ctx, gc)
 	}
 	gc.Username, gc.Password, gc.BasicAuth = cfg.Username, cfg.Password, true
 	if c.api, err = gofish.ConnectContext(ctx, gc); err != nil {
@@ -169,8 +180,24 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 			return nil, err
 		}
 	}
+	return c, c.ready(ctx, gc)
+}
+
+// ready opens the fan-outs' client, like api (gc, its credentials, its
+// HTTP client and so its session) but for its bound, and then detects the
+// racks, which may walk.
+func (c *Client) ready(ctx context.Context, gc gofish.ClientConfig) error {
+	gc.HTTPClient = c.api.HTTPClient
+	gc.MaxConcurrentRequests = int64(c.max)
+	// gofish reads the service root again: it has no constructor that
+	// does not, and its bound is unexported.
+	fanOut, err := gofish.ConnectContext(ctx, gc)
+	if err != nil {
+		return wrapErr(http.MethodGet, schemas.DefaultServiceRoot, err)
+	}
+	c.fanOut = fanOut
 	c.detectRacks(ctx)
-	return c, nil
+	return nil
 }
 
 // Info returns what Connect detected about the service.
@@ -213,13 +240,32 @@ func newHTTPClient(cfg Config) (*http.Client, error) {
 	tr.TLSClientConfig = tlsCfg
 	// Keep as many idle connections as requests may be in flight, so a
 	// fan-out reuses them instead of opening and closing one per request.
-	tr.MaxIdleConnsPerHost = cfg.MaxConcurrent
-	tr.MaxConnsPerHost = cfg.MaxConcurrent
+	tr.MaxIdleConnsPerHost = cfg.MaxConcurrent + cfg.MaxInFlight
+	tr.MaxConnsPerHost = cfg.MaxConcurrent + cfg.MaxInFlight
 	return &http.Client{Transport: tr, Timeout: cfg.Timeout}, nil
 }
 
-// at returns the gofish client bound to ctx for one call.
-func (c *Client) at(ctx context.Context) *gofish.APIClient { return c.api.WithContext(ctx) }
+// at returns the gofish client bound to ctx for one call: the fan-outs'
+// when ctx is a fan-out's (inFanOut), so that a walk never holds more than
+// MaxConcurrent requests and never delays a compose behind it.
+func (c *Client) at(ctx context.Context) *gofish.APIClient {
+	if ctx.Value(fanOutKey{}) != nil {
+		return c.fanOut.WithContext(ctx)
+	}
+	return c.api.WithContext(ctx)
+}
+
+// fanOutKey marks the context of a fan-out's requests (inFanOut).
+type fanOutKey struct{}
+
+// inFanOut returns ctx marked as a fan-out's: requests sent with it, or
+// with a context derived from it, take the fan-outs' bound (at).
+func inFanOut(ctx context.Context) context.Context {
+	if ctx.Value(fanOutKey{}) != nil {
+		return ctx
+	}
+	return context.WithValue(ctx, fanOutKey{}, true)
+}
 
 // bodies are the buffers getJSON reads answers into: a walk reads
 // thousands, and a json.Decoder would grow a buffer of its own for each.

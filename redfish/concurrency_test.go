@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -62,5 +63,72 @@ func TestBoundedConcurrency(t *testing.T) {
 	}
 	if p := peak.Load(); p > max || p < 2 {
 		t.Errorf("peak requests in flight = %d, want between 2 and %d", p, max)
+	}
+}
+
+// TestSingleRequestsBeyondTheFanOutBound: requests outside a fan-out (the
+// steps of concurrent composes, here node reads) are bounded by MaxInFlight,
+// not by the walks' MaxConcurrent: eight at once all reach the service
+// together, while a walk of the same client keeps to MaxConcurrent.
+func TestSingleRequestsBeyondTheFanOutBound(t *testing.T) {
+	const fanOut, single = 2, 8
+	var inFlight, peak atomic.Int64
+	all := make(chan struct{})
+	var once sync.Once
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path := strings.TrimSuffix(r.URL.Path, "/")
+		switch {
+		case path == "/redfish/v1":
+			fmt.Fprint(w, `{"RedfishVersion":"1.5.0","Oem":{"Intel_RackScale":{"ApiVersion":"2.4.0","Nodes":{"@odata.id":"/redfish/v1/Nodes"}}}}`)
+			return
+		case path == "/redfish/v1/Nodes":
+			var m []string
+			for i := range 3 * fanOut {
+				m = append(m, fmt.Sprintf(`{"@odata.id":"/redfish/v1/Nodes/%d"}`, i))
+			}
+			fmt.Fprintf(w, `{"Members":[%s]}`, strings.Join(m, ","))
+			return
+		}
+		n := inFlight.Add(1)
+		defer inFlight.Add(-1)
+		for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+		}
+		if n == single {
+			once.Do(func() { close(all) })
+		}
+		// Held until all the reads are in flight at once; a bound below
+		// them never gets there, and the wait ends anyway.
+		select {
+		case <-all:
+		case <-time.After(time.Second):
+		}
+		fmt.Fprintf(w, `{"@odata.id":%q,"Id":"n","ComposedNodeState":"Assembled"}`, path)
+	}))
+	defer srv.Close()
+	c, err := redfish.Connect(context.Background(), redfish.Config{Endpoint: srv.URL, MaxConcurrent: fanOut, MaxInFlight: single})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	var wg sync.WaitGroup
+	for i := range single {
+		wg.Go(func() {
+			if _, err := c.GetNode(context.Background(), fmt.Sprintf("/redfish/v1/Nodes/%d", i)); err != nil {
+				t.Errorf("GetNode %d: %v", i, err)
+			}
+		})
+	}
+	wg.Wait()
+	if p := peak.Load(); p != single {
+		t.Errorf("peak node reads in flight = %d, want all %d", p, single)
+	}
+
+	peak.Store(0)
+	if nodes, err := c.ListNodes(context.Background()); err != nil || len(nodes) != 3*fanOut {
+		t.Fatalf("ListNodes = %d nodes, %v", len(nodes), err)
+	}
+	if p := peak.Load(); p > fanOut {
+		t.Errorf("peak requests in flight of a walk = %d, want at most %d", p, fanOut)
 	}
 }
