@@ -14,16 +14,7 @@ func (s *Store) Create(ctx context.Context, rec valence.Record) (valence.Record,
 	if err := records.CheckRecord(rec); err != nil {
 		return valence.Record{}, err
 	}
-	var stored valence.Record // set by each run of the function: it may run more than once
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		var err error
-		stored, err = create(tx, rec)
-		return err
-	})
-	if err != nil {
-		return valence.Record{}, err
-	}
-	return stored, nil
+	return s.write(ctx, func(tx *bbolt.Tx) (valence.Record, error) { return create(tx, rec) })
 }
 
 // CreateDeleting creates rec and deletes the record id of kind del in one
@@ -32,13 +23,21 @@ func (s *Store) CreateDeleting(ctx context.Context, rec valence.Record, del vale
 	if err := records.CheckCreateDeleting(rec, del, id); err != nil {
 		return valence.Record{}, err
 	}
-	var stored valence.Record // as in Create
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	return s.write(ctx, func(tx *bbolt.Tx) (valence.Record, error) {
 		if err := remove(tx, del, id, 0); err != nil {
-			return err
+			return valence.Record{}, err
 		}
+		return create(tx, rec)
+	})
+}
+
+// write runs fn in a write transaction and returns the record it stored.
+// fn may run more than once (see group.do): the last run's record counts.
+func (s *Store) write(ctx context.Context, fn func(*bbolt.Tx) (valence.Record, error)) (valence.Record, error) {
+	var stored valence.Record
+	err := s.update(ctx, func(tx *bbolt.Tx) error {
 		var err error
-		stored, err = create(tx, rec)
+		stored, err = fn(tx)
 		return err
 	})
 	if err != nil {
@@ -64,26 +63,20 @@ func (s *Store) Update(ctx context.Context, rec valence.Record) (valence.Record,
 	if err := records.CheckRecord(rec); err != nil {
 		return valence.Record{}, err
 	}
-	var stored valence.Record // as in Create: rec itself stays as given
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	return s.write(ctx, func(tx *bbolt.Tx) (valence.Record, error) {
 		old, err := get(tx, rec.Kind, rec.ID)
 		if err != nil {
-			return err
+			return valence.Record{}, err
 		}
 		if old.Revision != rec.Revision {
-			return records.Stale(rec.Kind, rec.ID, rec.Revision, old.Revision)
+			return valence.Record{}, records.Stale(rec.Kind, rec.ID, rec.Revision, old.Revision)
 		}
 		claim, release := records.Diff(old.Unique, rec.Unique)
 		if err := checkFree(tx, rec.Kind, claim); err != nil {
-			return err
+			return valence.Record{}, err
 		}
-		stored, err = put(tx, rec, claim, release)
-		return err
+		return put(tx, rec, claim, release)
 	})
-	if err != nil {
-		return valence.Record{}, err
-	}
-	return stored, nil
 }
 
 // Delete removes the record and frees its unique values.
