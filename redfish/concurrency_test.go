@@ -132,3 +132,56 @@ func TestSingleRequestsBeyondTheFanOutBound(t *testing.T) {
 		t.Errorf("peak requests in flight of a walk = %d, want at most %d", p, fanOut)
 	}
 }
+
+// TestNestedFanOutKeepsItsBound: a walk whose systems fan out again (each
+// system's processors and memory read in parallel) still keeps to
+// MaxConcurrent in all, however high MaxInFlight is.
+func TestNestedFanOutKeepsItsBound(t *testing.T) {
+	const systems, parts, max = 6, 4, 2
+	var inFlight, peak atomic.Int64
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path := strings.TrimSuffix(r.URL.Path, "/")
+		if path != "/redfish/v1" {
+			n := inFlight.Add(1)
+			defer inFlight.Add(-1)
+			for p := peak.Load(); n > p && !peak.CompareAndSwap(p, n); p = peak.Load() {
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+		members := func(n int, base string) string {
+			var m []string
+			for i := range n {
+				m = append(m, fmt.Sprintf(`{"@odata.id":"%s/%d"}`, base, i))
+			}
+			return fmt.Sprintf(`{"Members":[%s]}`, strings.Join(m, ","))
+		}
+		segs := strings.Split(strings.TrimPrefix(path, "/redfish/v1/"), "/")
+		switch {
+		case path == "/redfish/v1":
+			fmt.Fprint(w, `{"RedfishVersion":"1.6.0","Systems":{"@odata.id":"/redfish/v1/Systems"}}`)
+		case path == "/redfish/v1/Systems":
+			fmt.Fprint(w, members(systems, path))
+		case len(segs) == 2:
+			fmt.Fprintf(w, `{"@odata.id":%q,"Id":%q,"Processors":{"@odata.id":"%s/Processors"},"Memory":{"@odata.id":"%s/Memory"}}`, path, segs[1], path, path)
+		case len(segs) == 3:
+			fmt.Fprint(w, members(parts, path))
+		case segs[2] == "Processors":
+			fmt.Fprintf(w, `{"@odata.id":%q,"TotalCores":4}`, path)
+		default:
+			fmt.Fprintf(w, `{"@odata.id":%q,"CapacityMiB":1024}`, path)
+		}
+	}))
+	defer srv.Close()
+	c, err := redfish.Connect(context.Background(), redfish.Config{Endpoint: srv.URL, MaxConcurrent: max, MaxInFlight: 64})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	got, err := c.Systems(context.Background())
+	if len(got) != systems || err != nil {
+		t.Fatalf("Systems = %d systems, %v; want all %d", len(got), err, systems)
+	}
+	if p := peak.Load(); p > max {
+		t.Errorf("peak requests in flight of the walk = %d, want at most %d", p, max)
+	}
+}
