@@ -46,15 +46,7 @@ func TestBoundedConcurrency(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	c, err := redfish.Connect(context.Background(), redfish.Config{Endpoint: srv.URL, MaxConcurrent: max})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	got, err := c.Systems(context.Background())
-	if len(got) != systems || err != nil {
-		t.Fatalf("Systems = %d systems, %v; want all %d", len(got), err, systems)
-	}
+	got := walkSystems(t, redfish.Config{Endpoint: srv.URL, MaxConcurrent: max}, systems)
 	// The system that answers 500 (after the retries) is listed, unread.
 	unread := got[13]
 	if unread.ID != "13" || unread.URI != "/redfish/v1/Systems/13" || len(unread.Warnings) != 1 ||
@@ -172,16 +164,24 @@ func TestNestedFanOutKeepsItsBound(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	c, err := redfish.Connect(context.Background(), redfish.Config{Endpoint: srv.URL, MaxConcurrent: max, MaxInFlight: 64})
+	walkSystems(t, redfish.Config{Endpoint: srv.URL, MaxConcurrent: max, MaxInFlight: 64}, systems)
+	if p := peak.Load(); p > max {
+		t.Errorf("peak requests in flight of the walk = %d, want at most %d", p, max)
+	}
+}
+
+// walkSystems connects with cfg and reads the systems, failing the test
+// unless all want of them are read.
+func walkSystems(t *testing.T, cfg redfish.Config, want int) []*redfish.System {
+	t.Helper()
+	c, err := redfish.Connect(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer c.Close()
 	got, err := c.Systems(context.Background())
-	if len(got) != systems || err != nil {
-		t.Fatalf("Systems = %d systems, %v; want all %d", len(got), err, systems)
+	if len(got) != want || err != nil {
+		t.Fatalf("Systems = %d systems, %v; want all %d", len(got), err, want)
 	}
-	if p := peak.Load(); p > max {
-		t.Errorf("peak requests in flight of the walk = %d, want at most %d", p, max)
-	}
+	return got
 }
