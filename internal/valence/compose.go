@@ -243,7 +243,15 @@ func (s *Service) assemble(ctx context.Context, conn PodManagerConn, pm PodManag
 		Index: pn.Index, ResourceURI: uri, State: NodeAssembled, PowerState: pn.PowerState,
 		ProjectID: req.ProjectID, CreatedAt: now, UpdatedAt: now,
 	}
-	return n, s.nodes.createDeleting(ctx, n, KindIntent, in.UUID)
+	if err := s.nodes.createDeleting(ctx, n, KindIntent, in.UUID); err != nil {
+		if IsCode(err, NotFound) {
+			// Only the intent can be missing: recovery took the compose
+			// for abandoned. The node must not be recorded.
+			return Node{}, Wrap(err, Internal, "The compose's intent was removed while it ran; the node is not recorded.")
+		}
+		return Node{}, err
+	}
+	return n, nil
 }
 
 // rollback deletes an allocated node and then the intent. It runs on a

@@ -149,6 +149,19 @@ func TestComposeFailuresLeaveNothing(t *testing.T) {
 				return nil
 			}
 		}, Unavailable, true},
+		// Recovery took the compose for abandoned and removed its intent
+		// (it refuses the first removal as a store would then): the node
+		// is not recorded, and deleted.
+		{"intent gone before the record", 1, func(f *fixture, _ *fakePodm) {
+			var once sync.Once
+			f.store.fail = func(op string, kind Kind) error {
+				var err error
+				if op == "Delete" && kind == KindIntent {
+					once.Do(func() { err = Errorf(NotFound, "intents record not found") })
+				}
+				return err
+			}
+		}, Internal, true},
 		{"record not written", 1, func(f *fixture, _ *fakePodm) {
 			f.store.fail = func(op string, kind Kind) error {
 				if op == "Create" && kind == KindNode {
