@@ -40,6 +40,7 @@ const (
 const (
 	DefaultTimeout       = 30 * time.Second
 	DefaultMaxConcurrent = 16
+	DefaultMaxInFlight   = 64
 )
 
 // Config says how to reach and authenticate to one pod manager.
@@ -58,9 +59,15 @@ type Config struct {
 	// Timeout bounds each HTTP request (DefaultTimeout if zero). Whole
 	// operations are bounded by the caller's context.
 	Timeout time.Duration
-	// MaxConcurrent bounds the requests in flight to this pod manager, shared
-	// by all calls on the Client (DefaultMaxConcurrent if zero).
+	// MaxConcurrent bounds the requests in flight of the fan-outs (a walk of
+	// the inventory, of a collection, of a node's parts), shared by all of
+	// them on the Client (DefaultMaxConcurrent if zero).
 	MaxConcurrent int
+	// MaxInFlight bounds the other requests in flight, shared by all calls
+	// on the Client: concurrent composes, actions and single reads each wait
+	// here, not behind a walk (DefaultMaxInFlight if zero). The pod manager
+	// sees at most MaxConcurrent + MaxInFlight at once.
+	MaxInFlight int
 	// MaxResponse caps the body of each answer, in bytes; a longer one fails
 	// the call with ErrResponseTooLarge (DefaultMaxResponse if zero).
 	MaxResponse int64
@@ -82,8 +89,9 @@ type Config struct {
 type Client struct {
 	api *gofish.APIClient
 	// hc sends every request: gofish's and getJSON's alike. Its transports
-	// bound the requests in flight (limit), log in again (session), retry
-	// reads and keep to the origin with capped answers (guarded).
+	// bound the requests in flight (limit: a fan-out's by MaxConcurrent, the
+	// others by MaxInFlight), log in again (session), retry reads and keep to
+	// the origin with capped answers (guarded).
 	hc           *http.Client
 	endpoint     string
 	basic        bool // HTTP Basic credentials on getJSON's requests (gofish sets its own)
@@ -91,10 +99,14 @@ type Client struct {
 	session      *session // nil unless a Redfish session authenticates the requests
 	info         ServiceInfo
 	links        rootLinks
-	max          int
+	max          int // Config.MaxConcurrent
+	maxInFlight  int // Config.MaxInFlight
 	closeTimeout time.Duration
 	// allocate is the Allocate action's target, once read (allocateTarget).
 	allocate atomic.Pointer[string]
+	// assembleAtNode: a node read had its Assemble target at the path RSD
+	// defines, so Assemble posts there without reading the node (Assemble).
+	assembleAtNode atomic.Bool
 }
 
 // Connect reads the service root, detects the RSD version and capabilities,
@@ -111,6 +123,9 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	if cfg.MaxConcurrent <= 0 {
 		cfg.MaxConcurrent = DefaultMaxConcurrent
 	}
+	if cfg.MaxInFlight <= 0 {
+		cfg.MaxInFlight = DefaultMaxInFlight
+	}
 	if cfg.MaxResponse <= 0 {
 		cfg.MaxResponse = DefaultMaxResponse
 	}
@@ -125,11 +140,13 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	gc := gofish.ClientConfig{
-		Endpoint:              endpoint,
-		HTTPClient:            hc,
-		NoModifyTransport:     true, // our transport already holds the TLS and pool settings
-		ReuseConnections:      true, // otherwise gofish closes the connection after every request
-		MaxConcurrentRequests: int64(cfg.MaxConcurrent),
+		Endpoint:          endpoint,
+		HTTPClient:        hc,
+		NoModifyTransport: true, // our transport already holds the TLS and pool settings
+		ReuseConnections:  true, // otherwise gofish closes the connection after every request
+		// limit (use) bounds the requests; gofish's own semaphore only
+		// must not be the tighter one.
+		MaxConcurrentRequests: int64(cfg.MaxConcurrent + cfg.MaxInFlight),
 	}
 	// gofish reads the root unauthenticated before it authenticates; connect
 	// anonymously first to learn whether the root offers sessions.
@@ -137,7 +154,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, wrapErr(http.MethodGet, schemas.DefaultServiceRoot, err)
 	}
-	c := &Client{api: api, endpoint: endpoint, max: cfg.MaxConcurrent, closeTimeout: cfg.Timeout}
+	c := &Client{api: api, endpoint: endpoint, max: cfg.MaxConcurrent, maxInFlight: cfg.MaxInFlight, closeTimeout: cfg.Timeout}
 	c.use(hc)
 	var root rootJSON
 	if err := c.getJSON(ctx, schemas.DefaultServiceRoot, &root); err != nil {
@@ -195,12 +212,13 @@ func (c *Client) Close() error {
 	return nil
 }
 
-// use makes hc, bounded to c.max requests in flight, the client of every
-// request: gofish's and getJSON's share the one bound. The bound keeps hc's
-// Timeout, counted from the moment a request has its slot.
+// use makes hc, bounded by limit, the client of every request: gofish's
+// and getJSON's share the bounds. The bound keeps hc's Timeout, counted
+// from the moment a request has its slot.
 func (c *Client) use(hc *http.Client) {
 	bounded := *hc
-	bounded.Transport = &limit{next: hc.Transport, sem: make(chan struct{}, c.max), timeout: hc.Timeout}
+	bounded.Transport = &limit{next: hc.Transport, fanOut: make(chan struct{}, c.max),
+		single: make(chan struct{}, c.maxInFlight), timeout: hc.Timeout}
 	bounded.Timeout = 0
 	c.hc = &bounded
 	c.api.HTTPClient = c.hc
@@ -232,13 +250,31 @@ func newHTTPClient(cfg Config) (*http.Client, error) {
 	tr.TLSClientConfig = tlsCfg
 	// Keep as many idle connections as requests may be in flight, so a
 	// fan-out reuses them instead of opening and closing one per request.
-	tr.MaxIdleConnsPerHost = cfg.MaxConcurrent
-	tr.MaxConnsPerHost = cfg.MaxConcurrent
+	tr.MaxIdleConnsPerHost = cfg.MaxConcurrent + cfg.MaxInFlight
+	tr.MaxConnsPerHost = cfg.MaxConcurrent + cfg.MaxInFlight
 	return &http.Client{Transport: tr, Timeout: cfg.Timeout}, nil
 }
 
-// at returns the gofish client bound to ctx for one call.
+// at returns the gofish client bound to ctx for one call; its requests
+// carry ctx, so limit counts them in a fan-out's bound or the others'.
 func (c *Client) at(ctx context.Context) *gofish.APIClient { return c.api.WithContext(ctx) }
+
+// fanOutKey marks the context of a fan-out's requests (inFanOut).
+type fanOutKey struct{}
+
+// isFanOut says whether ctx is a fan-out's (inFanOut).
+func isFanOut(ctx context.Context) bool { return ctx.Value(fanOutKey{}) != nil }
+
+// inFanOut returns ctx marked as a fan-out's: requests sent with it, or
+// with a context derived from it, take the fan-outs' bound (limit), so that
+// a walk never holds more than MaxConcurrent requests and never delays a
+// compose behind it.
+func inFanOut(ctx context.Context) context.Context {
+	if isFanOut(ctx) {
+		return ctx
+	}
+	return context.WithValue(ctx, fanOutKey{}, true)
+}
 
 // bodies are the buffers getJSON reads answers into: a walk reads
 // thousands, and a json.Decoder would grow a buffer of its own for each.

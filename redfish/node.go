@@ -203,16 +203,34 @@ func (c *Client) ListNodes(ctx context.Context) ([]*ComposedNode, error) {
 }
 
 // Assemble starts the assembly of an Allocated node. Assembly is
-// asynchronous: follow it with WaitAssembled.
+// asynchronous: follow it with WaitAssembled. The node is read for its
+// action's target until one node of the service has it at the path RSD
+// defines (assemblePath); from then on it is posted there unread, and read
+// again only after a 404 (this node's is elsewhere, or the node is gone).
 func (c *Client) Assemble(ctx context.Context, node string) error {
+	if c.assembleAtNode.Load() {
+		_, err := c.send(ctx, http.MethodPost, assemblePath(node), nil)
+		if !IsNotFound(err) {
+			return err
+		}
+		c.assembleAtNode.Store(false)
+	}
 	n, err := c.GetNode(ctx, node)
 	if err != nil {
 		return err
 	}
-	target := cmp.Or(n.actions.Assemble.Target, n.URI+"/Actions/ComposedNode.Assemble")
-	_, err = c.send(ctx, http.MethodPost, target, nil)
-	return err
+	target := cmp.Or(n.actions.Assemble.Target, assemblePath(n.URI))
+	if _, err = c.send(ctx, http.MethodPost, target, nil); err != nil {
+		return err
+	}
+	if target == assemblePath(node) {
+		c.assembleAtNode.Store(true)
+	}
+	return nil
 }
+
+// assemblePath is the Assemble action's target that RSD defines for node.
+func assemblePath(node string) string { return node + "/Actions/ComposedNode.Assemble" }
 
 // Backoff of WaitAssembled: the first poll comes soon since assembly is often
 // quick, later ones spread out to spare a busy pod manager.

@@ -72,6 +72,7 @@ type Drive struct {
 // interface, then its VLANs), not after every kind in turn. On partial
 // failure it returns what it read with the error.
 func (c *Client) NodeParts(ctx context.Context, n *ComposedNode) (*NodeParts, error) {
+	ctx = inFanOut(ctx)
 	api := c.at(ctx)
 	p := &NodeParts{}
 	local, remote := n.Links.LocalDrives, n.Links.RemoteDrives

@@ -47,6 +47,7 @@ func (c *Client) members(ctx context.Context, uri string) ([]string, error) {
 // keeps the order of uris. Failed members are left out and their errors
 // joined, so a caller gets what could be read and learns what could not.
 func fetchAll[T any](ctx context.Context, c *Client, uris []string, get func(context.Context, string) (T, error)) ([]T, error) {
+	ctx = inFanOut(ctx)
 	results := make([]T, len(uris))
 	errs := make([]error, len(uris))
 	ok := make([]bool, len(uris))

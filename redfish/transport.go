@@ -174,26 +174,33 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 
 func (b *cappedBody) Close() error { return b.rc.Close() }
 
-// limit bounds the requests in flight through one Client (Config.MaxConcurrent),
-// whoever builds them, gofish or getJSON. A request waits for a slot until its
-// context ends; the per-request timeout starts once it has one, so that a
-// queue behind a slow pod manager does not fail requests never sent (the
-// client around limit has no Timeout of its own).
+// limit bounds the requests in flight through one Client, whoever builds
+// them, gofish or getJSON: those of a fan-out (a request whose context is
+// inFanOut's) by Config.MaxConcurrent, the others (a compose's steps, say)
+// by Config.MaxInFlight, so that a walk never delays them. A request waits
+// for a slot until its context ends; the per-request timeout starts once it
+// has one, so that a queue behind a slow pod manager does not fail requests
+// never sent (the client around limit has no Timeout of its own).
 type limit struct {
-	next    http.RoundTripper
-	sem     chan struct{}
-	timeout time.Duration
+	next           http.RoundTripper
+	fanOut, single chan struct{}
+	timeout        time.Duration
 }
 
-// RoundTrip sends req once a slot is free and frees the slot when the
-// answer's headers are in; the timeout runs until its body is closed.
+// RoundTrip sends req once a slot of its bound is free and frees the slot
+// when the answer's headers are in; the timeout runs until its body is
+// closed.
 func (l *limit) RoundTrip(req *http.Request) (*http.Response, error) {
+	sem := l.single
+	if isFanOut(req.Context()) {
+		sem = l.fanOut
+	}
 	select {
-	case l.sem <- struct{}{}:
+	case sem <- struct{}{}:
 	case <-req.Context().Done():
 		return nil, req.Context().Err()
 	}
-	defer func() { <-l.sem }()
+	defer func() { <-sem }()
 	if l.timeout <= 0 {
 		return l.next.RoundTrip(req)
 	}

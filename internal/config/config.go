@@ -48,7 +48,8 @@ type Config struct {
 	PolicyFile                string        `envconfig:"POLICY_FILE" default:"" desc:"YAML policy file overriding default rules (configs/policy.yaml lists them); empty uses the defaults"`
 	PodmTimeout               time.Duration `envconfig:"PODM_TIMEOUT" default:"30s" desc:"deadline of one call to a pod manager"`
 	PodmMaxResponse           int64         `envconfig:"PODM_MAX_RESPONSE" default:"4194304" desc:"largest answer body accepted from a pod manager, in bytes (64 KiB to 1 GiB); a longer one fails the call"`
-	PodmParallelism           int           `envconfig:"PODM_PARALLELISM" default:"16" desc:"requests in flight to one pod manager at most (1 to 64), the parallelism of its inventory walks"`
+	PodmParallelism           int           `envconfig:"PODM_PARALLELISM" default:"16" desc:"requests in flight of one pod manager's walks at most (1 to 64): the parallelism of its inventory walks and other fan-outs (a node's parts)"`
+	PodmMaxInFlight           int           `envconfig:"PODM_MAX_IN_FLIGHT" default:"64" desc:"requests in flight to one pod manager besides its walks' at most (1 to 256): the steps of concurrent composes, actions and single reads, which so never wait behind a walk"`
 	ComposeTimeout            time.Duration `envconfig:"COMPOSE_TIMEOUT" default:"10m" desc:"deadline of a whole compose: allocate, assemble and wait"`
 	ProbeInterval             time.Duration `envconfig:"PROBE_INTERVAL" default:"30s" desc:"how often every pod manager's status is refreshed, and abandoned composes undone"`
 	InventoryTTL              time.Duration `envconfig:"INVENTORY_TTL" default:"5s" desc:"how long the systems, racks and volumes read from a pod manager are reused, at most 1h"`
@@ -74,6 +75,8 @@ const (
 	// MaxPodmParallelism bounds PodmParallelism: past it a pod manager (a
 	// BMC, often) is flooded rather than walked faster.
 	MaxPodmParallelism = 64
+	// MaxPodmMaxInFlight bounds PodmMaxInFlight, for the same reason.
+	MaxPodmMaxInFlight = 256
 )
 
 // Load reads the settings from the environment and checks them. An error
@@ -140,6 +143,9 @@ func (c Config) Validate() error {
 	}
 	if c.PodmParallelism < 1 || c.PodmParallelism > MaxPodmParallelism {
 		bad("PODM_PARALLELISM", "%d is not between 1 and %d", c.PodmParallelism, MaxPodmParallelism)
+	}
+	if c.PodmMaxInFlight < 1 || c.PodmMaxInFlight > MaxPodmMaxInFlight {
+		bad("PODM_MAX_IN_FLIGHT", "%d is not between 1 and %d", c.PodmMaxInFlight, MaxPodmMaxInFlight)
 	}
 	if c.AuthStrategy == "keystone" && (c.KeystoneAuthURL == "" || c.KeystoneUsername == "" || c.KeystonePassword == "") {
 		bad("KEYSTONE_AUTH_URL", "AUTH_STRATEGY=keystone needs KEYSTONE_AUTH_URL, KEYSTONE_USERNAME and KEYSTONE_PASSWORD")

@@ -23,6 +23,9 @@ type Options struct {
 	// MaxConcurrent bounds the requests in flight to one pod manager
 	// (redfish.DefaultMaxConcurrent when zero).
 	MaxConcurrent int
+	// MaxInFlight bounds the other requests in flight to one pod manager
+	// (redfish.DefaultMaxInFlight when zero; see redfish.Config).
+	MaxInFlight int
 	// MaxResponse caps each answer's body, in bytes (redfish.DefaultMaxResponse
 	// when zero).
 	MaxResponse int64
@@ -49,7 +52,7 @@ func NewConnector(opts Options) valence.Connector {
 func (c *connector) Connect(ctx context.Context, a valence.Access) (valence.PodManagerConn, error) {
 	cn := &conn{
 		url:     shown(a.URL),
-		cfg:     config(a, c.opts.MaxConcurrent, c.opts.MaxResponse),
+		cfg:     config(a, c.opts),
 		compose: a.Driver != valence.DriverRedfish,
 		metrics: c.metrics,
 		log:     c.opts.Log.With().Str("podm_url", shown(a.URL)).Logger(),
@@ -85,15 +88,16 @@ func shown(raw string) string {
 // config maps the core's access onto a redfish configuration. Timeouts are
 // left to redfish's default per request: the core bounds every call with
 // its context.
-func config(a valence.Access, maxConcurrent int, maxResponse int64) redfish.Config {
+func config(a valence.Access, opts Options) redfish.Config {
 	cfg := redfish.Config{
 		Endpoint:      a.URL,
 		Username:      a.Username,
 		Password:      a.Password,
 		Auth:          redfish.AuthAuto,
 		Insecure:      !a.TLSVerify,
-		MaxConcurrent: maxConcurrent,
-		MaxResponse:   cmp.Or(maxResponse, redfish.DefaultMaxResponse),
+		MaxConcurrent: opts.MaxConcurrent,
+		MaxInFlight:   opts.MaxInFlight,
+		MaxResponse:   cmp.Or(opts.MaxResponse, redfish.DefaultMaxResponse),
 	}
 	if a.CACert != "" {
 		cfg.CACert = []byte(a.CACert)

@@ -216,13 +216,14 @@ func (s *Service) composeOn(ctx context.Context, pm PodManager, req ComposeReque
 		s.rollback(ctx, conn, in, uri, log)
 		return Node{}, deadlineError(ctx, err, "assemble", s.opts.ComposeTimeout)
 	}
-	s.forgetIntent(ctx, in, log)
 	s.inventories.forget(pm.UUID)
 	log.Info().Str("node_uuid", n.UUID).Msg("compose: assembled")
 	return n, nil
 }
 
-// assemble takes an allocated node to Assembled and records it.
+// assemble takes an allocated node to Assembled and records it: the record
+// replaces the intent in one store write, so that neither a crash nor a
+// failed write can leave both (or neither) behind.
 func (s *Service) assemble(ctx context.Context, conn PodManagerConn, pm PodManager, req ComposeRequest, in intent, uri string) (Node, error) {
 	if _, err := s.intents.modify(ctx, in.UUID, func(i *intent) error { i.NodeURI = uri; return nil }); err != nil {
 		return Node{}, err
@@ -242,7 +243,15 @@ func (s *Service) assemble(ctx context.Context, conn PodManagerConn, pm PodManag
 		Index: pn.Index, ResourceURI: uri, State: NodeAssembled, PowerState: pn.PowerState,
 		ProjectID: req.ProjectID, CreatedAt: now, UpdatedAt: now,
 	}
-	return n, s.nodes.create(ctx, n)
+	if err := s.nodes.createDeleting(ctx, n, KindIntent, in.UUID); err != nil {
+		if IsCode(err, NotFound) {
+			// Only the intent can be missing: recovery took the compose
+			// for abandoned. The node must not be recorded.
+			return Node{}, Wrap(err, Internal, "The compose's intent was removed while it ran; the node is not recorded.")
+		}
+		return Node{}, err
+	}
+	return n, nil
 }
 
 // rollback deletes an allocated node and then the intent. It runs on a

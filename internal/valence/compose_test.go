@@ -74,6 +74,32 @@ func TestComposeSuccess(t *testing.T) {
 	}
 }
 
+// A compose and its decompose write to the store four times: the intent
+// before the Allocate, the node it names, the record that replaces the
+// intent in one write (both or neither: never a record and its intent,
+// never a moment with neither), and the record's removal.
+func TestComposeAndDecomposeWriteFourTimes(t *testing.T) {
+	f := newFixture(t)
+	pm, _ := f.podm("rack1", 1)
+	f.store.mu.Lock()
+	before := len(f.store.writes)
+	f.store.mu.Unlock()
+	n, err := f.svc.Compose(f.ctx, ComposeRequest{Name: "web-1", PodmID: pm.UUID})
+	if err != nil {
+		t.Fatalf("Compose: %v", err)
+	}
+	if err := f.svc.Decompose(f.ctx, admin, n.UUID); err != nil {
+		t.Fatalf("Decompose: %v", err)
+	}
+	f.store.mu.Lock()
+	got := slices.Clone(f.store.writes[before:])
+	f.store.mu.Unlock()
+	want := []string{"Create intents", "Update intents", "CreateDeleting nodes intents", "Delete nodes"}
+	if !slices.Equal(got, want) {
+		t.Errorf("store writes %q, want %q", got, want)
+	}
+}
+
 func TestComposeFromFlavor(t *testing.T) {
 	f := newFixture(t)
 	pm, p := f.podm("rack1", 1)
@@ -123,6 +149,19 @@ func TestComposeFailuresLeaveNothing(t *testing.T) {
 				return nil
 			}
 		}, Unavailable, true},
+		// Recovery took the compose for abandoned and removed its intent
+		// (it refuses the first removal as a store would then): the node
+		// is not recorded, and deleted.
+		{"intent gone before the record", 1, func(f *fixture, _ *fakePodm) {
+			var once sync.Once
+			f.store.fail = func(op string, kind Kind) error {
+				var err error
+				if op == "Delete" && kind == KindIntent {
+					once.Do(func() { err = Errorf(NotFound, "intents record not found") })
+				}
+				return err
+			}
+		}, Internal, true},
 		{"record not written", 1, func(f *fixture, _ *fakePodm) {
 			f.store.fail = func(op string, kind Kind) error {
 				if op == "Create" && kind == KindNode {

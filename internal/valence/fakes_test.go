@@ -34,6 +34,9 @@ type fakeStore struct {
 	owner string
 	alive map[string]bool
 	ended chan struct{}
+	// writes logs every write that changed the store: its operation and
+	// kinds ("Create nodes", "CreateDeleting nodes intents").
+	writes []string
 }
 
 func newFakeStore() *fakeStore {
@@ -150,20 +153,59 @@ func (s *fakeStore) Create(ctx context.Context, rec Record) (Record, error) {
 	if err := s.check(ctx, "Create", rec.Kind, rec.ID, true); err != nil {
 		return Record{}, err
 	}
-	if err := checkRecord(rec); err != nil {
+	if err := s.canCreate(rec); err != nil {
 		return Record{}, err
+	}
+	s.wrote("Create " + string(rec.Kind))
+	return s.put(rec), nil
+}
+
+// CreateDeleting is Create and Delete under one lock, each refused as
+// the single operation would be.
+func (s *fakeStore) CreateDeleting(ctx context.Context, rec Record, del Kind, id string) (Record, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.check(ctx, "Create", rec.Kind, rec.ID, true); err != nil {
+		return Record{}, err
+	}
+	if err := s.check(ctx, "Delete", del, id, true); err != nil {
+		return Record{}, err
+	}
+	if del == rec.Kind {
+		return Record{}, Errorf(Invalid, "%s %q: the record to delete must be of another kind", rec.Kind, rec.ID)
+	}
+	if err := s.canCreate(rec); err != nil {
+		return Record{}, err
+	}
+	if err := s.canDelete(del, id, 0); err != nil {
+		return Record{}, err
+	}
+	s.wrote("CreateDeleting " + string(rec.Kind) + " " + string(del))
+	delete(s.recs[del], id)
+	return s.put(rec), nil
+}
+
+// canCreate refuses a malformed rec, a taken id or unique value.
+func (s *fakeStore) canCreate(rec Record) error {
+	if err := checkRecord(rec); err != nil {
+		return err
 	}
 	if _, ok := s.recs[rec.Kind][rec.ID]; ok {
-		return Record{}, Errorf(Conflict, "%s %q already exists", rec.Kind, rec.ID)
+		return Errorf(Conflict, "%s %q already exists", rec.Kind, rec.ID)
 	}
-	if err := s.taken(rec); err != nil {
-		return Record{}, err
-	}
+	return s.taken(rec)
+}
+
+// put stores rec with the next revision and returns it so.
+func (s *fakeStore) put(rec Record) Record {
 	s.rev++
 	rec.Revision = s.rev
 	s.recs[rec.Kind][rec.ID] = cloneRecord(rec)
-	return rec, nil
+	return rec
 }
+
+// wrote logs a write that changed the store, for the tests that count them.
+func (s *fakeStore) wrote(what string) { s.writes = append(s.writes, what) }
 
 func (s *fakeStore) Update(ctx context.Context, rec Record) (Record, error) {
 	s.mu.Lock()
@@ -184,10 +226,8 @@ func (s *fakeStore) Update(ctx context.Context, rec Record) (Record, error) {
 	if err := s.taken(rec); err != nil {
 		return Record{}, err
 	}
-	s.rev++
-	rec.Revision = s.rev
-	s.recs[rec.Kind][rec.ID] = cloneRecord(rec)
-	return rec, nil
+	s.wrote("Update " + string(rec.Kind))
+	return s.put(rec), nil
 }
 
 func (s *fakeStore) Delete(ctx context.Context, kind Kind, id string, revision int64) error {
@@ -196,6 +236,17 @@ func (s *fakeStore) Delete(ctx context.Context, kind Kind, id string, revision i
 	if err := s.check(ctx, "Delete", kind, id, true); err != nil {
 		return err
 	}
+	if err := s.canDelete(kind, id, revision); err != nil {
+		return err
+	}
+	s.wrote("Delete " + string(kind))
+	delete(s.recs[kind], id)
+	return nil
+}
+
+// canDelete refuses a missing record, or one of another revision than a
+// non-zero revision.
+func (s *fakeStore) canDelete(kind Kind, id string, revision int64) error {
 	cur, ok := s.recs[kind][id]
 	if !ok {
 		return Errorf(NotFound, "%s %q not found", kind, id)
@@ -203,7 +254,6 @@ func (s *fakeStore) Delete(ctx context.Context, kind Kind, id string, revision i
 	if revision != 0 && revision != cur.Revision {
 		return Errorf(Conflict, "%s %q was changed meanwhile (revision %d, not %d)", kind, id, cur.Revision, revision)
 	}
-	delete(s.recs[kind], id)
 	return nil
 }
 

@@ -148,6 +148,17 @@ func (t table[T]) create(ctx context.Context, v T) error {
 	return t.fromStore(err, rec.ID)
 }
 
+// createDeleting creates v and deletes the record id of kind del in one
+// store write (Store.CreateDeleting).
+func (t table[T]) createDeleting(ctx context.Context, v T, del Kind, id string) error {
+	rec, err := t.record(v, 0)
+	if err != nil {
+		return err
+	}
+	_, err = t.store.CreateDeleting(ctx, rec, del, id)
+	return t.fromStore(err, rec.ID)
+}
+
 func (t table[T]) update(ctx context.Context, v T, rev int64) error {
 	rec, err := t.record(v, rev)
 	if err != nil {

@@ -97,6 +97,13 @@ type Store interface {
 	// stored; otherwise the stored revision must match (Conflict if not).
 	// A missing record is NotFound.
 	Delete(ctx context.Context, kind Kind, id string, revision int64) error
+	// CreateDeleting creates rec as Create does and, in the same
+	// transaction, deletes the record id of kind del whatever its revision:
+	// both happen or neither. A missing record to delete is NotFound, rec's
+	// clashes are Create's; either way nothing is written. del must be
+	// another kind than rec's (Invalid): a compose's record replaces its
+	// intent in one durable write instead of two.
+	CreateDeleting(ctx context.Context, rec Record, del Kind, id string) (Record, error)
 	// Ping reports whether the backend answers; it backs /readyz.
 	Ping(ctx context.Context) error
 	// Owner names this store's process among those sharing the backend:

@@ -14,23 +14,48 @@ func (s *Store) Create(ctx context.Context, rec valence.Record) (valence.Record,
 	if err := records.CheckRecord(rec); err != nil {
 		return valence.Record{}, err
 	}
-	var stored valence.Record // set by each run of the function: it may run more than once
+	return s.write(ctx, func(tx *bbolt.Tx) (valence.Record, error) { return create(tx, rec) })
+}
+
+// CreateDeleting creates rec and deletes the record id of kind del in one
+// transaction.
+func (s *Store) CreateDeleting(ctx context.Context, rec valence.Record, del valence.Kind, id string) (valence.Record, error) {
+	if err := records.CheckCreateDeleting(rec, del, id); err != nil {
+		return valence.Record{}, err
+	}
+	return s.write(ctx, func(tx *bbolt.Tx) (valence.Record, error) {
+		if err := remove(tx, del, id, 0); err != nil {
+			return valence.Record{}, err
+		}
+		return create(tx, rec)
+	})
+}
+
+// write runs fn in a write transaction and returns the record it stored.
+// fn may run more than once (see group.do): the last run's record counts.
+func (s *Store) write(ctx context.Context, fn func(*bbolt.Tx) (valence.Record, error)) (valence.Record, error) {
+	var stored valence.Record
 	err := s.update(ctx, func(tx *bbolt.Tx) error {
-		if tx.Bucket(recordBucket(rec.Kind)).Get([]byte(rec.ID)) != nil {
-			return records.Exists(rec.Kind, rec.ID)
-		}
-		claims := records.Claims(rec.Unique)
-		if err := checkFree(tx, rec.Kind, claims); err != nil {
-			return err
-		}
 		var err error
-		stored, err = put(tx, rec, claims, nil)
+		stored, err = fn(tx)
 		return err
 	})
 	if err != nil {
 		return valence.Record{}, err
 	}
 	return stored, nil
+}
+
+// create writes rec inside tx unless its id or a unique value is taken.
+func create(tx *bbolt.Tx, rec valence.Record) (valence.Record, error) {
+	if tx.Bucket(recordBucket(rec.Kind)).Get([]byte(rec.ID)) != nil {
+		return valence.Record{}, records.Exists(rec.Kind, rec.ID)
+	}
+	claims := records.Claims(rec.Unique)
+	if err := checkFree(tx, rec.Kind, claims); err != nil {
+		return valence.Record{}, err
+	}
+	return put(tx, rec, claims, nil)
 }
 
 // Update replaces the record if its stored revision is rec.Revision.
@@ -38,26 +63,20 @@ func (s *Store) Update(ctx context.Context, rec valence.Record) (valence.Record,
 	if err := records.CheckRecord(rec); err != nil {
 		return valence.Record{}, err
 	}
-	var stored valence.Record // as in Create: rec itself stays as given
-	err := s.update(ctx, func(tx *bbolt.Tx) error {
+	return s.write(ctx, func(tx *bbolt.Tx) (valence.Record, error) {
 		old, err := get(tx, rec.Kind, rec.ID)
 		if err != nil {
-			return err
+			return valence.Record{}, err
 		}
 		if old.Revision != rec.Revision {
-			return records.Stale(rec.Kind, rec.ID, rec.Revision, old.Revision)
+			return valence.Record{}, records.Stale(rec.Kind, rec.ID, rec.Revision, old.Revision)
 		}
 		claim, release := records.Diff(old.Unique, rec.Unique)
 		if err := checkFree(tx, rec.Kind, claim); err != nil {
-			return err
+			return valence.Record{}, err
 		}
-		stored, err = put(tx, rec, claim, release)
-		return err
+		return put(tx, rec, claim, release)
 	})
-	if err != nil {
-		return valence.Record{}, err
-	}
-	return stored, nil
 }
 
 // Delete removes the record and frees its unique values.
@@ -65,22 +84,26 @@ func (s *Store) Delete(ctx context.Context, kind valence.Kind, id string, revisi
 	if err := records.CheckKey(kind, id); err != nil {
 		return err
 	}
-	return s.update(ctx, func(tx *bbolt.Tx) error {
-		old, err := get(tx, kind, id)
-		if err != nil {
+	return s.update(ctx, func(tx *bbolt.Tx) error { return remove(tx, kind, id, revision) })
+}
+
+// remove deletes the record inside tx, if its revision is revision (any,
+// with 0), and frees its unique values.
+func remove(tx *bbolt.Tx, kind valence.Kind, id string, revision int64) error {
+	old, err := get(tx, kind, id)
+	if err != nil {
+		return err
+	}
+	if revision != 0 && old.Revision != revision {
+		return records.Stale(kind, id, revision, old.Revision)
+	}
+	unique := tx.Bucket(uniqueBucket(kind))
+	for _, c := range records.Claims(old.Unique) {
+		if err := unique.Delete(uniqueKey(c)); err != nil {
 			return err
 		}
-		if revision != 0 && old.Revision != revision {
-			return records.Stale(kind, id, revision, old.Revision)
-		}
-		unique := tx.Bucket(uniqueBucket(kind))
-		for _, c := range records.Claims(old.Unique) {
-			if err := unique.Delete(uniqueKey(c)); err != nil {
-				return err
-			}
-		}
-		return tx.Bucket(recordBucket(kind)).Delete([]byte(id))
-	})
+	}
+	return tx.Bucket(recordBucket(kind)).Delete([]byte(id))
 }
 
 // checkFree refuses claims already held in kind's unique bucket. Callers

@@ -2,6 +2,7 @@ package etcd
 
 import (
 	"context"
+	"slices"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
 
@@ -37,6 +38,58 @@ func (s *Store) Create(ctx context.Context, rec valence.Record) (valence.Record,
 		}
 		rec.Revision = resp.Header.Revision
 		return nil
+	})
+	if err != nil {
+		return valence.Record{}, err
+	}
+	return rec, nil
+}
+
+// CreateDeleting creates rec and deletes the record id of kind del in one
+// transaction: Create's compares, and that the record to delete is the one
+// read (its unique keys go with it). A record to delete changed meanwhile
+// is read again.
+func (s *Store) CreateDeleting(ctx context.Context, rec valence.Record, del valence.Kind, id string) (valence.Record, error) {
+	if err := records.CheckCreateDeleting(rec, del, id); err != nil {
+		return valence.Record{}, err
+	}
+	value, err := records.Encode(rec, false)
+	if err != nil {
+		return valence.Record{}, err
+	}
+	key, delKey := s.recordKey(rec.Kind, rec.ID), s.recordKey(del, id)
+	claims := records.Claims(rec.Unique)
+	createCmps := append([]clientv3.Cmp{absent(key)}, s.absentClaims(rec.Kind, claims)...)
+	createOps := append([]clientv3.Op{clientv3.OpPut(key, string(value))}, s.putClaims(rec, claims)...)
+	err = s.do(ctx, func(ctx context.Context) error {
+		for {
+			old, err := s.get(ctx, del, id)
+			if err != nil {
+				return err
+			}
+			cmps := append(slices.Clip(createCmps), clientv3.Compare(clientv3.ModRevision(delKey), "=", old.Revision))
+			ops := append(slices.Clip(createOps), clientv3.OpDelete(delKey))
+			for _, c := range records.Claims(old.Unique) {
+				ops = append(ops, clientv3.OpDelete(s.uniqueKey(del, c)))
+			}
+			resp, err := s.cli.Txn(ctx).If(cmps...).Then(ops...).Else(countAll(createCmps)...).Commit()
+			if err != nil {
+				return err
+			}
+			if resp.Succeeded {
+				rec.Revision = resp.Header.Revision
+				return nil
+			}
+			if present(resp, 0) {
+				return records.Exists(rec.Kind, rec.ID)
+			}
+			for i, c := range claims {
+				if present(resp, 1+i) {
+					return records.Taken(rec.Kind, c)
+				}
+			}
+			// Only the record to delete changed: read it again.
+		}
 	})
 	if err != nil {
 		return valence.Record{}, err

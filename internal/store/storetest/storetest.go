@@ -42,6 +42,8 @@ func Run(t *testing.T, open func(t *testing.T) valence.Store) {
 		{"ListFilters", testListFilters},
 		{"Paging", testPaging},
 		{"ListMany", testListMany},
+		{"CreateDeleting", testCreateDeleting},
+		{"ConcurrentCreateDeleting", testConcurrentCreateDeleting},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -42,6 +42,21 @@ func CheckRecord(rec valence.Record) error {
 	return nil
 }
 
+// CheckCreateDeleting refuses what CheckRecord and CheckKey refuse, and a
+// record to delete of rec's own kind (Store.CreateDeleting).
+func CheckCreateDeleting(rec valence.Record, del valence.Kind, id string) error {
+	if err := CheckRecord(rec); err != nil {
+		return err
+	}
+	if err := CheckKey(del, id); err != nil {
+		return err
+	}
+	if del == rec.Kind {
+		return valence.Errorf(valence.Invalid, "%s %q: the record to delete must be of another kind", rec.Kind, rec.ID)
+	}
+	return nil
+}
+
 // CheckList refuses an unknown kind or a negative limit.
 func CheckList(kind valence.Kind, opts valence.ListOptions) error {
 	if err := CheckKind(kind); err != nil {
