@@ -260,9 +260,9 @@ func (tb *tab) openOK(path string) {
 	}
 }
 
-// submit clicks sel (a submit button) and waits for the page it leads to
+// click clicks sel (a submit button or a link) and waits for the page it leads to
 // (after any redirect), returning that page's status.
-func (tb *tab) submit(sel string) int {
+func (tb *tab) click(sel string) int {
 	tb.t.Helper()
 	return tb.navigating(chromedp.Click(chromedp.CSS(sel)), "click "+sel)
 }
@@ -282,10 +282,10 @@ func (tb *tab) navigating(a chromedp.Action[chromedp.Void], what string) int {
 	return int(resp.Status)
 }
 
-// submitOK clicks sel and expects the page it leads to to answer 200.
-func (tb *tab) submitOK(sel string) {
+// clickOK clicks sel and expects the page it leads to to answer 200.
+func (tb *tab) clickOK(sel string) {
 	tb.t.Helper()
-	if status := tb.submit(sel); status != 200 {
+	if status := tb.click(sel); status != 200 {
 		tb.t.Fatalf("click %s: status %d at %s, want 200: %s", sel, status, tb.path(), tb.text("main"))
 	}
 }

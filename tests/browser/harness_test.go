@@ -50,7 +50,7 @@ func TestHarness(t *testing.T) {
 	}
 
 	tb.openOK("/")
-	tb.submitOK("#go")
+	tb.clickOK("#go")
 	if tb.text("#done") != "done" {
 		t.Errorf("after the confirmed submit: %s", tb.path())
 	}
