@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/signal"
 	"runtime"
+	"strings"
 	"syscall"
 	"time"
 
@@ -29,6 +30,7 @@ import (
 	"github.com/valence-rsd/valence/internal/serve"
 	"github.com/valence-rsd/valence/internal/server"
 	"github.com/valence-rsd/valence/internal/store"
+	"github.com/valence-rsd/valence/internal/ui"
 	"github.com/valence-rsd/valence/internal/valence"
 	"github.com/valence-rsd/valence/internal/version"
 )
@@ -202,10 +204,25 @@ func runAPI(ctx context.Context, cfg config.Config, demo bool, pidFile string, s
 		runtime.SetBlockProfileRate(10_000)
 		runtime.SetMutexProfileFraction(100)
 	}
+	var dashboard func(http.Handler) http.Handler
+	if cfg.UI {
+		d, err := ui.New(ui.Options{
+			Strategy: cfg.AuthStrategy, Auth: authn, Policy: policy,
+			KeystoneURL: cfg.KeystoneAuthURL, KeystoneCAFile: cfg.KeystoneCAFile,
+			PublicURL: cfg.PublicURL, Secure: scheme == "https" || strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"),
+			ComposeTimeout: cfg.ComposeTimeout,
+		})
+		if err != nil {
+			ln.Close()
+			return err
+		}
+		dashboard = d.Handler
+	}
 	handler := server.New(server.Options{
 		Log: log, Registry: reg, CORSOrigins: cfg.CORSOrigins,
 		Ready:   map[string]server.ReadyCheck{"store": svc.Ping},
 		Service: svc, Auth: authn, Policy: policy, PublicURL: cfg.PublicURL, Pprof: cfg.Pprof,
+		UI: dashboard,
 	})
 	srv := &http.Server{
 		Handler:           handler,

@@ -54,7 +54,7 @@ func newKeystone(ctx context.Context, cfg KeystoneConfig, log zerolog.Logger) (*
 		return nil, fmt.Errorf("VALENCE_KEYSTONE_AUTH_URL: not a URL without credentials (user:password@); the value is not shown")
 	}
 	cfg = withKeystoneDefaults(cfg)
-	httpClient, err := keystoneHTTPClient(cfg.CAFile)
+	httpClient, err := KeystoneHTTPClient(cfg.CAFile)
 	if err != nil {
 		return nil, err
 	}
@@ -121,9 +121,9 @@ func withKeystoneDefaults(cfg KeystoneConfig) KeystoneConfig {
 	return cfg
 }
 
-// keystoneHTTPClient trusts caFile's certificates instead of the system's
+// KeystoneHTTPClient trusts caFile's certificates instead of the system's
 // when caFile is set, as keystonemiddleware's cafile does.
-func keystoneHTTPClient(caFile string) (*http.Client, error) {
+func KeystoneHTTPClient(caFile string) (*http.Client, error) {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	if caFile != "" {
 		pem, err := os.ReadFile(caFile)

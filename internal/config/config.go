@@ -60,6 +60,7 @@ type Config struct {
 	PublicURL                 string        `envconfig:"PUBLIC_URL" default:"" desc:"absolute http(s) URL clients reach the API at (e.g. https://valence.example:8181); when set, Location, Link and the links of / and /v1 are built from it, not from the request's Host header"`
 	BasicMaxFailures          int           `envconfig:"BASIC_MAX_FAILURES" default:"10" desc:"http_basic: failed logins one client (IP address; IPv6 /64) may make per BASIC_FAILURE_WINDOW before it is answered 429; 0 turns the limit off"`
 	BasicFailureWindow        time.Duration `envconfig:"BASIC_FAILURE_WINDOW" default:"1m" desc:"http_basic: the window BASIC_MAX_FAILURES counts over, from a client's first failure; a client over the limit waits until it ends"`
+	UI                        bool          `envconfig:"UI" default:"true" desc:"serve the web dashboard at /ui/ (true or false); it signs users in as AUTH_STRATEGY says"`
 	Pprof                     bool          `envconfig:"PPROF" default:"false" desc:"serve Go's runtime profiles (CPU, heap, block, mutex, goroutines) at /debug/pprof/ to administrators (policy rule valence:debug:pprof); true or false"`
 }
 

@@ -52,6 +52,7 @@ func TestDefaults(t *testing.T) {
 		Metrics:                   true,
 		BasicMaxFailures:          10,
 		BasicFailureWindow:        time.Minute,
+		UI:                        true,
 	}
 	if !reflect.DeepEqual(c, want) {
 		t.Errorf("defaults\n got %+v\nwant %+v", c, want)

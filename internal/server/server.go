@@ -49,6 +49,10 @@ type Options struct {
 	// / and /v1 instead of the request's Host (an absolute http(s) URL,
 	// checked by the settings).
 	PublicURL string
+	// UI, when set, makes the web dashboard mounted at /ui (outside the v1
+	// authentication: its session does that); it is given the router
+	// itself, the v1 API its pages call in-process.
+	UI func(api http.Handler) http.Handler
 }
 
 // New builds the router with its middleware in the documented order:
@@ -87,6 +91,9 @@ func New(opts Options) http.Handler {
 	}
 	r.Get("/v1/openapi.yaml", openAPI)
 	r.Get("/v1/docs", docs)
+	if opts.UI != nil {
+		r.Mount("/ui", opts.UI(r))
+	}
 	if opts.Service != nil {
 		policy := opts.Policy
 		if policy == nil {

@@ -50,6 +50,7 @@ var scenarios = []struct {
 	{"CLIBasic", testCLIBasic},
 	{"CLIService", testCLIService},
 	{"GuideCLI", testGuideCLI},
+	{"Dashboard", testDashboard},
 }
 
 // backends are the stores the tests run on: a bolt file per server, and an
