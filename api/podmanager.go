@@ -89,3 +89,33 @@ type PodManagerUpdate struct {
 	Description    *string          `json:"description,omitempty"`
 	Location       *string          `json:"location,omitempty"`
 }
+
+// Units of a Capacity.
+const (
+	// CapacityUnitSystem: free is a system no node uses (RSD, plain Redfish).
+	CapacityUnitSystem = "system"
+	// CapacityUnitBlock: free is a resource block a composition may take
+	// (DMTF composition).
+	CapacityUnitBlock = "block"
+)
+
+// Capacity is the free capacity of one pod manager, as answered by
+// /v1/pod_managers/{uuid}/capacity.
+type Capacity struct {
+	PodmID string `json:"podm_id"`
+	// Unit is CapacityUnitSystem or CapacityUnitBlock.
+	Unit string `json:"unit"`
+	// Systems counts systems, or Compute blocks in the unit block.
+	Systems    Amount `json:"systems"`
+	Cores      Amount `json:"cores"`
+	MemoryGiB  Amount `json:"memory_gib"`
+	StorageGiB Amount `json:"storage_gib"`
+	// Warnings name what the pod manager did not give, counted as zero.
+	Warnings []string `json:"warnings"`
+}
+
+// Amount is a total and the part of it that is free.
+type Amount struct {
+	Total int64 `json:"total"`
+	Free  int64 `json:"free"`
+}

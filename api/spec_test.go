@@ -42,6 +42,7 @@ func TestSpecHasEveryPath(t *testing.T) {
 		{http.MethodGet, "/v1/pod_managers"},
 		{http.MethodPost, "/v1/pod_managers"},
 		{http.MethodGet, "/v1/pod_managers/{uuid}"},
+		{http.MethodGet, "/v1/pod_managers/{uuid}/capacity"},
 		{http.MethodPatch, "/v1/pod_managers/{uuid}"},
 		{http.MethodDelete, "/v1/pod_managers/{uuid}"},
 

@@ -175,6 +175,10 @@ func TestWireTypesMatchSpec(t *testing.T) {
 		{"PodManagerCreate", api.PodManagerCreate{Name: "podm1", URL: "http://podm.example.com", Driver: api.DriverRedfishV1,
 			Authentication: []api.Authentication{{Type: "basic", AuthItems: api.AuthItems{Username: "admin", Password: "secret"}}}}},
 		{"PodManagerUpdate", api.PodManagerUpdate{Name: &name, TLSVerify: &yes}},
+		{"Capacity", api.Capacity{PodmID: uuid1, Unit: api.CapacityUnitSystem, Systems: api.Amount{Total: 32, Free: 30},
+			Cores: api.Amount{Total: 1024, Free: 960}, MemoryGiB: api.Amount{Total: 8192, Free: 7680},
+			StorageGiB: api.Amount{Total: 96000, Free: 90000}, Warnings: []string{}}},
+		{"Capacity", api.Capacity{PodmID: uuid1, Unit: api.CapacityUnitBlock, Warnings: []string{"ResourceBlock Compute1: 1 of its devices could not be read and count as 0."}}},
 
 		{"Flavor", flavor()},
 		{"FlavorProperties", api.FlavorProperties{}},

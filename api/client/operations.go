@@ -90,6 +90,12 @@ func (c *Client) GetPodManager(ctx context.Context, id string) (*api.PodManager,
 	return get[api.PodManager](ctx, c, "/v1/pod_managers/"+pathID(id), nil)
 }
 
+// GetPodManagerCapacity reads what a pod manager has to compose with, and
+// how much of it is free (getPodManagerCapacity).
+func (c *Client) GetPodManagerCapacity(ctx context.Context, id string) (*api.Capacity, error) {
+	return get[api.Capacity](ctx, c, "/v1/pod_managers/"+pathID(id)+"/capacity", nil)
+}
+
 // UpdatePodManager changes a pod manager (updatePodManager).
 func (c *Client) UpdatePodManager(ctx context.Context, id string, patch api.PodManagerUpdate) (*api.PodManager, error) {
 	var v api.PodManager

@@ -52,6 +52,8 @@ var operations = map[string]struct{ method, command string }{
 	"deleteStorage":    {"DeleteStorage", "storage delete"},
 	"listRacks":        {"ListRacks", "rack list"},
 	"getRack":          {"GetRack", "rack show"},
+
+	"getPodManagerCapacity": {"GetPodManagerCapacity", "podmanager capacity"},
 }
 
 // TestEveryOperationHasClientMethodAndCommand reads api/openapi.yaml: each

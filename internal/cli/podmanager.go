@@ -35,6 +35,8 @@ func (a *app) podManagerCommand() *cobra.Command {
 	listCmd.Flags().StringVar(&filters.status, "status", "", "only this status")
 
 	showCmd := showCommand(a, "show <podmanager>", "Show a pod manager", a.podmID, (*client.Client).GetPodManager)
+	capacityCmd := showCommand(a, "capacity <podmanager>", "Show what a pod manager has, and has free, to compose with",
+		a.podmID, (*client.Client).GetPodManagerCapacity)
 
 	var create struct {
 		driver, caCert, description, location string
@@ -138,7 +140,7 @@ func (a *app) podManagerCommand() *cobra.Command {
 		})
 	deleteCmd.Flags().BoolVar(&force, "force", false, "decompose the pod manager's nodes first")
 
-	cmd.AddCommand(listCmd, showCmd, createCmd, updateCmd, deleteCmd)
+	cmd.AddCommand(listCmd, showCmd, capacityCmd, createCmd, updateCmd, deleteCmd)
 	return cmd
 }
 

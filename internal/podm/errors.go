@@ -36,6 +36,7 @@ const (
 	opVolumes      op = "volumes"
 	opCreateVolume op = "create_volume"
 	opDeleteVolume op = "delete_volume"
+	opCapacity     op = "capacity"
 )
 
 // opWords says what each operation asked for, in "refused <words>".
@@ -59,6 +60,7 @@ var opWords = map[op]string{
 	opVolumes:      "listing the volumes",
 	opCreateVolume: "creating the volume",
 	opDeleteVolume: "deleting the volume",
+	opCapacity:     "counting the resource blocks",
 }
 
 // toError maps what redfish returned for one operation to the core's error:

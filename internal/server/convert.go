@@ -22,6 +22,16 @@ func podManagerOut(p valence.PodManager) api.PodManager {
 	}
 }
 
+func capacityOut(c valence.Capacity) api.Capacity {
+	amount := func(a valence.Amount) api.Amount { return api.Amount{Total: a.Total, Free: a.Free} }
+	w := c.Warnings
+	if w == nil {
+		w = []string{}
+	}
+	return api.Capacity{PodmID: c.PodmID, Unit: c.Unit, Systems: amount(c.Systems), Cores: amount(c.Cores),
+		MemoryGiB: amount(c.MemoryGiB), StorageGiB: amount(c.StorageGiB), Warnings: w}
+}
+
 // podManagerIn maps a create body onto the core's spec.
 func podManagerIn(c api.PodManagerCreate) (valence.PodManagerSpec, error) {
 	sp := valence.PodManagerSpec{

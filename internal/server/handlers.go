@@ -34,6 +34,7 @@ func (h *handlers) routes(r chi.Router) {
 		r.Get("/", h.op(auth.RulePodManagerList, h.listPodManagers))
 		r.Post("/", h.op(auth.RulePodManagerCreate, h.createPodManager))
 		r.Get("/{uuid}", h.op(auth.RulePodManagerGet, h.getPodManager))
+		r.Get("/{uuid}/capacity", h.op(auth.RulePodManagerGet, h.getPodManagerCapacity))
 		r.Patch("/{uuid}", h.op(auth.RulePodManagerUpdate, h.updatePodManager))
 		r.Delete("/{uuid}", h.op(auth.RulePodManagerDelete, h.deletePodManager))
 	})

@@ -45,6 +45,14 @@ func (h *handlers) getPodManager(w http.ResponseWriter, r *http.Request) error {
 	return ok(w, podManagerOut(pm))
 }
 
+func (h *handlers) getPodManagerCapacity(w http.ResponseWriter, r *http.Request) error {
+	c, err := h.svc.Capacity(r.Context(), chi.URLParam(r, "uuid"))
+	if err != nil {
+		return err
+	}
+	return ok(w, capacityOut(c))
+}
+
 func (h *handlers) updatePodManager(w http.ResponseWriter, r *http.Request) error {
 	patch, err := readBody(r)
 	if err != nil {

@@ -54,6 +54,9 @@ type fixtureOptions struct {
 	failures auth.FailureLimit
 	secure   bool
 	keystone string
+	// sim, when set, is the emulated pod manager (else one rack, one
+	// drawer, two systems).
+	sim *rsdsim.Config
 }
 
 func newFixture(t *testing.T, o fixtureOptions) *fixture {
@@ -62,7 +65,11 @@ func newFixture(t *testing.T, o fixtureOptions) *fixture {
 		o.strategy = StrategyHTTPBasic
 	}
 	f := &fixture{now: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)}
-	f.stack = stacktest.Start(t, rsdsim.Config{Racks: 1, DrawersPerRack: 1, SystemsPerDrawer: 2})
+	sim := rsdsim.Config{Racks: 1, DrawersPerRack: 1, SystemsPerDrawer: 2}
+	if o.sim != nil {
+		sim = *o.sim
+	}
+	f.stack = stacktest.Start(t, sim)
 	authn := o.authn
 	if authn == nil {
 		cfg := auth.Config{Strategy: o.strategy, BasicFailures: o.failures}

@@ -12,6 +12,11 @@ var funcs = template.FuncMap{
 	"field":  newField,
 	"choice": newChoice,
 	"pairs":  pairs,
+	// The views' own (ui-b).
+	"sections":      func(p *page, s []formSection) sectionsArgs { return sectionsArgs{p, s} },
+	"pair":          func(a, b any) argPair { return argPair{a, b} },
+	"cpuText":       cpuText,
+	"flavorSummary": flavorSummary,
 }
 
 // fieldID is the id of the form field name: "f-" and the name with "."

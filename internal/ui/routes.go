@@ -11,6 +11,17 @@ import (
 func (d *Dashboard) routes(r chi.Router) {
 	r.Get("/", d.overview)
 
+	r.Get("/pod", d.pod)
+	r.Get("/systems/{podm}/{id}", d.system)
+	r.Get("/flavors", d.flavors)
+	r.Post("/flavors", d.createFlavor)
+	r.Get("/flavors/{uuid}", d.flavor)
+	r.Post("/flavors/{uuid}", d.updateFlavor)
+	r.Post("/flavors/{uuid}/delete", d.deleteFlavor)
+	r.Get("/volumes", d.volumes)
+	r.Post("/volumes", d.createVolume)
+	r.Post("/volumes/{id}/delete", d.deleteVolume)
+
 	r.Get("/podmanagers", d.podManagers)
 	r.Post("/podmanagers", d.registerPodManager)
 	r.Get("/podmanagers/{uuid}", d.podManager)

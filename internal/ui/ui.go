@@ -160,12 +160,12 @@ func (d *Dashboard) Handler(api http.Handler) http.Handler {
 }
 
 // client is the API client of the session's caller, over the in-process
-// transport; ctx is the page's.
-func (d *Dashboard) client(sess *session) *client.Client {
-	c, err := client.New(apiBase,
+// transport; ctx is the page's. opts add to it (e.g. WithWarnings).
+func (d *Dashboard) client(sess *session, opts ...client.Option) *client.Client {
+	c, err := client.New(apiBase, append([]client.Option{
 		client.WithHTTPClient(&http.Client{Transport: inProcess{api: d.api}}),
 		client.WithAuth(sess.creds),
-		client.WithUserAgent("valence-ui"))
+		client.WithUserAgent("valence-ui")}, opts...)...)
 	if err != nil {
 		panic("ui: the in-process API URL is refused: " + err.Error()) // a constant: a bug
 	}

@@ -327,6 +327,9 @@ type fakePodm struct {
 	// wholeAtOnce makes Allocate compose as the composition driver does: the
 	// node is Assembled at once and carries the request's ComposeID.
 	wholeAtOnce bool
+	// blockCap, when set, makes it a pod manager that composes of resource
+	// blocks, whose BlockCapacity is this.
+	blockCap *Capacity
 }
 
 type fakeSystem struct {
@@ -679,6 +682,19 @@ func freeSystem(t *testing.T, p *fakePodm) string {
 	}
 	t.Fatal("the fake pod manager has no free system")
 	return ""
+}
+
+func (c *fakeConn) BlockCapacity(ctx context.Context) (Capacity, bool, error) {
+	c.p.mu.Lock()
+	blocks := c.p.blockCap
+	c.p.mu.Unlock()
+	if blocks == nil {
+		return Capacity{}, false, nil
+	}
+	if err := c.p.enter(ctx, "BlockCapacity"); err != nil {
+		return Capacity{}, false, err
+	}
+	return *blocks, true, nil
 }
 
 func (c *fakeConn) Racks(ctx context.Context) ([]Rack, error) {

@@ -220,9 +220,7 @@ func (s *Service) Systems(ctx context.Context, podmID string) (Inventory[System]
 		seqs []string
 	)
 	inv, err := fanOut(ctx, s, podmID, CapSystems, func(ctx context.Context, pm PodManager, conn PodManagerConn) ([]System, error) {
-		systems, seq, err := cachedSeq(ctx, s.inventories, pm.UUID, "systems", onPodm(s, func(ctx context.Context) ([]System, error) {
-			return s.markedSystems(ctx, pm, conn)
-		}))
+		systems, seq, err := s.podmSystems(ctx, pm, conn)
 		if err == nil {
 			mu.Lock()
 			seqs = append(seqs, fmt.Sprintf("%s:%d", pm.UUID, seq))
@@ -241,6 +239,15 @@ func (s *Service) Systems(ctx context.Context, podmID string) (Inventory[System]
 		inv.Version = strings.Join(seqs, ",") + "|" + strings.Join(inv.Unreachable, ",")
 	}
 	return inv, err
+}
+
+// podmSystems returns a pod manager's marked systems from the cache, or
+// reads them (one read for callers that miss together), and the number of
+// the cached value (see cachedSeq).
+func (s *Service) podmSystems(ctx context.Context, pm PodManager, conn PodManagerConn) ([]System, uint64, error) {
+	return cachedSeq(ctx, s.inventories, pm.UUID, "systems", onPodm(s, func(ctx context.Context) ([]System, error) {
+		return s.markedSystems(ctx, pm, conn)
+	}))
 }
 
 // markedSystems reads a pod manager's systems and marks each with its pod

@@ -71,6 +71,12 @@ type PodManagerConn interface {
 	// SetSystemBoot sets the system's boot override, likewise checked
 	// against the values it lists.
 	SetSystemBoot(ctx context.Context, systemURI string, boot Boot) error
+	// BlockCapacity counts the resource blocks of a pod manager that
+	// composes of them (DMTF composition): Systems counts its Compute
+	// blocks, the other amounts their parts, free what a composition may
+	// take. ok is false, with no call, for a pod manager that does not: its
+	// capacity is counted in systems.
+	BlockCapacity(ctx context.Context) (c Capacity, ok bool, err error)
 	Racks(ctx context.Context) ([]Rack, error)
 	Volumes(ctx context.Context) ([]Volume, error)
 	CreateVolume(ctx context.Context, req VolumeRequest) (Volume, error)

@@ -83,6 +83,11 @@ func testDMTFNodes(t *testing.T, b backend) {
 	if !slices.Contains(pm.Capabilities, "compose") {
 		t.Fatalf("DMTF pod manager registered without compose: %+v", pm)
 	}
+	free := c.capacity(t, pm.UUID)
+	if free.Unit != api.CapacityUnitBlock || free.Systems != (api.Amount{Total: 4, Free: 4}) || free.Cores.Free != free.Cores.Total ||
+		free.MemoryGiB.Free == 0 || free.StorageGiB.Free == 0 || len(free.Warnings) != 0 {
+		t.Errorf("capacity of an unused pool of 4 Compute blocks: %+v", free)
+	}
 	n1 := e.api.compose(t, `{"name":"n1","podm_id":"`+pm.UUID+`","properties":{"processor":{"total_cores":"2","count":2},"memory":{"capacity_mib":1024}}}`)
 	if n1.NodeState != api.NodeAssembled || !strings.HasPrefix(n1.ResourceURI, "/redfish/v1/Systems/") || n1.Index == "" {
 		t.Errorf("composed node: %+v", n1)
@@ -93,6 +98,7 @@ func testDMTFNodes(t *testing.T, b backend) {
 	if len(b1) < 2 || len(b2) == 0 || slices.ContainsFunc(b1, func(b string) bool { return slices.Contains(b2, b) }) {
 		t.Errorf("blocks of n1 %v and n2 %v: want 2+ for two processors, and none shared", b1, b2)
 	}
+	lessFree(t, "after two composes", free, c.capacity(t, pm.UUID), 2)
 
 	d := decodeAs[api.NodeDetail](t, c.get(t, http.StatusOK, "/v1/nodes/"+n1.UUID))
 	if d.ComputerSystem == nil || d.ComputerSystem.ODataID != n1.ResourceURI || d.Metadata == nil ||
@@ -173,6 +179,10 @@ func testDMTFNodes(t *testing.T, b backend) {
 	}
 	if used := sim.usedBlocks(t); len(used) != 0 {
 		t.Errorf("blocks still in use after every decompose: %v", used)
+	}
+	if again := c.capacity(t, pm.UUID); again.Systems != free.Systems || again.Cores != free.Cores ||
+		again.MemoryGiB != free.MemoryGiB || again.StorageGiB != free.StorageGiB {
+		t.Errorf("capacity after every decompose: %+v, before the composes %+v", again, free)
 	}
 
 	// Adopt: a system composed outside Valence is managed by its Id.

@@ -21,6 +21,10 @@ func testNodes(t *testing.T, b backend) {
 	e := newEnv(t, b, setup{sims: [][]string{{"--systems", "4", "--seed", "1"}, {"--systems", "4", "--seed", "2"}}})
 	c := e.api.client
 	pm1, pm2 := e.podms[0], e.podms[1]
+	free := c.systemCapacity(t, pm1.UUID)
+	if free.Systems != (api.Amount{Total: 4, Free: 4}) {
+		t.Errorf("capacity of an unused pod manager of 4 systems: %+v", free)
+	}
 
 	n1 := e.api.compose(t, `{"name":"n1","description":"by properties","podm_id":"`+pm1.UUID+`",
 		"properties":{"processor":{"total_cores":"8"},"memory":{"capacity_mib":16384}}}`)
@@ -72,6 +76,7 @@ func testNodes(t *testing.T, b backend) {
 	if n3.PodmID == pm1.UUID {
 		onPM1 = append(onPM1, n3.UUID)
 	}
+	lessFree(t, "after the composes", free, c.systemCapacity(t, pm1.UUID), int64(len(onPM1)))
 	if got := listAll[api.Node](t, c, "/v1/nodes?podm_id="+pm1.UUID, 1); !sameSet(uuids(got), onPM1) {
 		t.Errorf("?podm_id=podm1 paged: %v, want %v", uuids(got), onPM1)
 	}
@@ -120,6 +125,7 @@ func testNodes(t *testing.T, b backend) {
 	}
 	c.deleted(t, "/v1/nodes/"+n3.UUID)
 	c.failure(t, http.StatusNotFound, "NotFound", http.MethodGet, "/v1/nodes/"+n3.UUID, nil)
+	lessFree(t, "after the decomposes", free, c.systemCapacity(t, pm1.UUID), 1) // n1's
 }
 
 // testNodeActions covers every Reset type the node allows and one it does
