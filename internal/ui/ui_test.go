@@ -384,7 +384,7 @@ func TestNotFoundIsTheDashboardsPage(t *testing.T) {
 func TestStaticFilesAreVersioned(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	b := f.browser(t)
-	for file, ct := range map[string]string{"valence.css": "text/css; charset=utf-8", "valence.js": "text/javascript; charset=utf-8"} {
+	for file, ct := range map[string]string{"valence.css": "text/css; charset=utf-8", "valence.js": "text/javascript; charset=utf-8", "favicon.svg": "image/svg+xml"} {
 		resp, body := b.get(f.dash.staticPrefix + "/" + file)
 		wantStatus(t, resp, body, http.StatusOK)
 		if resp.Header.Get("Content-Type") != ct || !strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
