@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/valence-rsd/valence/tests/internal/procs"
@@ -310,12 +311,12 @@ func (tb *tab) fill(name, value string) {
 func fieldID(name string) string { return "f-" + strings.ReplaceAll(name, ".", "-") }
 
 // eval evaluates a JavaScript expression in the page and decodes its value
-// into v (nil ignores it).
+// (a promise's, once it settles) into v (nil ignores it).
 func (tb *tab) eval(expr string, v any) {
 	tb.t.Helper()
 	ctx, cancel := context.WithTimeout(tb.ctx, actionTimeout)
 	defer cancel()
-	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](expr))
+	raw, err := chromedp.Run(ctx, chromedp.Evaluate[[]byte](expr, func(p *runtime.EvaluateParams) { p.AwaitPromise = new(true) }))
 	if err != nil {
 		tb.t.Fatalf("evaluate at %s: %v\n%s", tb.path(), err, expr)
 	}
@@ -387,7 +388,11 @@ func (tb *tab) screenshot(dir, name string) {
 		if err != nil {
 			tb.t.Fatal(err)
 		}
-		if err := os.WriteFile(filepath.Join(root, "docs", "images", "ui-"+name+".png"), png, 0o644); err != nil {
+		images := filepath.Join(root, "docs", "images")
+		if err := os.MkdirAll(images, 0o755); err != nil {
+			tb.t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(images, "ui-"+name+".png"), png, 0o644); err != nil {
 			tb.t.Fatal(err)
 		}
 	}

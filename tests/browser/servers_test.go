@@ -14,6 +14,8 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"github.com/valence-rsd/valence/api"
+
 	"github.com/valence-rsd/valence/tests/internal/procs"
 )
 
@@ -166,7 +168,57 @@ func apiGet(t *testing.T, base string, u *user, path string, v any) {
 	if status != http.StatusOK {
 		t.Fatalf("GET %s: %d %s", path, status, b)
 	}
+	decode(t, b, v)
+}
+
+// decode decodes a JSON answer into v.
+func decode(t *testing.T, b []byte, v any) {
+	t.Helper()
 	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("GET %s: %v: %s", path, err, b)
+		t.Fatalf("decode %T: %v: %.500s", v, err, b)
 	}
+}
+
+// redfish GETs a Redfish path (or URL) of the simulator with its
+// credentials and decodes the answer into v.
+func (s *simulator) redfish(t *testing.T, path string, v any) {
+	t.Helper()
+	if i := strings.Index(path, "/redfish/"); i > 0 {
+		path = path[i:]
+	}
+	req, err := http.NewRequest(http.MethodGet, s.url+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.SetBasicAuth(simUser, simPassword)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("simulator GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("simulator GET %s: %d %v %.300s", path, resp.StatusCode, err, b)
+	}
+	decode(t, b, v)
+}
+
+// powerState is the PowerState of a node on the simulator.
+func (s *simulator) powerState(t *testing.T, nodeURI string) string {
+	t.Helper()
+	var n struct{ PowerState string }
+	s.redfish(t, nodeURI, &n)
+	return n.PowerState
+}
+
+// nodes are the members of the simulator's /redfish/v1/Nodes.
+func (s *simulator) nodes(t *testing.T) []string {
+	t.Helper()
+	var coll struct{ Members []api.ODataRef }
+	s.redfish(t, "/redfish/v1/Nodes", &coll)
+	var out []string
+	for _, m := range coll.Members {
+		out = append(out, m.ODataID)
+	}
+	return out
 }
