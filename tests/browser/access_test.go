@@ -253,3 +253,38 @@ func TestKeyboard(t *testing.T) {
 	}
 	tb.checkConsole()
 }
+
+// TestListsRefresh: the nodes list and a node's page follow changes made
+// elsewhere (here through the API) without a reload, and a field the user
+// has typed into keeps its value.
+func TestListsRefresh(t *testing.T) {
+	l := newLab(t, "--systems", "2")
+	tb := startBrowser(t).newTab(t, l.base)
+	tb.signInBasic(l.admin)
+
+	tb.openOK("/ui/nodes")
+	tb.eval("window.notReloaded = true", nil)
+	tb.fill("node_index", "typed by hand")
+	var n api.Node
+	apiCreate(t, l.base, &l.memberA, "/v1/nodes", api.NodeCompose{Name: "web-2", FlavorID: l.flavor.UUID}, &n)
+	tb.waitFor("the new node in the list", fmt.Sprintf(`document.querySelector('#nodes-table tr[data-id=%q]')`, n.UUID))
+	var kept bool
+	tb.eval(`window.notReloaded === true && document.getElementById("f-node_index").value === "typed by hand"`, &kept)
+	if !kept {
+		t.Errorf("the nodes list refreshed by reloading the page or losing what was typed")
+	}
+
+	tb.openOK("/ui/nodes/" + n.UUID)
+	tb.eval("window.notReloaded = true", nil)
+	before := tb.detail("node_power_state")
+	target := api.PowerTargetOn
+	want := api.PowerOn
+	if before == api.PowerOn {
+		target, want = api.PowerTargetOff, api.PowerOff
+	}
+	if st, body := apiCall(t, l.base, &l.admin, http.MethodPut, "/v1/nodes/"+n.UUID+"/states/power", api.PowerTarget{Target: target}); st/100 != 2 {
+		t.Fatalf("PUT power %s: %d %s", target, st, body)
+	}
+	tb.waitFor("the node page to show power "+want, fmt.Sprintf(`window.notReloaded && document.querySelector('#node-detail [data-field=node_power_state]').innerText.trim() === %q`, want))
+	tb.checkConsole()
+}

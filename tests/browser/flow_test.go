@@ -113,6 +113,15 @@ func TestBasicFlow(t *testing.T) {
 		tb.checkConsole()
 	}
 
+	// An NMI, after a confirmation.
+	tb.takeDialogs()
+	tb.clickOK("[data-action=nmi]")
+	if d := tb.takeDialogs(); len(d) != 1 || !strings.HasPrefix(d[0], "confirm: ") {
+		t.Errorf("NMI asked %q, want one confirm()", d)
+	}
+	tb.expectFlashOK("nmi")
+	tb.checkConsole()
+
 	// A volume, attached to the node and detached.
 	tb.openOK("/ui/volumes")
 	tb.fill("podm_id", pm.UUID)
@@ -150,6 +159,20 @@ func TestBasicFlow(t *testing.T) {
 	tb.openOK("/ui/volumes")
 	if got := tb.cell("volumes-table", volID, "attached_to"); got != "" {
 		t.Errorf("after detach the volumes page shows attached_to %q", got)
+	}
+	tb.checkConsole()
+
+	// A compose no system can satisfy: the job page shows the refusal with
+	// the pod manager's explanation.
+	tb.openOK("/ui/nodes/new")
+	tb.fill("name", "too-big")
+	tb.fill("properties.processor.total_cores", "1000")
+	tb.clickOK("[data-action=compose]")
+	if st := tb.waitJob(); st != "failed" {
+		t.Errorf("a compose of 1000 cores ended %s, want failed: %s", st, tb.text("#job"))
+	}
+	if text, isErr := tb.flash(); !isErr || tb.count("#job .extended-info li") == 0 {
+		t.Errorf("a refused compose shows %q (error %t) and no extended_info: %s", text, isErr, tb.text("#job"))
 	}
 	tb.checkConsole()
 
