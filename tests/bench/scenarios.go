@@ -184,6 +184,9 @@ func (l *lab) runAll() (results, error) {
 	}
 	add(fmt.Sprintf("GET /v1/nodes, %d records", len(uuids)), list, fmt.Sprintf("bare handler, %d B", len(nodes)), bareNodes)
 
+	if err := l.dashboardRows(&res, one); err != nil {
+		return res, err
+	}
 	if res.WarmVmHWM, err = vmHWM(l.warm); err != nil {
 		return res, err
 	}
