@@ -265,6 +265,9 @@ func (tb *tab) openOK(path string) {
 // (after any redirect), returning that page's status.
 func (tb *tab) click(sel string) int {
 	tb.t.Helper()
+	if tb.count(sel) == 0 { // else chromedp waits for it to appear
+		tb.t.Fatalf("at %s there is no %s to click", tb.path(), sel)
+	}
 	return tb.navigating(chromedp.Click(chromedp.CSS(sel)), "click "+sel)
 }
 

@@ -1,6 +1,7 @@
 package browser
 
 import (
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -97,6 +98,22 @@ func TestBasicFlow(t *testing.T) {
 		t.Errorf("node page: state %q, want %s", got, api.NodeAssembled)
 	}
 	tb.checkConsole()
+
+	// The Overview counts it, the Pod shows its system as used by it.
+	tb.openOK("/ui/")
+	if got := tb.text(`#node-states tr[data-id="Assembled"] [data-field=count]`); got != "1" {
+		t.Errorf("Overview: %q nodes Assembled, want 1", got)
+	}
+	if node.ComputerSystem == nil {
+		t.Fatalf("the node has no computer_system: %+v", node)
+	}
+	systemID := node.ComputerSystem.ODataID[strings.LastIndex(node.ComputerSystem.ODataID, "/")+1:]
+	tb.openOK("/ui/pod")
+	if got := tb.attr(fmt.Sprintf(`.systems-table tr[data-id=%q] [data-field=composed_node] a`, systemID), "href"); got != "/ui/nodes/"+nodeID {
+		t.Errorf("Pod: system %s links the node %q, want /ui/nodes/%s", systemID, got, nodeID)
+	}
+	tb.checkConsole()
+	tb.openOK("/ui/nodes/" + nodeID)
 
 	// Power off, then on: the page, the API and the pod manager agree.
 	for _, step := range []struct{ action, want string }{{"power-off", api.PowerOff}, {"power-on", api.PowerOn}} {
