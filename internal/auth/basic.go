@@ -4,6 +4,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
 	"fmt"
 	"net/http"
 	"os"
@@ -29,7 +32,23 @@ type basic struct {
 	// failures limits guessing: a client over its limit is answered 429
 	// before any hash is compared.
 	failures *failures
+	// checked remembers credentials that matched, keyed by an HMAC of the
+	// user and password under checkedKey, for basicCheckedTTL: a client
+	// making many calls (the dashboard makes several per page) pays for
+	// one bcrypt comparison, not one per call. Only a match is kept, so a
+	// guess never meets it.
+	checked    *tokenCache
+	checkedKey []byte
+	now        func() time.Time
 }
+
+// Bounds of the memory of matched credentials: how many, and for how long.
+// The users and their hashes are read at start only, so the time bounds
+// what a memory dump could show, not staleness.
+const (
+	basicCheckedMax = 1024
+	basicCheckedTTL = time.Minute
+)
 
 type basicUser struct {
 	hash   []byte
@@ -66,7 +85,11 @@ func newBasic(htpasswdFile, usersPath string, limit FailureLimit, log zerolog.Lo
 	if err := dec.Decode(&uf); err != nil {
 		return nil, fmt.Errorf("VALENCE_USERS_FILE %s: %w", usersPath, err)
 	}
-	b := &basic{users: make(map[string]basicUser, len(hashes)), failures: newFailures(limit, time.Now)}
+	b := &basic{
+		users: make(map[string]basicUser, len(hashes)), failures: newFailures(limit, time.Now),
+		checked: newTokenCache(basicCheckedMax), checkedKey: make([]byte, 32), now: time.Now,
+	}
+	rand.Read(b.checkedKey) // never fails (crypto/rand panics rather than return short)
 	for name, hash := range hashes {
 		u, ok := uf.Users[name]
 		if !ok {
@@ -159,6 +182,13 @@ func (b *basic) Authenticate(_ context.Context, r *http.Request) (valence.Caller
 	if !ok {
 		return valence.Caller{}, errUnauthenticated()
 	}
+	mac := hmac.New(sha256.New, b.checkedKey)
+	mac.Write([]byte(name + "\x00" + password)) // a user name holds no NUL (htpasswd's are lines)
+	key := tokenKey(mac.Sum(nil))
+	now := b.now()
+	if c, ok := b.checked.get(key, now); ok {
+		return c, nil
+	}
 	u, known := b.users[name]
 	hash := u.hash
 	if !known {
@@ -168,6 +198,7 @@ func (b *basic) Authenticate(_ context.Context, r *http.Request) (valence.Caller
 		b.failures.fail(client)
 		return valence.Caller{}, errUnauthenticated()
 	}
+	b.checked.put(key, u.caller, now.Add(basicCheckedTTL))
 	c := u.caller
 	c.Roles = slices.Clone(c.Roles) // a request must not change the user's roles
 	return c, nil

@@ -70,6 +70,39 @@ func TestBasicValid(t *testing.T) {
 	}
 }
 
+// A match is remembered for basicCheckedTTL: within it the hash is not
+// compared again (the test swaps it for another password's), after it it is.
+func TestBasicRemembersMatchedCredentials(t *testing.T) {
+	b := newTestBasic(t)
+	now := time.Now()
+	b.now = func() time.Time { return now }
+	if _, err := b.Authenticate(context.Background(), basicRequest("alice", "alicepass")); err != nil {
+		t.Fatal(err)
+	}
+	u := b.users["alice"]
+	u.hash = []byte(hash(t, "newpass", "$2y$"))
+	b.users["alice"] = u
+	c, err := b.Authenticate(context.Background(), basicRequest("alice", "alicepass"))
+	if err != nil || c.ProjectID != "p1" || !slices.Equal(c.Roles, []string{"member", "reader"}) {
+		t.Fatalf("within the TTL: %+v, %v", c, err)
+	}
+	c.Roles[0] = "admin" // a caller's change must not reach the next one
+	if c, _ := b.Authenticate(context.Background(), basicRequest("alice", "alicepass")); c.Roles[0] != "member" {
+		t.Fatalf("roles %v", c.Roles)
+	}
+	// Another password of the same user is compared, never taken from the memory.
+	if _, err := b.Authenticate(context.Background(), basicRequest("alice", "alicepass2")); err == nil {
+		t.Fatal("a wrong password matched")
+	}
+	now = now.Add(basicCheckedTTL)
+	if _, err := b.Authenticate(context.Background(), basicRequest("alice", "alicepass")); err == nil {
+		t.Fatal("the hash was not compared again after the TTL")
+	}
+	if _, err := b.Authenticate(context.Background(), basicRequest("alice", "newpass")); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestBasicRejects(t *testing.T) {
 	b := newTestBasic(t)
 	for name, r := range map[string]*http.Request{

@@ -286,6 +286,34 @@ func (f *fixture) api(t *testing.T, user, method, path, body string, out any) in
 	return resp.StatusCode
 }
 
+// signedIn is a new browser signed in as user.
+func (f *fixture) signedIn(t *testing.T, user string) *browser {
+	t.Helper()
+	b := f.browser(t)
+	b.signIn(user)
+	return b
+}
+
+// podManagers lists the pod managers through the API, as admin.
+func (f *fixture) podManagers(t *testing.T) []api.PodManager {
+	t.Helper()
+	var list []api.PodManager
+	if status := f.api(t, "admin", http.MethodGet, "/v1/pod_managers", "", &list); status != http.StatusOK {
+		t.Fatalf("list pod managers: %d", status)
+	}
+	return list
+}
+
+// nodes lists the nodes user sees through the API.
+func (f *fixture) nodes(t *testing.T, user string) []api.Node {
+	t.Helper()
+	var list []api.Node
+	if status := f.api(t, user, http.MethodGet, "/v1/nodes", "", &list); status != http.StatusOK {
+		t.Fatalf("list nodes as %s: %d", user, status)
+	}
+	return list
+}
+
 // registerForm is the register form filled for the fixture's pod manager.
 func (f *fixture) registerForm(name string) url.Values {
 	return url.Values{

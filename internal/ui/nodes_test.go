@@ -50,8 +50,7 @@ func (b *browser) waitJob(path string) (state, body string) {
 func TestComposeThroughTheForm(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	pm := f.registered(t)
-	b := f.browser(t)
-	b.signIn("alice")
+	b := f.signedIn(t, "alice")
 	resp, body := b.get("/ui/nodes")
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, "No node is composed.", `href="/ui/nodes/new"`, `data-refresh="/ui/nodes?fragment=list"`)
@@ -72,8 +71,7 @@ func TestComposeThroughTheForm(t *testing.T) {
 	if state != "done" {
 		t.Fatalf("compose %s:\n%s", state, body)
 	}
-	var nodes []api.Node
-	f.api(t, "alice", http.MethodGet, "/v1/nodes", "", &nodes)
+	nodes := f.nodes(t, "alice")
 	if len(nodes) != 1 || nodes[0].Name != "web1" || nodes[0].ProjectID != "p1" {
 		t.Fatalf("nodes %+v", nodes)
 	}
@@ -103,16 +101,14 @@ func TestComposeThroughTheForm(t *testing.T) {
 func TestComposeFormRefusesWhatIsNotANumber(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	f.registered(t)
-	b := f.browser(t)
-	b.signIn("alice")
+	b := f.signedIn(t, "alice")
 	resp, body := b.send("/ui/nodes", url.Values{"name": {"web1"}, "properties.processor.total_cores": {"four"}})
 	wantStatus(t, resp, body, http.StatusBadRequest)
 	wantIn(t, body, `<p class="field-error" id="f-properties-processor-total_cores-error">`, `value="four"`)
 	if n := len(f.dash.sessions.byID); n != 1 {
 		t.Fatalf("%d sessions", n)
 	}
-	var nodes []api.Node
-	f.api(t, "alice", http.MethodGet, "/v1/nodes", "", &nodes)
+	nodes := f.nodes(t, "alice")
 	if len(nodes) != 0 {
 		t.Fatalf("composed %+v", nodes)
 	}
@@ -121,8 +117,7 @@ func TestComposeFormRefusesWhatIsNotANumber(t *testing.T) {
 func TestComposeRefusedShowsWhyAndTheFieldsAgain(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	pm := f.registered(t)
-	b := f.browser(t)
-	b.signIn("alice")
+	b := f.signedIn(t, "alice")
 	// Beyond the API's bound: refused with the field's message.
 	resp, body := b.send("/ui/nodes", url.Values{"name": {"big"}, "podm_id": {pm.UUID}, "properties.processor.total_cores": {"100000"}})
 	wantStatus(t, resp, body, http.StatusSeeOther)
@@ -155,8 +150,7 @@ func TestNodeActions(t *testing.T) {
 	if status := f.api(t, "admin", http.MethodPost, "/v1/storages", `{"podm_id":"`+pm.UUID+`","capacity_gib":10,"name":"data1"}`, &vol); status != http.StatusCreated {
 		t.Fatalf("create volume: %d", status)
 	}
-	b := f.browser(t)
-	b.signIn("alice")
+	b := f.signedIn(t, "alice")
 	node := "/ui/nodes/" + n.UUID
 	power := func() string {
 		var st api.NodeStates
@@ -220,8 +214,7 @@ func TestReaderSeesNoNodeControlsAndIsRefused(t *testing.T) {
 		return st.PowerState
 	}
 	before := power()
-	b := f.browser(t)
-	b.signIn("rita") // a reader of alice's project
+	b := f.signedIn(t, "rita") // a reader of alice's project
 	resp, body := b.get("/ui/nodes")
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `<tr data-id="`+n.UUID+`">`)
@@ -252,8 +245,7 @@ func TestAnotherProjectsNodeIsNotFound(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	pm := f.registered(t)
 	n := f.composed(t, "alice", "web1", pm.UUID)
-	b := f.browser(t)
-	b.signIn("bob") // a member of another project
+	b := f.signedIn(t, "bob") // a member of another project
 	resp, body := b.get("/ui/nodes/" + n.UUID)
 	wantStatus(t, resp, body, http.StatusNotFound)
 	wantIn(t, body, "nothing you may see")
@@ -264,8 +256,7 @@ func TestAnotherProjectsNodeIsNotFound(t *testing.T) {
 	wantNotIn(t, body, n.UUID)
 
 	// An administrator sees every project's nodes, with the project.
-	a := f.browser(t)
-	a.signIn("admin")
+	a := f.signedIn(t, "admin")
 	_, body = a.get("/ui/nodes")
 	wantIn(t, body, `<tr data-id="`+n.UUID+`">`, `<td data-field="project_id">p1</td>`)
 }
@@ -273,14 +264,12 @@ func TestAnotherProjectsNodeIsNotFound(t *testing.T) {
 func TestJobsBelongToTheirSession(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	pm := f.registered(t)
-	alice := f.browser(t)
-	alice.signIn("alice")
+	alice := f.signedIn(t, "alice")
 	resp, body := alice.send("/ui/nodes", url.Values{"name": {"web1"}, "podm_id": {pm.UUID}})
 	wantStatus(t, resp, body, http.StatusSeeOther)
 	job := resp.Header.Get("Location")
 	alice.waitJob(job)
-	other := f.browser(t)
-	other.signIn("alice")
+	other := f.signedIn(t, "alice")
 	resp, body = other.get(job)
 	wantStatus(t, resp, body, http.StatusNotFound)
 }
@@ -338,13 +327,11 @@ func TestAdoptANodeComposedOutside(t *testing.T) {
 	}
 	index := path.Base(resp.Header.Get("Location"))
 
-	member := f.browser(t)
-	member.signIn("alice")
+	member := f.signedIn(t, "alice")
 	_, body := member.get("/ui/nodes")
 	wantNotIn(t, body, `data-action="adopt"`)
 
-	b := f.browser(t)
-	b.signIn("admin")
+	b := f.signedIn(t, "admin")
 	_, body = b.get("/ui/nodes")
 	wantIn(t, body, `data-action="adopt"`, `<label for="f-node_index">`, `<option value="`+pm.UUID+`">pod1</option>`)
 	r, body := b.send("/ui/nodes/manage", url.Values{"podm_id": {pm.UUID}, "node_index": {"999"}})

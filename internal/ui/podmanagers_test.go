@@ -12,8 +12,7 @@ import (
 
 func TestRegisterPodManager(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	b := f.browser(t)
-	b.signIn("admin")
+	b := f.signedIn(t, "admin")
 	resp, body := b.get("/ui/podmanagers")
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, "No pod manager is registered.", `data-action="register-podm"`,
@@ -25,6 +24,8 @@ func TestRegisterPodManager(t *testing.T) {
 	if resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(resp.Header.Get("Location"), "/ui/podmanagers/") {
 		t.Fatalf("register: %d %v\n%s", resp.StatusCode, resp.Header, body)
 	}
+	// A poll of the page left behind does not take the message.
+	b.get("/ui/podmanagers?fragment=list")
 	resp, body = b.get(resp.Header.Get("Location"))
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `id="flash" role="status" class="flash ok"`, "Pod manager pod1 registered: Online.",
@@ -35,8 +36,7 @@ func TestRegisterPodManager(t *testing.T) {
 	_, body = b.get(resp.Request.URL.Path)
 	wantNotIn(t, body, `id="flash"`)
 
-	var list []api.PodManager
-	f.api(t, "admin", http.MethodGet, "/v1/pod_managers", "", &list)
+	list := f.podManagers(t)
 	if len(list) != 1 || list[0].Description != "lab pod" || !list[0].TLSVerify {
 		t.Fatalf("registered %+v", list)
 	}
@@ -51,8 +51,7 @@ func TestRegisterPodManager(t *testing.T) {
 
 func TestRegisterPodManagerShowsTheAPIsMessagesAtTheFields(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	b := f.browser(t)
-	b.signIn("admin")
+	b := f.signedIn(t, "admin")
 	form := f.registerForm("pod1")
 	form.Set("url", "ftp://nowhere")
 	resp, body := b.send("/ui/podmanagers", form)
@@ -72,8 +71,7 @@ func TestRegisterPodManagerShowsTheAPIsMessagesAtTheFields(t *testing.T) {
 	resp, body = b.send("/ui/podmanagers", f.registerForm("pod2"))
 	wantStatus(t, resp, body, http.StatusConflict)
 	wantIn(t, body, "is registered already as pod manager pod1")
-	var list []api.PodManager
-	f.api(t, "admin", http.MethodGet, "/v1/pod_managers", "", &list)
+	list := f.podManagers(t)
 	if len(list) != 1 {
 		t.Fatalf("%d pod managers", len(list))
 	}
@@ -81,14 +79,12 @@ func TestRegisterPodManagerShowsTheAPIsMessagesAtTheFields(t *testing.T) {
 
 func TestRegisterPodManagerWithoutCSRFChangesNothing(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	b := f.browser(t)
-	b.signIn("admin")
+	b := f.signedIn(t, "admin")
 	form := f.registerForm("pod1")
 	form.Set(CSRFField, "forged")
 	resp, body := b.post("/ui/podmanagers", form)
 	wantStatus(t, resp, body, http.StatusForbidden)
-	var list []api.PodManager
-	f.api(t, "admin", http.MethodGet, "/v1/pod_managers", "", &list)
+	list := f.podManagers(t)
 	if len(list) != 0 {
 		t.Fatalf("a refused form registered %+v", list)
 	}
@@ -97,8 +93,7 @@ func TestRegisterPodManagerWithoutCSRFChangesNothing(t *testing.T) {
 func TestReaderSeesNoPodManagerControls(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	pm := f.registered(t)
-	b := f.browser(t)
-	b.signIn("rita")
+	b := f.signedIn(t, "rita")
 	resp, body := b.get("/ui/podmanagers")
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `<tr data-id="`+pm.UUID+`">`)
@@ -120,8 +115,7 @@ func TestReaderSeesNoPodManagerControls(t *testing.T) {
 func TestUpdatePodManager(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	pm := f.registered(t)
-	b := f.browser(t)
-	b.signIn("admin")
+	b := f.signedIn(t, "admin")
 	resp, body := b.get("/ui/podmanagers/" + pm.UUID)
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `data-action="update-podm"`, `id="f-name" name="name" value="pod1"`, `id="f-username" name="username" value="`+stacktest.SimUser+`"`)
@@ -149,8 +143,7 @@ func TestDeletePodManager(t *testing.T) {
 	if status := f.api(t, "admin", http.MethodPost, "/v1/nodes", `{"name":"n1","podm_id":"`+pm.UUID+`"}`, &node); status != http.StatusCreated {
 		t.Fatalf("compose: %d", status)
 	}
-	b := f.browser(t)
-	b.signIn("admin")
+	b := f.signedIn(t, "admin")
 	resp, body := b.get("/ui/podmanagers/" + pm.UUID)
 	wantIn(t, body, `data-action="delete-podm" data-confirm="Delete pod manager pod1?"`, `<label for="f-force">`)
 	// Its node stops it, and the page says which.

@@ -68,15 +68,20 @@ type page struct {
 	api  *client.Client
 }
 
-// newPage starts the page of r's session, with the message a redirect left.
+// newPage starts the page of r's session, with the message a redirect left
+// (which a polled fragment leaves for the page).
 func (d *Dashboard) newPage(r *http.Request, title, nav string) *page {
 	sess := sessionOf(r)
-	return &page{
+	p := &page{
 		Title: title, Nav: nav, Static: d.staticPrefix,
 		Who: sess.whoami(), NoAuth: d.opts.Strategy == StrategyNoauth, CSRF: sess.csrf,
-		Flash: sess.takeFlash(), Form: url.Values{}, Errors: map[string]string{},
+		Form: url.Values{}, Errors: map[string]string{},
 		d: d, sess: sess, api: d.client(sess),
 	}
+	if r.URL.Query().Get("fragment") == "" {
+		p.Flash = sess.takeFlash()
+	}
+	return p
 }
 
 // Can reports whether the caller's rules allow rule on what belongs to
@@ -266,7 +271,7 @@ func (d *Dashboard) static(w http.ResponseWriter, r *http.Request) {
 	}
 	name := chi.URLParam(r, "file")
 	b, err := assets.ReadFile("static/" + name)
-	if err != nil || strings.Contains(name, "/") {
+	if err != nil {
 		d.notFound(w, r)
 		return
 	}

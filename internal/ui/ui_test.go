@@ -3,10 +3,12 @@ package ui
 import (
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -167,8 +169,7 @@ func TestSignInRefusesOverlongFields(t *testing.T) {
 
 func TestCSRFRefusesChangesWithoutTheToken(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	b := f.browser(t)
-	b.signIn("alice")
+	b := f.signedIn(t, "alice")
 	token := b.csrf()
 	for name, form := range map[string]url.Values{
 		"no token":    {},
@@ -203,8 +204,7 @@ func TestChangeWithoutSessionIsRefused(t *testing.T) {
 
 func TestSessionsExpire(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	b := f.browser(t)
-	b.signIn("alice")
+	b := f.signedIn(t, "alice")
 	// Used within the idle time, the session lives on...
 	for range 3 {
 		f.advance(SessionIdle - time.Minute)
@@ -369,8 +369,7 @@ func TestDashboardOffIsNotFound(t *testing.T) {
 
 func TestNotFoundIsTheDashboardsPage(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	b := f.browser(t)
-	b.signIn("alice")
+	b := f.signedIn(t, "alice")
 	resp, body := b.get("/ui/no/such/page")
 	wantStatus(t, resp, body, http.StatusNotFound)
 	wantIn(t, body, "<!doctype html>", `id="nav"`, "nothing you may see")
@@ -414,4 +413,47 @@ func TestFieldErrorsFollowTheAPIMessage(t *testing.T) {
 			t.Errorf("%s: %q, want %q", k, p.Errors[k], v)
 		}
 	}
+}
+
+// The dashboard is mounted inside the server: its requests get the
+// server's access log (with the route pattern) and body limit.
+func TestDashboardRequestsGoThroughTheServersMiddleware(t *testing.T) {
+	f := newFixture(t, fixtureOptions{strategy: StrategyNoauth})
+	var log strings.Builder
+	var mu sync.Mutex
+	srv := httptest.NewServer(server.New(server.Options{
+		Log: zerolog.New(lockedWriter{&mu, &log}), Service: f.stack.Service, Auth: f.dash.opts.Auth, UI: f.dash.Handler,
+	}))
+	t.Cleanup(srv.Close)
+	resp, err := http.Post(srv.URL+"/ui/login", "application/x-www-form-urlencoded", strings.NewReader("username="+strings.Repeat("a", server.MaxBodyBytes)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Errorf("a body over the limit: %d", resp.StatusCode)
+	}
+	resp, err = http.Get(srv.URL + "/ui/nodes/abc")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	mu.Lock()
+	defer mu.Unlock()
+	// The page's line, and the line of the API call it made in-process
+	// (both written before the page's answer was sent).
+	wantIn(t, log.String(), `"route":"/ui/nodes/{uuid}"`, `"route":"/v1/nodes/{uuid}"`)
+}
+
+// lockedWriter serialises the log's writes, which come from the server's
+// goroutines.
+type lockedWriter struct {
+	mu *sync.Mutex
+	w  io.Writer
+}
+
+func (l lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
 }

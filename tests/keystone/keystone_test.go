@@ -20,6 +20,7 @@ import (
 	"github.com/valence-rsd/valence/internal/rsdsim"
 	"github.com/valence-rsd/valence/internal/server"
 	"github.com/valence-rsd/valence/internal/stacktest"
+	"github.com/valence-rsd/valence/internal/ui"
 )
 
 func TestMain(m *testing.M) { os.Exit(keystonetest.Run(m)) }
@@ -28,8 +29,8 @@ func TestMain(m *testing.M) { os.Exit(keystonetest.Run(m)) }
 // rather than wait for it.
 const cacheTTL = time.Minute
 
-// env is valence-api in-process with the keystone strategy, a bolt store
-// and an emulated pod manager.
+// env is valence-api in-process with the keystone strategy, a bolt store,
+// an emulated pod manager and the dashboard.
 type env struct {
 	ks     *keystonetest.Keystone
 	url    string
@@ -56,7 +57,11 @@ func startWith(t *testing.T, policy *auth.Policy) *env {
 		t.Fatalf("keystone authenticator: %v", err)
 	}
 	st := stacktest.Start(t, rsdsim.Config{Racks: 1, DrawersPerRack: 1, SystemsPerDrawer: 4})
-	srv := httptest.NewServer(server.New(server.Options{Log: zerolog.Nop(), Service: st.Service, Auth: authn, Policy: policy}))
+	dash, err := ui.New(ui.Options{Strategy: "keystone", Auth: authn, Policy: policy, KeystoneURL: ks.URL, ComposeTimeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.New(server.Options{Log: zerolog.Nop(), Service: st.Service, Auth: authn, Policy: policy, UI: dash.Handler}))
 	t.Cleanup(srv.Close)
 	return &env{ks: ks, url: srv.URL, simURL: st.SimURL, clock: clk}
 }
