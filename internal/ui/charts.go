@@ -27,10 +27,15 @@ func (b bar) FreeWidth() string {
 	return strconv.FormatFloat(float64(b.Free)*100/float64(b.Total), 'f', 1, 64)
 }
 
-// capacityBars are the charts of a pod manager's capacity.
+// capacityBars are the charts of a pod manager's capacity; a DMTF one
+// counts Compute blocks, not systems.
 func capacityBars(c *api.Capacity) []bar {
+	systems := "Systems"
+	if c.Unit == "block" {
+		systems = "Compute blocks"
+	}
 	return []bar{
-		{Label: "Systems", Amount: c.Systems},
+		{Label: systems, Amount: c.Systems},
 		{Label: "Cores", Amount: c.Cores},
 		{Label: "Memory", Unit: "GiB", Amount: c.MemoryGiB},
 		{Label: "Storage", Unit: "GiB", Amount: c.StorageGiB},

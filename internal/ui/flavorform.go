@@ -10,9 +10,10 @@ import (
 )
 
 // maxFormRows bounds the rows of each list of the flavor form (drives,
-// interfaces): a POST's rows beyond it are not read. The API takes more
-// (64); a flavor with more is edited with the CLI.
-const maxFormRows = 16
+// interfaces): a POST's rows beyond it are not read. It is the most the
+// API takes (maxItems in api/openapi.yaml), so an edit never drops the
+// entries of a flavor the form could not show.
+const maxFormRows = 64
 
 // The prefix of the property fields' names.
 const propPrefix = "properties."
@@ -25,9 +26,6 @@ type formSection struct {
 	Legend, Name string
 	Fields       []fieldSpec
 }
-
-// ID is the element id of the section's message.
-func (s formSection) ID() string { return fieldID(s.Name) }
 
 // fieldSpec is a field of a formSection, drawn by the "field" partial;
 // Options make it a select.
@@ -307,9 +305,26 @@ func listErrors(p *page, detail string) {
 	}
 }
 
-// sectionsArgs are what the "sections" partial draws: the page (its form's
-// values and messages) and the sections.
-type sectionsArgs struct {
-	Page     *page
-	Sections []formSection
+// formView is a form laid out in Go, as the "form" partial draws it: its
+// heading (ID is the heading's element id), a note under it, where it
+// posts, its sections and its submit button.
+type formView struct {
+	ID, Heading, Note          string
+	Action, DataAction, Submit string
+	Sections                   []formSection
+}
+
+// deleteArgs are what the "delete" partial draws: a form of one button
+// that posts to Action (with p's CSRF token), data-action DataAction, and
+// asks Question first.
+type deleteArgs struct {
+	Page                         *page
+	Action, DataAction, Question string
+}
+
+// formArgs are what the "form" partial is given: the page (its CSRF token,
+// its form's values and messages) and the form.
+type formArgs struct {
+	Page *page
+	Form formView
 }

@@ -34,9 +34,8 @@ func TestParseFlavorReadsEveryField(t *testing.T) {
 		"properties.remote_drives.0.protocol":     {"iSCSI"},
 		"properties.network.0.speed_mbps":         {"10000"},
 		"properties.network.0.vlan":               {"42"},
-		// Beyond the rows the form reads.
-		"properties.network.16.vlan": {"7"},
 	})
+	p.Form.Set(rowName("network", maxFormRows, "vlan"), "7") // beyond the rows the form reads
 	fc := parseFlavor(p)
 	if len(p.Errors) != 0 {
 		t.Fatalf("errors %v", p.Errors)
@@ -91,7 +90,7 @@ func TestFlavorSectionsShowFilledRowsAndOneMore(t *testing.T) {
 		}
 	}
 	// Rows 0 and 1 are filled (0 left empty), and one empty row follows.
-	if len(drives.Fields) != 3*3 || drives.Fields[4].Name != "properties.local_drives.1.type" || drives.ID() != "f-properties-local_drives" {
+	if len(drives.Fields) != 3*3 || drives.Fields[4].Name != "properties.local_drives.1.type" || drives.Legend != "Local drives" {
 		t.Errorf("local drives section = %+v", drives)
 	}
 }

@@ -16,26 +16,23 @@ type flavorsView struct {
 	Flavors []api.Flavor
 	// Flavor is the one edited, on its page.
 	Flavor *api.Flavor
-	// Sections lay out the create or edit form.
-	Sections                                    []formSection
+	// Form is the create or the edit form.
+	Form                                        formView
 	CanCreate, CanUpdate, CanDelete, CanCompose bool
 }
 
-// newFlavorsView is the view of p's caller: what it may do, and the form
-// laid out for p's values.
-func newFlavorsView(p *page) flavorsView {
+// newFlavorsView is the view of p's caller: what it may do, and form with
+// the sections laid out for p's values.
+func newFlavorsView(p *page, form formView) flavorsView {
+	form.Sections = flavorSections(p)
 	return flavorsView{
-		Sections:   flavorSections(p),
+		Form:       form,
 		CanCreate:  p.Can(auth.RuleFlavorCreate, ""),
 		CanUpdate:  p.Can(auth.RuleFlavorUpdate, ""),
 		CanDelete:  p.Can(auth.RuleFlavorDelete, ""),
 		CanCompose: p.Can(auth.RuleNodeCompose, ""),
 	}
 }
-
-// argPair hands two values to a partial, e.g. the page (for its CSRF
-// token) and a flavor.
-type argPair struct{ A, B any }
 
 // flavors lists the flavors, with the create form.
 func (d *Dashboard) flavors(w http.ResponseWriter, r *http.Request) {
@@ -49,7 +46,8 @@ func (d *Dashboard) showFlavors(w http.ResponseWriter, r *http.Request, p *page,
 		d.fail(w, r, p, err, nil)
 		return
 	}
-	v := newFlavorsView(p)
+	v := newFlavorsView(p, formView{ID: "new-flavor", Heading: "New flavor", Action: "/ui/flavors",
+		DataAction: "create-flavor", Submit: "Create the flavor"})
 	v.Flavors = fl
 	p.Data = v
 	d.render(w, r, status, "flavors", p)
@@ -102,7 +100,9 @@ func (d *Dashboard) flavor(w http.ResponseWriter, r *http.Request) {
 // showFlavor draws flavor f's page with p's form and messages.
 func (d *Dashboard) showFlavor(w http.ResponseWriter, r *http.Request, p *page, f *api.Flavor, status int) {
 	p.Title = "Flavor " + f.Name
-	v := newFlavorsView(p)
+	v := newFlavorsView(p, formView{ID: "edit-flavor", Heading: "Change the flavor", Action: "/ui/flavors/" + f.UUID,
+		DataAction: "update-flavor", Submit: "Save the flavor",
+		Note: "A change merges into the flavor: a requirement it has cannot be emptied here."})
 	v.Flavor = f
 	p.Data = v
 	d.render(w, r, status, "flavor", p)

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -12,8 +13,7 @@ import (
 
 func TestFlavorsCreateEditDelete(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	admin := f.browser(t)
-	admin.signIn("admin")
+	admin := f.signedIn(t, "admin")
 	resp, body := admin.get("/ui/flavors")
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `<p>No flavor yet.</p>`, `data-action="create-flavor"`,
@@ -83,8 +83,7 @@ func TestFlavorsCreateEditDelete(t *testing.T) {
 
 func TestFlavorFormShowsTheAPIMessagesByField(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	admin := f.browser(t)
-	admin.signIn("admin")
+	admin := f.signedIn(t, "admin")
 
 	// What the API refuses: each message next to its field, the form kept.
 	resp, body := admin.send("/ui/flavors", url.Values{
@@ -124,8 +123,7 @@ func TestFlavorsReaderSeesNoControlsAndIsRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, user := range []string{"rita", "alice"} {
-		b := f.browser(t)
-		b.signIn(user)
+		b := f.signedIn(t, user)
 		for _, path := range []string{"/ui/flavors", "/ui/flavors/" + fl.UUID} {
 			resp, body := b.get(path)
 			wantStatus(t, resp, body, http.StatusOK)
@@ -144,5 +142,35 @@ func TestFlavorsReaderSeesNoControlsAndIsRefused(t *testing.T) {
 	}
 	if all, _ := f.apiAs(t, "admin").ListFlavors(context.Background(), nil); len(all) != 1 {
 		t.Errorf("%d flavors, want the one", len(all))
+	}
+}
+
+func TestFlavorEditKeepsEveryEntryOfALongList(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	drives := make([]api.LocalDriveRequirementInput, maxFormRows)
+	for i := range drives {
+		drives[i].CapacityGiB = api.FlexInt(i + 1)
+	}
+	fl, err := f.apiAs(t, "admin").CreateFlavor(context.Background(), api.FlavorCreate{Name: "many",
+		Properties: api.FlavorPropertiesInput{LocalDrives: drives}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := f.signedIn(t, "admin")
+	resp, body := admin.get("/ui/flavors/" + fl.UUID)
+	wantStatus(t, resp, body, http.StatusOK)
+	last := maxFormRows - 1
+	wantIn(t, body, fmt.Sprintf(`name="properties.local_drives.%d.capacity_gib" value="%d"`, last, maxFormRows))
+
+	// The form as the browser sends it back, name changed.
+	form := url.Values{"name": {"many-more"}}
+	for i := range maxFormRows {
+		form.Set(fmt.Sprintf("properties.local_drives.%d.capacity_gib", i), fmt.Sprint(i+1))
+	}
+	resp, body = admin.send("/ui/flavors/"+fl.UUID, form)
+	wantRedirect(t, resp, body, "/ui/flavors/"+fl.UUID)
+	got, err := f.apiAs(t, "admin").GetFlavor(context.Background(), fl.UUID)
+	if err != nil || got.Name != "many-more" || len(got.Properties.LocalDrives) != maxFormRows || got.Properties.LocalDrives[last].CapacityGiB != maxFormRows {
+		t.Errorf("after the edit: %+v, %v", got, err)
 	}
 }

@@ -13,8 +13,10 @@ var funcs = template.FuncMap{
 	"choice": newChoice,
 	"pairs":  pairs,
 	// The views' own (ui-b).
-	"sections":      func(p *page, s []formSection) sectionsArgs { return sectionsArgs{p, s} },
-	"pair":          func(a, b any) argPair { return argPair{a, b} },
+	"form": func(p *page, f formView) formArgs { return formArgs{p, f} },
+	"deleteButton": func(p *page, action, dataAction, question string) deleteArgs {
+		return deleteArgs{p, action, dataAction, question}
+	},
 	"cpuText":       cpuText,
 	"flavorSummary": flavorSummary,
 }

@@ -21,17 +21,16 @@ func TestOverviewShowsStatusCapacityAndNodes(t *testing.T) {
 		t.Fatalf("capacity %+v: want 1 of 2 systems free", capa)
 	}
 
-	alice := f.browser(t)
-	alice.signIn("alice")
+	alice := f.signedIn(t, "alice")
 	resp, body := alice.get("/ui/")
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body,
 		`<section class="card podm" data-id="`+pm.UUID+`"`, `>pod1</a>`,
-		`<dd data-field="status">Online</dd>`,
+		`<dd data-field="status" class="state-Online">Online</dd>`,
 		`<dd data-field="rsd_version">`+pm.RSDVersion+`</dd>`,
 		`<dd data-field="systems">1 free, 1 composed</dd>`,
 		`<dd data-field="nodes">1 `+n.NodeState+`</dd>`,
-		fmt.Sprintf(`aria-label="Cores: %d of %d  free"`, capa.Cores.Free, capa.Cores.Total),
+		fmt.Sprintf(`aria-label="Cores: %d of %d free"`, capa.Cores.Free, capa.Cores.Total),
 		fmt.Sprintf(`aria-label="Memory: %d of %d GiB free"`, capa.MemoryGiB.Free, capa.MemoryGiB.Total),
 		fmt.Sprintf(`aria-label="Storage: %d of %d GiB free"`, capa.StorageGiB.Free, capa.StorageGiB.Total),
 		`<tr data-id="`+n.NodeState+`"><td>`+n.NodeState+`</td><td data-field="count">1</td></tr>`,
@@ -44,8 +43,7 @@ func TestOverviewShowsStatusCapacityAndNodes(t *testing.T) {
 	wantNotIn(t, frag, `<nav id="nav"`, `data-refresh=`)
 
 	// Another project's member sees the pod manager, not alice's node.
-	bob := f.browser(t)
-	bob.signIn("bob")
+	bob := f.signedIn(t, "bob")
 	_, body = bob.get("/ui/")
 	wantIn(t, body, `<dd data-field="systems">1 free, 1 composed</dd>`, `<dd data-field="nodes">none</dd>`, `No node yet`)
 	wantNotIn(t, body, `data-field="count"`)
@@ -55,8 +53,7 @@ func TestOverviewWithoutCapacity(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	f.registered(t)
 	f.stack.Sim.SetFaults(rsdsim.Faults{Down: rsdsim.DownRefuse}) // it stops answering
-	b := f.browser(t)
-	b.signIn("rita")
+	b := f.signedIn(t, "rita")
 	resp, body := b.get("/ui/")
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `<p class="muted" data-field="capacity">Capacity unknown: `)
@@ -65,8 +62,7 @@ func TestOverviewWithoutCapacity(t *testing.T) {
 
 func TestOverviewWithoutPodManagers(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
-	b := f.browser(t)
-	b.signIn("rita")
+	b := f.signedIn(t, "rita")
 	resp, body := b.get("/ui/")
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `No pod manager is registered yet`, `No node yet`)

@@ -30,12 +30,13 @@ type podView struct {
 func (d *Dashboard) pod(w http.ResponseWriter, r *http.Request) {
 	p := d.newPage(r, "Pod", "pod")
 	filter := r.URL.Query().Get("q")
-	p.Form.Set("q", filter)
 	status := http.StatusOK
 	if len(filter) > maxSystemFilterLen {
+		// Refused, and not echoed back.
 		p.Errors["q"] = fmt.Sprintf("at most %d bytes", maxSystemFilterLen)
 		filter, status = "", http.StatusBadRequest
 	}
+	p.Form.Set("q", filter)
 	ctx := r.Context()
 	var warned warnings
 	c := warned.apiWith(p)

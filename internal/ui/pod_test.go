@@ -19,8 +19,7 @@ func TestPodShowsRacksDrawersAndSystems(t *testing.T) {
 		t.Fatalf("systems %v, %v", systems, err)
 	}
 
-	b := f.browser(t)
-	b.signIn("rita")
+	b := f.signedIn(t, "rita")
 	resp, body := b.get("/ui/pod")
 	wantStatus(t, resp, body, http.StatusOK)
 	// Two systems: the tree is open.
@@ -56,8 +55,7 @@ func TestPodAtManySystemsIsCollapsedAndFiltered(t *testing.T) {
 	const count = 300
 	f := newFixture(t, fixtureOptions{sim: &rsdsim.Config{Systems: count}})
 	pm := f.registered(t)
-	b := f.browser(t)
-	b.signIn("rita")
+	b := f.signedIn(t, "rita")
 	resp, body := b.get("/ui/pod")
 	wantStatus(t, resp, body, http.StatusOK)
 	if got := strings.Count(body, `<tr data-id="System`); got != count {
@@ -82,7 +80,7 @@ func TestPodAtManySystemsIsCollapsedAndFiltered(t *testing.T) {
 
 	resp, body = b.get("/ui/pod?q=" + strings.Repeat("x", maxSystemFilterLen+1))
 	wantStatus(t, resp, body, http.StatusBadRequest)
-	wantIn(t, body, `<p class="field-error" id="f-q-error">`, `300 systems.`)
+	wantIn(t, body, `<p class="field-error" id="f-q-error">at most 256 bytes</p>`, `300 systems.`, `name="q" value=""`)
 
 	resp, body = b.get("/ui/systems/" + pm.UUID + "/System300")
 	wantStatus(t, resp, body, http.StatusOK)
@@ -93,8 +91,7 @@ func TestPodSaysWhichPodManagerDidNotAnswer(t *testing.T) {
 	f := newFixture(t, fixtureOptions{})
 	f.registered(t)
 	f.stack.Sim.SetFaults(rsdsim.Faults{Down: rsdsim.DownRefuse})
-	b := f.browser(t)
-	b.signIn("rita")
+	b := f.signedIn(t, "rita")
 	for _, path := range []string{"/ui/pod", "/ui/volumes"} {
 		resp, body := b.get(path)
 		wantStatus(t, resp, body, http.StatusOK)

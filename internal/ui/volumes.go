@@ -14,7 +14,7 @@ type volumesView struct {
 	Volumes []api.Storage
 	// PodManagers names the pod managers by uuid.
 	PodManagers map[string]string
-	Sections    []formSection
+	Form        formView
 	// Warnings are the API's about the lists read.
 	Warnings             []string
 	CanCreate, CanDelete bool
@@ -47,7 +47,9 @@ func (d *Dashboard) showVolumes(w http.ResponseWriter, r *http.Request, p *page,
 	}
 	p.Data = volumesView{
 		Volumes: vols, PodManagers: names,
-		Sections: volumeSections(podms, vols), Warnings: warned.list,
+		Form: formView{ID: "new-volume", Heading: "New volume", Action: "/ui/volumes", DataAction: "create-volume",
+			Submit: "Create the volume", Sections: volumeSections(podms, vols)},
+		Warnings:  warned.list,
 		CanCreate: p.Can(auth.RuleStorageCreate, ""), CanDelete: p.Can(auth.RuleStorageDelete, ""),
 	}
 	d.render(w, r, status, "volumes", p)

@@ -20,8 +20,7 @@ func TestVolumesCreateAndDelete(t *testing.T) {
 		t.Fatalf("volumes %v, %v: the simulator starts with one", before, err)
 	}
 
-	admin := f.browser(t)
-	admin.signIn("admin")
+	admin := f.signedIn(t, "admin")
 	resp, body := admin.get("/ui/volumes")
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `<table id="volumes-table">`, `<tr data-id="`+before[0].ID+`">`, `<td data-field="podm_id">pod1</td>`,
@@ -86,8 +85,7 @@ func TestVolumesReaderSeesNoControlsAndIsRefused(t *testing.T) {
 	if err != nil || len(vols) == 0 {
 		t.Fatalf("volumes %v, %v", vols, err)
 	}
-	b := f.browser(t)
-	b.signIn("rita")
+	b := f.signedIn(t, "rita")
 	resp, body := b.get("/ui/volumes")
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `<tr data-id="`+vols[0].ID+`">`)
