@@ -56,6 +56,14 @@ func newLab(t *testing.T, simArgs ...string) *lab {
 	return l
 }
 
+// signedIn opens a browser on the lab signed in as u.
+func (l *lab) signedIn(t *testing.T, u user) *tab {
+	t.Helper()
+	tb := startBrowser(t).newTab(t, l.base)
+	tb.signInBasic(u)
+	return tb
+}
+
 // pages are every page of the lab a user may open, views and details.
 func (l *lab) pages() []string {
 	return []string{"/ui/", "/ui/pod", "/ui/systems/" + l.systemPodm + "/" + l.systemID,
@@ -122,8 +130,7 @@ func TestReaderSeesNoChange(t *testing.T) {
 // listed, and its page is the 404 page.
 func TestOtherProjectsNode(t *testing.T) {
 	l := newLab(t, "--systems", "2")
-	tb := startBrowser(t).newTab(t, l.base)
-	tb.signInBasic(l.memberB)
+	tb := l.signedIn(t, l.memberB)
 	tb.openOK("/ui/nodes")
 	if ids := tb.rowIDs("nodes-table"); len(ids) != 0 {
 		t.Errorf("a member of project b lists nodes %v, want none", ids)
@@ -146,8 +153,7 @@ func TestOtherProjectsNode(t *testing.T) {
 // and changes nothing; with the token (the form) it is done.
 func TestCSRF(t *testing.T) {
 	l := newLab(t, "--systems", "2")
-	tb := startBrowser(t).newTab(t, l.base)
-	tb.signInBasic(l.admin)
+	tb := l.signedIn(t, l.admin)
 	tb.openOK("/ui/flavors")
 
 	post := func(path string, form url.Values) int {
@@ -259,8 +265,7 @@ func TestKeyboard(t *testing.T) {
 // has typed into keeps its value.
 func TestListsRefresh(t *testing.T) {
 	l := newLab(t, "--systems", "2")
-	tb := startBrowser(t).newTab(t, l.base)
-	tb.signInBasic(l.admin)
+	tb := l.signedIn(t, l.admin)
 
 	tb.openOK("/ui/nodes")
 	tb.eval("window.notReloaded = true", nil)

@@ -51,6 +51,18 @@ func (tb *tab) signInBasic(u user) {
 	tb.signIn(map[string]string{"username": u.name, "password": u.password}, u.name)
 }
 
+// registerPodm registers the simulator at url on the Pod managers page.
+func (tb *tab) registerPodm(name, url string) {
+	tb.t.Helper()
+	tb.openOK("/ui/podmanagers")
+	tb.fill("name", name)
+	tb.fill("url", url)
+	tb.fill("username", simUser)
+	tb.fill("password", simPassword)
+	tb.clickOK("[data-action=register-podm]")
+	tb.expectFlashOK("register the pod manager " + name)
+}
+
 // flash is the text of the page's message, and whether it is an error.
 func (tb *tab) flash() (text string, isError bool) {
 	tb.t.Helper()

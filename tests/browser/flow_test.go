@@ -30,13 +30,7 @@ func TestBasicFlow(t *testing.T) {
 	tb.signInBasic(admin)
 
 	// Register the simulator.
-	tb.openOK("/ui/podmanagers")
-	tb.fill("name", "rack-a")
-	tb.fill("url", sim.url)
-	tb.fill("username", simUser)
-	tb.fill("password", simPassword)
-	tb.clickOK("[data-action=register-podm]")
-	tb.expectFlashOK("register the pod manager")
+	tb.registerPodm("rack-a", sim.url)
 	var podms []api.PodManager
 	apiGet(t, base, &admin, "/v1/pod_managers", &podms)
 	if len(podms) != 1 || podms[0].Name != "rack-a" {

@@ -40,13 +40,7 @@ func TestKeystone(t *testing.T) {
 	}
 
 	signIn(tb, admin)
-	tb.openOK("/ui/podmanagers")
-	tb.fill("name", "rack-a")
-	tb.fill("url", sim.url)
-	tb.fill("username", simUser)
-	tb.fill("password", simPassword)
-	tb.clickOK("[data-action=register-podm]")
-	tb.expectFlashOK("register the pod manager as a Keystone admin")
+	tb.registerPodm("rack-a", sim.url)
 	tb.checkConsole()
 
 	rt := b.newTab(t, base)
