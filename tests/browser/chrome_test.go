@@ -29,6 +29,8 @@ const (
 	// consoleTimeout bounds the wait for the browser's console to catch up
 	// with the test (see tab.checkConsole).
 	consoleTimeout = 10 * time.Second
+	// maxConsoleLog bounds the console messages a tab keeps for the log.
+	maxConsoleLog = 200
 	// Viewport of the pages and screenshots: the 1280×800.
 	viewWidth, viewHeight = 1280, 800
 )
@@ -86,6 +88,7 @@ type tab struct {
 	base string
 
 	mu       sync.Mutex
+	console  []string // every console message, the last maxConsoleLog, for a failure's log
 	problems []string // error-level console messages, not allowed
 	allowed  []string // substrings of console errors the test expects
 	dialogs  []string // questions of the dialogs accepted
@@ -130,6 +133,11 @@ func (b *browser) newTab(t *testing.T, base string) *tab {
 		if !t.Failed() {
 			tb.checkConsole()
 		}
+		if t.Failed() {
+			tb.mu.Lock()
+			t.Logf("the tab's console:\n%s", strings.Join(tb.console, "\n"))
+			tb.mu.Unlock()
+		}
 		cancel()
 		wg.Wait()
 	})
@@ -146,6 +154,10 @@ func (tb *tab) noteConsole(m chromedp.ConsoleMessage) {
 	if rest, ok := strings.CutPrefix(m.Text, consoleMarker); ok {
 		tb.markers[rest] = true
 		return
+	}
+	tb.console = append(tb.console, fmt.Sprintf("%s (%s:%d)", m, m.URL, m.Line))
+	if len(tb.console) > maxConsoleLog {
+		tb.console = tb.console[1:]
 	}
 	if m.Type != chromedp.ConsoleError && !m.IsException() {
 		return
