@@ -6,7 +6,9 @@ import (
 	"net/http"
 	"testing"
 
+	"github.com/valence-rsd/valence/api"
 	"github.com/valence-rsd/valence/internal/rsdsim"
+	"github.com/valence-rsd/valence/internal/stacktest"
 )
 
 func TestOverviewShowsStatusCapacityAndNodes(t *testing.T) {
@@ -58,6 +60,22 @@ func TestOverviewWithoutCapacity(t *testing.T) {
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `<p class="muted" data-field="capacity">Capacity unknown: `)
 	wantNotIn(t, body, `class="bar-chart"`)
+}
+
+func TestOverviewAsksNoCapacityOfAPodManagerNotOnline(t *testing.T) {
+	f := newFixture(t, fixtureOptions{})
+	pm := f.registered(t)
+	wrong := "not-" + stacktest.SimPassword
+	changed, err := f.apiAs(t, "admin").UpdatePodManager(context.Background(), pm.UUID, api.PodManagerUpdate{
+		Authentication: []api.Authentication{{Type: "basic", AuthItems: api.AuthItems{Username: stacktest.SimUser, Password: wrong}}}})
+	if err != nil || changed.Status != api.PodManagerAuthenticationFailed {
+		t.Fatalf("pod manager with a wrong password: %+v, %v", changed, err)
+	}
+	b := f.signedIn(t, "rita")
+	resp, body := b.get("/ui/")
+	wantStatus(t, resp, body, http.StatusOK)
+	wantIn(t, body, `<dd data-field="status" class="state-AuthenticationFailed">AuthenticationFailed <span class="reason" data-field="status_reason">(`,
+		`<p class="muted" data-field="capacity">Capacity unknown: the pod manager is AuthenticationFailed.</p>`)
 }
 
 func TestOverviewWithoutPodManagers(t *testing.T) {

@@ -54,7 +54,7 @@ func (d *Dashboard) registerPodManager(w http.ResponseWriter, r *http.Request) {
 		Authentication: []api.Authentication{{Type: "basic", AuthItems: api.AuthItems{
 			Username: p.Value("username"), Password: p.Value("password"),
 		}}},
-		TLSVerify: &tls, Description: p.Value("description"), Location: p.Value("location"),
+		TLSVerify: &tls, CACert: p.Value("ca_cert"), Description: p.Value("description"), Location: p.Value("location"),
 	})
 	if err != nil {
 		d.fail(w, r, p, err, func(status int) { d.showPodManagers(w, r, p, status) })
@@ -81,7 +81,7 @@ func (d *Dashboard) showPodManager(w http.ResponseWriter, r *http.Request, p *pa
 	p.Title = "Pod manager " + pm.Name
 	if fill {
 		p.Form = url.Values{
-			"name": {pm.Name}, "tls_verify": {strconv.FormatBool(pm.TLSVerify)},
+			"name": {pm.Name}, "tls_verify": {strconv.FormatBool(pm.TLSVerify)}, "ca_cert": {pm.CACert},
 			"description": {pm.Description}, "location": {pm.Location},
 		}
 		for _, a := range pm.Authentication {
@@ -98,9 +98,9 @@ func (d *Dashboard) updatePodManager(w http.ResponseWriter, r *http.Request) {
 	p := d.newPage(r, "Pod manager", "podmanagers")
 	p.Form = r.PostForm
 	p.Aliases = podmAliases
-	name, description, location := p.Value("name"), p.Value("description"), p.Value("location")
+	name, description, location, ca := p.Value("name"), p.Value("description"), p.Value("location"), p.Value("ca_cert")
 	tls := p.Value("tls_verify") == "true"
-	patch := api.PodManagerUpdate{Name: &name, TLSVerify: &tls, Description: &description, Location: &location}
+	patch := api.PodManagerUpdate{Name: &name, TLSVerify: &tls, CACert: &ca, Description: &description, Location: &location}
 	if pw := p.Value("password"); pw != "" {
 		patch.Authentication = []api.Authentication{{Type: "basic", AuthItems: api.AuthItems{Username: p.Value("username"), Password: pw}}}
 	}

@@ -17,7 +17,7 @@ func TestRegisterPodManager(t *testing.T) {
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, "No pod manager is registered.", `data-action="register-podm"`,
 		`<label for="f-url">`, `id="f-url" name="url"`, `<label for="f-tls_verify">`, `id="f-tls_verify" name="tls_verify" value="true" checked`,
-		`<label for="f-driver">`, `<label for="f-username">`, `<label for="f-password">`, `<label for="f-description">`, `<label for="f-location">`,
+		`<label for="f-driver">`, `<label for="f-ca_cert">`, `<label for="f-username">`, `<label for="f-password">`, `<label for="f-description">`, `<label for="f-location">`,
 		`data-refresh="/ui/podmanagers?fragment=list"`)
 
 	resp, body = b.send("/ui/podmanagers", f.registerForm("pod1"))
@@ -122,7 +122,7 @@ func TestUpdatePodManager(t *testing.T) {
 
 	resp, body = b.send("/ui/podmanagers/"+pm.UUID, url.Values{
 		"name": {"pod-renamed"}, "username": {stacktest.SimUser}, "password": {""},
-		"location": {"room 2"}, "description": {"moved"}, "tls_verify": {"true"},
+		"location": {"room 2"}, "description": {"moved"}, "tls_verify": {"true"}, "ca_cert": {""},
 	})
 	wantRedirect(t, resp, body, "/ui/podmanagers/"+pm.UUID)
 	var got api.PodManager
@@ -130,6 +130,16 @@ func TestUpdatePodManager(t *testing.T) {
 	if got.Name != "pod-renamed" || got.Location != "room 2" || got.Description != "moved" || got.Status != api.PodManagerOnline {
 		t.Fatalf("updated %+v", got)
 	}
+	// The CA certificates go as given, and the form shows them back.
+	ca := "-----BEGIN CERTIFICATE-----\nnot really\n-----END CERTIFICATE-----"
+	resp, body = b.send("/ui/podmanagers/"+pm.UUID, url.Values{"name": {"pod-renamed"}, "tls_verify": {"true"}, "ca_cert": {ca}})
+	wantRedirect(t, resp, body, "/ui/podmanagers/"+pm.UUID)
+	f.api(t, "admin", http.MethodGet, "/v1/pod_managers/"+pm.UUID, "", &got)
+	if got.CACert != ca {
+		t.Fatalf("ca_cert %q", got.CACert)
+	}
+	_, body = b.get("/ui/podmanagers/" + pm.UUID)
+	wantIn(t, body, "with its own CA certificates", ">"+ca+"</textarea>")
 	// A refused change shows what was sent, with the message.
 	resp, body = b.send("/ui/podmanagers/"+pm.UUID, url.Values{"name": {strings.Repeat("n", 300)}, "tls_verify": {"true"}})
 	wantStatus(t, resp, body, http.StatusBadRequest)

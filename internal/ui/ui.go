@@ -160,7 +160,7 @@ func (d *Dashboard) Handler(api http.Handler) http.Handler {
 }
 
 // client is the API client of the session's caller, over the in-process
-// transport. opts add to it (e.g. WithWarnings).
+// transport; opts add to it (e.g. WithWarnings).
 func (d *Dashboard) client(sess *session, opts ...client.Option) *client.Client {
 	c, err := client.New(apiBase, append([]client.Option{
 		client.WithHTTPClient(&http.Client{Transport: inProcess{api: d.api}}),
