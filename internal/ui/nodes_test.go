@@ -78,7 +78,7 @@ func TestComposeThroughTheForm(t *testing.T) {
 	n := nodes[0]
 	wantIn(t, body, `data-final`, `<a href="/ui/nodes/`+n.UUID+`">web1</a>`)
 
-	resp, body = b.get("/ui/nodes")
+	_, body = b.get("/ui/nodes")
 	wantIn(t, body, `<table id="nodes-table">`, `<tr data-id="`+n.UUID+`">`, `<td data-field="node_state"><span class="state-Assembled">`,
 		`<td data-field="podm_id"><a href="/ui/podmanagers/`+pm.UUID+`">pod1</a>`)
 	wantNotIn(t, body, `data-field="project_id"`) // a member sees one project

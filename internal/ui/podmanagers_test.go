@@ -40,7 +40,7 @@ func TestRegisterPodManager(t *testing.T) {
 	if len(list) != 1 || list[0].Description != "lab pod" || !list[0].TLSVerify {
 		t.Fatalf("registered %+v", list)
 	}
-	resp, body = b.get("/ui/podmanagers")
+	_, body = b.get("/ui/podmanagers")
 	wantIn(t, body, `<table id="podmanagers-table">`, `<tr data-id="`+list[0].UUID+`">`, `<td data-field="status"><span class="state-Online">Online</span>`)
 	// The polled part alone.
 	resp, body = b.get("/ui/podmanagers?fragment=list")
@@ -154,10 +154,10 @@ func TestDeletePodManager(t *testing.T) {
 		t.Fatalf("compose: %d", status)
 	}
 	b := f.signedIn(t, "admin")
-	resp, body := b.get("/ui/podmanagers/" + pm.UUID)
+	_, body := b.get("/ui/podmanagers/" + pm.UUID)
 	wantIn(t, body, `data-action="delete-podm" data-confirm="Delete pod manager pod1?"`, `<label for="f-force">`)
 	// Its node stops it, and the page says which.
-	resp, body = b.send("/ui/podmanagers/"+pm.UUID+"/delete", url.Values{})
+	resp, body := b.send("/ui/podmanagers/"+pm.UUID+"/delete", url.Values{})
 	wantStatus(t, resp, body, http.StatusConflict)
 	wantIn(t, body, "still has composed nodes", node.UUID)
 	// force decomposes it first.
