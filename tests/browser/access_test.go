@@ -293,3 +293,78 @@ func TestListsRefresh(t *testing.T) {
 	tb.waitFor("the node page to show power "+want, fmt.Sprintf(`window.notReloaded && document.querySelector('#node-detail [data-field=node_power_state]').innerText.trim() === %q`, want))
 	tb.checkConsole()
 }
+
+// TestManage: the updates and deletes of flavors, volumes and pod managers
+// the API allows, and its refusals shown on the form, as an administrator.
+func TestManage(t *testing.T) {
+	l := newLab(t, "--systems", "2")
+	tb := l.signedIn(t, l.admin)
+
+	// A flavor renamed, then deleted after a confirmation.
+	tb.openOK("/ui/flavors/" + l.flavor.UUID)
+	tb.fill("name", "small-2")
+	tb.clickOK("[data-action=update-flavor]")
+	tb.expectFlashOK("rename the flavor")
+	var fl api.Flavor
+	apiGet(t, l.base, &l.admin, "/v1/flavors/"+l.flavor.UUID, &fl)
+	if fl.Name != "small-2" || fl.Properties.Processor == nil || fl.Properties.Processor.TotalCores != 1 {
+		t.Errorf("the flavor after its rename: %+v", fl)
+	}
+	tb.takeDialogs()
+	tb.clickOK("[data-action=delete-flavor]")
+	if d := tb.takeDialogs(); len(d) != 1 {
+		t.Errorf("delete a flavor asked %q, want one confirm()", d)
+	}
+	tb.expectFlashOK("delete the flavor")
+	if st, _ := apiCall(t, l.base, &l.admin, http.MethodGet, "/v1/flavors/"+l.flavor.UUID, nil); st != http.StatusNotFound {
+		t.Errorf("GET the deleted flavor: %d, want 404", st)
+	}
+
+	// A volume of 0 GiB is refused at its field; the lab's volume is deleted.
+	tb.allowConsole("status of 400")
+	tb.openOK("/ui/volumes")
+	tb.fill("podm_id", l.podm.UUID)
+	tb.fill("capacity_gib", "0")
+	if st := tb.click("[data-action=create-volume]"); st != http.StatusBadRequest || tb.text("#f-capacity_gib-error") == "" {
+		t.Errorf("a volume of 0 GiB: status %d, field message %q, want 400 and a message", st, tb.text("#f-capacity_gib-error"))
+	}
+	tb.openOK("/ui/volumes")
+	tb.clickOK(fmt.Sprintf(`#volumes-table tr[data-id=%q] [data-action=delete-volume]`, l.volume.ID))
+	tb.expectFlashOK("delete the volume")
+	if st, _ := apiCall(t, l.base, &l.admin, http.MethodGet, "/v1/storages/"+l.volume.ID, nil); st != http.StatusNotFound {
+		t.Errorf("GET the deleted volume: %d, want 404", st)
+	}
+
+	// A pod manager edited; its delete refused while it has a node, then
+	// forced.
+	tb.openOK("/ui/podmanagers/" + l.podm.UUID)
+	tb.fill("description", "the lab's")
+	tb.clickOK("[data-action=update-podm]")
+	tb.expectFlashOK("edit the pod manager")
+	var pm api.PodManager
+	apiGet(t, l.base, &l.admin, "/v1/pod_managers/"+l.podm.UUID, &pm)
+	if pm.Description != "the lab's" || pm.Name != l.podm.Name {
+		t.Errorf("the pod manager after its edit: %+v", pm)
+	}
+	tb.openOK("/ui/podmanagers/" + l.podm.UUID)
+	tb.allowConsole("status of 409")
+	if st := tb.click("[data-action=delete-podm]"); st != http.StatusConflict {
+		t.Errorf("delete a pod manager with a node: status %d, want 409", st)
+	}
+	if text, isErr := tb.flash(); !isErr || !strings.Contains(text, l.node.UUID) && !strings.Contains(text, l.node.Name) {
+		t.Errorf("the refused delete says %q (error %t), want the node named", text, isErr)
+	}
+	tb.openOK("/ui/podmanagers/" + l.podm.UUID)
+	tb.eval(`document.getElementById("f-force").checked = true`, nil)
+	tb.clickOK("[data-action=delete-podm]")
+	tb.expectFlashOK("delete the pod manager with force")
+	var podms []api.PodManager
+	apiGet(t, l.base, &l.admin, "/v1/pod_managers", &podms)
+	if len(podms) != 0 {
+		t.Errorf("after the forced delete the API lists %+v", podms)
+	}
+	if n := l.sim.nodes(t); len(n) != 0 {
+		t.Errorf("after the forced delete the pod manager still has nodes %v", n)
+	}
+	tb.checkConsole()
+}
