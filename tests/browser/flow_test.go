@@ -133,6 +133,23 @@ func TestBasicFlow(t *testing.T) {
 	tb.expectFlashOK("nmi")
 	tb.checkConsole()
 
+	// A boot override: PXE, once; the pod manager has it.
+	tb.fill("enabled", "Once")
+	tb.fill("target", "Pxe")
+	tb.clickOK("[data-action=boot]")
+	tb.expectFlashOK("boot override")
+	var sys struct {
+		Boot struct{ BootSourceOverrideEnabled, BootSourceOverrideTarget string }
+	}
+	sim.redfish(t, node.ComputerSystem.ODataID, &sys)
+	if sys.Boot.BootSourceOverrideEnabled != "Once" || sys.Boot.BootSourceOverrideTarget != "Pxe" {
+		t.Errorf("after the boot override the pod manager's system has %+v", sys.Boot)
+	}
+	if got := tb.detail("boot_source"); !strings.Contains(got, "Pxe") {
+		t.Errorf("after the boot override the node page shows boot %q", got)
+	}
+	tb.checkConsole()
+
 	// A volume, attached to the node and detached.
 	tb.openOK("/ui/volumes")
 	tb.fill("podm_id", pm.UUID)
