@@ -206,12 +206,7 @@ func runAPI(ctx context.Context, cfg config.Config, demo bool, pidFile string, s
 	}
 	var dashboard func(http.Handler) http.Handler
 	if cfg.UI {
-		d, err := ui.New(ui.Options{
-			Strategy: cfg.AuthStrategy, Auth: authn, Policy: policy,
-			KeystoneURL: cfg.KeystoneAuthURL, KeystoneCAFile: cfg.KeystoneCAFile,
-			PublicURL: cfg.PublicURL, Secure: scheme == "https" || strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"),
-			ComposeTimeout: cfg.ComposeTimeout,
-		})
+		d, err := ui.New(dashboardOptions(cfg, authn, policy))
 		if err != nil {
 			ln.Close()
 			return err
@@ -247,6 +242,18 @@ func runAPI(ctx context.Context, cfg config.Config, demo bool, pidFile string, s
 	}
 	log.Info().Msg("stopped")
 	return nil
+}
+
+// dashboardOptions are the web dashboard's settings: the server's
+// authentication, and a Secure cookie when browsers reach the server over
+// TLS, its own or a proxy's (an https public URL).
+func dashboardOptions(cfg config.Config, authn auth.Authenticator, policy *auth.Policy) ui.Options {
+	return ui.Options{
+		Strategy: cfg.AuthStrategy, Auth: authn, Policy: policy,
+		KeystoneURL: cfg.KeystoneAuthURL, KeystoneCAFile: cfg.KeystoneCAFile,
+		PublicURL: cfg.PublicURL, Secure: cfg.TLSCert != "" || strings.HasPrefix(strings.ToLower(cfg.PublicURL), "https://"),
+		ComposeTimeout: cfg.ComposeTimeout,
+	}
 }
 
 // notify tells systemd state when it started us with NOTIFY_SOCKET; a

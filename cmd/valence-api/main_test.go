@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/valence-rsd/valence/internal/config"
 )
 
 func TestRunFlags(t *testing.T) {
@@ -23,6 +25,24 @@ func TestRunFlags(t *testing.T) {
 	}
 	if code := run(context.Background(), []string{"--bogus"}, &out, &errOut); code != 2 {
 		t.Errorf("unknown flag: code %d", code)
+	}
+}
+
+// The dashboard's cookie is Secure exactly when browsers use TLS: the
+// server's own, or a proxy's named by an https public URL.
+func TestDashboardCookieSecureUnderTLS(t *testing.T) {
+	for _, tc := range []struct {
+		cfg  config.Config
+		want bool
+	}{
+		{config.Config{}, false},
+		{config.Config{PublicURL: "http://valence.example:8181"}, false},
+		{config.Config{PublicURL: "HTTPS://valence.example"}, true},
+		{config.Config{TLSCert: "cert.pem", TLSKey: "key.pem"}, true},
+	} {
+		if got := dashboardOptions(tc.cfg, nil, nil).Secure; got != tc.want {
+			t.Errorf("%+v: Secure %v, want %v", tc.cfg, got, tc.want)
+		}
 	}
 }
 
