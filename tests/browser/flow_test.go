@@ -231,3 +231,31 @@ func TestBasicFlow(t *testing.T) {
 		t.Errorf("signed out, /ui/ led to %s, want the sign-in page", p)
 	}
 }
+
+// TestComposeProgress: while the pod manager holds the compose (its
+// requests hang until the test lets them go), the job page shows it running
+// and for how long; once let go, it shows the node.
+func TestComposeProgress(t *testing.T) {
+	l := newLab(t, "--systems", "2")
+	tb := l.signedIn(t, l.memberA)
+	tb.openOK("/ui/nodes/new?flavor=" + l.flavor.UUID)
+	tb.fill("name", "held")
+	l.sim.setFaults(t, `{"down":"hang"}`)
+	tb.clickOK("[data-action=compose]")
+	if st := tb.attr("#job", "data-state"); st != "running" {
+		t.Errorf("while the pod manager holds the compose the job is %q, want running: %s", st, tb.text("#job"))
+	}
+	if text := tb.text("#job"); !strings.Contains(text, "running for") {
+		t.Errorf("the running job says %q, want how long it has run", text)
+	}
+	l.sim.setFaults(t, `{}`)
+	if st := tb.waitJob(); st != "done" {
+		t.Fatalf("the compose let go ended %s: %s", st, tb.text("#job"))
+	}
+	var nodes []api.Node
+	apiGet(t, l.base, &l.memberA, "/v1/nodes?name=held", &nodes)
+	if len(nodes) != 1 || nodes[0].NodeState != api.NodeAssembled {
+		t.Errorf("the node composed: %+v", nodes)
+	}
+	tb.checkConsole()
+}

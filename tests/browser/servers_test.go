@@ -222,3 +222,23 @@ func (s *simulator) nodes(t *testing.T) []string {
 	}
 	return out
 }
+
+// setFaults replaces the simulator's faults through its admin endpoint
+// (e.g. {"down":"hang"} holds every Redfish request until they change).
+func (s *simulator) setFaults(t *testing.T, faults string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPut, s.url+"/admin/faults", strings.NewReader(faults))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("simulator PUT /admin/faults: %v", err)
+	}
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, maxBody))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("simulator PUT /admin/faults %s: %d %s", faults, resp.StatusCode, b)
+	}
+}
