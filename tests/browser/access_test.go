@@ -74,6 +74,7 @@ func (l *lab) pages() []string {
 // TestNoAuth: under noauth there is no sign-in page and every page shows
 // the warning banner.
 func TestNoAuth(t *testing.T) {
+	t.Parallel()
 	sim := startSimulator(t, "--systems", "2")
 	base := startAPI(t)
 	pm := registerPodm(t, base, nil, "rack-a", sim.url)
@@ -99,6 +100,7 @@ func TestNoAuth(t *testing.T) {
 // the node among them, and no control that changes anything, where an
 // administrator sees them.
 func TestReaderSeesNoChange(t *testing.T) {
+	t.Parallel()
 	l := newLab(t, "--systems", "2")
 	b := startBrowser(t)
 	at := b.newTab(t, l.base)
@@ -129,6 +131,7 @@ func TestReaderSeesNoChange(t *testing.T) {
 // TestOtherProjectsNode: a member of another project does not see the node
 // listed, and its page is the 404 page.
 func TestOtherProjectsNode(t *testing.T) {
+	t.Parallel()
 	l := newLab(t, "--systems", "2")
 	tb := l.signedIn(t, l.memberB)
 	tb.openOK("/ui/nodes")
@@ -152,6 +155,7 @@ func TestOtherProjectsNode(t *testing.T) {
 // context or as a plain POST with the session cookie, is refused with 403
 // and changes nothing; with the token (the form) it is done.
 func TestCSRF(t *testing.T) {
+	t.Parallel()
 	l := newLab(t, "--systems", "2")
 	tb := l.signedIn(t, l.admin)
 	tb.openOK("/ui/flavors")
@@ -227,6 +231,7 @@ func TestCSRF(t *testing.T) {
 // TestKeyboard: the sign-in and compose forms are filled and sent with Tab,
 // typing and Enter alone, and their fields are labelled.
 func TestKeyboard(t *testing.T) {
+	t.Parallel()
 	l := newLab(t, "--systems", "2")
 	tb := startBrowser(t).newTab(t, l.base)
 	tb.openOK("/ui/login")
@@ -264,6 +269,7 @@ func TestKeyboard(t *testing.T) {
 // elsewhere (here through the API) without a reload, and a field the user
 // has typed into keeps its value.
 func TestListsRefresh(t *testing.T) {
+	t.Parallel()
 	l := newLab(t, "--systems", "2")
 	tb := l.signedIn(t, l.admin)
 
@@ -297,6 +303,7 @@ func TestListsRefresh(t *testing.T) {
 // TestManage: the updates and deletes of flavors, volumes and pod managers
 // the API allows, and its refusals shown on the form, as an administrator.
 func TestManage(t *testing.T) {
+	t.Parallel()
 	l := newLab(t, "--systems", "2")
 	tb := l.signedIn(t, l.admin)
 

@@ -16,6 +16,7 @@ import (
 // sign out, checking after each step what the page shows, what the API
 // (and the pod manager) hold, and that the console has no error.
 func TestBasicFlow(t *testing.T) {
+	t.Parallel()
 	admin := user{"alice", "alicepass", "ops", []string{"admin"}}
 	sim := startSimulator(t, "--systems", "4")
 	base := startAPI(t, basicAuthEnv(t, admin)...)
@@ -236,6 +237,7 @@ func TestBasicFlow(t *testing.T) {
 // requests hang until the test lets them go), the job page shows it running
 // and for how long; once let go, it shows the node.
 func TestComposeProgress(t *testing.T) {
+	t.Parallel()
 	l := newLab(t, "--systems", "2")
 	tb := l.signedIn(t, l.memberA)
 	tb.openOK("/ui/nodes/new?flavor=" + l.flavor.UUID)

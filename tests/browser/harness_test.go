@@ -13,6 +13,7 @@ import (
 // and uncaught exceptions are caught, allowed ones are not, and a confirm()
 // is accepted with its question noted.
 func TestHarness(t *testing.T) {
+	t.Parallel()
 	b := startBrowser(t)
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {

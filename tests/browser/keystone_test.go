@@ -13,6 +13,7 @@ import (
 // project and domain sees the change controls, a reader none, and a wrong
 // password is refused on the form.
 func TestKeystone(t *testing.T) {
+	t.Parallel()
 	ks := keystonetest.Start(t)
 	svc := ks.NewUser(t, "service", "service")
 	admin := ks.NewUser(t, "ops", "admin")

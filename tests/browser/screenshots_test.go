@@ -18,6 +18,7 @@ const narrowWidth = 400
 // docs/images/ui-<view>.png (make screenshots). Each page must load with
 // 200, with its fields labelled and no console error.
 func TestScreenshots(t *testing.T) {
+	t.Parallel()
 	l := newLab(t) // the simulator's default pod: 2 racks of 4 drawers of 4 systems
 	attach := api.NodeAction{Attach: &api.AttachAction{ResourceID: l.volume.ID}}
 	if st, body := apiCall(t, l.base, &l.admin, http.MethodPost, "/v1/nodes/"+l.node.UUID+"/action", attach); st != http.StatusNoContent {
