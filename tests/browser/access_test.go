@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/chromedp"
 
 	"github.com/valence-rsd/valence/api"
 )
@@ -182,20 +181,7 @@ func TestCSRF(t *testing.T) {
 		}
 	}
 
-	// The session cookie, read through the DevTools protocol (it is HttpOnly).
-	cookies, err := chromedp.Call(tb.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{l.base + "/ui/"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var session *network.Cookie
-	for _, c := range cookies.Cookies {
-		if c.Name == "valence_session" {
-			session = c
-		}
-	}
-	if session == nil {
-		t.Fatalf("no valence_session cookie: %+v", cookies.Cookies)
-	}
+	session := tb.sessionCookie()
 	if !session.HTTPOnly || session.SameSite != network.CookieSameSiteStrict || session.Path != "/ui" {
 		t.Errorf("session cookie: HttpOnly %t, SameSite %q, Path %q; want true, Strict, /ui", session.HTTPOnly, session.SameSite, session.Path)
 	}

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -61,6 +62,23 @@ func (tb *tab) registerPodm(name, url string) {
 	tb.fill("password", simPassword)
 	tb.clickOK("[data-action=register-podm]")
 	tb.expectFlashOK("register the pod manager " + name)
+}
+
+// sessionCookie is the dashboard's session cookie of the tab, read through
+// the DevTools protocol (it is HttpOnly).
+func (tb *tab) sessionCookie() *network.Cookie {
+	tb.t.Helper()
+	cookies, err := chromedp.Call(tb.ctx, network.GetCookies, network.GetCookiesParams{URLs: []string{tb.base + "/ui/"}})
+	if err != nil {
+		tb.t.Fatal(err)
+	}
+	for _, c := range cookies.Cookies {
+		if c.Name == "valence_session" {
+			return c
+		}
+	}
+	tb.t.Fatalf("no valence_session cookie: %+v", cookies.Cookies)
+	return nil
 }
 
 // flash is the text of the page's message, and whether it is an error.

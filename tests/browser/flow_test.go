@@ -225,11 +225,22 @@ func TestBasicFlow(t *testing.T) {
 	}
 	tb.checkConsole()
 
-	// Sign out: the session is gone.
+	// Sign out: the session is gone, also for its old cookie.
+	session := tb.sessionCookie()
 	tb.clickOK("[data-action=sign-out]")
 	tb.openOK("/ui/")
 	if p := tb.path(); !strings.HasPrefix(p, "/ui/login") {
 		t.Errorf("signed out, /ui/ led to %s, want the sign-in page", p)
+	}
+	req, _ := http.NewRequest(http.MethodGet, base+"/ui/nodes", nil)
+	req.AddCookie(&http.Cookie{Name: session.Name, Value: session.Value})
+	resp, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/ui/login") {
+		t.Errorf("the signed-out session's cookie: GET /ui/nodes answered %d to %q, want 303 to the sign-in", resp.StatusCode, loc)
 	}
 }
 
