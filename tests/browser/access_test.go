@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"slices"
 	"strings"
@@ -150,9 +151,10 @@ func TestOtherProjectsNode(t *testing.T) {
 	tb.checkConsole()
 }
 
-// TestCSRF: a change without the session's CSRF token, from the page's own
-// context or as a plain POST with the session cookie, is refused with 403
-// and changes nothing; with the token (the form) it is done.
+// TestCSRF: a change without the session's CSRF token (from the page's own
+// context, from a form of another origin, or as a plain POST with the
+// session cookie) is refused with 403 and changes nothing; with the token
+// (the form) it is done.
 func TestCSRF(t *testing.T) {
 	t.Parallel()
 	l := newLab(t, "--systems", "2")
@@ -197,6 +199,25 @@ func TestCSRF(t *testing.T) {
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("a plain POST to decompose with the session cookie and no token: %d, want 403: %.300s", resp.StatusCode, b)
 	}
+
+	// Another site on the same host (the same site for SameSite, so the
+	// browser sends the cookie) posts a form to the dashboard: refused.
+	evil := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/" {
+			w.WriteHeader(http.StatusNoContent) // the favicon
+			return
+		}
+		fmt.Fprintf(w, `<!doctype html><title>evil</title><form method="post" action="%s/ui/flavors">
+<input type="hidden" name="name" value="evil"><input type="hidden" name="csrf_token" value="guess">
+<button id="go" type="submit">go</button></form>`, l.base)
+	}))
+	t.Cleanup(evil.Close)
+	tb.base = evil.URL
+	tb.openOK("/")
+	if st := tb.click("#go"); st != http.StatusForbidden {
+		t.Errorf("a form of another origin posting to the dashboard: %d, want 403", st)
+	}
+	tb.base = l.base
 
 	var flavors []api.Flavor
 	apiGet(t, l.base, &l.admin, "/v1/flavors", &flavors)
