@@ -58,6 +58,11 @@ lint: $(STATICCHECK)
 docs:
 	$(GO) generate ./internal/apidoc
 
+## screenshots: regenerate docs/images/ui-*.png, the dashboard's views, with chromium (tests/browser)
+.PHONY: screenshots
+screenshots:
+	$(GO) test -count=1 ./tests/browser -run 'TestScreenshots' -update-screenshots
+
 $(NFPM):
 	GOBIN=$(TOOLS) $(GO) install github.com/goreleaser/nfpm/v2/cmd/nfpm@$(NFPM_VERSION)
 

@@ -214,6 +214,12 @@ func (l *lab) runAll() (results, error) {
 	}
 	add(fmt.Sprintf("GET /v1/nodes, %d records", len(records)), list, fmt.Sprintf("bare handler, %d B", len(nodes)), bareNodes)
 
+	// The dashboard's pages, before the node detail leaves the cold
+	// valence-api on a recorder.
+	if err := l.dashboardRows(&res, one); err != nil {
+		return res, err
+	}
+
 	// Node detail: the server against the node's own GETs, as it made
 	// them, sent straight to the simulator.
 	detailPaths, err := l.recordNode(live.ResourceURI)
