@@ -39,6 +39,7 @@ func TestFlavorsCreateEditDelete(t *testing.T) {
 		t.Errorf("flavor created %+v", db.Properties)
 	}
 	resp, body = admin.get("/ui/flavors")
+	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `id="flash" role="status" class="flash ok"`, `Flavor db created.`,
 		`<tr data-id="`+db.UUID+`">`, `<a href="/ui/flavors/`+db.UUID+`">db</a>`,
 		`<td data-field="properties">16 cores, 65536 MiB DDR4, 1 local drive, TPM required</td>`,

@@ -63,6 +63,7 @@ func TestVolumesCreateAndDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp, body = admin.get("/ui/volumes")
+	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `<td data-field="attached_to"><a href="/ui/nodes/`+n.UUID+`">`)
 	resp, body = admin.send("/ui/volumes/"+made.ID+"/delete", nil)
 	wantStatus(t, resp, body, http.StatusConflict)
