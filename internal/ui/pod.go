@@ -1,12 +1,10 @@
 package ui
 
 import (
-	"cmp"
 	"context"
 	"fmt"
 	"net/http"
 	"strings"
-	"sync"
 
 	"github.com/go-chi/chi/v5"
 
@@ -50,21 +48,18 @@ func (d *Dashboard) pod(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, p, err, nil)
 		return
 	}
-	// The three lists are read at once: racks and systems may each walk a
-	// pod manager whose inventory is not cached, and one should not wait
-	// for the other.
-	var (
-		wg                      sync.WaitGroup
-		racks                   []api.Rack
-		systems                 []api.System
-		nodes                   map[string]string
-		rackErr, sysErr, nodErr error
-	)
-	wg.Go(func() { racks, rackErr = c.ListRacks(ctx, "") })
-	wg.Go(func() { systems, sysErr = c.ListSystems(ctx, "") })
-	wg.Go(func() { nodes, nodErr = nodeNames(ctx, p) })
-	wg.Wait()
-	if err := cmp.Or(rackErr, sysErr, nodErr); err != nil {
+	racks, err := c.ListRacks(ctx, "")
+	if err != nil {
+		d.fail(w, r, p, err, nil)
+		return
+	}
+	systems, err := c.ListSystems(ctx, "")
+	if err != nil {
+		d.fail(w, r, p, err, nil)
+		return
+	}
+	nodes, err := nodeNames(ctx, p)
+	if err != nil {
 		d.fail(w, r, p, err, nil)
 		return
 	}

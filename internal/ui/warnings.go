@@ -4,7 +4,6 @@ import (
 	"context"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/valence-rsd/valence/api"
 	"github.com/valence-rsd/valence/api/client"
@@ -12,12 +11,8 @@ import (
 
 // warnings gathers the Warning headers of a page's API answers: a pod
 // manager that did not answer (its items are missing from the list), a
-// system read only in part. The API sends at most 21 per answer. A page's
-// lists may be read at once, so it is safe for concurrent use.
-type warnings struct {
-	mu   sync.Mutex
-	list []string
-}
+// system read only in part. The API sends at most 21 per answer.
+type warnings struct{ list []string }
 
 // listPodManagers lists the pod managers, the first read of a page of
 // lists, with an API client of p's caller that notes the answers' warnings
@@ -30,8 +25,6 @@ func (w *warnings) listPodManagers(ctx context.Context, p *page) (*client.Client
 
 // add notes a Warning header's text, once.
 func (w *warnings) add(header string) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
 	if text := warningText(header); !slices.Contains(w.list, text) {
 		w.list = append(w.list, text)
 	}
