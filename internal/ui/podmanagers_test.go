@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/valence-rsd/valence/api"
+	"github.com/valence-rsd/valence/internal/rsdsim"
 	"github.com/valence-rsd/valence/internal/stacktest"
 )
 
@@ -131,7 +132,11 @@ func TestUpdatePodManager(t *testing.T) {
 		t.Fatalf("updated %+v", got)
 	}
 	// The CA certificates go as given, and the form shows them back.
-	ca := "-----BEGIN CERTIFICATE-----\nnot really\n-----END CERTIFICATE-----"
+	_, pem, err := rsdsim.SelfSignedCert("podm.test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca := string(pem)
 	resp, body = b.send("/ui/podmanagers/"+pm.UUID, url.Values{"name": {"pod-renamed"}, "tls_verify": {"true"}, "ca_cert": {ca}})
 	wantRedirect(t, resp, body, "/ui/podmanagers/"+pm.UUID)
 	f.api(t, "admin", http.MethodGet, "/v1/pod_managers/"+pm.UUID, "", &got)
@@ -139,7 +144,12 @@ func TestUpdatePodManager(t *testing.T) {
 		t.Fatalf("ca_cert %q", got.CACert)
 	}
 	_, body = b.get("/ui/podmanagers/" + pm.UUID)
-	wantIn(t, body, "with its own CA certificates", ">"+ca+"</textarea>")
+	// (html/template escapes the base64's "+" and "=", so the armour lines stand for it.)
+	wantIn(t, body, "with its own CA certificates", ">-----BEGIN CERTIFICATE-----\n", "-----END CERTIFICATE-----\n</textarea>")
+	// What is not a certificate is refused next to its field.
+	resp, body = b.send("/ui/podmanagers/"+pm.UUID, url.Values{"name": {"pod-renamed"}, "tls_verify": {"true"}, "ca_cert": {"not a certificate"}})
+	wantStatus(t, resp, body, http.StatusBadRequest)
+	wantIn(t, body, "no PEM certificate")
 	// A refused change shows what was sent, with the message.
 	resp, body = b.send("/ui/podmanagers/"+pm.UUID, url.Values{"name": {strings.Repeat("n", 300)}, "tls_verify": {"true"}})
 	wantStatus(t, resp, body, http.StatusBadRequest)

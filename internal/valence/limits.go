@@ -1,6 +1,7 @@
 package valence
 
 import (
+	"crypto/x509"
 	"fmt"
 	"strings"
 	"unicode"
@@ -104,6 +105,19 @@ func (v *validator) items(field string, n, max int) {
 func (v *validator) size(field, s string, max int) {
 	if len(s) > max {
 		v.fail("%s may be at most %d bytes long, not %d", field, max, len(s))
+	}
+}
+
+// pem checks that a non-empty s holds at least one PEM certificate that
+// parses, so that a pasted key or a DER file is refused at once instead of
+// leaving the pod manager Offline at every connection.
+func (v *validator) pem(field, s string, max int) {
+	if len(s) > max {
+		v.size(field, s, max)
+		return
+	}
+	if s != "" && !x509.NewCertPool().AppendCertsFromPEM([]byte(s)) {
+		v.fail("%s holds no PEM certificate (-----BEGIN CERTIFICATE-----) that parses", field)
 	}
 }
 

@@ -145,6 +145,10 @@ func TestPodManagerSpecLimits(t *testing.T) {
 		{"user name with a newline", func(sp *PodManagerSpec) { sp.Username = "admin\r\nX-Injected: 1" }, []string{"username", "control"}},
 		{"ca_cert too long", func(sp *PodManagerSpec) { sp.CACert = strings.Repeat("c", MaxCACertLen+1) }, []string{"ca_cert", fmt.Sprint(MaxCACertLen)}},
 		{"location", func(sp *PodManagerSpec) { sp.Location = "row\t3" }, []string{"location", "control"}},
+		{"ca_cert not PEM", func(sp *PodManagerSpec) { sp.CACert = "MIIBszCCAVmgAwIBAgIU" }, []string{"ca_cert", "no PEM certificate"}},
+		{"ca_cert a key", func(sp *PodManagerSpec) {
+			sp.CACert = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQg\n-----END PRIVATE KEY-----\n"
+		}, []string{"ca_cert", "no PEM certificate"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

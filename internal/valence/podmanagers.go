@@ -41,7 +41,7 @@ func (sp *PodManagerSpec) normalize() error {
 	v.text("url", sp.URL, MaxURLLen)
 	v.text("authentication username", sp.Username, MaxNameLen)
 	v.size("authentication password", sp.Password, MaxPasswordLen)
-	v.size("ca_cert", sp.CACert, MaxCACertLen)
+	v.pem("ca_cert", sp.CACert, MaxCACertLen)
 	v.text("description", sp.Description, MaxDescriptionLen)
 	v.text("location", sp.Location, MaxDescriptionLen)
 	if err := v.err(); err != nil {
