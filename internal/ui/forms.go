@@ -21,6 +21,7 @@ var funcs = template.FuncMap{
 	},
 	"cpuText":       cpuText,
 	"systemRows":    func(s []api.System, nodes map[string]string) systemRows { return systemRows{s, nodes} },
+	"nodeLink":      newNodeLink,
 	"flavorSummary": flavorSummary,
 }
 

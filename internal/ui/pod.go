@@ -92,13 +92,17 @@ type systemRows struct {
 	Nodes   map[string]string
 }
 
-// NodeName is the name of the node of UUID id, "" when the caller does not
-// see it.
-func (r systemRows) NodeName(id *string) string {
+// nodeLink is what the partial "node-link" draws: a node's UUID, and its
+// name when the caller sees the node ("" otherwise: the link shows the UUID).
+type nodeLink struct{ UUID, Name string }
+
+// newNodeLink names the node of UUID id (a system's composed_node, a
+// volume's attached_to) from names, as nodeNames read them.
+func newNodeLink(id *string, names map[string]string) nodeLink {
 	if id == nil {
-		return ""
+		return nodeLink{}
 	}
-	return r.Nodes[*id]
+	return nodeLink{UUID: *id, Name: names[*id]}
 }
 
 // systemView is the system page's data.
@@ -106,6 +110,8 @@ type systemView struct {
 	api.System
 	// PodManager names the system's pod manager.
 	PodManager string
+	// Nodes names the nodes the caller sees, by UUID.
+	Nodes map[string]string
 	placement
 }
 
@@ -130,7 +136,14 @@ func (d *Dashboard) system(w http.ResponseWriter, r *http.Request) {
 		d.fail(w, r, p, err, nil)
 		return
 	}
-	p.Data = systemView{System: *s, PodManager: pm.Name, placement: indexRacks(racks).place(*s)}
+	var nodes map[string]string
+	if s.ComposedNode != nil {
+		if nodes, err = nodeNames(ctx, p); err != nil {
+			d.fail(w, r, p, err, nil)
+			return
+		}
+	}
+	p.Data = systemView{System: *s, PodManager: pm.Name, Nodes: nodes, placement: indexRacks(racks).place(*s)}
 	d.render(w, r, http.StatusOK, "system", p)
 }
 

@@ -66,7 +66,7 @@ func TestPodShowsRacksDrawersAndSystems(t *testing.T) {
 	resp, body = b.get("/ui/systems/" + pm.UUID + "/" + used)
 	wantStatus(t, resp, body, http.StatusOK)
 	wantIn(t, body, `<dl id="system-detail"`, `<dd data-field="rack">Rack1, drawer Rack1-Drawer1</dd>`,
-		`<dd data-field="composed_node"><a href="/ui/nodes/`+n.UUID+`">`, `>pod1</a>`)
+		`<dd data-field="composed_node"><a href="/ui/nodes/`+n.UUID+`" title="`+n.UUID+`">web-1</a></dd>`, `>pod1</a>`)
 
 	resp, body = b.get("/ui/systems/" + pm.UUID + "/NoSuchSystem")
 	wantStatus(t, resp, body, http.StatusNotFound)

@@ -14,7 +14,9 @@ type volumesView struct {
 	Volumes []api.Storage
 	// PodManagers names the pod managers by uuid.
 	PodManagers map[string]string
-	Form        formView
+	// Nodes names the nodes the caller sees, by UUID.
+	Nodes map[string]string
+	Form  formView
 	// Warnings are the API's about the lists read.
 	Warnings             []string
 	CanCreate, CanDelete bool
@@ -40,14 +42,32 @@ func (d *Dashboard) showVolumes(w http.ResponseWriter, r *http.Request, p *page,
 		d.fail(w, r, p, err, nil)
 		return
 	}
+	var nodes map[string]string
+	if attached(vols) {
+		if nodes, err = nodeNames(ctx, p); err != nil {
+			d.fail(w, r, p, err, nil)
+			return
+		}
+	}
 	p.Data = volumesView{
-		Volumes: vols, PodManagers: nameOf(podms),
+		Volumes: vols, PodManagers: nameOf(podms), Nodes: nodes,
 		Form: formView{ID: "new-volume", Heading: "New volume", Action: "/ui/volumes", DataAction: "create-volume",
 			Submit: "Create the volume", Sections: volumeSections(podms, vols)},
 		Warnings:  warned.list,
 		CanCreate: p.Can(auth.RuleStorageCreate, ""), CanDelete: p.Can(auth.RuleStorageDelete, ""),
 	}
 	d.render(w, r, status, "volumes", p)
+}
+
+// attached says whether a volume of vols is attached to a node, so that the
+// page lists the nodes for their names only then.
+func attached(vols []api.Storage) bool {
+	for _, v := range vols {
+		if v.AttachedTo != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // createVolume creates the volume of the form, or shows the form again

@@ -64,7 +64,7 @@ func TestVolumesCreateAndDelete(t *testing.T) {
 	}
 	resp, body = admin.get("/ui/volumes")
 	wantStatus(t, resp, body, http.StatusOK)
-	wantIn(t, body, `<td data-field="attached_to"><a href="/ui/nodes/`+n.UUID+`">`)
+	wantIn(t, body, `<td data-field="attached_to"><a href="/ui/nodes/`+n.UUID+`" title="`+n.UUID+`">db-1</a></td>`)
 	resp, body = admin.send("/ui/volumes/"+made.ID+"/delete", nil)
 	wantStatus(t, resp, body, http.StatusConflict)
 	wantIn(t, body, `class="flash error"`, `is attached to node `+n.UUID+`; detach it first.`, `<table id="volumes-table">`)
