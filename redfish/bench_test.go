@@ -49,14 +49,16 @@ func BenchmarkSystems(b *testing.B) {
 
 // BenchmarkNode is a compose's cycle on the client's side (Allocate,
 // Assemble, the wait, DELETE) and a node's detail (the node, then its
-// parts), against the simulator with no added latency: the client's and
-// the simulator's CPU per operation, on loopback.
+// parts), against the simulator with no added latency (the client's and
+// the simulator's CPU per operation, on loopback) and, for the detail,
+// with 2 ms added to every request (its round trips in a row).
 //
 //	go test -run '^$' -bench Node -benchmem ./redfish/
 func BenchmarkNode(b *testing.B) {
 	ctx := context.Background()
-	connectSim := func(b *testing.B) *redfish.Client {
-		sim, err := rsdsim.New(rsdsim.Config{RSDVersion: "2.3", Systems: 100, Seed: 1, Username: simUser, Password: simPass})
+	connectSim := func(b *testing.B, latency time.Duration) *redfish.Client {
+		sim, err := rsdsim.New(rsdsim.Config{RSDVersion: "2.3", Systems: 100, Seed: 1, Username: simUser, Password: simPass,
+			Faults: rsdsim.Faults{Latency: latency}})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -82,7 +84,7 @@ func BenchmarkNode(b *testing.B) {
 		return uri, n
 	}
 	b.Run("compose", func(b *testing.B) {
-		c := connectSim(b)
+		c := connectSim(b, 0)
 		for b.Loop() {
 			uri, _ := compose(b, c)
 			if err := c.DeleteNode(ctx, uri); err != nil {
@@ -90,17 +92,19 @@ func BenchmarkNode(b *testing.B) {
 			}
 		}
 	})
-	b.Run("detail", func(b *testing.B) {
-		c := connectSim(b)
-		uri, _ := compose(b, c)
-		for b.Loop() {
-			n, err := c.GetNode(ctx, uri)
-			if err != nil {
-				b.Fatalf("GetNode: %v", err)
+	for _, latency := range []time.Duration{0, 2 * time.Millisecond} {
+		b.Run(fmt.Sprintf("detail/latency=%v", latency), func(b *testing.B) {
+			c := connectSim(b, latency)
+			uri, _ := compose(b, c)
+			for b.Loop() {
+				n, err := c.GetNode(ctx, uri)
+				if err != nil {
+					b.Fatalf("GetNode: %v", err)
+				}
+				if p, err := c.NodeParts(ctx, n); err != nil || len(p.Memory) == 0 {
+					b.Fatalf("NodeParts = %+v, %v", p, err)
+				}
 			}
-			if p, err := c.NodeParts(ctx, n); err != nil || len(p.Memory) == 0 {
-				b.Fatalf("NodeParts = %+v, %v", p, err)
-			}
-		}
-	})
+		})
+	}
 }
