@@ -46,3 +46,65 @@ func BenchmarkSystems(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkNode is a compose's cycle on the client's side (Allocate,
+// Assemble, the wait, DELETE) and a node's detail (the node, then its
+// parts), against the simulator with no added latency (the client's and
+// the simulator's CPU per operation, on loopback) and, for the detail,
+// with 2 ms added to every request (its round trips in a row).
+//
+//	go test -run '^$' -bench Node -benchmem ./redfish/
+func BenchmarkNode(b *testing.B) {
+	ctx := context.Background()
+	connectSim := func(b *testing.B, latency time.Duration) *redfish.Client {
+		sim, err := rsdsim.New(rsdsim.Config{RSDVersion: "2.3", Systems: 100, Seed: 1, Username: simUser, Password: simPass,
+			Faults: rsdsim.Faults{Latency: latency}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		c, err := redfish.Connect(ctx, redfish.Config{Endpoint: serve(b, sim), Username: simUser, Password: simPass})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { _ = c.Close() })
+		return c
+	}
+	compose := func(b *testing.B, c *redfish.Client) (string, *redfish.ComposedNode) {
+		uri, err := c.Allocate(ctx, redfish.AllocateRequest{Name: "bench"})
+		if err != nil {
+			b.Fatalf("Allocate: %v", err)
+		}
+		if err := c.Assemble(ctx, uri); err != nil {
+			b.Fatalf("Assemble: %v", err)
+		}
+		n, err := c.WaitAssembled(ctx, uri)
+		if err != nil {
+			b.Fatalf("WaitAssembled: %v", err)
+		}
+		return uri, n
+	}
+	b.Run("compose", func(b *testing.B) {
+		c := connectSim(b, 0)
+		for b.Loop() {
+			uri, _ := compose(b, c)
+			if err := c.DeleteNode(ctx, uri); err != nil {
+				b.Fatalf("DeleteNode: %v", err)
+			}
+		}
+	})
+	for _, latency := range []time.Duration{0, 2 * time.Millisecond} {
+		b.Run(fmt.Sprintf("detail/latency=%v", latency), func(b *testing.B) {
+			c := connectSim(b, latency)
+			uri, _ := compose(b, c)
+			for b.Loop() {
+				n, err := c.GetNode(ctx, uri)
+				if err != nil {
+					b.Fatalf("GetNode: %v", err)
+				}
+				if p, err := c.NodeParts(ctx, n); err != nil || len(p.Memory) == 0 {
+					b.Fatalf("NodeParts = %+v, %v", p, err)
+				}
+			}
+		})
+	}
+}

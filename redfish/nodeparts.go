@@ -3,7 +3,6 @@ package redfish
 import (
 	"context"
 	"errors"
-	"net/http"
 	"strings"
 	"sync"
 
@@ -73,7 +72,6 @@ type Drive struct {
 // failure it returns what it read with the error.
 func (c *Client) NodeParts(ctx context.Context, n *ComposedNode) (*NodeParts, error) {
 	ctx = inFanOut(ctx)
-	api := c.at(ctx)
 	p := &NodeParts{}
 	local, remote := n.Links.LocalDrives, n.Links.RemoteDrives
 	// 2.3+ nodes list drives and volumes together under Storage.
@@ -87,38 +85,24 @@ func (c *Client) NodeParts(ctx context.Context, n *ComposedNode) (*NodeParts, er
 	var errs [5]error
 	var wg sync.WaitGroup
 	wg.Go(func() {
-		p.Processors, errs[0] = fetchAll(ctx, c, n.Links.Processors, func(_ context.Context, uri string) (Processor, error) {
-			cpu, err := schemas.GetObject[schemas.Processor](api, uri)
-			if err != nil {
-				return Processor{}, wrapErr(http.MethodGet, uri, err)
-			}
+		p.Processors, errs[0] = readParts(ctx, c, n.Links.Processors, func(uri string, cpu *nodeProcessorJSON) Processor {
 			return Processor{URI: uri, Model: cpu.Model, InstructionSet: string(cpu.InstructionSet),
-				MaxSpeedMHz: gofish.Deref(cpu.MaxSpeedMHz), TotalCores: gofish.Deref(cpu.TotalCores)}, nil
+				MaxSpeedMHz: gofish.Deref(cpu.MaxSpeedMHz), TotalCores: gofish.Deref(cpu.TotalCores)}
 		})
 	})
 	wg.Go(func() {
-		p.Memory, errs[1] = fetchAll(ctx, c, n.Links.Memory, func(_ context.Context, uri string) (MemoryModule, error) {
-			m, err := schemas.GetObject[schemas.Memory](api, uri)
-			if err != nil {
-				return MemoryModule{}, wrapErr(http.MethodGet, uri, err)
-			}
-			return MemoryModule{URI: uri, MemoryDeviceType: string(m.MemoryDeviceType), CapacityMiB: gofish.Deref(m.CapacityMiB),
-				OperatingSpeedMHz: gofish.Deref(m.OperatingSpeedMhz), DataWidthBits: gofish.Deref(m.DataWidthBits)}, nil
+		p.Memory, errs[1] = readParts(ctx, c, n.Links.Memory, func(uri string, m *nodeMemoryJSON) MemoryModule {
+			return MemoryModule{URI: uri, MemoryDeviceType: m.MemoryDeviceType, CapacityMiB: gofish.Deref(m.CapacityMiB),
+				OperatingSpeedMHz: gofish.Deref(m.OperatingSpeedMhz), DataWidthBits: gofish.Deref(m.DataWidthBits)}
 		})
 	})
 	wg.Go(func() {
-		p.EthernetInterfaces, errs[2] = fetchAll(ctx, c, n.Links.EthernetInterfaces, func(_ context.Context, uri string) (EthernetInterface, error) {
-			return ethernetInterface(api, uri)
-		})
+		p.EthernetInterfaces, errs[2] = fetchAll(ctx, c, n.Links.EthernetInterfaces, c.ethernetInterface)
 	})
 	wg.Go(func() {
-		p.LocalDrives, errs[3] = fetchAll(ctx, c, local, func(_ context.Context, uri string) (Drive, error) {
-			d, err := schemas.GetObject[schemas.Drive](api, uri)
-			if err != nil {
-				return Drive{}, wrapErr(http.MethodGet, uri, err)
-			}
+		p.LocalDrives, errs[3] = readParts(ctx, c, local, func(uri string, d *nodeDriveJSON) Drive {
 			return Drive{URI: uri, Name: d.Name, CapacityGiB: float64(gofish.Deref(d.CapacityBytes)) / bytesPerGiB,
-				Type: string(d.MediaType), Interface: string(d.Protocol)}, nil
+				Type: d.MediaType, Interface: d.Protocol}
 		})
 	})
 	wg.Go(func() {
@@ -144,16 +128,58 @@ func (c *Client) NodeParts(ctx context.Context, n *ComposedNode) (*NodeParts, er
 	return p, errors.Join(errs[:]...)
 }
 
-func ethernetInterface(api *gofish.APIClient, uri string) (EthernetInterface, error) {
-	e, err := schemas.GetObject[schemas.EthernetInterface](api, uri)
-	if err != nil {
-		return EthernetInterface{}, wrapErr(http.MethodGet, uri, err)
+// The parts of a node as its detail reads them: the walk's small structs
+// (inventory.go) with the few fields more that a node shows, rather than
+// gofish's typed structs, which decode every property of their schema.
+type (
+	nodeProcessorJSON struct {
+		processorJSON
+		MaxSpeedMHz *int
 	}
-	nic := EthernetInterface{URI: uri, MACAddress: e.MACAddress, SpeedMbps: gofish.Deref(e.SpeedMbps), State: string(e.Status.State)}
-	for _, a := range e.IPv4Addresses {
-		nic.IPv4 = append(nic.IPv4, IPv4Address{Address: a.Address, SubnetMask: a.SubnetMask, Gateway: a.Gateway})
+	nodeMemoryJSON struct {
+		dimmJSON
+		MemoryDeviceType                 string
+		OperatingSpeedMhz, DataWidthBits *int
 	}
-	vlans, err := e.VLANs()
+	nodeDriveJSON struct {
+		driveJSON
+		Name, MediaType, Protocol string
+	}
+	ethernetJSON struct {
+		MACAddress    string
+		SpeedMbps     *int
+		Status        struct{ State string }
+		IPv4Addresses []IPv4Address
+		VLANs         schemas.Link
+	}
+	vlanJSON struct {
+		VLANEnable bool
+		VLANID     uint16 `json:"VLANId"`
+	}
+)
+
+// readParts reads each of uris into a J, like getAll, and makes a P of it and
+// the link the node gave, which is the part's URI.
+func readParts[J, P any](ctx context.Context, c *Client, uris []string, part func(uri string, j *J) P) ([]P, error) {
+	return fetchAll(ctx, c, uris, func(ctx context.Context, uri string) (P, error) {
+		var j J
+		if err := c.getJSON(ctx, uri, &j); err != nil {
+			var zero P
+			return zero, err
+		}
+		return part(uri, &j), nil
+	})
+}
+
+// ethernetInterface reads one interface and then its VLANs, whose failure
+// leaves the interface read, with the error.
+func (c *Client) ethernetInterface(ctx context.Context, uri string) (EthernetInterface, error) {
+	var e ethernetJSON
+	if err := c.getJSON(ctx, uri, &e); err != nil {
+		return EthernetInterface{}, err
+	}
+	nic := EthernetInterface{URI: uri, MACAddress: e.MACAddress, SpeedMbps: gofish.Deref(e.SpeedMbps), State: e.Status.State, IPv4: e.IPv4Addresses}
+	vlans, err := getMembers[vlanJSON](ctx, c, e.VLANs.String())
 	if err != nil {
 		return nic, collectionErr(uri+"/VLANs", err)
 	}

@@ -37,9 +37,10 @@ func (c *conn) Assemble(ctx context.Context, nodeURI string) error {
 	})
 }
 
-// WaitAssembled returns the node, as its last poll read it and without its
-// parts, once it is Assembled; a node that ends Failed is a
-// PodManagerError, ctx's end a Timeout.
+// WaitAssembled returns the node's identity and state (Index, URI, Name,
+// Description, State, PowerState, Health), as its last poll read them,
+// without its links, boot settings or parts, once it is Assembled; a
+// node that ends Failed is a PodManagerError, ctx's end a Timeout.
 func (c *conn) WaitAssembled(ctx context.Context, nodeURI string) (valence.PodmNode, error) {
 	return run(ctx, c, opWait, func(rc *redfish.Client) (valence.PodmNode, error) {
 		if err := c.needCompose(); err != nil {

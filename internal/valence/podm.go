@@ -48,9 +48,9 @@ type PodManagerConn interface {
 
 	Allocate(ctx context.Context, req AllocateRequest) (nodeURI string, err error)
 	Assemble(ctx context.Context, nodeURI string) error
-	// WaitAssembled returns the node once it is Assembled, as read then
-	// and without its hardware detail (Metadata), or an error when it
-	// failed or ctx ended first.
+	// WaitAssembled returns the node once it is Assembled, as read then:
+	// its identity and state at least (a compose records no more than
+	// Index and PowerState), or an error when it failed or ctx ended first.
 	WaitAssembled(ctx context.Context, nodeURI string) (PodmNode, error)
 	GetNode(ctx context.Context, nodeURI string) (PodmNode, error)
 	// ListNodes returns every composed node of the pod manager, without
