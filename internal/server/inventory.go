@@ -147,13 +147,18 @@ func (h *handlers) listSystems(w http.ResponseWriter, r *http.Request) error {
 
 // systemKey returns the paging key of the systems of a list: the UUID, or
 // podm_id:Id for a system whose UUID is missing or shared with another.
+// What it needs of the whole list is counted on its first use, so that a
+// whole warm list, written from its kept encoding, counts nothing.
 func systemKey(systems []valence.System) func(valence.System) string {
-	seen := make(map[string]int, len(systems))
-	for _, s := range systems {
-		seen[s.UUID]++
-	}
+	seen := sync.OnceValue(func() map[string]int {
+		m := make(map[string]int, len(systems))
+		for _, s := range systems {
+			m[s.UUID]++
+		}
+		return m
+	})
 	return func(s valence.System) string {
-		if s.UUID != "" && seen[s.UUID] == 1 {
+		if s.UUID != "" && seen()[s.UUID] == 1 {
 			return s.UUID
 		}
 		return s.PodmID + ":" + s.ID

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -146,6 +147,30 @@ func TestSystemsListEncodingCached(t *testing.T) {
 	}
 	if after := get("/v1/systems"); !strings.Contains(string(after), n.UUID) {
 		t.Errorf("after a compose the list does not name node %s: %s", n.UUID, after)
+	}
+}
+
+// The paging key of a systems list counts the list's UUIDs only when a key
+// is asked for: a whole warm list asks none, and counting 10,000 UUIDs on
+// each one was a map of 10,000 entries a request.
+func TestSystemKeyCountsOnUse(t *testing.T) {
+	systems := make([]valence.System, 10000)
+	for i := range systems {
+		systems[i] = valence.System{PodmID: "p", ID: fmt.Sprint(i), UUID: fmt.Sprintf("u%d", i)}
+	}
+	systems[1].UUID = systems[0].UUID
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	key := systemKey(systems)
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 4<<10 {
+		t.Errorf("systemKey of 10,000 systems allocated %d bytes before any key was asked", n)
+	}
+	if got := key(systems[2]); got != "u2" {
+		t.Errorf("key of a unique UUID = %q", got)
+	}
+	if got := key(systems[1]); got != "p:1" {
+		t.Errorf("key of a shared UUID = %q, want podm_id:Id", got)
 	}
 }
 
