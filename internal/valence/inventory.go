@@ -314,13 +314,13 @@ func eachAtOnce[T any](items []T, fn func(T)) {
 // nodeURIs maps the resource URIs of a pod manager's recorded nodes to
 // their uuids, to say which node uses a system or a volume.
 func (s *Service) nodeURIs(ctx context.Context, podmID string) (map[string]string, error) {
-	nodes, err := s.nodes.all(ctx, map[string]string{"podm_id": podmID})
+	m := map[string]string{}
+	err := s.nodes.eachValue(ctx, map[string]string{"podm_id": podmID}, func(n Node) error {
+		m[n.ResourceURI] = n.UUID
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	m := make(map[string]string, len(nodes))
-	for _, n := range nodes {
-		m[n.ResourceURI] = n.UUID
 	}
 	return m, nil
 }

@@ -43,10 +43,14 @@ func (s *Store) get(ctx context.Context, kind valence.Kind, id string) (valence.
 
 // decode rebuilds a record from its key-value pair.
 func (s *Store) decode(kind valence.Kind, kv *mvccpb.KeyValue) (valence.Record, error) {
-	id := strings.TrimPrefix(string(kv.Key), s.recordsPrefix(kind))
-	rec, err := s.decoded.Decode(kind, id, kv.Value)
+	rec, err := records.Decode(kind, s.keyID(kind, kv), kv.Value)
 	rec.Revision = kv.ModRevision
 	return rec, err
+}
+
+// keyID is the record id of a key of kind.
+func (s *Store) keyID(kind valence.Kind, kv *mvccpb.KeyValue) string {
+	return strings.TrimPrefix(string(kv.Key), s.recordsPrefix(kind))
 }
 
 // List returns one page of kind's records in ID order (etcd's key order).
@@ -75,11 +79,12 @@ func (s *Store) List(ctx context.Context, kind valence.Kind, opts valence.ListOp
 			}
 			rev = resp.Header.Revision
 			for _, kv := range resp.Kvs {
-				rec, err := s.decode(kind, kv)
+				rec, fields, err := s.decoded.Listed(kind, s.keyID(kind, kv), kv.Value)
 				if err != nil {
 					return err
 				}
-				if page.Add(rec) {
+				rec.Revision = kv.ModRevision
+				if page.Add(rec, fields) {
 					return nil
 				}
 			}
