@@ -39,6 +39,19 @@ func (c *Cache[T]) Get(key string, b []byte) (T, bool) {
 	return c.of.Get(key, b)
 }
 
+// GetKey is Get with the key as bytes, which the look-up does not copy, so
+// that a hit allocates nothing.
+func (c *Cache[T]) GetKey(key, b []byte) (T, bool) {
+	if c == nil {
+		var zero T
+		return zero, false
+	}
+	c.of.mu.RLock()
+	e, ok := c.of.entries[string(key)]
+	c.of.mu.RUnlock()
+	return c.of.use(e, ok, b)
+}
+
 // Put records v as decoded from b under key. b is kept, not copied: the
 // caller must not change it afterwards. When the budget is spent the cache
 // starts over rather than track recency: entries of keys gone elsewhere go
@@ -93,7 +106,14 @@ func (c *Of[S, T]) Get(key string, src S) (T, bool) {
 	c.mu.RLock()
 	e, ok := c.entries[key]
 	c.mu.RUnlock()
+	return c.use(e, ok, src)
+}
+
+// use returns the value of e, found (ok) under a key, if src is what it
+// was made from.
+func (c *Of[S, T]) use(e entry[S, T], ok bool, src S) (T, bool) {
 	if !ok || !c.same(e.src, src) {
+		var zero T
 		return zero, false
 	}
 	return e.v, true

@@ -43,7 +43,7 @@ func (s *Store) List(ctx context.Context, kind valence.Kind, opts valence.ListOp
 			if err := records.Canceled(ctx); err != nil {
 				return err
 			}
-			rec, fields, err := s.decoded.Listed(kind, string(k), v)
+			rec, fields, err := s.decoded.Listed(kind, k, v)
 			if err != nil {
 				return err
 			}

@@ -1,6 +1,7 @@
 package etcd
 
 import (
+	"bytes"
 	"context"
 	"strings"
 
@@ -43,14 +44,10 @@ func (s *Store) get(ctx context.Context, kind valence.Kind, id string) (valence.
 
 // decode rebuilds a record from its key-value pair.
 func (s *Store) decode(kind valence.Kind, kv *mvccpb.KeyValue) (valence.Record, error) {
-	rec, err := records.Decode(kind, s.keyID(kind, kv), kv.Value)
+	id := strings.TrimPrefix(string(kv.Key), s.recordsPrefix(kind))
+	rec, err := records.Decode(kind, id, kv.Value)
 	rec.Revision = kv.ModRevision
 	return rec, err
-}
-
-// keyID is the record id of a key of kind.
-func (s *Store) keyID(kind valence.Kind, kv *mvccpb.KeyValue) string {
-	return strings.TrimPrefix(string(kv.Key), s.recordsPrefix(kind))
 }
 
 // List returns one page of kind's records in ID order (etcd's key order).
@@ -65,7 +62,8 @@ func (s *Store) List(ctx context.Context, kind valence.Kind, opts valence.ListOp
 	if len(opts.Filters) == 0 && opts.Limit > 0 {
 		batch = int64(opts.Limit) + 1 // exactly enough to know whether more remain
 	}
-	from, end := s.recordsPrefix(kind), clientv3.GetPrefixRangeEnd(s.recordsPrefix(kind))
+	prefix := s.recordsPrefix(kind)
+	from, end := prefix, clientv3.GetPrefixRangeEnd(prefix)
 	if opts.Marker != "" {
 		from = s.recordKey(kind, opts.Marker) + "\x00" // the first key after the marker
 	}
@@ -79,7 +77,7 @@ func (s *Store) List(ctx context.Context, kind valence.Kind, opts valence.ListOp
 			}
 			rev = resp.Header.Revision
 			for _, kv := range resp.Kvs {
-				rec, fields, err := s.decoded.Listed(kind, s.keyID(kind, kv), kv.Value)
+				rec, fields, err := s.decoded.Listed(kind, bytes.TrimPrefix(kv.Key, []byte(prefix)), kv.Value)
 				if err != nil {
 					return err
 				}

@@ -105,24 +105,30 @@ type listedEnvelope struct {
 func NewCache() Cache { return Cache{m: memo.New[listed](decodedBudget)} }
 
 // Listed returns the record of kind and id that List answers with, without
-// Unique and Fields, and its fields to filter on, through the cache. b is
-// copied before it is kept, so it may be a view that ends with a
-// transaction (bolt's). A stored value that does not decode is Internal.
-func (c Cache) Listed(kind valence.Kind, id string, b []byte) (valence.Record, Fields, error) {
-	key := string(kind) + "/" + id
-	l, ok := c.m.Get(key, b)
+// Unique and Fields, and its fields to filter on, through the cache; a
+// record found unchanged costs no allocation. id and b are copied before
+// they are kept, so they may be views that end with a transaction
+// (bolt's). A stored value that does not decode is Internal.
+func (c Cache) Listed(kind valence.Kind, id, b []byte) (valence.Record, Fields, error) {
+	var buf [maxKey]byte
+	key := append(append(append(buf[:0], kind...), '/'), id...)
+	l, ok := c.m.GetKey(key, b)
 	if !ok {
 		kept := bytes.Clone(b)
 		var env listedEnvelope
 		if err := json.Unmarshal(kept, &env); err != nil {
 			return valence.Record{}, nil, valence.Wrap(err, valence.Internal, "stored %s %q is damaged", kind, id)
 		}
-		l = listed{id: id, revision: env.Revision, schemaVersion: env.SchemaVersion,
+		l = listed{id: string(id), revision: env.Revision, schemaVersion: env.SchemaVersion,
 			data: dataIn(kept, env.Data), fields: fieldsOf(env.Fields)}
-		c.m.Put(key, kept, l)
+		c.m.Put(string(key), kept, l)
 	}
 	return valence.Record{Kind: kind, ID: l.id, Revision: l.revision, SchemaVersion: l.schemaVersion, Data: l.data}, l.fields, nil
 }
+
+// maxKey is the length of a cache key built without allocating: a kind and
+// a uuid fit; a longer one is built on the heap.
+const maxKey = 96
 
 // dataIn returns the view of stored that holds data, if stored ends with it
 // and the envelope's closing brace (Encode writes Data last, compact, as

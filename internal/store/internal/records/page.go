@@ -76,9 +76,13 @@ type Page struct {
 	more    bool
 }
 
+// maxPreallocated bounds the records a page makes room for before any
+// matches: a page of the core's (500) is not grown one doubling at a time.
+const maxPreallocated = 500
+
 // NewPage starts a page for opts.
 func NewPage(opts valence.ListOptions) *Page {
-	return &Page{opts: opts, records: []valence.Record{}}
+	return &Page{opts: opts, records: make([]valence.Record, 0, min(opts.Limit, maxPreallocated))}
 }
 
 // Add offers the next record in ID order, with its fields, and reports
