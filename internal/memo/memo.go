@@ -152,3 +152,44 @@ func (c *Of[S, T]) Forget(key string) {
 		delete(c.entries, key)
 	}
 }
+
+// MaxVersioned bounds the keys a Versioned keeps. Its keys are filters of
+// lists (a pod manager, or none), and pod managers are few.
+const MaxVersioned = 64
+
+// Versioned keeps one value per key with the version of what it was made
+// from (a list's inventory), so that a value is made again only when its
+// key's version changes. Past MaxVersioned keys it starts over. The zero
+// value is ready; safe for concurrent use.
+type Versioned[T any] struct {
+	mu sync.Mutex
+	m  map[string]versioned[T]
+}
+
+type versioned[T any] struct {
+	version string
+	v       T
+}
+
+// Get returns the value kept for key if it was made from version, or makes
+// it with build and keeps it. A value of the empty version (made of reads
+// not kept) is made and not kept.
+func (c *Versioned[T]) Get(key, version string, build func() T) T {
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok && version != "" && e.version == version {
+		return e.v
+	}
+	v := build()
+	if version == "" {
+		return v
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= MaxVersioned {
+		c.m = map[string]versioned[T]{}
+	}
+	c.m[key] = versioned[T]{version, v}
+	return v
+}

@@ -174,25 +174,6 @@ func TestSystemKeyCountsOnUse(t *testing.T) {
 	}
 }
 
-// An encoded answer is made once per version, and the cache is bounded.
-func TestEncodedCacheBounded(t *testing.T) {
-	var c encodedCache
-	encodes := 0
-	enc := func() []byte { encodes++; return []byte("x") }
-	c.get("a", "v1", enc)
-	c.get("a", "v1", enc)
-	c.get("a", "v2", enc)
-	if encodes != 2 {
-		t.Errorf("same version encoded again, or a new one not: %d encodings, want 2", encodes)
-	}
-	for i := range maxEncoded + 1 {
-		c.get(fmt.Sprint(i), "v", enc)
-	}
-	if len(c.m) > maxEncoded {
-		t.Errorf("%d answers kept, at most %d", len(c.m), maxEncoded)
-	}
-}
-
 // A list with pod managers whose items are missing or from an earlier read
 // names each in a Warning header.
 func TestInventoryPageWarnsUnreachableAndStale(t *testing.T) {

@@ -349,54 +349,21 @@ func (s *Service) Systems(ctx context.Context, podmID string) (Inventory[System]
 	if !slices.ContainsFunc(seqs, func(s string) bool { return strings.HasSuffix(s, ":0") }) {
 		inv.Version = strings.Join(seqs, ",") + "|" + strings.Join(inv.Unreachable, ",")
 	}
-	inv.Items = s.systemsLists.get(podmID, inv.Version, parts)
+	inv.Items = s.joined(podmID, inv.Version, parts)
 	return inv, err
 }
 
-// maxSystemsLists bounds the joined lists a systemsLists keeps: one per
-// filter (a pod manager, or none), and pod managers are few.
-const maxSystemsLists = 64
-
-// systemsLists keeps, by filter, the list of several pod managers' systems
-// joined from their cached reads, with the Version it was made from: a
-// warm list of several pod managers neither copies nor orders their
-// systems again (most of such a list's time at 4 × 2,500 systems) until
-// one of them is read again.
-type systemsLists struct {
-	mu sync.Mutex
-	m  map[string]joinedSystems
-}
-
-type joinedSystems struct {
-	version string
-	items   []System
-}
-
-// get returns the systems of parts, each one pod manager's in list order,
-// in list order (systemOrder): the one part itself, or the join kept for
-// podmID if it was made from version, or a new join, kept when version
-// is not empty.
-func (c *systemsLists) get(podmID, version string, parts [][]System) []System {
+// joined returns the systems of parts, each one pod manager's in list
+// order, in list order: the one part itself, or the join kept for podmID
+// if it was made from version, or a new join, kept when version is not
+// empty. A warm list of several pod managers neither copies nor orders
+// their systems again (most of such a list's time at 4 × 2,500 systems)
+// until one of them is read again.
+func (s *Service) joined(podmID, version string, parts [][]System) []System {
 	if len(parts) == 1 {
 		return parts[0]
 	}
-	c.mu.Lock()
-	e, ok := c.m[podmID]
-	c.mu.Unlock()
-	if ok && version != "" && e.version == version {
-		return e.items
-	}
-	items := joinSystems(parts)
-	if version == "" {
-		return items
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxSystemsLists {
-		c.m = make(map[string]joinedSystems)
-	}
-	c.m[podmID] = joinedSystems{version, items}
-	return items
+	return s.systemsLists.Get(podmID, version, func() []System { return joinSystems(parts) })
 }
 
 // podmSystems returns a pod manager's marked systems from the cache, or
