@@ -64,6 +64,7 @@ func (s *Store) List(ctx context.Context, kind valence.Kind, opts valence.ListOp
 	}
 	prefix := s.recordsPrefix(kind)
 	from, end := prefix, clientv3.GetPrefixRangeEnd(prefix)
+	keyPrefix := []byte(prefix)
 	if opts.Marker != "" {
 		from = s.recordKey(kind, opts.Marker) + "\x00" // the first key after the marker
 	}
@@ -77,7 +78,7 @@ func (s *Store) List(ctx context.Context, kind valence.Kind, opts valence.ListOp
 			}
 			rev = resp.Header.Revision
 			for _, kv := range resp.Kvs {
-				rec, fields, err := s.decoded.Listed(kind, bytes.TrimPrefix(kv.Key, []byte(prefix)), kv.Value)
+				rec, fields, err := s.decoded.Listed(kind, bytes.TrimPrefix(kv.Key, keyPrefix), kv.Value)
 				if err != nil {
 					return err
 				}
