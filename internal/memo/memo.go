@@ -39,6 +39,19 @@ func (c *Cache[T]) Get(key string, b []byte) (T, bool) {
 	return c.of.Get(key, b)
 }
 
+// GetKey is Get with the key as bytes, which the look-up does not copy, so
+// that a hit allocates nothing.
+func (c *Cache[T]) GetKey(key, b []byte) (T, bool) {
+	if c == nil {
+		var zero T
+		return zero, false
+	}
+	c.of.mu.RLock()
+	e, ok := c.of.entries[string(key)]
+	c.of.mu.RUnlock()
+	return c.of.use(e, ok, b)
+}
+
 // Put records v as decoded from b under key. b is kept, not copied: the
 // caller must not change it afterwards. When the budget is spent the cache
 // starts over rather than track recency: entries of keys gone elsewhere go
@@ -93,7 +106,14 @@ func (c *Of[S, T]) Get(key string, src S) (T, bool) {
 	c.mu.RLock()
 	e, ok := c.entries[key]
 	c.mu.RUnlock()
+	return c.use(e, ok, src)
+}
+
+// use returns the value of e, found (ok) under a key, if src is what it
+// was made from.
+func (c *Of[S, T]) use(e entry[S, T], ok bool, src S) (T, bool) {
 	if !ok || !c.same(e.src, src) {
+		var zero T
 		return zero, false
 	}
 	return e.v, true
@@ -131,4 +151,45 @@ func (c *Of[S, T]) Forget(key string) {
 		c.size -= old.cost
 		delete(c.entries, key)
 	}
+}
+
+// MaxVersioned bounds the keys a Versioned keeps. Its keys are filters of
+// lists (a pod manager, or none), and pod managers are few.
+const MaxVersioned = 64
+
+// Versioned keeps one value per key with the version of what it was made
+// from (a list's inventory), so that a value is made again only when its
+// key's version changes. Past MaxVersioned keys it starts over. The zero
+// value is ready; safe for concurrent use.
+type Versioned[T any] struct {
+	mu sync.Mutex
+	m  map[string]versioned[T]
+}
+
+type versioned[T any] struct {
+	version string
+	v       T
+}
+
+// Get returns the value kept for key if it was made from version, or makes
+// it with build and keeps it. A value of the empty version (made of reads
+// not kept) is made and not kept.
+func (c *Versioned[T]) Get(key, version string, build func() T) T {
+	c.mu.Lock()
+	e, ok := c.m[key]
+	c.mu.Unlock()
+	if ok && version != "" && e.version == version {
+		return e.v
+	}
+	v := build()
+	if version == "" {
+		return v
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= MaxVersioned {
+		c.m = map[string]versioned[T]{}
+	}
+	c.m[key] = versioned[T]{version, v}
+	return v
 }

@@ -87,3 +87,23 @@ func TestNilCacheKeepsNothing(t *testing.T) {
 		t.Error("a nil cache returned a value")
 	}
 }
+
+// A Versioned value is made once per version of its key, one of the empty
+// version every time, and the keys kept are bounded.
+func TestVersioned(t *testing.T) {
+	var c Versioned[int]
+	made := 0
+	mk := func() int { made++; return made }
+	if c.Get("a", "v1", mk) != 1 || c.Get("a", "v1", mk) != 1 || c.Get("a", "v2", mk) != 2 {
+		t.Errorf("same version made again, or a new one not: %d made, want 2", made)
+	}
+	if c.Get("a", "", mk) != 3 || c.Get("a", "", mk) != 4 || c.Get("a", "v2", mk) != 2 {
+		t.Errorf("a value of the empty version was kept")
+	}
+	for i := range MaxVersioned + 1 {
+		c.Get(fmt.Sprint(i), "v", mk)
+	}
+	if len(c.m) > MaxVersioned {
+		t.Errorf("%d values kept, at most %d", len(c.m), MaxVersioned)
+	}
+}

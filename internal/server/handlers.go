@@ -17,7 +17,7 @@ type handlers struct {
 	svc    *valence.Service
 	policy *auth.Policy
 	// systemsJSON keeps the encoded systems lists (see inventoryPage).
-	systemsJSON encodedCache
+	systemsJSON memo.Versioned[[]byte]
 	// nodesJSON keeps each listed node's encoding (see writeNodes).
 	nodesJSON *memo.Of[valence.Node, []byte]
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"github.com/valence-rsd/valence/api"
+	"github.com/valence-rsd/valence/internal/memo"
 	"github.com/valence-rsd/valence/internal/valence"
 )
 
@@ -48,7 +49,7 @@ func podmFilter(r *http.Request) (string, error) {
 // the one whose key is the marker, with a Link to the next page, and a
 // Warning for each unreachable pod manager and, when warns is given, for
 // each problem warns names in an item of the page.
-func inventoryPage[T, U any](w http.ResponseWriter, r *http.Request, inv valence.Inventory[T], key func(T) string, out func(T) U, warns func(T) []string, enc *encodedCache, encKey string) error {
+func inventoryPage[T, U any](w http.ResponseWriter, r *http.Request, inv valence.Inventory[T], key func(T) string, out func(T) U, warns func(T) []string, enc *memo.Versioned[[]byte], encKey string) error {
 	p, _, err := listQuery(r)
 	if err != nil {
 		return err
@@ -75,7 +76,7 @@ func inventoryPage[T, U any](w http.ResponseWriter, r *http.Request, inv valence
 	}
 	if enc != nil && p.Limit == 0 && p.Marker == "" && inv.Version != "" {
 		// The whole list, made of cached reads: its encoding is cached too.
-		writeBody(w, http.StatusOK, enc.get(encKey, inv.Version, func() []byte { return encodeJSON(mapAll(items, out)) }))
+		writeBody(w, http.StatusOK, enc.Get(encKey, inv.Version, func() []byte { return encodeJSON(mapAll(items, out)) }))
 		return nil
 	}
 	return list(w, r, p, items, more, key, out)
@@ -147,13 +148,18 @@ func (h *handlers) listSystems(w http.ResponseWriter, r *http.Request) error {
 
 // systemKey returns the paging key of the systems of a list: the UUID, or
 // podm_id:Id for a system whose UUID is missing or shared with another.
+// What it needs of the whole list is counted on its first use, so that a
+// whole warm list, written from its kept encoding, counts nothing.
 func systemKey(systems []valence.System) func(valence.System) string {
-	seen := make(map[string]int, len(systems))
-	for _, s := range systems {
-		seen[s.UUID]++
-	}
+	seen := sync.OnceValue(func() map[string]int {
+		m := make(map[string]int, len(systems))
+		for _, s := range systems {
+			m[s.UUID]++
+		}
+		return m
+	})
 	return func(s valence.System) string {
-		if s.UUID != "" && seen[s.UUID] == 1 {
+		if s.UUID != "" && seen()[s.UUID] == 1 {
 			return s.UUID
 		}
 		return s.PodmID + ":" + s.ID
@@ -236,40 +242,4 @@ func (h *handlers) deleteStorage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return deleted(w, r, "Storage "+id+" has been deleted.")
-}
-
-// maxEncoded bounds the answers an encodedCache keeps: one per filter (a
-// pod manager, or none), and pod managers are few.
-const maxEncoded = 64
-
-// encodedCache keeps the encoding of whole lists by filter, with the
-// Version of the inventory each was made from: a warm list is written, not
-// encoded again, until the inventory changes.
-type encodedCache struct {
-	mu sync.Mutex
-	m  map[string]encodedAnswer
-}
-
-type encodedAnswer struct {
-	version string
-	body    []byte
-}
-
-// get returns the body kept for key if it was made from version, or makes
-// it with encode and keeps it.
-func (c *encodedCache) get(key, version string, encode func() []byte) []byte {
-	c.mu.Lock()
-	e, ok := c.m[key]
-	c.mu.Unlock()
-	if ok && e.version == version {
-		return e.body
-	}
-	body := encode()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxEncoded {
-		c.m = make(map[string]encodedAnswer)
-	}
-	c.m[key] = encodedAnswer{version, body}
-	return body
 }

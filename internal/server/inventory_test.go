@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -149,22 +150,27 @@ func TestSystemsListEncodingCached(t *testing.T) {
 	}
 }
 
-// An encoded answer is made once per version, and the cache is bounded.
-func TestEncodedCacheBounded(t *testing.T) {
-	var c encodedCache
-	encodes := 0
-	enc := func() []byte { encodes++; return []byte("x") }
-	c.get("a", "v1", enc)
-	c.get("a", "v1", enc)
-	c.get("a", "v2", enc)
-	if encodes != 2 {
-		t.Errorf("same version encoded again, or a new one not: %d encodings, want 2", encodes)
+// The paging key of a systems list counts the list's UUIDs only when a key
+// is asked for: a whole warm list asks none, and counting 10,000 UUIDs on
+// each one was a map of 10,000 entries a request.
+func TestSystemKeyCountsOnUse(t *testing.T) {
+	systems := make([]valence.System, 10000)
+	for i := range systems {
+		systems[i] = valence.System{PodmID: "p", ID: fmt.Sprint(i), UUID: fmt.Sprintf("u%d", i)}
 	}
-	for i := range maxEncoded + 1 {
-		c.get(fmt.Sprint(i), "v", enc)
+	systems[1].UUID = systems[0].UUID
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	key := systemKey(systems)
+	runtime.ReadMemStats(&after)
+	if n := after.TotalAlloc - before.TotalAlloc; n > 4<<10 {
+		t.Errorf("systemKey of 10,000 systems allocated %d bytes before any key was asked", n)
 	}
-	if len(c.m) > maxEncoded {
-		t.Errorf("%d answers kept, at most %d", len(c.m), maxEncoded)
+	if got := key(systems[2]); got != "u2" {
+		t.Errorf("key of a unique UUID = %q", got)
+	}
+	if got := key(systems[1]); got != "p:1" {
+		t.Errorf("key of a shared UUID = %q, want podm_id:Id", got)
 	}
 }
 

@@ -77,30 +77,48 @@ func (t table[T]) list(ctx context.Context, opts ListOptions) ([]T, bool, error)
 func (t table[T]) decodeAll(recs []Record) ([]T, error) {
 	out := make([]T, 0, len(recs))
 	for _, rec := range recs {
-		v, ok := t.memo.Get(rec.ID, rec.Data)
-		if !ok {
-			var err error
-			if v, err = t.decode(rec); err != nil {
-				return nil, err
-			}
-			t.memo.Put(rec.ID, rec.Data, v)
+		v, err := t.decodeKept(rec)
+		if err != nil {
+			return nil, err
 		}
 		out = append(out, v)
 	}
 	return out, nil
 }
 
+// decodeKept decodes rec, through memo when the table has one.
+func (t table[T]) decodeKept(rec Record) (T, error) {
+	if v, ok := t.memo.Get(rec.ID, rec.Data); ok {
+		return v, nil
+	}
+	v, err := t.decode(rec)
+	if err == nil {
+		t.memo.Put(rec.ID, rec.Data, v)
+	}
+	return v, err
+}
+
 // all returns every value matching filters, page by page.
 func (t table[T]) all(ctx context.Context, filters map[string]string) ([]T, error) {
-	var recs []Record
-	err := t.each(ctx, filters, func(rec Record) error {
-		recs = append(recs, rec)
+	var out []T
+	err := t.eachValue(ctx, filters, func(v T) error {
+		out = append(out, v)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return t.decodeAll(recs)
+	return out, err
+}
+
+// eachValue calls fn with every stored value matching filters, decoded a
+// page at a time (through memo), and stops at the first error: a caller
+// that keeps only a little of each value holds no list of them all.
+func (t table[T]) eachValue(ctx context.Context, filters map[string]string, fn func(T) error) error {
+	return t.each(ctx, filters, func(rec Record) error {
+		v, err := t.decodeKept(rec)
+		if err != nil {
+			return err
+		}
+		return fn(v)
+	})
 }
 
 // each calls fn with every stored record matching filters, page by page,

@@ -70,6 +70,9 @@ type Service struct {
 	intents     table[intent]
 	conns       *connCache
 	inventories *inventoryCache
+	// systemsLists keeps the warm systems lists of several pod managers,
+	// by filter (see joined).
+	systemsLists memo.Versioned[[]System]
 	// statusFlights merges concurrent status refreshes of one pod manager.
 	statusFlights flights[PodManager]
 	// running are the composes of this process; recovery leaves them be.

@@ -81,9 +81,11 @@ type Store interface {
 	// Get returns the record, or an *Error with code NotFound.
 	Get(ctx context.Context, kind Kind, id string) (Record, error)
 	// List returns the records of kind that match opts, in ID order, and
-	// whether more remain after the page. Records returned by Get and List
-	// may share their maps and Data with other calls' records (stores cache
-	// what they decoded): callers must not change them.
+	// whether more remain after the page. Its records need not carry their
+	// Unique and Fields (only Get's must): what List answers with is kept
+	// for the next List, and the maps were most of it. Records returned by Get
+	// and List may share their maps and Data with other calls' records
+	// (stores cache what they decoded): callers must not change them.
 	List(ctx context.Context, kind Kind, opts ListOptions) (records []Record, more bool, err error)
 	// Create stores a new record and returns it with its revision. An existing
 	// ID, or a Unique value already held by another record of the kind, is an

@@ -43,11 +43,11 @@ func (s *Store) List(ctx context.Context, kind valence.Kind, opts valence.ListOp
 			if err := records.Canceled(ctx); err != nil {
 				return err
 			}
-			rec, err := s.decoded.Decode(kind, string(k), v)
+			rec, fields, err := s.decoded.Listed(kind, k, v)
 			if err != nil {
 				return err
 			}
-			if page.Add(rec) {
+			if page.Add(rec, fields) {
 				break
 			}
 		}

@@ -81,7 +81,7 @@ type Store struct {
 	ended    chan struct{}
 	stop     context.CancelFunc // ends keepAlive and watchOwners
 	wg       sync.WaitGroup
-	// decoded spares reads the decoding of values unchanged since read;
+	// decoded spares List the decoding of values unchanged since read;
 	// another replica's write changes the value, so it is decoded afresh.
 	decoded records.Cache
 }

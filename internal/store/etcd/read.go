@@ -1,6 +1,7 @@
 package etcd
 
 import (
+	"bytes"
 	"context"
 	"strings"
 
@@ -44,7 +45,7 @@ func (s *Store) get(ctx context.Context, kind valence.Kind, id string) (valence.
 // decode rebuilds a record from its key-value pair.
 func (s *Store) decode(kind valence.Kind, kv *mvccpb.KeyValue) (valence.Record, error) {
 	id := strings.TrimPrefix(string(kv.Key), s.recordsPrefix(kind))
-	rec, err := s.decoded.Decode(kind, id, kv.Value)
+	rec, err := records.Decode(kind, id, kv.Value)
 	rec.Revision = kv.ModRevision
 	return rec, err
 }
@@ -61,7 +62,9 @@ func (s *Store) List(ctx context.Context, kind valence.Kind, opts valence.ListOp
 	if len(opts.Filters) == 0 && opts.Limit > 0 {
 		batch = int64(opts.Limit) + 1 // exactly enough to know whether more remain
 	}
-	from, end := s.recordsPrefix(kind), clientv3.GetPrefixRangeEnd(s.recordsPrefix(kind))
+	prefix := s.recordsPrefix(kind)
+	from, end := prefix, clientv3.GetPrefixRangeEnd(prefix)
+	keyPrefix := []byte(prefix)
 	if opts.Marker != "" {
 		from = s.recordKey(kind, opts.Marker) + "\x00" // the first key after the marker
 	}
@@ -75,11 +78,12 @@ func (s *Store) List(ctx context.Context, kind valence.Kind, opts valence.ListOp
 			}
 			rev = resp.Header.Revision
 			for _, kv := range resp.Kvs {
-				rec, err := s.decode(kind, kv)
+				rec, fields, err := s.decoded.Listed(kind, bytes.TrimPrefix(kv.Key, keyPrefix), kv.Value)
 				if err != nil {
 					return err
 				}
-				if page.Add(rec) {
+				rec.Revision = kv.ModRevision
+				if page.Add(rec, fields) {
 					return nil
 				}
 			}
