@@ -517,7 +517,10 @@ func TestSimCompositionThroughATask(t *testing.T) {
 	for _, c := range []struct {
 		task    time.Duration
 		timeout time.Duration
-	}{{100 * time.Millisecond, time.Minute}, {time.Hour, 200 * time.Millisecond}} {
+	}{{100 * time.Millisecond, time.Minute}, {time.Hour, 2 * time.Second}} {
+		// The second's timeout must outlast the reads before the POST (zones,
+		// blocks: slow under -race on a loaded machine), so that the task is
+		// created and only its answer is lost; an hour's task never ends first.
 		s, err := rsdsim.New(rsdsim.Config{Model: rsdsim.ModelDMTF, Racks: 1, DrawersPerRack: 1, SystemsPerDrawer: 2,
 			Seed: 3, Username: simUser, Password: simPass, ComposeTask: c.task})
 		if err != nil {
