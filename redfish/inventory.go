@@ -390,10 +390,15 @@ func collectionErr(uri string, err error) error {
 // is listed with its Id and URI only, and chassis or nodes that cannot be
 // read leave Location or NodeURI empty, each named in the systems' Warnings.
 // The error holds only the systems gone (404) and the end of ctx.
+//
+// Where the service sends ETags, a walk asks for each resource the last
+// complete walk read with If-None-Match, and keeps what it decoded of those
+// the service says are unchanged (304): see revalidating.
 func (c *Client) Systems(ctx context.Context) ([]*System, error) {
 	if err := c.need(CapSystems); err != nil {
 		return nil, err
 	}
+	ctx, walk := c.revalidating(ctx)
 	uris, err := c.members(ctx, c.links.systems)
 	if err != nil {
 		return nil, err
@@ -431,6 +436,7 @@ func (c *Client) Systems(ctx context.Context) ([]*System, error) {
 	if ctx.Err() != nil {
 		return systems, errors.Join(sysErr, chErr, nodeErr)
 	}
+	c.keep(walk)
 	paths := locations(chassis)
 	users := make(map[string]string, len(nodes))
 	for _, n := range nodes {

@@ -1,0 +1,119 @@
+package redfish_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"slices"
+	"sync"
+	"testing"
+
+	"github.com/stmcginnis/gofish/schemas"
+
+	"github.com/valence-rsd/valence/internal/rsdsim"
+	"github.com/valence-rsd/valence/redfish"
+)
+
+// answers counts the simulator's answers to GETs by status.
+type answers struct {
+	next     http.Handler
+	mu       sync.Mutex
+	byStatus map[int]int
+}
+
+func (a *answers) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	rec := &statusOf{ResponseWriter: w, status: http.StatusOK}
+	a.next.ServeHTTP(rec, r)
+	if r.Method == http.MethodGet {
+		a.mu.Lock()
+		a.byStatus[rec.status]++
+		a.mu.Unlock()
+	}
+}
+
+// take returns the counts so far and starts anew.
+func (a *answers) take() map[int]int {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	out := a.byStatus
+	a.byStatus = map[int]int{}
+	return out
+}
+
+type statusOf struct {
+	http.ResponseWriter
+	status int
+}
+
+func (s *statusOf) WriteHeader(status int) {
+	s.status = status
+	s.ResponseWriter.WriteHeader(status)
+}
+
+// A walk asks for what the last one read with its ETag and keeps what it
+// decoded of the resources the service says are unchanged; a service that
+// sends no ETags, or ignores If-None-Match, is walked in full; either way
+// the walk gives the same systems, and a change is seen.
+func TestSystemsRevalidateWithETags(t *testing.T) {
+	for _, mode := range []string{"", rsdsim.ETagsNone, rsdsim.ETagsIgnored} {
+		t.Run("etags="+mode, func(t *testing.T) {
+			ctx := context.Background()
+			sim, err := rsdsim.New(rsdsim.Config{Racks: 2, DrawersPerRack: 2, SystemsPerDrawer: 2, Seed: 7,
+				Username: simUser, Password: simPass, Quirks: rsdsim.Quirks{ETags: mode}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			seen := &answers{next: sim, byStatus: map[int]int{}}
+			srv := httptest.NewServer(seen)
+			t.Cleanup(func() { sim.Close(); srv.Close() })
+			c := simClient(t, srv.URL, redfish.AuthSession)
+			seen.take() // Connect's
+
+			first, err := c.Systems(ctx)
+			if err != nil || len(first) != 8 {
+				t.Fatalf("first walk: %d systems, %v", len(first), err)
+			}
+			full := seen.take()
+			again, err := c.Systems(ctx)
+			if err != nil || !reflect.DeepEqual(again, first) {
+				t.Fatalf("second walk: %v\n%+v\nwant %+v", err, again, first)
+			}
+			second := seen.take()
+			if mode == "" {
+				if second[http.StatusOK] != 0 || second[http.StatusNotModified] != full[http.StatusOK] {
+					t.Errorf("second walk's answers %v, want all %d of the first's (%v) 304", second, full[http.StatusOK], full)
+				}
+			} else if !reflect.DeepEqual(second, full) {
+				t.Errorf("second walk's answers %v, want the first's %v", second, full)
+			}
+
+			// A system that changes is read again, the others not.
+			i := slices.IndexFunc(first, func(s *redfish.System) bool { return s.PowerState == schemas.OffPowerState })
+			if i < 0 {
+				t.Fatal("no system is off")
+			}
+			changed := first[i]
+			if err := c.ResetSystem(ctx, changed.ID, schemas.OnResetType); err != nil {
+				t.Fatal(err)
+			}
+			seen.take()
+			third, err := c.Systems(ctx)
+			if err != nil || len(third) != 8 {
+				t.Fatalf("third walk: %d systems, %v", len(third), err)
+			}
+			for i, s := range third {
+				want := first[i].PowerState
+				if s.URI == changed.URI {
+					want = schemas.OnPowerState
+				}
+				if s.PowerState != want {
+					t.Errorf("%s: PowerState %s after the reset of %s, want %s", s.URI, s.PowerState, changed.URI, want)
+				}
+			}
+			if got := seen.take(); mode == "" && got[http.StatusOK] != 1 {
+				t.Errorf("third walk's answers %v, want one in full (the system reset)", got)
+			}
+		})
+	}
+}
