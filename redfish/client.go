@@ -75,6 +75,10 @@ type Config struct {
 	// Its redirect policy is replaced too: requests, redirects and links stay
 	// on the endpoint's origin whatever the client.
 	HTTPClient *http.Client
+	// IgnoreETags makes every walk (Systems) read each resource in full,
+	// for a service whose ETags do not change with the resource; by default
+	// a walk revalidates what the last one read (see Systems).
+	IgnoreETags bool
 	// Retry bounds the retries of reads (see Retry); the zero value retries
 	// with the defaults.
 	Retry Retry
@@ -102,6 +106,7 @@ type Client struct {
 	max          int // Config.MaxConcurrent
 	maxInFlight  int // Config.MaxInFlight
 	closeTimeout time.Duration
+	ignoreETags  bool // Config.IgnoreETags
 	// allocate is the Allocate action's target, once read (allocateTarget).
 	allocate atomic.Pointer[string]
 	// assembleAtNode: a node read had its Assemble target at the path RSD
@@ -157,7 +162,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, wrapErr(http.MethodGet, schemas.DefaultServiceRoot, err)
 	}
-	c := &Client{api: api, endpoint: endpoint, max: cfg.MaxConcurrent, maxInFlight: cfg.MaxInFlight, closeTimeout: cfg.Timeout}
+	c := &Client{api: api, endpoint: endpoint, max: cfg.MaxConcurrent, maxInFlight: cfg.MaxInFlight, closeTimeout: cfg.Timeout, ignoreETags: cfg.IgnoreETags}
 	c.use(hc)
 	var root rootJSON
 	if err := c.getJSON(ctx, schemas.DefaultServiceRoot, &root); err != nil {

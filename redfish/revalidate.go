@@ -40,8 +40,12 @@ type revalidation struct {
 type revalidationKey struct{}
 
 // revalidating returns ctx carrying a new walk's revalidation, which starts
-// from the last complete walk's, and the revalidation itself, for keep.
+// from the last complete walk's, and the revalidation itself, for keep; ctx
+// and nil when the client ignores ETags.
 func (c *Client) revalidating(ctx context.Context) (context.Context, *revalidation) {
+	if c.ignoreETags {
+		return ctx, nil
+	}
 	r := &revalidation{seen: map[tagKey]tagged{}}
 	if last := c.lastWalk.Load(); last != nil {
 		r.last = *last
@@ -54,7 +58,9 @@ func (c *Client) revalidating(ctx context.Context) (context.Context, *revalidati
 // full next time), so that one cut short does not make the next read
 // everything anew.
 func (c *Client) keep(r *revalidation) {
-	c.lastWalk.Store(&r.seen)
+	if r != nil {
+		c.lastWalk.Store(&r.seen)
+	}
 }
 
 // known returns the ETag and value the last complete walk had for uri read
