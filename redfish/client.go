@@ -351,6 +351,11 @@ func (c *Client) get(ctx context.Context, uri, etag string) (*http.Response, err
 	if c.basic {
 		req.SetBasicAuth(c.user, c.pass)
 	}
+	if c.session != nil {
+		// The session's transport sends a request with its live token as
+		// it is, rather than copying it to set the token.
+		req.Header["X-Auth-Token"] = []string{c.session.current()}
+	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return nil, wrapErr(http.MethodGet, uri, err)
