@@ -333,7 +333,8 @@ func (m *mix) summary() string {
 			continue
 		}
 		slices.Sort(lats)
-		parts = append(parts, fmt.Sprintf("%s p50 %s, p99 %s, max %s", mixKinds[k], ms(pct(lats, 50)), ms(pct(lats, 99)), ms(lats[len(lats)-1])))
+		p50, p99 := pct(lats, 50), pct(lats, 99)
+		parts = append(parts, fmt.Sprintf("%s p50 %s, p99 %s (%.1f×), max %s", mixKinds[k], ms(p50), ms(p99), float64(p99)/float64(p50), ms(lats[len(lats)-1])))
 	}
 	return strings.Join(parts, "; ")
 }
