@@ -68,8 +68,12 @@ func (l *lab) runAll() (results, error) {
 	add(fmt.Sprintf("GET /v1/systems warm, %s", l.size()), warm, fmt.Sprintf("bare handler, %d B", len(body)), bare)
 
 	// Systems list, cold: a walk of the pod manager each time.
-	cold, err := l.profiled("systems-cold", l.coldURL, func() (measure, error) {
-		return drive(1, s.Duration, s.MinSamples, l.get(l.coldURL+"/v1/systems"))
+	var cold measure
+	coldCPU, err := l.walkCPU(l.cold, func() (int, error) {
+		cold, err = l.profiled("systems-cold", l.coldURL, func() (measure, error) {
+			return drive(1, s.Duration, s.MinSamples, l.get(l.coldURL+"/v1/systems"))
+		})
+		return cold.Requests, err
 	})
 	if err := step("systems list cold", err); err != nil {
 		return res, err
@@ -98,14 +102,19 @@ func (l *lab) runAll() (results, error) {
 	if _, err := l.do(http.MethodGet, l.refreshURL+"/v1/systems", "", false, http.StatusOK); err != nil {
 		return res, step("prime the refreshed list", err)
 	}
-	refresh, err := l.profiled("systems-refresh", l.refreshURL, func() (measure, error) {
-		return drive(1, s.Duration, s.MinSamples, l.get(l.refreshURL+"/v1/systems"))
+	var refresh measure
+	refreshCPU, err := l.walkCPU(l.refresh, func() (int, error) {
+		refresh, err = l.profiled("systems-refresh", l.refreshURL, func() (measure, error) {
+			return drive(1, s.Duration, s.MinSamples, l.get(l.refreshURL+"/v1/systems"))
+		})
+		return refresh.Requests, err
 	})
 	if err := step("systems list refreshed", err); err != nil {
 		return res, err
 	}
 	add(fmt.Sprintf("GET /v1/systems refresh (If-None-Match), %s", l.size()), refresh,
 		fmt.Sprintf("its %d GETs, %d in flight", len(paths), inFlight), walkPar)
+	res.Notes = append(res.Notes, "CPU per systems list cold: "+coldCPU, "CPU per systems list refreshed (If-None-Match): "+refreshCPU)
 
 	// One system of the first pod manager, cold: the server against that
 	// system's own GETs.
@@ -617,17 +626,8 @@ func (l *lab) sustainedCost() (c cost, err error) {
 	if c.walks, c.walkTime, err = l.podmCalls(l.sustURL, "systems"); err != nil {
 		return c, err
 	}
-	if c.serverCPU, err = cpuTime(l.sustained); err != nil {
-		return c, err
-	}
-	for _, p := range l.sims {
-		t, err := cpuTime(p)
-		if err != nil {
-			return c, err
-		}
-		c.simCPU += t
-	}
-	return c, nil
+	c.serverCPU, c.simCPU, err = l.cpuOf(l.sustained)
+	return c, err
 }
 
 // since says what happened between before and c, over elapsed.
@@ -641,4 +641,39 @@ func (c cost) since(before cost, elapsed time.Duration) string {
 	server, sims := c.serverCPU-before.serverCPU, c.simCPU-before.simCPU
 	return fmt.Sprintf("across expiry, the refreshes: %d walks of the pod manager(s), mean %s; CPU over %s: valence-api %.2f s (%.2f cores), simulator(s) %.2f s (%.2f cores)",
 		walks, mean, elapsed.Round(time.Millisecond), server.Seconds(), cores(server), sims.Seconds(), cores(sims))
+}
+
+// walkCPU runs drive (which returns how many lists it made of the
+// valence-api p) and says the CPU each list cost p and the simulators: a
+// figure the machine's other load moves less than the lists' durations.
+func (l *lab) walkCPU(p *proc, drive func() (int, error)) (string, error) {
+	server0, sims0, err := l.cpuOf(p)
+	if err != nil {
+		return "", err
+	}
+	n, err := drive()
+	if err != nil || n == 0 {
+		return "", err
+	}
+	server1, sims1, err := l.cpuOf(p)
+	if err != nil {
+		return "", err
+	}
+	return fmt.Sprintf("valence-api %s, simulator(s) %s (%d lists)",
+		ms((server1-server0)/time.Duration(n)), ms((sims1-sims0)/time.Duration(n)), n), nil
+}
+
+// cpuOf is the CPU used so far by p and by the simulators together.
+func (l *lab) cpuOf(p *proc) (server, sims time.Duration, err error) {
+	if server, err = cpuTime(p); err != nil {
+		return 0, 0, err
+	}
+	for _, s := range l.sims {
+		t, err := cpuTime(s)
+		if err != nil {
+			return 0, 0, err
+		}
+		sims += t
+	}
+	return server, sims, nil
 }
