@@ -114,7 +114,7 @@ type Client struct {
 	assembleAtNode atomic.Bool
 	// lastWalk is what the last complete walk read, for the next to
 	// revalidate (revalidating).
-	lastWalk atomic.Pointer[map[tagKey]tagged]
+	lastWalk atomic.Pointer[map[string]*keptSystem]
 }
 
 // Connect reads the service root, detects the RSD version and capabilities,
@@ -301,22 +301,22 @@ const userAgent = "gofish/1.0"
 // client and service per context, headers set and cloned) was the largest
 // share of a cold walk's CPU; the transports (bound, session, retry, guard)
 // are the same.
-//
-// In a walk that revalidates (revalidating), a resource the last walk read
-// with an ETag is asked for with If-None-Match, and a 304 gives the value
-// that walk decoded.
-func (c *Client) getJSON(ctx context.Context, uri string, v any) error {
-	walk, key, last := known(ctx, uri, v)
-	resp, err := c.get(ctx, uri, last.etag)
+// In a walk's read of one system, the resource and its ETag are recorded
+// for the next walk (record).
+func (c *Client) getJSON(ctx context.Context, uri string, v any) (err error) {
+	var etag string
+	defer func() {
+		if err != nil {
+			etag = "" // a failed read leaves the system to be read in full next time
+		}
+		record(ctx, uri, etag)
+	}()
+	resp, err := c.get(ctx, uri, "")
 	if err != nil {
 		return err
 	}
 	defer schemas.DeferredCleanupHTTPResponse(resp) // drains, so the connection is reused
-	if resp.StatusCode == http.StatusNotModified {
-		last.unchanged(v)
-		walk.note(key, last.etag, v)
-		return nil
-	}
+	etag = resp.Header.Get("ETag")
 	buf := bodies.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer func() {
@@ -329,9 +329,6 @@ func (c *Client) getJSON(ctx context.Context, uri string, v any) error {
 	}
 	if err := json.Unmarshal(buf.Bytes(), v); err != nil {
 		return fmt.Errorf("redfish: GET %s: decoding: %w", uri, err)
-	}
-	if walk != nil {
-		walk.note(key, resp.Header.Get("ETag"), v)
 	}
 	return nil
 }

@@ -391,14 +391,14 @@ func collectionErr(uri string, err error) error {
 // read leave Location or NodeURI empty, each named in the systems' Warnings.
 // The error holds only the systems gone (404) and the end of ctx.
 //
-// Where the service sends ETags, a walk asks for each resource the last
-// complete walk read with If-None-Match, and keeps what it decoded of those
-// the service says are unchanged (304): see revalidating.
+// Where the service sends ETags, a system the last complete walk read is
+// asked for again with its resources' ETags (If-None-Match), and its
+// summary kept when the service says none changed (304): see walkSystem.
 func (c *Client) Systems(ctx context.Context) ([]*System, error) {
 	if err := c.need(CapSystems); err != nil {
 		return nil, err
 	}
-	ctx, walk := c.revalidating(ctx)
+	walk := c.revalidating()
 	uris, err := c.members(ctx, c.links.systems)
 	if err != nil {
 		return nil, err
@@ -424,7 +424,7 @@ func (c *Client) Systems(ctx context.Context) ([]*System, error) {
 		}
 	}()
 	systems, sysErr := fetchAll(ctx, c, uris, func(ctx context.Context, uri string) (*System, error) {
-		s, err := c.GetSystem(ctx, uri)
+		s, err := c.walkSystem(ctx, walk, uri)
 		if err == nil || IsNotFound(err) || ctx.Err() != nil {
 			return s, err
 		}

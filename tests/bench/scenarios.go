@@ -68,13 +68,7 @@ func (l *lab) runAll() (results, error) {
 	add(fmt.Sprintf("GET /v1/systems warm, %s", l.size()), warm, fmt.Sprintf("bare handler, %d B", len(body)), bare)
 
 	// Systems list, cold: a walk of the pod manager each time.
-	var cold measure
-	coldCPU, err := l.walkCPU(l.cold, func() (int, error) {
-		cold, err = l.profiled("systems-cold", l.coldURL, func() (measure, error) {
-			return drive(1, s.Duration, s.MinSamples, l.get(l.coldURL+"/v1/systems"))
-		})
-		return cold.Requests, err
-	})
+	cold, coldCPU, err := l.lists("systems-cold", l.cold, l.coldURL)
 	if err := step("systems list cold", err); err != nil {
 		return res, err
 	}
@@ -102,13 +96,7 @@ func (l *lab) runAll() (results, error) {
 	if _, err := l.do(http.MethodGet, l.refreshURL+"/v1/systems", "", false, http.StatusOK); err != nil {
 		return res, step("prime the refreshed list", err)
 	}
-	var refresh measure
-	refreshCPU, err := l.walkCPU(l.refresh, func() (int, error) {
-		refresh, err = l.profiled("systems-refresh", l.refreshURL, func() (measure, error) {
-			return drive(1, s.Duration, s.MinSamples, l.get(l.refreshURL+"/v1/systems"))
-		})
-		return refresh.Requests, err
-	})
+	refresh, refreshCPU, err := l.lists("systems-refresh", l.refresh, l.refreshURL)
 	if err := step("systems list refreshed", err); err != nil {
 		return res, err
 	}
@@ -643,24 +631,27 @@ func (c cost) since(before cost, elapsed time.Duration) string {
 		walks, mean, elapsed.Round(time.Millisecond), server.Seconds(), cores(server), sims.Seconds(), cores(sims))
 }
 
-// walkCPU runs drive (which returns how many lists it made of the
-// valence-api p) and says the CPU each list cost p and the simulators: a
-// figure the machine's other load moves less than the lists' durations.
-func (l *lab) walkCPU(p *proc, drive func() (int, error)) (string, error) {
+// lists drives the systems list of the valence-api p at base, one at a
+// time (profiled as name), and says the CPU each list cost p and the
+// simulators: a figure the machine's other load moves less than the
+// lists' durations.
+func (l *lab) lists(name string, p *proc, base string) (measure, string, error) {
 	server0, sims0, err := l.cpuOf(p)
 	if err != nil {
-		return "", err
+		return measure{}, "", err
 	}
-	n, err := drive()
-	if err != nil || n == 0 {
-		return "", err
+	m, err := l.profiled(name, base, func() (measure, error) {
+		return drive(1, l.s.Duration, l.s.MinSamples, l.get(base+"/v1/systems"))
+	})
+	if err != nil || m.Requests == 0 {
+		return m, "", err
 	}
 	server1, sims1, err := l.cpuOf(p)
 	if err != nil {
-		return "", err
+		return m, "", err
 	}
-	return fmt.Sprintf("valence-api %s, simulator(s) %s (%d lists)",
-		ms((server1-server0)/time.Duration(n)), ms((sims1-sims0)/time.Duration(n)), n), nil
+	n := time.Duration(m.Requests)
+	return m, fmt.Sprintf("valence-api %s, simulator(s) %s (%d lists)", ms((server1-server0)/n), ms((sims1-sims0)/n), m.Requests), nil
 }
 
 // cpuOf is the CPU used so far by p and by the simulators together.
