@@ -75,6 +75,10 @@ type Config struct {
 	// Its redirect policy is replaced too: requests, redirects and links stay
 	// on the endpoint's origin whatever the client.
 	HTTPClient *http.Client
+	// IgnoreETags makes every walk (Systems) read each resource in full,
+	// for a service whose ETags do not change with the resource; by default
+	// a walk revalidates what the last one read (see Systems).
+	IgnoreETags bool
 	// Retry bounds the retries of reads (see Retry); the zero value retries
 	// with the defaults.
 	Retry Retry
@@ -102,11 +106,15 @@ type Client struct {
 	max          int // Config.MaxConcurrent
 	maxInFlight  int // Config.MaxInFlight
 	closeTimeout time.Duration
+	ignoreETags  bool // Config.IgnoreETags
 	// allocate is the Allocate action's target, once read (allocateTarget).
 	allocate atomic.Pointer[string]
 	// assembleAtNode: a node read had its Assemble target at the path RSD
 	// defines, so Assemble posts there without reading the node (Assemble).
 	assembleAtNode atomic.Bool
+	// lastWalk is what the last complete walk read, for the next to
+	// revalidate (revalidating).
+	lastWalk atomic.Pointer[map[string]*keptSystem]
 }
 
 // Connect reads the service root, detects the RSD version and capabilities,
@@ -154,7 +162,7 @@ func Connect(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, wrapErr(http.MethodGet, schemas.DefaultServiceRoot, err)
 	}
-	c := &Client{api: api, endpoint: endpoint, max: cfg.MaxConcurrent, maxInFlight: cfg.MaxInFlight, closeTimeout: cfg.Timeout}
+	c := &Client{api: api, endpoint: endpoint, max: cfg.MaxConcurrent, maxInFlight: cfg.MaxInFlight, closeTimeout: cfg.Timeout, ignoreETags: cfg.IgnoreETags}
 	c.use(hc)
 	var root rootJSON
 	if err := c.getJSON(ctx, schemas.DefaultServiceRoot, &root); err != nil {
@@ -293,12 +301,22 @@ const userAgent = "gofish/1.0"
 // client and service per context, headers set and cloned) was the largest
 // share of a cold walk's CPU; the transports (bound, session, retry, guard)
 // are the same.
-func (c *Client) getJSON(ctx context.Context, uri string, v any) error {
-	resp, err := c.get(ctx, uri)
+// In a walk's read of one system, the resource and its ETag are recorded
+// for the next walk (record).
+func (c *Client) getJSON(ctx context.Context, uri string, v any) (err error) {
+	var etag string
+	defer func() {
+		if err != nil {
+			etag = "" // a failed read leaves the system to be read in full next time
+		}
+		record(ctx, uri, etag)
+	}()
+	resp, err := c.get(ctx, uri, "")
 	if err != nil {
 		return err
 	}
 	defer schemas.DeferredCleanupHTTPResponse(resp) // drains, so the connection is reused
+	etag = resp.Header.Get("ETag")
 	buf := bodies.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer func() {
@@ -315,20 +333,32 @@ func (c *Client) getJSON(ctx context.Context, uri string, v any) error {
 	return nil
 }
 
-// get sends a GET of uri and returns a 2xx answer; any other status is an
-// *Error carrying the pod manager's message, as gofish reports it.
-func (c *Client) get(ctx context.Context, uri string) (*http.Response, error) {
+// get sends a GET of uri and returns a 2xx answer, or a 304 when etag is
+// set and the service says the resource still has it; any other status is
+// an *Error carrying the pod manager's message, as gofish reports it.
+func (c *Client) get(ctx context.Context, uri, etag string) (*http.Response, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint+uri, nil)
 	if err != nil {
 		return nil, wrapErr(http.MethodGet, uri, err)
 	}
 	req.Header = http.Header{"Accept": {"application/json"}, "User-Agent": {userAgent}}
+	if etag != "" {
+		req.Header["If-None-Match"] = []string{etag}
+	}
 	if c.basic {
 		req.SetBasicAuth(c.user, c.pass)
+	}
+	if c.session != nil {
+		// The session's transport sends a request with its live token as
+		// it is, rather than copying it to set the token.
+		req.Header["X-Auth-Token"] = []string{c.session.current()}
 	}
 	resp, err := c.hc.Do(req)
 	if err != nil {
 		return nil, wrapErr(http.MethodGet, uri, err)
+	}
+	if resp.StatusCode == http.StatusNotModified && etag != "" {
+		return resp, nil
 	}
 	if resp.StatusCode/100 != 2 {
 		defer schemas.DeferredCleanupHTTPResponse(resp)

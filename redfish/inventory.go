@@ -390,10 +390,15 @@ func collectionErr(uri string, err error) error {
 // is listed with its Id and URI only, and chassis or nodes that cannot be
 // read leave Location or NodeURI empty, each named in the systems' Warnings.
 // The error holds only the systems gone (404) and the end of ctx.
+//
+// Where the service sends ETags, a system the last complete walk read is
+// asked for again with its resources' ETags (If-None-Match), and its
+// summary kept when the service says none changed (304): see walkSystem.
 func (c *Client) Systems(ctx context.Context) ([]*System, error) {
 	if err := c.need(CapSystems); err != nil {
 		return nil, err
 	}
+	walk := c.revalidating()
 	uris, err := c.members(ctx, c.links.systems)
 	if err != nil {
 		return nil, err
@@ -419,7 +424,7 @@ func (c *Client) Systems(ctx context.Context) ([]*System, error) {
 		}
 	}()
 	systems, sysErr := fetchAll(ctx, c, uris, func(ctx context.Context, uri string) (*System, error) {
-		s, err := c.GetSystem(ctx, uri)
+		s, err := c.walkSystem(ctx, walk, uri)
 		if err == nil || IsNotFound(err) || ctx.Err() != nil {
 			return s, err
 		}
@@ -431,6 +436,7 @@ func (c *Client) Systems(ctx context.Context) ([]*System, error) {
 	if ctx.Err() != nil {
 		return systems, errors.Join(sysErr, chErr, nodeErr)
 	}
+	c.keep(walk)
 	paths := locations(chassis)
 	users := make(map[string]string, len(nodes))
 	for _, n := range nodes {

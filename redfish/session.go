@@ -99,10 +99,12 @@ func (s *session) login(ctx context.Context) error {
 // not done. A 401 to the second try is the answer (the credentials no longer
 // hold), and a request whose body cannot be sent again is not repeated.
 func (s *session) RoundTrip(req *http.Request) (*http.Response, error) {
-	s.mu.Lock()
-	token := s.token
-	s.mu.Unlock()
-	resp, err := s.next.RoundTrip(withToken(req, token))
+	token := s.current()
+	first := req
+	if req.Header.Get("X-Auth-Token") != token {
+		first = withToken(req, token)
+	}
+	resp, err := s.next.RoundTrip(first)
 	if err != nil || resp.StatusCode != http.StatusUnauthorized || (req.Body != nil && req.Body != http.NoBody && req.GetBody == nil) {
 		return resp, err
 	}
@@ -119,13 +121,19 @@ func (s *session) RoundTrip(req *http.Request) (*http.Response, error) {
 		retry = req.Clone(req.Context())
 		retry.Body = body
 	}
-	s.mu.Lock()
-	token = s.token
-	s.mu.Unlock()
-	return s.next.RoundTrip(withToken(retry, token))
+	return s.next.RoundTrip(withToken(retry, s.current()))
 }
 
-// withToken is req carrying token (RoundTrip may not change its request).
+// current is the live session's token. A request built with it (getJSON's)
+// is sent as it is; any other is copied with it.
+func (s *session) current() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.token
+}
+
+// withToken is a copy of req, headers and all, carrying token (RoundTrip
+// may not change its request).
 func withToken(req *http.Request, token string) *http.Request {
 	out := req.Clone(req.Context())
 	out.Header.Set("X-Auth-Token", token)

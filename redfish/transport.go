@@ -102,7 +102,7 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body.Close()
 		return nil, g.tooLarge()
 	}
-	resp.Body = &cappedBody{rc: resp.Body, left: g.max, err: g.tooLarge()}
+	resp.Body = &cappedBody{rc: resp.Body, left: g.max, g: g}
 	if resp.StatusCode >= 300 && resp.StatusCode != http.StatusNotModified {
 		// gofish reads a refusal's body whole and keeps only its text; read it
 		// here, so that an endless one fails with ErrResponseTooLarge intact.
@@ -147,16 +147,17 @@ func (g *guard) checkRedirect(req *http.Request, via []*http.Request) error {
 	return nil
 }
 
-// cappedBody reads at most left bytes of rc and fails with err past them.
+// cappedBody reads at most left bytes of rc and fails with g's tooLarge
+// past them (built then, not for every answer).
 type cappedBody struct {
 	rc   io.ReadCloser
 	left int64
-	err  error
+	g    *guard
 }
 
 func (b *cappedBody) Read(p []byte) (int, error) {
 	if b.left < 0 {
-		return 0, b.err
+		return 0, b.g.tooLarge()
 	}
 	// Ask for one byte beyond the cap at most: that byte tells a body of
 	// exactly the cap from a longer one.
@@ -166,7 +167,7 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 	n, err := b.rc.Read(p)
 	if int64(n) > b.left {
 		n, b.left = int(b.left), -1
-		return n, b.err
+		return n, b.g.tooLarge()
 	}
 	b.left -= int64(n)
 	return n, err

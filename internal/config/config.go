@@ -49,6 +49,7 @@ type Config struct {
 	PodmTimeout               time.Duration `envconfig:"PODM_TIMEOUT" default:"30s" desc:"deadline of one call to a pod manager"`
 	PodmMaxResponse           int64         `envconfig:"PODM_MAX_RESPONSE" default:"4194304" desc:"largest answer body accepted from a pod manager, in bytes (64 KiB to 1 GiB); a longer one fails the call"`
 	PodmParallelism           int           `envconfig:"PODM_PARALLELISM" default:"16" desc:"requests in flight of one pod manager's walks at most (1 to 64): the parallelism of its inventory walks and other fan-outs (a node's parts)"`
+	PodmETags                 bool          `envconfig:"PODM_ETAGS" default:"true" desc:"an inventory refresh asks each resource with the ETag the last walk read (If-None-Match) and keeps what it decoded of those the pod manager says are unchanged (true or false); false reads every resource in full, for a pod manager whose ETags do not change with the resource"`
 	PodmMaxInFlight           int           `envconfig:"PODM_MAX_IN_FLIGHT" default:"64" desc:"requests in flight to one pod manager besides its walks' at most (1 to 256): the steps of concurrent composes, actions and single reads, which so never wait behind a walk"`
 	ComposeTimeout            time.Duration `envconfig:"COMPOSE_TIMEOUT" default:"10m" desc:"deadline of a whole compose: allocate, assemble and wait"`
 	ProbeInterval             time.Duration `envconfig:"PROBE_INTERVAL" default:"30s" desc:"how often every pod manager's status is refreshed, and abandoned composes undone"`

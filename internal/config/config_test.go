@@ -49,6 +49,7 @@ func TestDefaults(t *testing.T) {
 		PodmTimeout:               30 * time.Second,
 		PodmMaxResponse:           4 << 20,
 		PodmParallelism:           16,
+		PodmETags:                 true,
 		PodmMaxInFlight:           64,
 		ComposeTimeout:            10 * time.Minute,
 		ShutdownTimeout:           30 * time.Second,

@@ -29,6 +29,8 @@ type Options struct {
 	// MaxResponse caps each answer's body, in bytes (redfish.DefaultMaxResponse
 	// when zero).
 	MaxResponse int64
+	// IgnoreETags turns the walks' revalidation off (see redfish.Config).
+	IgnoreETags bool
 	// Registerer receives the pod-manager call metrics; nil records none.
 	Registerer prometheus.Registerer
 	// Log receives what a caller is not told: partial reads and the causes
@@ -98,6 +100,7 @@ func config(a valence.Access, opts Options) redfish.Config {
 		MaxConcurrent: opts.MaxConcurrent,
 		MaxInFlight:   opts.MaxInFlight,
 		MaxResponse:   cmp.Or(opts.MaxResponse, redfish.DefaultMaxResponse),
+		IgnoreETags:   opts.IgnoreETags,
 	}
 	if a.CACert != "" {
 		cfg.CACert = []byte(a.CACert)

@@ -3,6 +3,7 @@ package rsdsim
 import (
 	"fmt"
 	"math"
+	"net/http"
 	"slices"
 	"strconv"
 )
@@ -31,7 +32,17 @@ type Quirks struct {
 	// NoSystemNodeLink leaves Links.Oem.Intel_RackScale.ComposedNode out of every system, as
 	// a real PODM does: there the node's Links.ComputerSystem is the only link between them.
 	NoSystemNodeLink bool
+	// ETags is how the service treats entity tags: "" sends a weak ETag on every resource
+	// and answers a GET whose If-None-Match names it 304; ETagsNone sends none (and so
+	// never answers 304); ETagsIgnored sends them but answers every GET in full.
+	ETags string
 }
+
+// Values of Quirks.ETags.
+const (
+	ETagsNone    = "none"
+	ETagsIgnored = "ignored"
+)
 
 // Parts of a system that DeadLinks may name.
 const (
@@ -79,10 +90,51 @@ func (q Quirks) validate() error {
 			return fmt.Errorf("rsdsim: accelerator %q is not one of %v", a, accelerators)
 		}
 	}
+	if q.ETags != "" && q.ETags != ETagsNone && q.ETags != ETagsIgnored {
+		return fmt.Errorf("rsdsim: ETags %q is not %q, %q or empty", q.ETags, ETagsNone, ETagsIgnored)
+	}
 	if q.SharedUUID < 0 || q.SharedUUID > maxSystems || q.NoUUID < 0 || q.NoUUID > maxSystems {
 		return fmt.Errorf("rsdsim: shared and missing UUIDs must be in [0, %d]", maxSystems)
 	}
 	return nil
+}
+
+// etagQuirk returns w and r as the service of Quirks.ETags sees and answers them: without
+// If-None-Match when it does not honour it, and without ETag headers when it sends none.
+func (s *Simulator) etagQuirk(w http.ResponseWriter, r *http.Request) (http.ResponseWriter, *http.Request) {
+	mode := s.cfg.Quirks.ETags
+	if mode == "" {
+		return w, r
+	}
+	if r.Header.Get("If-None-Match") != "" {
+		r = r.Clone(r.Context()) // a handler does not change the request it is given
+		r.Header.Del("If-None-Match")
+	}
+	if mode == ETagsNone {
+		w = &noETag{ResponseWriter: w}
+	}
+	return w, r
+}
+
+// noETag drops the ETag header of every answer written through it.
+type noETag struct {
+	http.ResponseWriter
+	wrote bool
+}
+
+func (w *noETag) WriteHeader(status int) {
+	if !w.wrote {
+		w.wrote = true
+		w.Header().Del("ETag")
+	}
+	w.ResponseWriter.WriteHeader(status)
+}
+
+func (w *noETag) Write(b []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 // rackType is the ChassisType of the chassis that hold the drawers.

@@ -1,6 +1,7 @@
 package rsdsim
 
 import (
+	"bytes"
 	"net/http"
 	"net/url"
 	"slices"
@@ -92,6 +93,7 @@ func TestQuirksValidated(t *testing.T) {
 		{Accelerators: []string{"TPU"}},
 		{SharedUUID: -1},
 		{NoUUID: maxSystems + 1},
+		{ETags: "weak"},
 	} {
 		if _, err := New(Config{Systems: 1, Quirks: q}); err == nil {
 			t.Errorf("New accepted %+v", q)
@@ -108,6 +110,38 @@ func TestQuirkNoSystemNodeLink(t *testing.T) {
 		oem := get(ts.do(http.MethodGet, sysPath, nil).mustStatus(t, http.StatusOK).body, "Links", "Oem", "Intel_RackScale").(map[string]any)
 		if _, linked := oem["ComposedNode"]; linked == quirk {
 			t.Errorf("NoSystemNodeLink %t: the system's Intel_RackScale links are %v", quirk, oem)
+		}
+	}
+}
+
+func TestQuirkETags(t *testing.T) {
+	for _, tc := range []struct {
+		mode        string
+		tagged      bool // the answers carry an ETag
+		notModified bool // a GET naming the current one is answered 304
+	}{
+		{"", true, true},
+		{ETagsNone, false, false},
+		{ETagsIgnored, true, false},
+	} {
+		ts := newTestServer(t, Config{Systems: 2, Quirks: Quirks{ETags: tc.mode}})
+		// A resource and a collection: both carry the tidy service's ETag.
+		for _, p := range []string{systemsPath + "/System1", systemsPath} {
+			tidy := `W/"x"`
+			first := ts.do(http.MethodGet, p, nil).mustStatus(t, http.StatusOK)
+			if tag := first.header.Get("ETag"); (tag != "") != tc.tagged {
+				t.Errorf("ETags %q: GET %s has ETag %q", tc.mode, p, tag)
+			} else if tag != "" {
+				tidy = tag
+			}
+			again := ts.do(http.MethodGet, p, nil, "If-None-Match", tidy)
+			want := http.StatusOK
+			if tc.notModified {
+				want = http.StatusNotModified
+			}
+			if again.status != want || (want == http.StatusOK && !bytes.Equal(again.raw, first.raw)) {
+				t.Errorf("ETags %q: GET %s with If-None-Match %s: %d %s, want %d", tc.mode, p, tidy, again.status, again.raw, want)
+			}
 		}
 	}
 }

@@ -207,6 +207,7 @@ func (s *Simulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !s.applyConnectionFaults(w, r) {
 		return
 	}
+	w, r = s.etagQuirk(w, r)
 	if s.cfg.Journal != nil && journaled(r) {
 		s.serveJournaled(w, r)
 		return

@@ -28,12 +28,14 @@ const (
 	simPass = "secret"
 )
 
-// lab is the processes of a run: -podms simulators and three valence-api,
+// lab is the processes of a run: -podms simulators and four valence-api,
 // each with every simulator as a pod manager (the first one is the pod
 // manager of the scenarios about one system or node). warm keeps what it reads for an hour, so
 // that its lists are served from its cache; cold keeps it for 1ns and
 // never answers from an older read, so that every read of it walks the pod
-// manager; sustained keeps it for -sustain-ttl, with the default bound on
+// manager, and reads every resource in full (VALENCE_PODM_ETAGS=false);
+// refresh is cold with the ETags of the last walk sent (If-None-Match);
+// sustained keeps it for -sustain-ttl, with the default bound on
 // stale answers, for the load that crosses many expiries.
 type lab struct {
 	s          settings
@@ -50,6 +52,8 @@ type lab struct {
 	coldPodm   string   // the first simulator's
 	sustained  *proc
 	sustURL    string
+	refresh    *proc
+	refreshURL string
 	sustPodm   string
 	hc         *http.Client
 }
@@ -91,7 +95,10 @@ func startLab(s settings) (l *lab, err error) {
 		return nil, err
 	}
 	// An older build ignores VALENCE_INVENTORY_MAX_STALE: it never answers stale.
-	if l.cold, l.coldURL, err = l.startAPI("cold", "1ns", "VALENCE_INVENTORY_MAX_STALE=0s"); err != nil {
+	if l.cold, l.coldURL, err = l.startAPI("cold", "1ns", "VALENCE_INVENTORY_MAX_STALE=0s", "VALENCE_PODM_ETAGS=false"); err != nil {
+		return nil, err
+	}
+	if l.refresh, l.refreshURL, err = l.startAPI("refresh", "1ns", "VALENCE_INVENTORY_MAX_STALE=0s"); err != nil {
 		return nil, err
 	}
 	if l.sustained, l.sustURL, err = l.startAPI("sustained", s.SustainTTL.String()); err != nil {
@@ -108,6 +115,9 @@ func startLab(s settings) (l *lab, err error) {
 			return nil, err
 		}
 		if l.coldPodms[i], err = l.register(l.coldURL, sim, i); err != nil {
+			return nil, err
+		}
+		if _, err = l.register(l.refreshURL, sim, i); err != nil {
 			return nil, err
 		}
 		if i == 0 {
@@ -254,10 +264,58 @@ func vmHWM(p *proc) (int64, error) {
 	return 0, errors.New("no VmHWM in /proc status")
 }
 
+// clockTick is the unit of a process's CPU times in /proc/PID/stat
+// (USER_HZ, 100 on Linux whatever the kernel's own tick).
+const clockTick = 10 * time.Millisecond
+
+// cpuTime is the CPU a process has used so far (user and system), from /proc.
+func cpuTime(p *proc) (time.Duration, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	// The fields after the command's name, which is in parentheses and may hold spaces.
+	_, rest, ok := strings.Cut(string(b), ") ")
+	fields := strings.Fields(rest)
+	if !ok || len(fields) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: %.100s", p.cmd.Process.Pid, b)
+	}
+	var utime, stime int64
+	if _, err := fmt.Sscan(fields[11]+" "+fields[12], &utime, &stime); err != nil {
+		return 0, err
+	}
+	return time.Duration(utime+stime) * clockTick, nil
+}
+
+// podmCalls reads from a valence-api's /metrics how many calls of one
+// operation it made to its pod managers and their total duration.
+func (l *lab) podmCalls(base, operation string) (n int64, total time.Duration, err error) {
+	b, err := l.do(http.MethodGet, base+"/metrics", "", false, http.StatusOK)
+	if err != nil {
+		return 0, 0, err
+	}
+	label := `{operation="` + operation + `"} `
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "valence_podm_request_duration_seconds_count"+label); ok {
+			if _, err := fmt.Sscan(v, &n); err != nil {
+				return 0, 0, err
+			}
+		}
+		if v, ok := strings.CutPrefix(line, "valence_podm_request_duration_seconds_sum"+label); ok {
+			var secs float64
+			if _, err := fmt.Sscan(v, &secs); err != nil {
+				return 0, 0, err
+			}
+			total = time.Duration(secs * float64(time.Second))
+		}
+	}
+	return n, total, nil
+}
+
 // close stops the processes (valence-api first, so that it closes its
 // connections to the simulator) and removes the directory.
 func (l *lab) close() {
-	for _, p := range append([]*proc{l.sustained, l.cold, l.warm}, l.sims...) {
+	for _, p := range append([]*proc{l.sustained, l.refresh, l.cold, l.warm}, l.sims...) {
 		if p == nil {
 			continue
 		}

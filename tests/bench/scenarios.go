@@ -68,9 +68,7 @@ func (l *lab) runAll() (results, error) {
 	add(fmt.Sprintf("GET /v1/systems warm, %s", l.size()), warm, fmt.Sprintf("bare handler, %d B", len(body)), bare)
 
 	// Systems list, cold: a walk of the pod manager each time.
-	cold, err := l.profiled("systems-cold", l.coldURL, func() (measure, error) {
-		return drive(1, s.Duration, s.MinSamples, l.get(l.coldURL+"/v1/systems"))
-	})
+	cold, coldCPU, err := l.lists("systems-cold", l.cold, l.coldURL)
 	if err := step("systems list cold", err); err != nil {
 		return res, err
 	}
@@ -91,6 +89,20 @@ func (l *lab) runAll() (results, error) {
 	name := fmt.Sprintf("GET /v1/systems cold, %s", l.size())
 	add(name, cold, fmt.Sprintf("its %d GETs, %d in flight", len(paths), inFlight), walkPar)
 	add(name, cold, fmt.Sprintf("its %d GETs, sequential", len(paths)), walkSeq)
+
+	// Systems list refreshed: a walk like the cold one in which each
+	// resource is asked for with the ETag the last walk read, against the
+	// same replay (of full answers). The first walk reads everything.
+	if _, err := l.do(http.MethodGet, l.refreshURL+"/v1/systems", "", false, http.StatusOK); err != nil {
+		return res, step("prime the refreshed list", err)
+	}
+	refresh, refreshCPU, err := l.lists("systems-refresh", l.refresh, l.refreshURL)
+	if err := step("systems list refreshed", err); err != nil {
+		return res, err
+	}
+	add(fmt.Sprintf("GET /v1/systems refresh (If-None-Match), %s", l.size()), refresh,
+		fmt.Sprintf("its %d GETs, %d in flight", len(paths), inFlight), walkPar)
+	res.Notes = append(res.Notes, "CPU per systems list cold: "+coldCPU, "CPU per systems list refreshed (If-None-Match): "+refreshCPU)
 
 	// One system of the first pod manager, cold: the server against that
 	// system's own GETs.
@@ -121,10 +133,20 @@ func (l *lab) runAll() (results, error) {
 	}
 	sustMix := &mix{l: l, base: l.sustURL, podm: l.sustPodm, ids: ids}
 	warmMix := &mix{l: l, base: l.warmURL, podm: l.warmPodm, ids: ids}
+	before, err := l.sustainedCost()
+	if err := step("the sustained server's metrics", err); err != nil {
+		return res, err
+	}
+	start := time.Now()
 	sust, err := l.profiled("sustained", l.sustURL, func() (measure, error) {
 		return drive(s.Concurrency, s.Sustain, s.MinSamples, sustMix.op)
 	})
 	if err := step("sustained mixed load", err); err != nil {
+		return res, err
+	}
+	elapsed := time.Since(start)
+	after, err := l.sustainedCost()
+	if err := step("the sustained server's metrics", err); err != nil {
 		return res, err
 	}
 	mixWarm, err := drive(s.Concurrency, s.Duration, s.MinSamples, warmMix.op)
@@ -136,7 +158,8 @@ func (l *lab) runAll() (results, error) {
 		fmt.Sprintf("mixed load across expiry (%d clients, %s, TTL %s): p50 %s, p99 %s, max %s; p99 = %.1f× p50; by kind: %s",
 			s.Concurrency, s.Sustain, s.SustainTTL, ms(sust.P50), ms(sust.P99), ms(sust.Max), float64(sust.P99)/float64(sust.P50), sustMix.summary()),
 		fmt.Sprintf("the same mix, warm: p50 %s, p99 %s, max %s; p99 = %.1f× p50; by kind: %s",
-			ms(mixWarm.P50), ms(mixWarm.P99), ms(mixWarm.Max), float64(mixWarm.P99)/float64(mixWarm.P50), warmMix.summary()))
+			ms(mixWarm.P50), ms(mixWarm.P99), ms(mixWarm.Max), float64(mixWarm.P99)/float64(mixWarm.P50), warmMix.summary()),
+		after.since(before, elapsed))
 
 	// Compose and decompose, against the simulator's own Allocate,
 	// Assemble and Delete.
@@ -307,7 +330,8 @@ func (m *mix) summary() string {
 			continue
 		}
 		slices.Sort(lats)
-		parts = append(parts, fmt.Sprintf("%s p50 %s, p99 %s, max %s", mixKinds[k], ms(pct(lats, 50)), ms(pct(lats, 99)), ms(lats[len(lats)-1])))
+		p50, p99 := pct(lats, 50), pct(lats, 99)
+		parts = append(parts, fmt.Sprintf("%s p50 %s, p99 %s (%.1f×), max %s", mixKinds[k], ms(p50), ms(p99), float64(p99)/float64(p50), ms(lats[len(lats)-1])))
 	}
 	return strings.Join(parts, "; ")
 }
@@ -573,4 +597,74 @@ func (l *lab) adopt(base, podm, index string) (string, error) {
 		return "", fmt.Errorf("adopt: %.200s %v", b, err)
 	}
 	return node.UUID, nil
+}
+
+// cost is what the sustained load costs beside its latencies: the walks
+// (refreshes) the server made of its pod managers and the CPU of the
+// server and of the simulators.
+type cost struct {
+	walks     int64
+	walkTime  time.Duration
+	serverCPU time.Duration
+	simCPU    time.Duration
+}
+
+// sustainedCost reads the sustained server's walks so far and the CPU used.
+func (l *lab) sustainedCost() (c cost, err error) {
+	if c.walks, c.walkTime, err = l.podmCalls(l.sustURL, "systems"); err != nil {
+		return c, err
+	}
+	c.serverCPU, c.simCPU, err = l.cpuOf(l.sustained)
+	return c, err
+}
+
+// since says what happened between before and c, over elapsed.
+func (c cost) since(before cost, elapsed time.Duration) string {
+	walks, walkTime := c.walks-before.walks, c.walkTime-before.walkTime
+	mean := "-"
+	if walks > 0 {
+		mean = ms(walkTime / time.Duration(walks))
+	}
+	cores := func(d time.Duration) float64 { return d.Seconds() / elapsed.Seconds() }
+	server, sims := c.serverCPU-before.serverCPU, c.simCPU-before.simCPU
+	return fmt.Sprintf("across expiry, the refreshes: %d walks of the pod manager(s), mean %s; CPU over %s: valence-api %.2f s (%.2f cores), simulator(s) %.2f s (%.2f cores)",
+		walks, mean, elapsed.Round(time.Millisecond), server.Seconds(), cores(server), sims.Seconds(), cores(sims))
+}
+
+// lists drives the systems list of the valence-api p at base, one at a
+// time (profiled as name), and says the CPU each list cost p and the
+// simulators: a figure the machine's other load moves less than the
+// lists' durations.
+func (l *lab) lists(name string, p *proc, base string) (measure, string, error) {
+	server0, sims0, err := l.cpuOf(p)
+	if err != nil {
+		return measure{}, "", err
+	}
+	m, err := l.profiled(name, base, func() (measure, error) {
+		return drive(1, l.s.Duration, l.s.MinSamples, l.get(base+"/v1/systems"))
+	})
+	if err != nil || m.Requests == 0 {
+		return m, "", err
+	}
+	server1, sims1, err := l.cpuOf(p)
+	if err != nil {
+		return m, "", err
+	}
+	n := time.Duration(m.Requests)
+	return m, fmt.Sprintf("valence-api %s, simulator(s) %s (%d lists)", ms((server1-server0)/n), ms((sims1-sims0)/n), m.Requests), nil
+}
+
+// cpuOf is the CPU used so far by p and by the simulators together.
+func (l *lab) cpuOf(p *proc) (server, sims time.Duration, err error) {
+	if server, err = cpuTime(p); err != nil {
+		return 0, 0, err
+	}
+	for _, s := range l.sims {
+		t, err := cpuTime(s)
+		if err != nil {
+			return 0, 0, err
+		}
+		sims += t
+	}
+	return server, sims, nil
 }
