@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -56,6 +57,10 @@ type lab struct {
 	refreshURL string
 	sustPodm   string
 	hc         *http.Client
+	// degraded counts, by URL, the answers of l.get that carried a Warning
+	// (a pod manager's walk failed or was cut short, or a stale answer):
+	// a fast answer that lacks systems is no measure of the walk.
+	degraded sync.Map // string → *atomic.Int64
 }
 
 // proc is a process the harness started.
