@@ -109,9 +109,10 @@ type FlavorSpec struct {
 func (sp FlavorSpec) Validate() error { return sp.normalize() }
 
 func (sp *FlavorSpec) normalize() error {
-	sp.Name = strings.TrimSpace(sp.Name)
 	v := &validator{}
+	// The name as sent: a control character is refused even where trimming would drop it.
 	v.name(sp.Name)
+	sp.Name = strings.TrimSpace(sp.Name)
 	v.text("description", sp.Description, MaxDescriptionLen)
 	sp.Properties.check(v)
 	return v.err()

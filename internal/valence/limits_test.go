@@ -95,6 +95,8 @@ func TestTextLimits(t *testing.T) {
 		{"newline", "a\nb", "control", "control"},
 		{"escape", "a\x1b[31mb", "control", "control"},
 		{"C1 control", "a\u0085b", "control", "control"},
+		// Names are stored trimmed; a control character at the edge is refused all the same.
+		{"trailing tab", "web1\t", "control", "control"},
 		{"invalid UTF-8", "a\xffb", "UTF-8", "UTF-8"},
 	}
 	for _, b := range bad {

@@ -35,9 +35,10 @@ func (sp PodManagerSpec) Validate() error { return sp.normalize() }
 
 // normalize checks a spec and puts it in its canonical form.
 func (sp *PodManagerSpec) normalize() error {
-	sp.Name = strings.TrimSpace(sp.Name)
 	v := &validator{}
+	// The name as sent: a control character is refused even where trimming would drop it.
 	v.name(sp.Name)
+	sp.Name = strings.TrimSpace(sp.Name)
 	v.text("url", sp.URL, MaxURLLen)
 	v.text("authentication username", sp.Username, MaxNameLen)
 	v.size("authentication password", sp.Password, MaxPasswordLen)
