@@ -1,11 +1,15 @@
 package valence
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/rs/zerolog"
 )
 
 // A call that panics raises the panic in each caller that waited for it,
@@ -57,5 +61,49 @@ func TestFlightCallerLeaves(t *testing.T) {
 	close(release)
 	if err := <-ran; err != nil {
 		t.Errorf("the call was cancelled with its caller: %v", err)
+	}
+}
+
+// A call ends with the flights' life (the service's close), though its
+// caller's context does not, and wait sees it end.
+func TestFlightEndsWithItsLife(t *testing.T) {
+	life, end := context.WithCancel(context.Background())
+	f := flights[int]{life: life}
+	started, ended := make(chan struct{}), make(chan error, 1)
+	f.start(context.Background(), "refresh", func(ctx context.Context) (int, error) {
+		close(started)
+		<-ctx.Done()
+		ended <- ctx.Err()
+		return 0, ctx.Err()
+	})
+	<-started
+	short, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if err := f.wait(short); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("wait while the call runs: %v, want the wait's deadline", err)
+	}
+	end()
+	if err := f.wait(context.Background()); err != nil {
+		t.Fatalf("wait after the life ended: %v", err)
+	}
+	if err := <-ended; !errors.Is(err, context.Canceled) {
+		t.Errorf("the call's context ended with %v, want Canceled", err)
+	}
+}
+
+// A call started in the background that panics is logged, since no caller
+// raises it.
+func TestFlightPanicInTheBackgroundIsLogged(t *testing.T) {
+	var f flights[int]
+	var buf bytes.Buffer
+	ctx := zerolog.New(&buf).WithContext(context.Background())
+	f.start(ctx, "podm/systems/1", func(context.Context) (int, error) { panic("boom") })
+	if err := f.wait(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"level":"error"`, `"call":"podm/systems/1"`, "boom", "a shared call panicked"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("log %q lacks %q", buf.String(), want)
+		}
 	}
 }

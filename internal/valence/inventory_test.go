@@ -463,6 +463,26 @@ func TestInventoryServedStaleWhileRefreshed(t *testing.T) {
 	}
 }
 
+// Close ends a refresh running in the background (no caller waits for it)
+// and waits for it, rather than leaving it to outlive the service.
+func TestCloseEndsTheBackgroundRefresh(t *testing.T) {
+	f := newFixture(t, func(o *Options) {
+		o.InventoryTTL, o.InventoryMaxStale, o.PodmTimeout = 5*time.Second, time.Minute, time.Hour
+	})
+	pm, p := f.podm("rack1", 2)
+	must[Inventory[System]](t, "Systems")(f.svc.Systems(f.ctx, ""))
+	f.clock.advance(6 * time.Second)
+	p.blockOn("Systems") // the refresh never answers on its own
+	must[Inventory[System]](t, "Systems")(f.svc.Systems(f.ctx, ""))
+	for len(p.called("Systems")) < 2 {
+		time.Sleep(time.Millisecond) // the refresh reaching the pod manager
+	}
+	f.svc.Close()
+	if n := inflight(f.svc.inventories, pm.UUID); n != 0 {
+		t.Errorf("after Close, %d refreshes still run", n)
+	}
+}
+
 // A refresh that fails leaves the last inventory answering, with the pod
 // manager named as stale, and is tried again a TTL later; past the bound
 // callers wait for the pod manager as without a cache.

@@ -2,6 +2,7 @@ package valence
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -79,6 +80,9 @@ type Service struct {
 	running composeSet
 	// recoverNow asks the recovery loop for a pass now.
 	recoverNow chan struct{}
+	// life ends at Close, and with it the calls no caller waits for.
+	life    context.Context
+	endLife context.CancelFunc
 }
 
 // New builds a Service from opts, filling in defaults.
@@ -113,6 +117,8 @@ func New(opts Options) *Service {
 	s.intents = table[intent]{store: opts.Store, kind: KindIntent, noun: "Compose intent", index: intentIndex}
 	s.conns = newConnCache(opts.Connector)
 	s.inventories = newInventoryCache(opts.InventoryTTL, max(opts.InventoryMaxStale, 0), opts.Now)
+	s.life, s.endLife = context.WithCancel(context.Background())
+	s.inventories.fetches.life, s.statusFlights.life = s.life, s.life
 	return s
 }
 
@@ -177,8 +183,21 @@ func (s *Service) nudgeRecovery() {
 	}
 }
 
-// Close releases every pod-manager connection.
-func (s *Service) Close() { s.conns.closeAll() }
+// closeWait bounds how long Close waits for the shared calls it cancels.
+const closeWait = 5 * time.Second
+
+// Close cancels the shared calls under way (inventory refreshes, status
+// probes: some run in the background with no caller), waits for them up to
+// closeWait, and releases every pod-manager connection.
+func (s *Service) Close() {
+	s.endLife()
+	ctx, cancel := context.WithTimeout(context.Background(), closeWait)
+	defer cancel()
+	if err := errors.Join(s.inventories.fetches.wait(ctx), s.statusFlights.wait(ctx)); err != nil {
+		s.opts.Log.Warn().Err(err).Msg("shared calls to pod managers still running at close")
+	}
+	s.conns.closeAll()
+}
 
 // Ping reports whether the store answers.
 func (s *Service) Ping(ctx context.Context) error { return s.opts.Store.Ping(ctx) }
