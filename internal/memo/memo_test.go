@@ -94,11 +94,13 @@ func TestVersioned(t *testing.T) {
 	var c Versioned[int]
 	made := 0
 	mk := func() int { made++; return made }
-	if c.Get("a", "v1", mk) != 1 || c.Get("a", "v1", mk) != 1 || c.Get("a", "v2", mk) != 2 {
-		t.Errorf("same version made again, or a new one not: %d made, want 2", made)
+	first, again, next := c.Get("a", "v1", mk), c.Get("a", "v1", mk), c.Get("a", "v2", mk)
+	if first != 1 || again != 1 || next != 2 {
+		t.Errorf("same version made again, or a new one not: got %d, %d, %d; %d made, want 2", first, again, next, made)
 	}
-	if c.Get("a", "", mk) != 3 || c.Get("a", "", mk) != 4 || c.Get("a", "v2", mk) != 2 {
-		t.Errorf("a value of the empty version was kept")
+	empty, emptyAgain, kept := c.Get("a", "", mk), c.Get("a", "", mk), c.Get("a", "v2", mk)
+	if empty != 3 || emptyAgain != 4 || kept != 2 {
+		t.Errorf("a value of the empty version was kept: got %d, %d, %d", empty, emptyAgain, kept)
 	}
 	for i := range MaxVersioned + 1 {
 		c.Get(fmt.Sprint(i), "v", mk)
