@@ -119,8 +119,8 @@ func (d *Dashboard) composeForm(w http.ResponseWriter, r *http.Request) {
 // flavor or the requirements (those of the flavor form), and the pod
 // manager.
 func (d *Dashboard) showCompose(w http.ResponseWriter, r *http.Request, p *page, status int) {
-	flavors := []option{{"", "None: the requirements below"}}
-	podms := []option{{"", "Any pod manager that can"}}
+	flavors := []option{{"", "None (fill in below)"}}
+	podms := []option{{"", "Any that can"}}
 	ctx := r.Context()
 	if p.Can(auth.RuleFlavorList, "") {
 		list, err := p.api.ListFlavors(ctx, nil)

@@ -22,7 +22,31 @@ var funcs = template.FuncMap{
 	"cpuText":       cpuText,
 	"systemRows":    func(s []api.System, nodes map[string]string) systemRows { return systemRows{s, nodes} },
 	"nodeLink":      newNodeLink,
+	"mebibytes":     mebibytes,
+	"memorySummary": memorySummary,
 	"flavorSummary": flavorSummary,
+}
+
+// mebibytes writes a size in MiB as an operator reads it: whole GiB as GiB
+// ("8 GiB"), anything else in MiB ("512 MiB").
+func mebibytes(mib int) string {
+	if mib >= 1024 && mib%1024 == 0 {
+		return strconv.Itoa(mib/1024) + " GiB"
+	}
+	return strconv.Itoa(mib) + " MiB"
+}
+
+// memorySummary sums a node's memory modules: "16 GiB in 2 modules".
+func memorySummary(mods []api.MemoryInfo) string {
+	total := 0
+	for _, m := range mods {
+		total += m.TotalMemoryMB
+	}
+	unit := "modules"
+	if len(mods) == 1 {
+		unit = "module"
+	}
+	return mebibytes(total) + " in " + strconv.Itoa(len(mods)) + " " + unit
 }
 
 // fieldID is the id of the form field name: "f-" and the name with "."

@@ -97,6 +97,14 @@ func TestComposeThroughTheForm(t *testing.T) {
 		wantIn(t, body, `data-action="`+action+`"`)
 	}
 	wantIn(t, body, `data-action="nmi" data-confirm="`, `data-action="decompose" data-confirm="`)
+	// Memory in GiB, summed over its modules, as the API reports them.
+	var shown api.NodeDetail
+	f.api(t, "alice", http.MethodGet, "/v1/nodes/"+n.UUID, "", &shown)
+	if shown.Metadata == nil || len(shown.Metadata.Memory) == 0 {
+		t.Fatalf("the simulator's node has no memory to show: %+v", shown.Metadata)
+	}
+	mods := shown.Metadata.Memory
+	wantIn(t, body, `<p data-field="memory_total"><strong>`+memorySummary(mods)+`</strong></p>`, "<p>"+mebibytes(mods[0].TotalMemoryMB))
 	// The polled part alone.
 	resp, body = b.get("/ui/nodes/" + n.UUID + "?fragment=detail")
 	wantStatus(t, resp, body, http.StatusOK)
