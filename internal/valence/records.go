@@ -105,7 +105,10 @@ func (t table[T]) all(ctx context.Context, filters map[string]string) ([]T, erro
 		out = append(out, v)
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
 }
 
 // eachValue calls fn with every stored value matching filters, decoded a

@@ -2,7 +2,6 @@ package valence
 
 import (
 	"context"
-	"errors"
 	"sync"
 	"time"
 
@@ -193,7 +192,11 @@ func (s *Service) Close() {
 	s.endLife()
 	ctx, cancel := context.WithTimeout(context.Background(), closeWait)
 	defer cancel()
-	if err := errors.Join(s.inventories.fetches.wait(ctx), s.statusFlights.wait(ctx)); err != nil {
+	err := s.inventories.fetches.wait(ctx)
+	if err == nil {
+		err = s.statusFlights.wait(ctx)
+	}
+	if err != nil {
 		s.opts.Log.Warn().Err(err).Msg("shared calls to pod managers still running at close")
 	}
 	s.conns.closeAll()
