@@ -26,9 +26,9 @@ const (
 )
 
 // startDemo serves an emulated pod manager on a free loopback port,
-// registers it as pod manager "demo" and prints what to try. The returned
-// function stops the emulator.
-func startDemo(ctx context.Context, svc *valence.Service, apiURL string, stdout io.Writer, log zerolog.Logger) (func(), error) {
+// registers it as pod manager "demo" and prints what to try (the dashboard
+// too when ui says it is served). The returned function stops the emulator.
+func startDemo(ctx context.Context, svc *valence.Service, apiURL string, ui bool, stdout io.Writer, log zerolog.Logger) (func(), error) {
 	sim, err := rsdsim.New(rsdsim.Config{Username: demoUser, Password: demoPassword, AssembleDelay: demoAssembleDelay})
 	if err != nil {
 		return nil, err
@@ -85,8 +85,11 @@ Or with the valence CLI:
   valence node list
   valence rack list
 
-Stop with Ctrl-C.
 `, apiURL, pm.UUID, pm.RSDVersion, outside)
+	if ui {
+		fmt.Fprintf(stdout, "Or in a browser: the dashboard, %s/ui/\n\n", apiURL)
+	}
+	fmt.Fprintln(stdout, "Stop with Ctrl-C.")
 	return stop, nil
 }
 

@@ -192,7 +192,7 @@ func runAPI(ctx context.Context, cfg config.Config, demo bool, pidFile string, s
 	}
 	apiURL := scheme + "://" + ln.Addr().String()
 	if demo {
-		stop, err := startDemo(ctx, svc, apiURL, stdout, log)
+		stop, err := startDemo(ctx, svc, apiURL, cfg.UI, stdout, log)
 		if err != nil {
 			ln.Close()
 			return err

@@ -10,12 +10,15 @@ import (
 )
 
 // testDemo runs `valence-api --demo` and sends every curl line it prints,
-// as printed, then runs every valence line: each must succeed.
+// as printed, then runs every valence line: each must succeed. The
+// dashboard it names answers with its noauth banner.
 func testDemo(t *testing.T, b backend) {
-	base, lines, cliLines := startDemo(t, b)
+	base, demo := startDemo(t, b)
+	lines, cliLines := demo.curl, demo.cli
 	if len(lines) == 0 || len(cliLines) == 0 {
 		t.Fatalf("valence-api --demo printed %d curl and %d valence lines", len(lines), len(cliLines))
 	}
+	checkDemoDashboard(t, base, demo.dashboard)
 	c := newClient(base)
 	for _, line := range lines {
 		method, url, body := parseCurl(t, line)
@@ -45,11 +48,39 @@ func testDemo(t *testing.T, b backend) {
 	}
 }
 
+// checkDemoDashboard checks that the demo names its dashboard, on its own
+// address, and that the page answers with the noauth banner.
+func checkDemoDashboard(t *testing.T, base, dashboard string) {
+	t.Helper()
+	if dashboard != base+"/ui/" {
+		t.Fatalf("valence-api --demo names the dashboard %q, want %s/ui/", dashboard, base)
+	}
+	resp, err := http.Get(dashboard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	page, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(page), `id="noauth-banner"`) {
+		t.Errorf("GET %s: %d, want 200 with the noauth banner:\n%s", dashboard, resp.StatusCode, page)
+	}
+}
+
+// demoOutput is what `valence-api --demo` prints to try: curl lines, valence
+// lines and the dashboard's URL.
+type demoOutput struct {
+	curl, cli []string
+	dashboard string
+}
+
 // startDemo starts `valence-api --demo` and returns its URL once it has
-// printed what to try, with the curl and valence lines it printed. On bolt
-// it runs without VALENCE_STORE, as `make demo` does, so that the demo
-// keeps its records in a directory of its own.
-func startDemo(t *testing.T, b backend) (base string, curl, cli []string) {
+// printed what to try, with what it printed. On bolt it runs without
+// VALENCE_STORE, as `make demo` does, so that the demo keeps its records in
+// a directory of its own.
+func startDemo(t *testing.T, b backend) (base string, demo demoOutput) {
 	t.Helper()
 	var settings []string
 	if b.etcd != nil {
@@ -58,17 +89,19 @@ func startDemo(t *testing.T, b backend) (base string, curl, cli []string) {
 	addr := freeAddr(t)
 	settings = append(settings, "VALENCE_LISTEN="+addr, "VALENCE_LOG_LEVEL=warn")
 	_, out := startProc(t, "valence-api-demo", apiBin, []string{"--demo"}, settings, true)
-	curl, cli = demoLines(t, out)
-	return "http://" + addr, curl, cli
+	return "http://" + addr, demoLines(t, out)
 }
 
+// demoDashboard starts the demo's line that names the dashboard's URL.
+const demoDashboard = "Or in a browser: the dashboard, "
+
 // demoLines reads the demo's output up to its last line and returns the
-// curl commands and the valence commands in it.
-func demoLines(t *testing.T, out io.Reader) (curl, cli []string) {
+// curl commands, the valence commands and the dashboard's URL in it.
+func demoLines(t *testing.T, out io.Reader) demoOutput {
 	t.Helper()
 	type result struct {
-		lines, cli []string
-		err        error
+		demoOutput
+		err error
 	}
 	done := make(chan result, 1)
 	go func() {
@@ -77,7 +110,10 @@ func demoLines(t *testing.T, out io.Reader) (curl, cli []string) {
 		for sc.Scan() {
 			line := strings.TrimSpace(sc.Text())
 			if strings.HasPrefix(line, "curl ") {
-				res.lines = append(res.lines, line)
+				res.curl = append(res.curl, line)
+			}
+			if url, ok := strings.CutPrefix(line, demoDashboard); ok {
+				res.dashboard = url
 			}
 			if strings.HasPrefix(line, "valence ") || strings.HasPrefix(line, "export VALENCE_URL=") {
 				res.cli = append(res.cli, line)
@@ -95,10 +131,10 @@ func demoLines(t *testing.T, out io.Reader) (curl, cli []string) {
 		if res.err != nil {
 			t.Fatalf("reading the demo's output: %v", res.err)
 		}
-		return res.lines, res.cli
+		return res.demoOutput
 	case <-time.After(startTimeout):
 		t.Fatalf("valence-api --demo printed nothing to try within %s", startTimeout)
-		return nil, nil
+		return demoOutput{}
 	}
 }
 

@@ -28,7 +28,7 @@ func testGuideCLI(t *testing.T, b backend) {
 	if len(lines) < 10 {
 		t.Fatalf("the users guide's CLI walk-through has %d valence lines", len(lines))
 	}
-	base, _, _ := startDemo(t, b)
+	base, _ := startDemo(t, b)
 	sim := startSimulator(t, "--systems", "1")
 	env := append(procs.CleanEnv(), "VALENCE_URL="+base, "PODM_URL="+sim.url,
 		"PATH="+filepath.Dir(valenceBin)+string(os.PathListSeparator)+os.Getenv("PATH"))
