@@ -12,15 +12,15 @@ import (
 // of the storage services the listed volumes are on, and of the volumes to
 // copy.
 func volumeSections(podms []api.PodManager, volumes []api.Storage) []formSection {
-	pms := []option{{"", "choose…"}}
+	pms := []option{{"", "Choose…"}}
 	for _, pm := range podms {
 		pms = append(pms, option{pm.UUID, pm.Name})
 	}
-	services := []option{{"", "any (the server picks one)"}}
+	services := []option{{"", "Any"}}
 	for _, s := range storageServices(volumes) {
 		services = append(services, option{s, s})
 	}
-	sources := []option{{"", "none (an empty volume)"}}
+	sources := []option{{"", "None (empty)"}}
 	for _, v := range volumes {
 		sources = append(sources, option{v.ID, fmt.Sprintf("%s (%g GiB)", cmp.Or(v.Name, v.ID), v.CapacityGiB)})
 	}

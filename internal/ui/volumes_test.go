@@ -28,7 +28,7 @@ func TestVolumesCreateAndDelete(t *testing.T) {
 		`<option value="`+pm.UUID+`">pod1</option>`, `<option value="`+before[0].StorageService+`">`+before[0].StorageService+`</option>`)
 
 	// Refused by the API, or unreadable: the message at the field.
-	resp, body = admin.send("/ui/volumes", url.Values{"podm_id": {""}, "capacity_gib": {"10"}}) // the choice left at "choose…"
+	resp, body = admin.send("/ui/volumes", url.Values{"podm_id": {""}, "capacity_gib": {"10"}}) // the choice left at "Choose…"
 	wantStatus(t, resp, body, http.StatusBadRequest)
 	wantIn(t, body, `<p class="field-error" id="f-podm_id-error">podm_id is required</p>`)
 	resp, body = admin.send("/ui/volumes", url.Values{"podm_id": {pm.UUID}, "capacity_gib": {"ten"}})
