@@ -10,7 +10,7 @@ STATICCHECK_VERSION := v0.8.2
 NFPM        := $(TOOLS)/nfpm
 NFPM_VERSION := v2.45.2
 
-.PHONY: all build test fuzz demo bench bench-quick bench-go lint package docs clean
+.PHONY: all build test race fuzz demo bench bench-quick bench-go lint package docs clean
 
 all: build
 
@@ -23,6 +23,11 @@ build:
 test: $(NFPM)
 	$(GO) vet ./...
 	NFPM=$(NFPM) $(GO) test -count=1 ./...
+
+## race: the unit tests of the library and the server's packages under the race detector
+## (the functional and browser suites run built binaries, which it does not instrument)
+race:
+	$(GO) test -race -count=1 ./api/... ./internal/... ./redfish/...
 
 ## fuzz: every Fuzz target of the module (found anew each time), each for FUZZTIME
 FUZZTIME ?= 5s
