@@ -60,14 +60,14 @@ func (c *Client) members(ctx context.Context, uri string) ([]string, error) {
 		case coll.NextLink == "":
 			return out, nil
 		case len(coll.Members) == 0:
-			return nil, fmt.Errorf("redfish: GET %s: %w: page %s has no member but a next page", uri, ErrBadPaging, page)
+			return nil, fmt.Errorf("redfish: GET %s: %w: page %s has no member but a next page", uri, ErrBadPaging, clip(page))
 		}
 		next, err := c.pagePath(coll.NextLink)
 		if err != nil {
 			return nil, fmt.Errorf("redfish: GET %s: next page %q: %w", uri, clip(coll.NextLink), err)
 		}
 		if read[next] {
-			return nil, fmt.Errorf("redfish: GET %s: %w: page %s links back to %s", uri, ErrBadPaging, page, next)
+			return nil, fmt.Errorf("redfish: GET %s: %w: page %s links back to %s", uri, ErrBadPaging, clip(page), clip(next))
 		}
 		read[next] = true
 		page = next

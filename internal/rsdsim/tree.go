@@ -179,7 +179,7 @@ func (d *doc) at(path string, query url.Values) (*doc, *apiError) {
 	skip, err := strconv.Atoi(v[0])
 	if err != nil || skip < 0 || len(v) > 1 {
 		return nil, newError(http.StatusBadRequest, codeQueryParameterValue,
-			"The value of the query parameter $skip is not valid.", fmt.Sprintf("$skip %q is not one count of members.", strings.Join(v, ",")))
+			"The value of the query parameter $skip is not valid.", fmt.Sprintf("$skip %q is not one number of members to skip.", strings.Join(v, ",")))
 	}
 	return d.pages.page(path, skip), nil
 }
