@@ -31,4 +31,7 @@
 // Every request stays on the origin of Config.Endpoint: a link or redirect
 // that leads elsewhere fails with ErrOtherOrigin before anything is sent,
 // and an answer over Config.MaxResponse fails with ErrResponseTooLarge.
+// A collection answered in pages (Members@odata.nextLink) is read to its
+// last page; more than Config.MaxMembers members fail with
+// ErrTooManyMembers, pages that loop or run empty with ErrBadPaging.
 package redfish

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -20,9 +21,13 @@ func (r Ref) MarshalJSON() ([]byte, error) {
 	return json.Marshal(map[string]string{"@odata.id": string(r)})
 }
 
-// collectionJSON is a Redfish collection's members.
+// collectionJSON is one page of a Redfish collection: its members and, when
+// the service answers the collection in pages, the link to the next one.
+// Members@odata.count is not read: a service may say one total and list
+// another, and only the members listed count.
 type collectionJSON struct {
-	Members schemas.Links
+	Members  schemas.Links
+	NextLink string `json:"Members@odata.nextLink"`
 }
 
 // member returns idOrURI if it is a path, else the URI of the member of the
@@ -34,13 +39,62 @@ func member(collection, idOrURI string) string {
 	return strings.TrimSuffix(collection, "/") + "/" + idOrURI
 }
 
-// members reads the member URIs of a collection.
+// members reads the member URIs of a collection, following its pages
+// (Members@odata.nextLink) to the last. Each page is read with getJSON, so
+// that a walk records every page for its revalidation. A next link that is
+// not on the pod manager's origin, read already in this collection (a
+// loop), or named by a page without members fails the read, and so do more
+// than Config.MaxMembers members in all, before any further request.
 func (c *Client) members(ctx context.Context, uri string) ([]string, error) {
-	var coll collectionJSON
-	if err := c.getJSON(ctx, uri, &coll); err != nil {
-		return nil, err
+	var out []string
+	read := map[string]bool{uri: true}
+	for page := uri; ; {
+		var coll collectionJSON
+		if err := c.getJSON(ctx, page, &coll); err != nil {
+			return nil, err
+		}
+		out = append(out, coll.Members.ToStrings()...)
+		switch {
+		case len(out) > c.maxMembers:
+			return nil, fmt.Errorf("redfish: GET %s: %w of %d", uri, ErrTooManyMembers, c.maxMembers)
+		case coll.NextLink == "":
+			return out, nil
+		case len(coll.Members) == 0:
+			return nil, fmt.Errorf("redfish: GET %s: %w: page %s has no member but a next page", uri, ErrBadPaging, clip(page))
+		}
+		next, err := c.pagePath(coll.NextLink)
+		if err != nil {
+			return nil, fmt.Errorf("redfish: GET %s: next page %q: %w", uri, clip(coll.NextLink), err)
+		}
+		if read[next] {
+			return nil, fmt.Errorf("redfish: GET %s: %w: page %s links back to %s", uri, ErrBadPaging, clip(page), clip(next))
+		}
+		read[next] = true
+		page = next
 	}
-	return coll.Members.ToStrings(), nil
+}
+
+// pagePath returns the path and query of a collection's next link: a path
+// as it is, an absolute URL of the pod manager's own origin (and of the
+// endpoint's path, when it has one) reduced to what follows the endpoint.
+// Anything else is ErrOtherOrigin, so that no request is built from it.
+func (c *Client) pagePath(link string) (string, error) {
+	if strings.HasPrefix(link, "/") && !strings.HasPrefix(link, "//") {
+		return link, nil
+	}
+	u, err := url.Parse(link)
+	end, _ := url.Parse(c.endpoint) // normalized by Connect
+	if err != nil || !u.IsAbs() || u.User != nil || origin(u) != origin(end) {
+		return "", ErrOtherOrigin
+	}
+	path, ok := strings.CutPrefix(u.EscapedPath(), end.EscapedPath())
+	if !ok || !strings.HasPrefix(path, "/") {
+		return "", ErrOtherOrigin
+	}
+	if u.RawQuery != "" {
+		path += "?" + u.RawQuery
+	}
+	return path, nil
 }
 
 // fetchAll calls get for every URI with at most c.max calls in flight and

@@ -32,6 +32,16 @@ var (
 	// credentials nor the session token reach another host.
 	ErrOtherOrigin = errors.New("not a path on the pod manager's own origin")
 
+	// ErrTooManyMembers marks a collection whose pages list more members in
+	// all than Config.MaxMembers: the read stops at the page that crossed
+	// the limit rather than follow a service that chains pages without end.
+	ErrTooManyMembers = errors.New("collection exceeds the member limit")
+
+	// ErrBadPaging marks a collection whose pages do not lead to an end: a
+	// next link to a page read already, or one named by a page without
+	// members.
+	ErrBadPaging = errors.New("collection pages do not chain")
+
 	// ErrRedirectRefused marks a redirect not followed within the origin: of
 	// a POST, PATCH or DELETE, or one too many.
 	ErrRedirectRefused = errors.New("redirect not followed")

@@ -41,6 +41,8 @@ func TestVersionAndBadArguments(t *testing.T) {
 		{"--dead-links", "memory,bios"},
 		{"--accelerators", "TPU"},
 		{"--absent-sockets", "-1"},
+		{"--page-size", "-1"},
+		{"--page-size", "10001"},
 		{"--unimplemented-resets", "Nmi,Explode"},
 		{"--listen", "127.0.0.1:0", "extra"},
 	} {

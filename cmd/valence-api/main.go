@@ -154,7 +154,7 @@ func runAPI(ctx context.Context, cfg config.Config, demo bool, pidFile string, s
 	}
 	svc := valence.New(valence.Options{
 		Store:             st,
-		Connector:         podm.NewConnector(podm.Options{MaxConcurrent: cfg.PodmParallelism, MaxInFlight: cfg.PodmMaxInFlight, MaxResponse: cfg.PodmMaxResponse, IgnoreETags: !cfg.PodmETags, Registerer: podmMetrics, Log: log}),
+		Connector:         podm.NewConnector(podm.Options{MaxConcurrent: cfg.PodmParallelism, MaxInFlight: cfg.PodmMaxInFlight, MaxResponse: cfg.PodmMaxResponse, MaxMembers: cfg.PodmMaxMembers, IgnoreETags: !cfg.PodmETags, Registerer: podmMetrics, Log: log}),
 		Log:               log,
 		PodmTimeout:       cfg.PodmTimeout,
 		ComposeTimeout:    cfg.ComposeTimeout,

@@ -48,6 +48,7 @@ type Config struct {
 	PolicyFile                string        `envconfig:"POLICY_FILE" default:"" desc:"YAML policy file overriding default rules (configs/policy.yaml lists them); empty uses the defaults"`
 	PodmTimeout               time.Duration `envconfig:"PODM_TIMEOUT" default:"30s" desc:"deadline of one call to a pod manager"`
 	PodmMaxResponse           int64         `envconfig:"PODM_MAX_RESPONSE" default:"4194304" desc:"largest answer body accepted from a pod manager, in bytes (64 KiB to 1 GiB); a longer one fails the call"`
+	PodmMaxMembers            int           `envconfig:"PODM_MAX_MEMBERS" default:"100000" desc:"most members one collection of a pod manager may list over all its pages (100 to 1000000); a collection with more fails the call, so that a pod manager cannot chain pages without end"`
 	PodmParallelism           int           `envconfig:"PODM_PARALLELISM" default:"16" desc:"requests in flight of one pod manager's walks at most (1 to 64): the parallelism of its inventory walks and other fan-outs (a node's parts)"`
 	PodmETags                 bool          `envconfig:"PODM_ETAGS" default:"true" desc:"an inventory refresh asks each resource with the ETag the last walk read (If-None-Match) and keeps what it decoded of those the pod manager says are unchanged (true or false); false reads every resource in full, for a pod manager whose ETags do not change with the resource"`
 	PodmMaxInFlight           int           `envconfig:"PODM_MAX_IN_FLIGHT" default:"64" desc:"requests in flight to one pod manager besides its walks' at most (1 to 256): the steps of concurrent composes, actions and single reads, which so never wait behind a walk"`
@@ -73,6 +74,10 @@ type Config struct {
 const (
 	MinPodmMaxResponse = 64 << 10
 	MaxPodmMaxResponse = 1 << 30
+	// Bounds of PodmMaxMembers: below 100 a pod manager of a few drawers no
+	// longer lists; above a million a hostile one keeps the walk paging.
+	MinPodmMaxMembers = 100
+	MaxPodmMaxMembers = 1_000_000
 	// MaxPodmParallelism bounds PodmParallelism: past it a pod manager (a
 	// BMC, often) is flooded rather than walked faster.
 	MaxPodmParallelism = 64
@@ -141,6 +146,9 @@ func (c Config) Validate() error {
 	}
 	if c.PodmMaxResponse < MinPodmMaxResponse || c.PodmMaxResponse > MaxPodmMaxResponse {
 		bad("PODM_MAX_RESPONSE", "%d is not between %d and %d bytes", c.PodmMaxResponse, MinPodmMaxResponse, MaxPodmMaxResponse)
+	}
+	if c.PodmMaxMembers < MinPodmMaxMembers || c.PodmMaxMembers > MaxPodmMaxMembers {
+		bad("PODM_MAX_MEMBERS", "%d is not between %d and %d", c.PodmMaxMembers, MinPodmMaxMembers, MaxPodmMaxMembers)
 	}
 	if c.PodmParallelism < 1 || c.PodmParallelism > MaxPodmParallelism {
 		bad("PODM_PARALLELISM", "%d is not between 1 and %d", c.PodmParallelism, MaxPodmParallelism)

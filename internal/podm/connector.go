@@ -29,6 +29,9 @@ type Options struct {
 	// MaxResponse caps each answer's body, in bytes (redfish.DefaultMaxResponse
 	// when zero).
 	MaxResponse int64
+	// MaxMembers bounds the members of one collection over all its pages
+	// (redfish.DefaultMaxMembers when zero).
+	MaxMembers int
 	// IgnoreETags turns the walks' revalidation off (see redfish.Config).
 	IgnoreETags bool
 	// Registerer receives the pod-manager call metrics; nil records none.
@@ -100,6 +103,7 @@ func config(a valence.Access, opts Options) redfish.Config {
 		MaxConcurrent: opts.MaxConcurrent,
 		MaxInFlight:   opts.MaxInFlight,
 		MaxResponse:   cmp.Or(opts.MaxResponse, redfish.DefaultMaxResponse),
+		MaxMembers:    cmp.Or(opts.MaxMembers, redfish.DefaultMaxMembers),
 		IgnoreETags:   opts.IgnoreETags,
 	}
 	if a.CACert != "" {

@@ -91,6 +91,9 @@ func (c *conn) toError(ctx context.Context, o op, err error) *valence.Error {
 	case errors.Is(err, redfish.ErrResponseTooLarge):
 		return valence.Wrap(err, valence.PodManagerError, "Pod manager %s: %s failed: its answer exceeds %d bytes (VALENCE_PODM_MAX_RESPONSE).",
 			c.url, words, c.cfg.MaxResponse)
+	case errors.Is(err, redfish.ErrTooManyMembers):
+		return valence.Wrap(err, valence.PodManagerError, "Pod manager %s: %s failed: a collection lists more than %d members (VALENCE_PODM_MAX_MEMBERS).",
+			c.url, words, c.cfg.MaxMembers)
 	case errors.Is(err, redfish.ErrOtherOrigin), errors.Is(err, redfish.ErrRedirectRefused):
 		return valence.Wrap(err, valence.PodManagerError, "Pod manager %s: %s failed: it linked or redirected away from its own address, which Valence does not follow.",
 			c.url, words)

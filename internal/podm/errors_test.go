@@ -18,7 +18,7 @@ import (
 const testURL = "https://podm.example:8443"
 
 func testConn() *conn {
-	return &conn{url: testURL, log: zerolog.Nop(), cfg: redfish.Config{MaxResponse: redfish.DefaultMaxResponse}}
+	return &conn{url: testURL, log: zerolog.Nop(), cfg: redfish.Config{MaxResponse: redfish.DefaultMaxResponse, MaxMembers: redfish.DefaultMaxMembers}}
 }
 
 func TestToError(t *testing.T) {
@@ -74,6 +74,8 @@ func TestToError(t *testing.T) {
 			"Pod manager " + testURL + ": reading the node failed.", false},
 		{"answer too large", nil, opProbe, fmt.Errorf("redfish: GET /redfish/v1: %w", redfish.ErrResponseTooLarge), valence.PodManagerError,
 			"Pod manager " + testURL + ": the probe failed: its answer exceeds 4194304 bytes (VALENCE_PODM_MAX_RESPONSE).", false},
+		{"too many members", nil, opSystems, fmt.Errorf("redfish: GET /redfish/v1/Systems: %w of 100000", redfish.ErrTooManyMembers), valence.PodManagerError,
+			"Pod manager " + testURL + ": listing the systems failed: a collection lists more than 100000 members (VALENCE_PODM_MAX_MEMBERS).", false},
 		{"other origin", nil, opSystems, fmt.Errorf("redfish: GET @evil/x: %w", redfish.ErrOtherOrigin), valence.PodManagerError,
 			"Pod manager " + testURL + ": listing the systems failed: it linked or redirected away from its own address, which Valence does not follow.", false},
 		{"already mapped", nil, opCreateVolume, own, valence.NotFound, own.Message, false},

@@ -25,6 +25,14 @@
 // Oem.Intel_RackScale.Allocated (simulator additions; on a real PODM the authoritative link
 // is the node's Links.ComputerSystem; Quirks.NoSystemNodeLink leaves the first out).
 //
+// # Collections in pages
+//
+// Quirks.PageSize (rsd-simulator --page-size N) answers every collection of every model N
+// members a page, as Redfish allows: Members@odata.count is the total,
+// Members@odata.nextLink is <path>?$skip=<k> while more remain, and GET <path>?$skip=k is
+// the page from member k (past the end, an empty page without a next link; a $skip that is
+// not a count, 400). Each page is a resource of its own for ETags and If-None-Match.
+//
 // # Plain Redfish and unimplemented operations
 //
 // Config.RSDVersion VersionNone ("none") serves plain Redfish: the same systems, chassis and

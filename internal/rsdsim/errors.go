@@ -19,6 +19,8 @@ const (
 	codeServiceUnavailable    = "Base.1.0.ServiceUnavailable"
 	codeActionNotSupported    = "Base.1.0.ActionNotSupported"
 	codeInsufficientPrivilege = "Base.1.0.InsufficientPrivilege"
+	// codeQueryParameterValue is the Base registry's: no error of PODM's names a query.
+	codeQueryParameterValue   = "Base.1.0.QueryParameterValueTypeError"
 	messageNoSystemsAvailable = "There are no computer systems available for this allocation request."
 )
 

@@ -36,7 +36,14 @@ type Quirks struct {
 	// and answers a GET whose If-None-Match names it 304; ETagsNone sends none (and so
 	// never answers 304); ETagsIgnored sends them but answers every GET in full.
 	ETags string
+	// PageSize, when > 0, answers every collection that many members a page: the page holds
+	// Members@odata.count, the total, and Members@odata.nextLink, <path>?$skip=<k>, while
+	// more remain; GET <path>?$skip=k is the page from member k. At most maxPageSize.
+	PageSize int
 }
+
+// maxPageSize bounds Quirks.PageSize; a page of a real service holds a few hundred members.
+const maxPageSize = 10_000
 
 // Values of Quirks.ETags.
 const (
@@ -92,6 +99,9 @@ func (q Quirks) validate() error {
 	}
 	if q.ETags != "" && q.ETags != ETagsNone && q.ETags != ETagsIgnored {
 		return fmt.Errorf("rsdsim: ETags %q is not %q, %q or empty", q.ETags, ETagsNone, ETagsIgnored)
+	}
+	if q.PageSize < 0 || q.PageSize > maxPageSize {
+		return fmt.Errorf("rsdsim: page size %d is not in [0, %d]", q.PageSize, maxPageSize)
 	}
 	if q.SharedUUID < 0 || q.SharedUUID > maxSystems || q.NoUUID < 0 || q.NoUUID > maxSystems {
 		return fmt.Errorf("rsdsim: shared and missing UUIDs must be in [0, %d]", maxSystems)

@@ -118,6 +118,10 @@ func (s *Simulator) serve(w http.ResponseWriter, r *http.Request) *apiError {
 		if e := s.injectError(OpGet); e != nil {
 			return e
 		}
+		d, e := d.at(path, r.URL.Query())
+		if e != nil {
+			return e
+		}
 		serveDoc(w, r, http.StatusOK, d)
 		return nil
 	}

@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -18,6 +20,9 @@ type obj = map[string]any
 type doc struct {
 	body []byte
 	etag string
+	// pages is set on a collection answered in pages (Quirks.PageSize), whose body is then
+	// the first page; the others are rendered from it on their GET.
+	pages *pages
 }
 
 const (
@@ -49,7 +54,7 @@ func (s *Simulator) put(path string, v any) {
 			return
 		}
 	}
-	d := render(path, v)
+	d := s.renderPaged(path, v)
 	s.putMu.Lock()
 	s.docs[path] = d
 	s.putMu.Unlock()
@@ -126,6 +131,57 @@ func collection(path, odataType, name string, members []string) obj {
 		"Members@odata.count": len(members),
 		"Members":             links(members),
 	}
+}
+
+// pages are the members of a collection answered Quirks.PageSize at a time: each page holds
+// the collection's properties, Members@odata.count the total, the members from its $skip
+// and, while more remain, Members@odata.nextLink to the next page.
+type pages struct {
+	coll    obj // the collection as put, read only
+	members []obj
+	size    int
+}
+
+// renderPaged renders v, or only its first page when v is a collection and the quirks
+// page collections.
+func (s *Simulator) renderPaged(path string, v any) *doc {
+	c, _ := v.(obj)
+	members, ok := c["Members"].([]obj)
+	if s.cfg.Quirks.PageSize == 0 || !ok {
+		return render(path, v)
+	}
+	p := &pages{coll: c, members: members, size: s.cfg.Quirks.PageSize}
+	d := p.page(path, 0)
+	d.pages = p
+	return d
+}
+
+// page renders the page of the collection at path from member skip (an empty page with no
+// next link past the last member). A page is its own resource: its ETag is its body's.
+func (p *pages) page(path string, skip int) *doc {
+	c := maps.Clone(p.coll)
+	from := min(skip, len(p.members))
+	to := min(from+p.size, len(p.members))
+	c["Members"] = p.members[from:to]
+	if to < len(p.members) {
+		c["Members@odata.nextLink"] = path + "?$skip=" + strconv.Itoa(to)
+	}
+	return render(path, c)
+}
+
+// at returns the page of d that query's $skip names: d itself without $skip or when d is
+// not paged; a $skip that is not a count of members is a 400.
+func (d *doc) at(path string, query url.Values) (*doc, *apiError) {
+	v, ok := query["$skip"]
+	if !ok || d.pages == nil {
+		return d, nil
+	}
+	skip, err := strconv.Atoi(v[0])
+	if err != nil || skip < 0 || len(v) > 1 {
+		return nil, newError(http.StatusBadRequest, codeQueryParameterValue,
+			"The value of the query parameter $skip is not valid.", fmt.Sprintf("$skip %q is not one number of members to skip.", strings.Join(v, ",")))
+	}
+	return d.pages.page(path, skip), nil
 }
 
 // statusOK is the Status of a healthy, enabled resource.

@@ -37,16 +37,13 @@ func (s *simulator) blocks(t *testing.T, system string) []string {
 // composed returns the simulator's composed systems.
 func (s *simulator) composed(t *testing.T) []string {
 	t.Helper()
-	_, body := s.call(t, http.MethodGet, "/redfish/v1/Systems", "")
-	var coll struct{ Members []api.ODataRef }
-	decodeJSON(t, body, &coll)
 	var out []string
-	for _, m := range coll.Members {
-		_, b := s.call(t, http.MethodGet, m.ODataID, "")
+	for _, m := range s.members(t, "/redfish/v1/Systems") {
+		_, b := s.call(t, http.MethodGet, m, "")
 		var sys struct{ SystemType string }
 		decodeJSON(t, b, &sys)
 		if sys.SystemType == "Composed" {
-			out = append(out, m.ODataID)
+			out = append(out, m)
 		}
 	}
 	return out
@@ -62,18 +59,15 @@ type simBlock struct {
 // pool returns the simulator's resource blocks.
 func (s *simulator) pool(t *testing.T) []simBlock {
 	t.Helper()
-	_, body := s.call(t, http.MethodGet, dmtfBlocks, "")
-	var coll struct{ Members []api.ODataRef }
-	decodeJSON(t, body, &coll)
 	var out []simBlock
-	for _, m := range coll.Members {
-		_, b := s.call(t, http.MethodGet, m.ODataID, "")
+	for _, m := range s.members(t, dmtfBlocks) {
+		_, b := s.call(t, http.MethodGet, m, "")
 		var blk struct {
 			ResourceBlockType []string
 			CompositionStatus struct{ CompositionState string }
 		}
 		decodeJSON(t, b, &blk)
-		out = append(out, simBlock{m.ODataID, blk.ResourceBlockType, blk.CompositionStatus.CompositionState})
+		out = append(out, simBlock{m, blk.ResourceBlockType, blk.CompositionStatus.CompositionState})
 	}
 	return out
 }

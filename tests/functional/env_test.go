@@ -122,19 +122,26 @@ func (s *simulator) call(t *testing.T, method, path, body string) (int, []byte) 
 }
 
 // nodes returns the members of the simulator's /redfish/v1/Nodes.
-func (s *simulator) nodes(t *testing.T) []string {
+func (s *simulator) nodes(t *testing.T) []string { return s.members(t, "/redfish/v1/Nodes") }
+
+// members returns the members of the simulator's collection at path, all
+// its pages (Members@odata.nextLink) when it answers in pages.
+func (s *simulator) members(t *testing.T, path string) []string {
 	t.Helper()
-	status, body := s.call(t, http.MethodGet, "/redfish/v1/Nodes", "")
-	if status != http.StatusOK {
-		t.Fatalf("simulator GET /redfish/v1/Nodes: %d %s", status, body)
-	}
-	var coll struct {
-		Members []api.ODataRef
-	}
-	decodeJSON(t, body, &coll)
-	out := make([]string, len(coll.Members))
-	for i, m := range coll.Members {
-		out[i] = m.ODataID
+	var out []string
+	for page := path; page != ""; {
+		if len(out) > 100_000 {
+			t.Fatalf("simulator %s: more than 100,000 members", path)
+		}
+		var coll struct {
+			Members  []api.ODataRef
+			NextLink string `json:"Members@odata.nextLink"`
+		}
+		s.get(t, page, &coll)
+		for _, m := range coll.Members {
+			out = append(out, m.ODataID)
+		}
+		page = coll.NextLink
 	}
 	return out
 }

@@ -33,6 +33,7 @@ var scenarios = []struct {
 	{"InventoryRetries", testInventoryRetries},
 	{"InventoryStale", testInventoryStale},
 	{"Storages", eachModel(testStorages)},
+	{"PagedCollections", eachModel(testPagedCollections)},
 	{"PodManagerOffline", testPodManagerOffline},
 	{"ComposeRollback", testComposeRollback},
 	{"ComposeTimeout", testComposeTimeout},
