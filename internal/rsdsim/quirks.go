@@ -1,6 +1,7 @@
 package rsdsim
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -36,6 +37,9 @@ type Quirks struct {
 	// and answers a GET whose If-None-Match names it 304; ETagsNone sends none (and so
 	// never answers 304); ETagsIgnored sends them but answers every GET in full.
 	ETags string
+	// IfMatchRequired, when not 0, is the status (428 or 412) of the answer to a PATCH that
+	// carries no If-Match, as some BMCs refuse one; the PATCH changes nothing.
+	IfMatchRequired int
 }
 
 // Values of Quirks.ETags.
@@ -92,6 +96,13 @@ func (q Quirks) validate() error {
 	}
 	if q.ETags != "" && q.ETags != ETagsNone && q.ETags != ETagsIgnored {
 		return fmt.Errorf("rsdsim: ETags %q is not %q, %q or empty", q.ETags, ETagsNone, ETagsIgnored)
+	}
+	if q.IfMatchRequired != 0 && q.IfMatchRequired != http.StatusPreconditionRequired && q.IfMatchRequired != http.StatusPreconditionFailed {
+		return fmt.Errorf("rsdsim: If-Match required status %d is not %d, %d or 0", q.IfMatchRequired,
+			http.StatusPreconditionRequired, http.StatusPreconditionFailed)
+	}
+	if q.IfMatchRequired != 0 && q.ETags == ETagsNone {
+		return errors.New("rsdsim: If-Match cannot be required of clients that are sent no ETags")
 	}
 	if q.SharedUUID < 0 || q.SharedUUID > maxSystems || q.NoUUID < 0 || q.NoUUID > maxSystems {
 		return fmt.Errorf("rsdsim: shared and missing UUIDs must be in [0, %d]", maxSystems)
