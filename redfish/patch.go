@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 
 	"github.com/stmcginnis/gofish/schemas"
 )
@@ -38,7 +39,8 @@ func (c *Client) patch(ctx context.Context, uri string, body any) (http.Header, 
 }
 
 // etag reads the resource at uri and returns its ETag header, else its
-// @odata.etag, as given; "" when it has neither or cannot be read.
+// @odata.etag, as given; "" when it has neither, cannot be read, or gives
+// one that cannot be sent as a header.
 func (c *Client) etag(ctx context.Context, uri string) string {
 	resp, err := c.get(ctx, uri, "")
 	if err != nil {
@@ -51,8 +53,11 @@ func (c *Client) etag(ctx context.Context, uri string) string {
 	var v struct {
 		ETag string `json:"@odata.etag"`
 	}
-	if json.NewDecoder(resp.Body).Decode(&v) != nil {
-		return ""
+	if json.NewDecoder(resp.Body).Decode(&v) != nil || strings.ContainsFunc(v.ETag, isControl) {
+		return "" // a control character (a line break) would fail the request, not be refused
 	}
 	return v.ETag
 }
+
+// isControl says whether r is a control character, which no header value holds.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f }

@@ -169,6 +169,7 @@ func TestPatchIfMatch(t *testing.T) {
 			[]string{"", `W/"a"`, `W/"b"`}, 3},
 		{"refused to the end", []int{428, 412, 412}, []read{{}, {header: `W/"a"`}, {header: `W/"b"`}}, 412,
 			[]string{"", `W/"a"`, `W/"b"`}, 3},
+		{"a line break in the ETag", []int{428}, []read{{}, {body: "\"a\"\r\nX-Evil: 1"}}, 428, []string{""}, 2},
 		{"428 with If-Match", []int{428, 428}, []read{{}, {header: `W/"a"`}}, 428, []string{"", `W/"a"`}, 2},
 	} {
 		t.Run(c.name, func(t *testing.T) {
