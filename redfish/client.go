@@ -392,8 +392,17 @@ func (c *Client) send(ctx context.Context, method, uri string, body any) (http.H
 }
 
 // sendStatus is send that also returns the answer's status (0 for a 2xx
-// that gofish reports as an error, with no headers).
+// that gofish reports as an error, with no headers). A PATCH meets a
+// service that wants If-Match (patch).
 func (c *Client) sendStatus(ctx context.Context, method, uri string, body any) (http.Header, int, error) {
+	if method == http.MethodPatch {
+		return c.patch(ctx, uri, body)
+	}
+	return c.request(ctx, method, uri, body, nil)
+}
+
+// request sends one request as sendStatus does, with extra headers.
+func (c *Client) request(ctx context.Context, method, uri string, body any, headers map[string]string) (http.Header, int, error) {
 	var rd io.ReadSeeker
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -402,7 +411,7 @@ func (c *Client) sendStatus(ctx context.Context, method, uri string, body any) (
 		}
 		rd = bytes.NewReader(b)
 	}
-	resp, err := c.at(ctx).RunRawRequestWithHeaders(method, uri, rd, "application/json", nil)
+	resp, err := c.at(ctx).RunRawRequestWithHeaders(method, uri, rd, "application/json", headers)
 	if err != nil {
 		if success2xx(err) {
 			return http.Header{}, 0, nil

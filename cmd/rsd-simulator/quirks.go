@@ -30,5 +30,6 @@ func quirkFlags(fs *flag.FlagSet, q *rsdsim.Quirks) {
 	fs.BoolVar(&q.NoRacks, "no-racks", false, "the racks are chassis of type Enclosure: no chassis is of type Rack")
 	fs.StringVar(&q.ETags, "etags", "", "how entity tags are served: none (no ETag header) or ignored (ETags sent, If-None-Match never answered 304); empty: ETags sent and honoured")
 	fs.IntVar(&q.PageSize, "page-size", 0, "answer every collection in pages of N members (1 to 10000), linked by Members@odata.nextLink (<path>?$skip=k); 0: whole collections")
+	fs.IntVar(&q.IfMatchRequired, "if-match-required", 0, "answer a PATCH without If-Match with this status: 428 or 412 (0: off)")
 	fs.BoolVar(&q.NoSystemNodeLink, "no-system-node-link", false, "systems do not link their composed node (Links.Oem.Intel_RackScale.ComposedNode), as on a real PODM")
 }

@@ -25,6 +25,10 @@
 // Oem.Intel_RackScale.Allocated (simulator additions; on a real PODM the authoritative link
 // is the node's Links.ComputerSystem; Quirks.NoSystemNodeLink leaves the first out).
 //
+// A PATCH whose If-Match is not the resource's current ETag (compared as strings, weak ETags
+// included) or "*" is answered 412 and changes nothing; Quirks.IfMatchRequired refuses a PATCH
+// without If-Match with 428 or 412, as some BMCs do.
+//
 // # Collections in pages
 //
 // Quirks.PageSize (rsd-simulator --page-size N) answers every collection of every model N

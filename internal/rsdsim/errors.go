@@ -15,6 +15,7 @@ const (
 	codeUnsupportedCreation   = "Base.1.0.UnsupportedCreationRequest"
 	codeUnauthorized          = "Base.1.0.Unauthorized"
 	codePreconditionFailed    = "Base.1.0.PreconditionFailed"
+	codePreconditionRequired  = "Base.1.0.PreconditionRequired" // not PODM's: for Quirks.IfMatchRequired
 	codeUnknownException      = "Base.1.0.UnknownException"
 	codeServiceUnavailable    = "Base.1.0.ServiceUnavailable"
 	codeActionNotSupported    = "Base.1.0.ActionNotSupported"

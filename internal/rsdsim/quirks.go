@@ -1,6 +1,7 @@
 package rsdsim
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/http"
@@ -40,6 +41,9 @@ type Quirks struct {
 	// Members@odata.count, the total, and Members@odata.nextLink, <path>?$skip=<k>, while
 	// more remain; GET <path>?$skip=k is the page from member k. At most maxPageSize.
 	PageSize int
+	// IfMatchRequired, when not 0, is the status (428 or 412) of the answer to a PATCH that
+	// carries no If-Match, as some BMCs refuse one; the PATCH changes nothing.
+	IfMatchRequired int
 }
 
 // maxPageSize bounds Quirks.PageSize; a page of a real service holds a few hundred members.
@@ -102,6 +106,13 @@ func (q Quirks) validate() error {
 	}
 	if q.PageSize < 0 || q.PageSize > maxPageSize {
 		return fmt.Errorf("rsdsim: page size %d is not in [0, %d]", q.PageSize, maxPageSize)
+	}
+	if q.IfMatchRequired != 0 && q.IfMatchRequired != http.StatusPreconditionRequired && q.IfMatchRequired != http.StatusPreconditionFailed {
+		return fmt.Errorf("rsdsim: If-Match required status %d is not %d, %d or 0", q.IfMatchRequired,
+			http.StatusPreconditionRequired, http.StatusPreconditionFailed)
+	}
+	if q.IfMatchRequired != 0 && q.ETags == ETagsNone {
+		return errors.New("rsdsim: If-Match cannot be required of clients that are sent no ETags")
 	}
 	if q.SharedUUID < 0 || q.SharedUUID > maxSystems || q.NoUUID < 0 || q.NoUUID > maxSystems {
 		return fmt.Errorf("rsdsim: shared and missing UUIDs must be in [0, %d]", maxSystems)

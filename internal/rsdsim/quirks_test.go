@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -94,6 +95,8 @@ func TestQuirksValidated(t *testing.T) {
 		{SharedUUID: -1},
 		{NoUUID: maxSystems + 1},
 		{ETags: "weak"},
+		{IfMatchRequired: http.StatusBadRequest},
+		{IfMatchRequired: http.StatusPreconditionRequired, ETags: ETagsNone},
 	} {
 		if _, err := New(Config{Systems: 1, Quirks: q}); err == nil {
 			t.Errorf("New accepted %+v", q)
@@ -141,6 +144,77 @@ func TestQuirkETags(t *testing.T) {
 			}
 			if again.status != want || (want == http.StatusOK && !bytes.Equal(again.raw, first.raw)) {
 				t.Errorf("ETags %q: GET %s with If-None-Match %s: %d %s, want %d", tc.mode, p, tidy, again.status, again.raw, want)
+			}
+		}
+	}
+}
+
+// ifMatchTarget is a resource that takes a PATCH of Boot in one of the models.
+type ifMatchTarget struct {
+	name string
+	cfg  Config
+	path func(ts *testServer) string
+}
+
+var ifMatchTargets = []ifMatchTarget{
+	{"RSD node", Config{}, func(ts *testServer) string { return ts.allocate(m{}) }},
+	{"plain system", Config{RSDVersion: VersionNone}, func(*testServer) string { return systemsPath + "/System1" }},
+	{"DMTF composed system", Config{Model: ModelDMTF}, func(ts *testServer) string {
+		for _, b := range ts.zoneBlocks("1") {
+			if strings.Contains(b, "/Compute") {
+				return ts.do("POST", systemsPath, m{"Name": "patched", "Links": blockRefs(b)}).mustStatus(ts.t, http.StatusCreated).header.Get("Location")
+			}
+		}
+		ts.t.Fatal("no Compute block in zone 1")
+		return ""
+	}},
+}
+
+// Whatever the quirk, an If-Match that is not the current ETag (weak or strong, compared as
+// strings) is refused 412; the quirk refuses a PATCH without one; a refusal changes nothing.
+func TestQuirkIfMatchRequired(t *testing.T) {
+	for _, target := range ifMatchTargets {
+		for _, status := range []int{0, http.StatusPreconditionRequired, http.StatusPreconditionFailed} {
+			cfg := target.cfg
+			cfg.Quirks.IfMatchRequired = status
+			ts := newTestServer(t, cfg)
+			p := target.path(ts)
+			boot := func(target string) m {
+				return m{"Boot": m{"BootSourceOverrideEnabled": "Once", "BootSourceOverrideTarget": target}}
+			}
+			before := ts.do("GET", p, nil).mustStatus(t, http.StatusOK)
+			etag := before.header.Get("ETag")
+			type refusal struct {
+				ifMatch string
+				status  int
+				code    string
+			}
+			refusals := []refusal{
+				{`W/"0"`, http.StatusPreconditionFailed, codePreconditionFailed},
+				{strings.TrimPrefix(etag, "W/"), http.StatusPreconditionFailed, codePreconditionFailed},
+			}
+			switch status {
+			case http.StatusPreconditionRequired:
+				refusals = append(refusals, refusal{"", status, codePreconditionRequired})
+			case http.StatusPreconditionFailed:
+				refusals = append(refusals, refusal{"", status, codePreconditionFailed})
+			}
+			for _, c := range refusals {
+				r := ts.do("PATCH", p, boot("Pxe"), "If-Match", c.ifMatch)
+				if r.status != c.status || r.errorCode(t) != c.code {
+					t.Errorf("%s, quirk %d, If-Match %q: %d %s, want %d %s", target.name, status, c.ifMatch, r.status, r.raw, c.status, c.code)
+				}
+				if after := ts.do("GET", p, nil); !bytes.Equal(after.raw, before.raw) {
+					t.Errorf("%s, quirk %d: a PATCH refused for If-Match %q changed %s", target.name, status, c.ifMatch, p)
+				}
+			}
+			ts.do("PATCH", p, boot("Pxe"), "If-Match", etag).mustStatus(t, http.StatusOK)
+			r := ts.do("PATCH", p, boot("Hdd"), "If-Match", "*").mustStatus(t, http.StatusOK)
+			if got := get(r.body, "Boot", "BootSourceOverrideTarget"); got != "Hdd" || r.header.Get("ETag") == etag {
+				t.Errorf("%s, quirk %d: after PATCHes with the ETag and *: target %v, ETag %s", target.name, status, got, r.header.Get("ETag"))
+			}
+			if status == 0 {
+				ts.do("PATCH", p, boot("Pxe")).mustStatus(t, http.StatusOK)
 			}
 		}
 	}

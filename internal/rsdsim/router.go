@@ -181,16 +181,33 @@ func (s *Simulator) serveCurrent(w http.ResponseWriter, r *http.Request, path st
 	return nil
 }
 
-// checkIfMatch enforces If-Match on a PATCH or DELETE, as gofish sends the ETag it last saw;
-// the caller holds s.mu.
+// checkIfMatch enforces If-Match on a PATCH or DELETE: a value that is not the resource's
+// current ETag, compared as strings (weak ones included, as the BMCs that check it do), or "*",
+// is answered 412. A PATCH without one is refused where Quirks.IfMatchRequired says so. The
+// caller holds s.mu.
 func (s *Simulator) checkIfMatch(r *http.Request, path string) *apiError {
 	want := r.Header.Get("If-Match")
-	if want == "" || want == "*" {
-		return nil
+	if want == "" {
+		return s.ifMatchMissing(r.Method)
 	}
-	if d := s.docs[path]; d != nil && strings.TrimPrefix(want, "W/") != strings.TrimPrefix(d.etag, "W/") {
+	if d := s.docs[path]; d != nil && want != "*" && want != d.etag {
 		return newError(http.StatusPreconditionFailed, codePreconditionFailed,
 			"The ETag in If-Match does not match the current resource.", "Current ETag: "+d.etag)
 	}
 	return nil
+}
+
+// ifMatchMissing returns the refusal of a request without If-Match under
+// Quirks.IfMatchRequired (nil when it is off, or for another method than PATCH).
+func (s *Simulator) ifMatchMissing(method string) *apiError {
+	status := s.cfg.Quirks.IfMatchRequired
+	if status == 0 || method != http.MethodPatch {
+		return nil
+	}
+	code := codePreconditionRequired
+	if status == http.StatusPreconditionFailed {
+		code = codePreconditionFailed
+	}
+	return newError(status, code, "The request did not provide the required precondition, such as an If-Match header.",
+		"Read the resource and send its ETag in If-Match.")
 }

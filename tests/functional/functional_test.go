@@ -30,6 +30,7 @@ var scenarios = []struct {
 	{"Adopt", eachModel(testAdopt)},
 	{"Inventory", testInventory},
 	{"RealServiceQuirks", testRealServiceQuirks},
+	{"IfMatchRequired", testIfMatchRequired},
 	{"InventoryRetries", testInventoryRetries},
 	{"InventoryStale", testInventoryStale},
 	{"Storages", eachModel(testStorages)},

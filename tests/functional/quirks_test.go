@@ -137,3 +137,35 @@ func testInventoryRetries(t *testing.T, b backend) {
 		t.Errorf("%d of %d lists had all 40 systems whole, want at least 99", whole, calls)
 	}
 }
+
+// testIfMatchRequired sets the boot override of a composed node on an RSD simulator that
+// answers a PATCH without If-Match 428 (as the Lenovo SR655's AMI service does) and of a
+// system of a plain one that answers it 412 (as Huawei's iBMC does): Valence sends the ETag
+// again and the override is on the simulator.
+func testIfMatchRequired(t *testing.T, b backend) {
+	e := newEnv(t, b, setup{sims: [][]string{
+		{"--systems", "1", "--if-match-required", "428"},
+		{"--rsd-version", "none", "--systems", "1", "--if-match-required", "412"},
+	}})
+	c := e.api.client
+	boot := api.BootAction{Enabled: "Once", Target: "Pxe", Mode: "UEFI"}
+	onSim := func(sim *simulator, uri string) {
+		t.Helper()
+		if got := sim.system(t, uri).Boot; got.BootSourceOverrideEnabled != boot.Enabled ||
+			got.BootSourceOverrideTarget != boot.Target || got.BootSourceOverrideMode != boot.Mode {
+			t.Errorf("boot override of %s on the simulator: %+v, want %+v", uri, got, boot)
+		}
+	}
+
+	n := c.compose(t, api.NodeCompose{Name: "booted", PodmID: e.podms[0].UUID})
+	c.expect(t, http.StatusNoContent, http.MethodPost, "/v1/nodes/"+n.UUID+"/action", api.NodeAction{Boot: &boot})
+	onSim(e.sims[0], n.ResourceURI)
+
+	systems := decodeAs[[]api.System](t, c.get(t, http.StatusOK, "/v1/systems?podm_id="+e.podms[1].UUID))
+	if len(systems) != 1 {
+		t.Fatalf("systems of the plain pod manager: %+v, want 1", systems)
+	}
+	// By Id: both simulators have the same seed, and so the same system UUIDs.
+	c.expect(t, http.StatusNoContent, http.MethodPost, "/v1/systems/"+systems[0].ID+"/action?podm_id="+e.podms[1].UUID, api.SystemAction{Boot: &boot})
+	onSim(e.sims[1], systems[0].ResourceURI)
+}
