@@ -239,7 +239,7 @@ const (
 	pollMax   = 2 * time.Second
 )
 
-// nodeStateJSON is what WaitAssembled's polls read of a node: its identity
+// nodeStateJSON is what NodeState (WaitAssembled's polls) reads of a node: its identity
 // and state, not the links, boot settings and actions that GetNode decodes
 // (the better part of a compose's decoding, one poll or more per compose).
 type nodeStateJSON struct {
@@ -252,23 +252,31 @@ type nodeStateJSON struct {
 	Status            struct{ Health schemas.Health }
 }
 
-// WaitAssembled polls the node, with backoff, until it is Assembled (and
-// returns it), Failed (ErrAssemblyFailed) or ctx is done (ctx's error).
-// The node returned has its identity (ID, URI, Name, Description, UUID),
-// State, PowerState and Health only: GetNode reads the rest.
-func (c *Client) WaitAssembled(ctx context.Context, node string) (*ComposedNode, error) {
+// NodeState reads the node once, as WaitAssembled's polls do: its identity
+// (ID, URI, Name, Description, UUID), State, PowerState and Health only.
+func (c *Client) NodeState(ctx context.Context, node string) (*ComposedNode, error) {
 	uri, err := c.nodeURI(node)
 	if err != nil {
 		return nil, err
 	}
+	var j nodeStateJSON
+	if err := c.getJSON(ctx, uri, &j); err != nil {
+		return nil, err
+	}
+	return &ComposedNode{ID: j.ID, URI: cmp.Or(j.ODataID, uri), Name: j.Name, Description: j.Description, UUID: j.UUID,
+		State: j.ComposedNodeState, PowerState: j.PowerState, Health: j.Status.Health}, nil
+}
+
+// WaitAssembled polls the node (NodeState), with backoff, until it is
+// Assembled (and returns it), Failed (ErrAssemblyFailed) or ctx is done
+// (ctx's error). GetNode reads what the node returned lacks.
+func (c *Client) WaitAssembled(ctx context.Context, node string) (*ComposedNode, error) {
 	wait := pollFirst
 	for {
-		var j nodeStateJSON
-		if err := c.getJSON(ctx, uri, &j); err != nil {
+		n, err := c.NodeState(ctx, node)
+		if err != nil {
 			return nil, err
 		}
-		n := &ComposedNode{ID: j.ID, URI: cmp.Or(j.ODataID, uri), Name: j.Name, Description: j.Description, UUID: j.UUID,
-			State: j.ComposedNodeState, PowerState: j.PowerState, Health: j.Status.Health}
 		switch n.State {
 		case NodeAssembled:
 			return n, nil

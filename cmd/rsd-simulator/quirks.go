@@ -32,4 +32,5 @@ func quirkFlags(fs *flag.FlagSet, q *rsdsim.Quirks) {
 	fs.IntVar(&q.PageSize, "page-size", 0, "answer every collection in pages of N members (1 to 10000), linked by Members@odata.nextLink (<path>?$skip=k); 0: whole collections")
 	fs.IntVar(&q.IfMatchRequired, "if-match-required", 0, "answer a PATCH without If-Match with this status: 428 or 412 (0: off)")
 	fs.BoolVar(&q.NoSystemNodeLink, "no-system-node-link", false, "systems do not link their composed node (Links.Oem.Intel_RackScale.ComposedNode), as on a real PODM")
+	fs.BoolVar(&q.DropDescription, "drop-description", false, "the Allocate ignores the request's Description: the node keeps the default (empty), as a PODM would that did not keep it")
 }

@@ -35,38 +35,6 @@ const maxBlockZones = 16
 // as soon as it exists.
 const composedState = "Assembled"
 
-// composeMark starts the Description of a system this driver composes,
-// followed by the compose's id and, after a space, the caller's description:
-// the one place a specific composition request surely keeps (DMTF's
-// capabilities objects allow Name and Description), so that recovery
-// recognises the system of a compose whose answer was lost.
-const composeMark = "valence-compose:"
-
-// marked is the Description of the system composed for req.
-func marked(req valence.AllocateRequest) string {
-	switch {
-	case req.ComposeID == "":
-		return req.Description
-	case req.Description == "":
-		return composeMark + req.ComposeID
-	}
-	return composeMark + req.ComposeID + " " + req.Description
-}
-
-// unmarked splits a composed system's Description into the compose that
-// made it (empty when no compose of Valence did) and the caller's description.
-func unmarked(description string) (composeID, rest string) {
-	tail, ok := strings.CutPrefix(description, composeMark)
-	if !ok {
-		return "", description
-	}
-	id, rest, _ := strings.Cut(tail, " ")
-	if id == "" {
-		return "", description
-	}
-	return id, rest
-}
-
 // blockInfo is a free block with the parts a choice weighs.
 type blockInfo struct {
 	redfish.ResourceBlock

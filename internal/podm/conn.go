@@ -14,16 +14,24 @@ import (
 // none is the result of the operations that return only an error.
 type none = struct{}
 
-// Allocate asks the pod manager for a node and returns the node's path.
-func (c *conn) Allocate(ctx context.Context, req valence.AllocateRequest) (string, error) {
-	return run(ctx, c, opAllocate, func(rc *redfish.Client) (string, error) {
+// Allocate asks the pod manager for a node, its Description marked with
+// the compose (composeMark), and returns the node's path and whether the
+// node is known to keep the mark: a composed system always does; an RSD
+// node does where this connection has seen its pod manager keep it.
+func (c *conn) Allocate(ctx context.Context, req valence.AllocateRequest) (valence.Allocation, error) {
+	return run(ctx, c, opAllocate, func(rc *redfish.Client) (valence.Allocation, error) {
 		if err := c.needCompose(); err != nil {
-			return "", err
+			return valence.Allocation{}, err
 		}
 		if c.composition {
-			return c.compositionAllocate(ctx, rc, req)
+			uri, err := c.compositionAllocate(ctx, rc, req)
+			return valence.Allocation{URI: uri, Marked: err == nil && req.ComposeID != ""}, err
 		}
-		return rc.Allocate(ctx, allocateRequest(req))
+		uri, err := rc.Allocate(ctx, allocateRequest(req))
+		if err != nil {
+			return valence.Allocation{}, err
+		}
+		return valence.Allocation{URI: uri, Marked: c.markKept(ctx, rc, uri, req)}, nil
 	})
 }
 

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net/url"
 	"sync"
+	"sync/atomic"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/rs/zerolog"
@@ -125,6 +126,9 @@ type conn struct {
 	composeMu sync.Mutex
 	metrics   *metrics
 	log       zerolog.Logger
+	// marks is what the connection knows of whether its RSD pod manager
+	// keeps the compose mark: markUnknown, markKept or markDropped.
+	marks atomic.Int32
 
 	// client logs in again by itself when the pod manager forgets its
 	// session (redfish's session transport), so it is never replaced.

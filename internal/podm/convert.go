@@ -36,13 +36,14 @@ func serviceInfo(in redfish.ServiceInfo, compose bool) valence.ServiceInfo {
 	return out
 }
 
-// allocateRequest converts the core's Allocate request. The core has
-// already refused what the pod manager's RSD version cannot carry, and
-// redfish lays the rest out for that version, so every field is mapped.
+// allocateRequest converts the core's Allocate request, its Description
+// marked with the compose. The core has already refused what the pod
+// manager's RSD version cannot carry, and redfish lays the rest out for
+// that version, so every field is mapped.
 func allocateRequest(in valence.AllocateRequest) redfish.AllocateRequest {
 	out := redfish.AllocateRequest{
 		Name:                 in.Name,
-		Description:          in.Description,
+		Description:          marked(in),
 		TotalSystemCoreCount: in.TotalSystemCoreCount,
 		TotalSystemMemoryMiB: in.TotalSystemMemoryMiB,
 	}
@@ -80,13 +81,16 @@ func allocateRequest(in valence.AllocateRequest) redfish.AllocateRequest {
 	return out
 }
 
-// podmNode converts a composed node and its parts.
+// podmNode converts a composed node and its parts; the compose mark at the
+// head of its Description, if any, becomes its ComposeID.
 func podmNode(n *redfish.ComposedNode, parts *redfish.NodeParts) valence.PodmNode {
+	composeID, description := unmarked(n.Description)
 	out := valence.PodmNode{
 		Index:          n.ID,
 		URI:            n.URI,
 		Name:           n.Name,
-		Description:    n.Description,
+		Description:    description,
+		ComposeID:      composeID,
 		State:          string(n.State),
 		PowerState:     string(n.PowerState),
 		Health:         string(n.Health),

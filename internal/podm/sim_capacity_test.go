@@ -95,10 +95,11 @@ func TestSimBlockCapacity(t *testing.T) {
 		t.Fatalf("an unused pool of 4 blades: %+v", before)
 	}
 
-	uri, err := conn.Allocate(ctx, valence.AllocateRequest{Name: "n1", Processors: []valence.ProcessorReq{{}, {}}})
+	alloc, err := conn.Allocate(ctx, valence.AllocateRequest{Name: "n1", Processors: []valence.ProcessorReq{{}, {}}})
 	if err != nil {
 		t.Fatal(err)
 	}
+	uri := alloc.URI
 	during := check("after a compose")
 	if during.Systems != (valence.Amount{Total: 4, Free: 3}) || during.Cores.Free >= before.Cores.Free ||
 		during.Cores.Total != before.Cores.Total || during.MemoryGiB.Free >= before.MemoryGiB.Free {

@@ -66,11 +66,12 @@ func TestSimCompositionLifecycle(t *testing.T) {
 	if got := conn.NodeURI("Composed1"); got != "/redfish/v1/Systems/Composed1" {
 		t.Errorf("NodeURI = %q", got)
 	}
-	uri, err := conn.Allocate(ctx, valence.AllocateRequest{Name: "n1", TotalSystemCoreCount: 1, TotalSystemMemoryMiB: 1,
+	alloc, err := conn.Allocate(ctx, valence.AllocateRequest{Name: "n1", TotalSystemCoreCount: 1, TotalSystemMemoryMiB: 1,
 		Processors: []valence.ProcessorReq{{}}})
 	if err != nil {
 		t.Fatalf("Allocate: %v", err)
 	}
+	uri := alloc.URI
 	if err := conn.Assemble(ctx, uri); err != nil {
 		t.Fatal(err)
 	}
@@ -168,13 +169,14 @@ func TestSimCompositionConcurrent(t *testing.T) {
 	for _, conn := range conns {
 		wg.Go(func() {
 			for {
-				uri, err := conn.Allocate(context.Background(), valence.AllocateRequest{Name: "c", TotalSystemCoreCount: 1})
+				alloc, err := conn.Allocate(context.Background(), valence.AllocateRequest{Name: "c", TotalSystemCoreCount: 1})
 				if err != nil {
 					if !valence.IsCode(err, valence.Conflict) {
 						t.Errorf("Allocate: %v", err)
 					}
 					return
 				}
+				uri := alloc.URI
 				mu.Lock()
 				systems = append(systems, uri)
 				mu.Unlock()
@@ -203,10 +205,11 @@ func TestSimCompositionBlocksOfOneZone(t *testing.T) {
 	s := startDMTF(t)
 	conn := connect(t, newConnector(), access(s.srv.URL))
 	procs := func(n int) []valence.ProcessorReq { return make([]valence.ProcessorReq, n) }
-	uri, err := conn.Allocate(context.Background(), valence.AllocateRequest{Name: "three", Processors: procs(3)})
+	alloc, err := conn.Allocate(context.Background(), valence.AllocateRequest{Name: "three", Processors: procs(3)})
 	if err != nil {
 		t.Fatal(err)
 	}
+	uri := alloc.URI
 	got := strings.Join(composedBlocks(t, s, uri), " ")
 	want := blocksPath + "/Compute3 " + blocksPath + "/Processor3 " + blocksPath + "/Processor4"
 	if got != want {
@@ -256,10 +259,11 @@ func TestSimCompositionRetriesWhenABlockIsTaken(t *testing.T) {
 		}
 	})
 	conn := connect(t, newConnector(), access(front))
-	uri, err := conn.Allocate(context.Background(), valence.AllocateRequest{Name: "retried", TotalSystemCoreCount: 1})
+	alloc, err := conn.Allocate(context.Background(), valence.AllocateRequest{Name: "retried", TotalSystemCoreCount: 1})
 	if err != nil {
 		t.Fatalf("Allocate after a block was taken: %v", err)
 	}
+	uri := alloc.URI
 	got := composedBlocks(t, s, uri)
 	if posts != 2 || len(stolen) == 0 || slices.ContainsFunc(got, func(b string) bool { return slices.Contains(stolen, b) }) {
 		t.Errorf("%d POSTs; blocks %v, the other client took %v: want 2 POSTs and disjoint blocks", posts, got, stolen)
@@ -396,11 +400,15 @@ func TestSimCompositionConstrainedOnly(t *testing.T) {
 	url, posted := lastPost(t, s)
 	conn := connect(t, newConnector(), access(url))
 	ctx := context.Background()
-	uri, err := conn.Allocate(ctx, valence.AllocateRequest{Name: "c1", ComposeID: "compose-c1", TotalSystemCoreCount: 2,
+	alloc, err := conn.Allocate(ctx, valence.AllocateRequest{Name: "c1", ComposeID: "compose-c1", TotalSystemCoreCount: 2,
 		TotalSystemMemoryMiB: 4096, Processors: []valence.ProcessorReq{{}, {}}, Memory: []valence.MemoryReq{{Type: "DDR4"}}})
 	if err != nil {
 		t.Fatalf("Allocate: %v", err)
 	}
+	if !alloc.Marked {
+		t.Errorf("a composed system is not known to carry its compose's mark")
+	}
+	uri := alloc.URI
 	body := posted()
 	// The simulator's capabilities object requires no property of a member,
 	// so only the ones asked for are sent.
@@ -439,10 +447,11 @@ func TestSimCompositionConstrainedOnly(t *testing.T) {
 	}
 
 	// Interfaces are asked for as one member: the service gives Network blocks.
-	uri, err = conn.Allocate(ctx, valence.AllocateRequest{Name: "net", EthernetInterfaces: []valence.NetworkReq{{SpeedMbps: 1000}, {}}})
+	alloc, err = conn.Allocate(ctx, valence.AllocateRequest{Name: "net", EthernetInterfaces: []valence.NetworkReq{{SpeedMbps: 1000}, {}}})
 	if err != nil {
 		t.Fatalf("Allocate with interfaces: %v", err)
 	}
+	uri = alloc.URI
 	if m := posted()["EthernetInterfaces"]; !reflect.DeepEqual(m, map[string]any{"Members": []any{map[string]any{"@Redfish.RequestedCount": 2.0, "SpeedMbps": 1000.0}}}) {
 		t.Errorf("the interfaces asked: %v", m)
 	}
@@ -484,10 +493,11 @@ func TestSimCompositionDrivesAndNICs(t *testing.T) {
 	req := valence.AllocateRequest{Name: "io", TotalSystemCoreCount: 1,
 		LocalDrives:        []valence.LocalDriveReq{{}, {CapacityGiB: gib, Type: drive["MediaType"].(string), Interface: drive["Protocol"].(string)}},
 		EthernetInterfaces: []valence.NetworkReq{{SpeedMbps: 1000}}}
-	uri, err := conn.Allocate(context.Background(), req)
+	alloc, err := conn.Allocate(context.Background(), req)
 	if err != nil {
 		t.Fatalf("Allocate: %v", err)
 	}
+	uri := alloc.URI
 	kinds, zones := map[string]int{}, map[string]bool{}
 	for _, b := range composedBlocks(t, s, uri) {
 		blk := raw(t, s, b)
@@ -528,8 +538,9 @@ func TestSimCompositionThroughATask(t *testing.T) {
 		}
 		conn := connect(t, newConnector(), access(serve(t, s).srv.URL))
 		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
-		uri, err := conn.Allocate(ctx, valence.AllocateRequest{Name: "t", ComposeID: "compose-t", TotalSystemCoreCount: 1})
+		alloc, err := conn.Allocate(ctx, valence.AllocateRequest{Name: "t", ComposeID: "compose-t", TotalSystemCoreCount: 1})
 		cancel()
+		uri := alloc.URI
 		if c.task < c.timeout {
 			if err != nil || uri != "/redfish/v1/Systems/Composed1" {
 				t.Errorf("Allocate through a %s task = %q, %v", c.task, uri, err)
@@ -562,10 +573,11 @@ func TestSimCompositionBlocksOfSeveralZones(t *testing.T) {
 			drives++
 		}
 	}
-	uri, err := conn.Allocate(context.Background(), valence.AllocateRequest{Name: "all", LocalDrives: make([]valence.LocalDriveReq, drives)})
+	alloc, err := conn.Allocate(context.Background(), valence.AllocateRequest{Name: "all", LocalDrives: make([]valence.LocalDriveReq, drives)})
 	if err != nil {
 		t.Fatalf("Allocate of all %d drives: %v", drives, err)
 	}
+	uri := alloc.URI
 	if got := len(composedBlocks(t, sv, uri)); got != drives+1 {
 		t.Errorf("%d blocks composed, want the %d drives and a Compute block", got, drives)
 	}

@@ -223,7 +223,7 @@ func plainDriverRefusesToCompose(t *testing.T, s sim) valence.PodManagerConn {
 func TestSimNodeLifecycle(t *testing.T) {
 	eachVersion(t, func(t *testing.T, s sim, conn valence.PodManagerConn) {
 		ctx := context.Background()
-		uri, err := conn.Allocate(ctx, valence.AllocateRequest{
+		alloc, err := conn.Allocate(ctx, valence.AllocateRequest{
 			Name: "n1", Description: "test node", TotalSystemCoreCount: 1,
 			Processors:         []valence.ProcessorReq{{InstructionSet: "x86-64"}},
 			Memory:             []valence.MemoryReq{{CapacityMiB: 1024}},
@@ -232,6 +232,7 @@ func TestSimNodeLifecycle(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Allocate: %v", err)
 		}
+		uri := alloc.URI
 		listed, err := conn.ListNodes(ctx)
 		if err != nil || len(listed) != 1 || listed[0].URI != uri || listed[0].Name != "n1" || listed[0].State != valence.NodeAllocated {
 			t.Errorf("ListNodes = %+v, %v; want the one Allocated node", listed, err)
@@ -418,10 +419,11 @@ func TestSimVolumes(t *testing.T) {
 		t.Errorf("listed = %+v", v)
 	}
 
-	node, err := conn.Allocate(ctx, valence.AllocateRequest{Name: "with-volume"})
+	alloc, err := conn.Allocate(ctx, valence.AllocateRequest{Name: "with-volume"})
 	if err != nil {
 		t.Fatal(err)
 	}
+	node := alloc.URI
 	if err := conn.AttachVolume(ctx, node, created.ResourceURI); err != nil {
 		t.Fatalf("AttachVolume: %v", err)
 	}
@@ -509,10 +511,11 @@ func TestSimErrors(t *testing.T) {
 	t.Run("assembly fails", func(t *testing.T) {
 		s := startSim(t, "2.3", rsdsim.Faults{FailAssembly: true})
 		conn := connect(t, newConnector(), access(s.srv.URL))
-		uri, err := conn.Allocate(ctx, valence.AllocateRequest{Name: "doomed"})
+		alloc, err := conn.Allocate(ctx, valence.AllocateRequest{Name: "doomed"})
 		if err != nil {
 			t.Fatal(err)
 		}
+		uri := alloc.URI
 		if err := conn.Assemble(ctx, uri); err != nil {
 			t.Fatal(err)
 		}
@@ -533,10 +536,11 @@ func TestSimSystemReadAlone(t *testing.T) {
 		}
 		conn := connect(t, newConnector(), access(serve(t, s).srv.URL))
 		ctx := context.Background()
-		nodeURI, err := conn.Allocate(ctx, valence.AllocateRequest{Name: "web"})
+		alloc, err := conn.Allocate(ctx, valence.AllocateRequest{Name: "web"})
 		if err != nil {
 			t.Fatal(err)
 		}
+		nodeURI := alloc.URI
 		systems, err := conn.Systems(ctx)
 		if err != nil {
 			t.Fatal(err)

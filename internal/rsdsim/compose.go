@@ -163,7 +163,7 @@ func (s *Simulator) compose(sys *system, req *allocationRequest, remote []remote
 	if req.Name != nil {
 		n.name = *req.Name
 	}
-	if req.Description != nil {
+	if req.Description != nil && !s.cfg.Quirks.DropDescription {
 		n.description = *req.Description
 	}
 	if req.Security != nil && req.Security.ClearTPMOnDelete != nil && s.ver.minor >= 3 {

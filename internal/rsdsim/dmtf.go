@@ -63,6 +63,7 @@ func (cfg *Config) validateModel() error {
 			{"accelerators", len(q.Accelerators) > 0},
 			{"shared UUIDs", q.SharedUUID > 0},
 			{"missing UUIDs", q.NoUUID > 0},
+			{"a dropped Description", q.DropDescription},
 		} {
 			if o.set {
 				unused = append(unused, o.name)

@@ -455,6 +455,7 @@ func TestDMTFModelRefusesOptionsOfTheOtherModel(t *testing.T) {
 		{Config{Model: ModelDMTF, Quirks: Quirks{AbsentSockets: 1, Accelerators: []string{AccelGPU}}}, "absent sockets, accelerators"},
 		{Config{Model: ModelDMTF, Quirks: Quirks{SharedUUID: 2}}, "shared UUIDs"},
 		{Config{Model: ModelDMTF, Quirks: Quirks{NoUUID: 1}}, "missing UUIDs"},
+		{Config{Model: ModelDMTF, Quirks: Quirks{DropDescription: true}}, "a dropped Description"},
 		{Config{ComposeDelay: time.Second}, "compose delay or task applies to the dmtf model"},
 	} {
 		_, err := New(c.cfg)

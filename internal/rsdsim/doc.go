@@ -19,7 +19,9 @@
 // Assembled); PATCH of a node's Boot 200 with the node; DELETE 204 (the system is shut down
 // and freed, VLANs Allocate added are removed, volumes Allocate created are deleted).
 // A Memory item of a template asks for CapacityMiB in total over the DIMMs meeting its other
-// conditions; Processors[].Model matches as a substring.
+// conditions; Processors[].Model matches as a substring. The node keeps the Allocate's Name
+// and Description; Quirks.DropDescription ignores the Description, as a PODM would that did
+// not keep it (rsd-simulator --drop-description).
 //
 // A system shows its node in Links.Oem.Intel_RackScale.ComposedNode and
 // Oem.Intel_RackScale.Allocated (simulator additions; on a real PODM the authoritative link

@@ -44,6 +44,10 @@ type Quirks struct {
 	// IfMatchRequired, when not 0, is the status (428 or 412) of the answer to a PATCH that
 	// carries no If-Match, as some BMCs refuse one; the PATCH changes nothing.
 	IfMatchRequired int
+	// DropDescription makes the RSD model's Allocate ignore the request's Description: the
+	// node keeps the simulator's default (empty), as a pod manager would that did not keep
+	// it. The RSD model only.
+	DropDescription bool
 }
 
 // maxPageSize bounds Quirks.PageSize; a page of a real service holds a few hundred members.

@@ -117,6 +117,25 @@ func TestQuirkNoSystemNodeLink(t *testing.T) {
 	}
 }
 
+// The RSD Allocate keeps the request's Description on the node, whole (a compose's mark and
+// the longest description Valence takes); DropDescription plays a pod manager that does not.
+func TestQuirkDropDescription(t *testing.T) {
+	description := "valence-compose:0b7e4a52-2c9f-4a39-9a53-4b9f3e1c2d10 " + strings.Repeat("é", 512)
+	for _, quirk := range []bool{false, true} {
+		ts := newTestServer(t, Config{Systems: 1, Quirks: Quirks{DropDescription: quirk}})
+		node := ts.do(http.MethodPost, "/redfish/v1/Nodes/Actions/Allocate", map[string]any{"Name": "web-1", "Description": description}).mustStatus(t, http.StatusCreated)
+		loc, _ := url.Parse(node.header.Get("Location"))
+		body := ts.do(http.MethodGet, loc.Path, nil).mustStatus(t, http.StatusOK).body
+		want := description
+		if quirk {
+			want = ""
+		}
+		if got := get(body, "Description"); got != want || get(body, "Name") != "web-1" {
+			t.Errorf("DropDescription %t: the node's Name %v, Description %q; want web-1, %q", quirk, get(body, "Name"), got, want)
+		}
+	}
+}
+
 func TestQuirkETags(t *testing.T) {
 	for _, tc := range []struct {
 		mode        string

@@ -13,13 +13,17 @@ import (
 )
 
 // intent records a compose in progress. It is written before the pod manager
-// is asked for anything and names the allocated node as soon as there is one,
-// so that a compose cut short by a crash is undone by whoever finds it later.
+// is asked for anything, so that a compose cut short by a crash is undone by
+// whoever finds it later: by the node it names, or by the pod manager's
+// nodes that its Allocate may have made (see lostAllocations).
 type intent struct {
 	// UUID is the uuid the node will have.
-	UUID    string `json:"uuid"`
-	Name    string `json:"name"`
-	PodmID  string `json:"podm_id"`
+	UUID   string `json:"uuid"`
+	Name   string `json:"name"`
+	PodmID string `json:"podm_id"`
+	// NodeURI names the allocated node, written before its Assemble unless
+	// the node is known to carry the compose's mark (see assemble), and
+	// when a rollback could not delete it.
 	NodeURI string `json:"node_uri,omitempty"`
 	// Owner is the Store.Owner of the process running the compose: once
 	// that owner is no longer alive, the compose is abandoned. Intents of
@@ -197,7 +201,7 @@ func (s *Service) composeOn(ctx context.Context, pm PodManager, req ComposeReque
 		return Node{}, err
 	}
 	areq.ComposeID = in.UUID
-	uri, err := conn.Allocate(ctx, areq)
+	alloc, err := conn.Allocate(ctx, areq)
 	if err != nil {
 		if unreachable(err) {
 			// The pod manager may have allocated before the answer was lost:
@@ -208,12 +212,12 @@ func (s *Service) composeOn(ctx context.Context, pm PodManager, req ComposeReque
 		}
 		return Node{}, deadlineError(ctx, err, "allocate", s.opts.ComposeTimeout)
 	}
-	log = log.With().Str("node_uri", uri).Logger()
-	log.Info().Msg("compose: allocated")
-	n, err := s.assemble(ctx, conn, pm, req, in, uri)
+	log = log.With().Str("node_uri", alloc.URI).Logger()
+	log.Info().Bool("marked", alloc.Marked).Msg("compose: allocated")
+	n, err := s.assemble(ctx, conn, pm, req, in, alloc)
 	if err != nil {
 		log.Warn().Err(err).Msg("compose failed; deleting the allocated node")
-		s.rollback(ctx, conn, in, uri, log)
+		s.rollback(ctx, conn, in, alloc.URI, log)
 		return Node{}, deadlineError(ctx, err, "assemble", s.opts.ComposeTimeout)
 	}
 	s.inventories.forget(pm.UUID)
@@ -224,9 +228,18 @@ func (s *Service) composeOn(ctx context.Context, pm PodManager, req ComposeReque
 // assemble takes an allocated node to Assembled and records it: the record
 // replaces the intent in one store write, so that neither a crash nor a
 // failed write can leave both (or neither) behind.
-func (s *Service) assemble(ctx context.Context, conn PodManagerConn, pm PodManager, req ComposeRequest, in intent, uri string) (Node, error) {
-	if _, err := s.intents.modify(ctx, in.UUID, func(i *intent) error { i.NodeURI = uri; return nil }); err != nil {
-		return Node{}, err
+//
+// Recovery finds a node whose intent does not name it by what madeBy
+// knows of it: its mark in any state, or else its name while it is only
+// Allocated. Once the Assemble starts, an unmarked node has neither, so its
+// URI is written to the intent first; a node known to be marked spares the
+// compose that write.
+func (s *Service) assemble(ctx context.Context, conn PodManagerConn, pm PodManager, req ComposeRequest, in intent, alloc Allocation) (Node, error) {
+	uri := alloc.URI
+	if !alloc.Marked {
+		if err := s.nameNode(ctx, in, uri); err != nil {
+			return Node{}, err
+		}
 	}
 	if err := conn.Assemble(ctx, uri); err != nil {
 		return Node{}, err
@@ -260,11 +273,22 @@ func (s *Service) rollback(ctx context.Context, conn PodManagerConn, in intent, 
 	cctx, cancel := s.podmCtx(context.WithoutCancel(ctx))
 	defer cancel()
 	if err := conn.DeleteNode(cctx, uri); err != nil {
-		// The intent stays, naming the node, so that recovery deletes it later.
+		// The intent stays, naming the node, so that recovery deletes it
+		// later: recovery searches the pod manager only for the composes of
+		// a process that died, and a marked compose has not named it yet.
 		log.Error().Err(err).Msg("rollback: cannot delete the allocated node; it will be retried")
+		if err := s.nameNode(cctx, in, uri); err != nil {
+			log.Error().Err(err).Str("intent", in.UUID).Msg("rollback: cannot name the node in the compose intent; it may be left")
+		}
 		return
 	}
 	s.forgetIntent(cctx, in, log)
+}
+
+// nameNode writes the allocated node's URI to the compose's intent.
+func (s *Service) nameNode(ctx context.Context, in intent, uri string) error {
+	_, err := s.intents.modify(ctx, in.UUID, func(i *intent) error { i.NodeURI = uri; return nil })
+	return err
 }
 
 func (s *Service) markAllocateUnsure(ctx context.Context, in intent, log zerolog.Logger) {
@@ -517,9 +541,12 @@ func (s *Service) lostAllocations(ctx context.Context, conn PodManagerConn, pm P
 }
 
 // madeBy reports whether the Allocate of in may have made n: the pod manager
-// says so (PodmNode.ComposeID, a composed system being whole at once), or,
-// where the driver cannot tell, n has the compose's name and is still only
-// Allocated (the compose never got to assemble it).
+// says so (PodmNode.ComposeID, the mark the driver keeps on the node, in
+// whatever state: a composed system is whole at once, a marked RSD node may
+// be Assembling or Assembled when its compose died), or, where the node
+// carries no mark, n has the compose's name and is still only Allocated
+// (its compose, which names an unmarked node before its Assemble, never
+// got to assemble it).
 func madeBy(n PodmNode, in intent) bool {
 	if n.ComposeID != "" {
 		return n.ComposeID == in.UUID

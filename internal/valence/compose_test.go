@@ -3,7 +3,9 @@ package valence
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -75,28 +77,57 @@ func TestComposeSuccess(t *testing.T) {
 }
 
 // A compose and its decompose write to the store four times: the intent
-// before the Allocate, the node it names, the record that replaces the
-// intent in one write (both or neither: never a record and its intent,
-// never a moment with neither), and the record's removal.
-func TestComposeAndDecomposeWriteFourTimes(t *testing.T) {
-	f := newFixture(t)
-	pm, _ := f.podm("rack1", 1)
-	f.store.mu.Lock()
-	before := len(f.store.writes)
-	f.store.mu.Unlock()
-	n, err := f.svc.Compose(f.ctx, ComposeRequest{Name: "web-1", PodmID: pm.UUID})
-	if err != nil {
-		t.Fatalf("Compose: %v", err)
-	}
-	if err := f.svc.Decompose(f.ctx, admin, n.UUID); err != nil {
-		t.Fatalf("Decompose: %v", err)
-	}
-	f.store.mu.Lock()
-	got := slices.Clone(f.store.writes[before:])
-	f.store.mu.Unlock()
-	want := []string{"Create intents", "Update intents", "CreateDeleting nodes intents", "Delete nodes"}
-	if !slices.Equal(got, want) {
-		t.Errorf("store writes %q, want %q", got, want)
+// before the Allocate, the node it names before the Assemble, the record
+// that replaces the intent in one write (both or neither: never a record
+// and its intent, never a moment with neither), and the record's removal.
+// A node known to carry the compose's mark spares the second: the intent
+// never names it, recovery finds it by its mark.
+func TestComposeAndDecomposeWrites(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		marked  bool
+		named   string // the intent's NodeURI while the node assembles
+		written []string
+	}{
+		{"unmarked", false, fakeNodes + "1", []string{"Create intents", "Update intents", "CreateDeleting nodes intents", "Delete nodes"}},
+		{"marked", true, "", []string{"Create intents", "CreateDeleting nodes intents", "Delete nodes"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			f := newFixture(t)
+			pm, p := f.podm("rack1", 1)
+			p.set(func(p *fakePodm) { p.marks = c.marked })
+			f.store.mu.Lock()
+			before := len(f.store.writes)
+			f.store.mu.Unlock()
+			release := p.gateOn("WaitAssembled")
+			done := make(chan error, 1)
+			var n Node
+			go func() {
+				var err error
+				n, err = f.svc.Compose(f.ctx, ComposeRequest{Name: "web-1", PodmID: pm.UUID})
+				done <- err
+			}()
+			for len(p.called("WaitAssembled")) == 0 {
+				time.Sleep(time.Millisecond)
+			}
+			intents := must[[]intent](t, "intents")(f.svc.intents.all(f.ctx, nil))
+			if len(intents) != 1 || intents[0].NodeURI != c.named {
+				t.Errorf("the intent while its node assembles: %+v, want it naming %q", intents, c.named)
+			}
+			release()
+			if err := <-done; err != nil {
+				t.Fatalf("Compose: %v", err)
+			}
+			if err := f.svc.Decompose(f.ctx, admin, n.UUID); err != nil {
+				t.Fatalf("Decompose: %v", err)
+			}
+			f.store.mu.Lock()
+			got := slices.Clone(f.store.writes[before:])
+			f.store.mu.Unlock()
+			if !slices.Equal(got, c.written) {
+				t.Errorf("store writes %q, want %q", got, c.written)
+			}
+		})
 	}
 }
 
@@ -239,36 +270,44 @@ func TestComposeTimeout(t *testing.T) {
 	}
 }
 
+// A rollback that cannot delete its node leaves the intent naming it, for
+// recovery to delete; a marked compose, whose intent did not name it yet,
+// names it then.
 func TestComposeRollbackFailureIsRecovered(t *testing.T) {
-	f := newFixture(t, func(o *Options) { o.ComposeTimeout = time.Minute; o.PodmTimeout = 10 * time.Second })
-	pm, p := f.podm("rack1", 1)
-	p.failOn("Assemble", Errorf(PodManagerError, "assembly failed"))
-	p.failOn("DeleteNode", Errorf(PodManagerUnavailable, "connection refused"))
-	_, err := f.svc.Compose(f.ctx, ComposeRequest{Name: "web-1", PodmID: pm.UUID})
-	wantCode(t, "Compose", err, PodManagerError)
+	for _, marked := range []bool{false, true} {
+		t.Run(fmt.Sprintf("marked=%t", marked), func(t *testing.T) {
+			f := newFixture(t, func(o *Options) { o.ComposeTimeout = time.Minute; o.PodmTimeout = 10 * time.Second })
+			pm, p := f.podm("rack1", 1)
+			p.set(func(p *fakePodm) { p.marks = marked })
+			p.failOn("Assemble", Errorf(PodManagerError, "assembly failed"))
+			p.failOn("DeleteNode", Errorf(PodManagerUnavailable, "connection refused"))
+			_, err := f.svc.Compose(f.ctx, ComposeRequest{Name: "web-1", PodmID: pm.UUID})
+			wantCode(t, "Compose", err, PodManagerError)
 
-	intents := must[[]intent](t, "intents")(f.svc.intents.all(f.ctx, nil))
-	if len(intents) != 1 || intents[0].NodeURI != fakeNodes+"1" || intents[0].PodmID != pm.UUID {
-		t.Fatalf("intents after a failed rollback: %+v, want one naming the node", intents)
-	}
-	if ids := f.store.ids(KindNode); len(ids) != 0 {
-		t.Errorf("node records: %v", ids)
-	}
-	p.failOn("DeleteNode", nil)
+			intents := must[[]intent](t, "intents")(f.svc.intents.all(f.ctx, nil))
+			if len(intents) != 1 || intents[0].NodeURI != fakeNodes+"1" || intents[0].PodmID != pm.UUID {
+				t.Fatalf("intents after a failed rollback: %+v, want one naming the node", intents)
+			}
+			if ids := f.store.ids(KindNode); len(ids) != 0 {
+				t.Errorf("node records: %v", ids)
+			}
+			p.failOn("DeleteNode", nil)
 
-	// The compose has returned: no one works on it any more, so recovery
-	// need not wait for its deadline. While the pod manager cannot be
-	// reached, the intent stays for later.
-	p.setDown(true)
-	f.svc.recoverIntents(f.ctx)
-	if len(f.store.ids(KindIntent)) != 1 {
-		t.Fatalf("recovery dropped the intent without deleting the node")
-	}
-	p.setDown(false)
-	f.svc.recoverIntents(f.ctx)
-	wantNothingLeft(t, f, p)
-	if got := p.called("DeleteNode"); got[len(got)-1] != "DeleteNode "+fakeNodes+"1" {
-		t.Errorf("DeleteNode calls %v", got)
+			// The compose has returned: no one works on it any more, so recovery
+			// need not wait for its deadline. While the pod manager cannot be
+			// reached, the intent stays for later.
+			p.setDown(true)
+			f.svc.recoverIntents(f.ctx)
+			if len(f.store.ids(KindIntent)) != 1 {
+				t.Fatalf("recovery dropped the intent without deleting the node")
+			}
+			p.setDown(false)
+			f.svc.recoverIntents(f.ctx)
+			wantNothingLeft(t, f, p)
+			if got := p.called("DeleteNode"); got[len(got)-1] != "DeleteNode "+fakeNodes+"1" {
+				t.Errorf("DeleteNode calls %v", got)
+			}
+		})
 	}
 }
 
@@ -278,10 +317,9 @@ func TestComposeRollbackFailureIsRecovered(t *testing.T) {
 func TestLostAllocateAnswerIsRecovered(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.ComposeTimeout = time.Minute; o.PodmTimeout = 10 * time.Second })
 	pm, p := f.podm("rack1", 4)
-	recorded := f.compose(pm, "web-1", "p") // Valence's own node of that name
-	assembled := p.compose("web-1")         // composed outside Valence, Assembled
-	other := must[string](t, "other")(      // Allocated, but of another name
-		(&fakeConn{p: p}).Allocate(f.ctx, AllocateRequest{Name: "db-1"}))
+	recorded := f.compose(pm, "web-1", "p")            // Valence's own node of that name
+	assembled := p.compose("web-1")                    // composed outside Valence, Assembled
+	other := p.allocate(AllocateRequest{Name: "db-1"}) // Allocated, but of another name
 
 	p.set(func(p *fakePodm) { p.loseAllocate = true })
 	_, err := f.svc.Compose(f.ctx, ComposeRequest{Name: "web-1", PodmID: pm.UUID})
@@ -327,8 +365,8 @@ func TestLostComposedSystemIsRecovered(t *testing.T) {
 	p.set(func(p *fakePodm) { p.wholeAtOnce = true })
 	recorded := f.compose(pm, "web-1", "p") // Valence's own, marked with its compose
 	outside := p.compose("web-1")           // composed outside Valence: no mark
-	other := must[string](t, "other")(      // another compose's, unclaimed but not this one's
-		(&fakeConn{p: p}).Allocate(f.ctx, AllocateRequest{Name: "web-1", ComposeID: "another-compose"}))
+	// Another compose's, unclaimed but not this one's.
+	other := p.allocate(AllocateRequest{Name: "web-1", ComposeID: "another-compose"})
 
 	p.set(func(p *fakePodm) { p.loseAllocate = true })
 	_, err := f.svc.Compose(f.ctx, ComposeRequest{Name: "web-1", PodmID: pm.UUID})
@@ -617,7 +655,7 @@ func TestRecoverIntentsOfOtherOwners(t *testing.T) {
 	assembling := p.compose("assembling")
 	// A compose that died inside its Allocate: the pod manager allocated,
 	// the intent never learnt where.
-	midAllocate := must[string](t, "allocate")((&fakeConn{p: p}).Allocate(f.ctx, AllocateRequest{Name: "mid"}))
+	midAllocate := p.allocate(AllocateRequest{Name: "mid"})
 	past, future := f.clock.Now().Add(-time.Hour), f.clock.Now().Add(time.Hour)
 	f.store.setAlive("replica-live", true)
 	f.store.setAlive("replica-dead", true)
@@ -639,6 +677,51 @@ func TestRecoverIntentsOfOtherOwners(t *testing.T) {
 	}
 	if uris := p.nodeURIs(); !slices.Equal(uris, []string{fakeNodes + slow}) {
 		t.Errorf("nodes left %v, want only the live server's %s (not %s nor %s)", uris, slow, assembling, midAllocate)
+	}
+}
+
+// A marked compose names its node in no intent: when its server dies with
+// the node Assembling or Assembled, recovery finds the node by its mark and
+// deletes it. It spares a node marked by a compose still running, one a
+// record claims though its mark is a dead compose's, and one of the same
+// name made outside Valence.
+func TestRecoverCrashedMarkedComposes(t *testing.T) {
+	f := newFixture(t, func(o *Options) { o.PodmTimeout = 10 * time.Second })
+	pm, p := f.podm("rack1", 6)
+	p.set(func(p *fakePodm) { p.marks = true })
+	marked := func(composeID, state string) string {
+		uri := p.allocate(AllocateRequest{Name: "web", ComposeID: composeID})
+		p.set(func(p *fakePodm) { p.nodes[uri].State = state })
+		return uri
+	}
+	assembling := marked("i-assembling", NodeAssembling)
+	assembled := marked("i-assembled", NodeAssembled)
+	running := marked("i-running", NodeAssembling)
+	adopted := marked("i-adopted", NodeAssembled)
+	outside := fakeNodes + p.compose("web")
+	f.store.setAlive("replica-live", true)
+	must[Node](t, "Adopt")(f.svc.Adopt(f.ctx, admin, pm.UUID, strings.TrimPrefix(adopted, fakeNodes), "p"))
+	then, deadline := f.clock.Now(), f.clock.Now().Add(time.Hour)
+	for id, owner := range map[string]string{"i-assembling": "replica-dead", "i-assembled": "replica-dead", "i-running": "replica-live", "i-adopted": "replica-dead"} {
+		putIntent(t, f, intent{UUID: id, Name: "web", PodmID: pm.UUID, Owner: owner, CreatedAt: then, Deadline: deadline})
+	}
+	f.clock.advance(11 * time.Second) // past the Allocates' pod-manager timeout
+
+	if left := f.svc.recoverIntents(f.ctx); left != 0 {
+		t.Errorf("recoverIntents left %d", left)
+	}
+	if ids := f.store.ids(KindIntent); !slices.Equal(ids, []string{"i-running"}) {
+		t.Errorf("intents left %v, want only the running compose's", ids)
+	}
+	deleted := p.called("DeleteNode")
+	slices.Sort(deleted)
+	if want := []string{"DeleteNode " + assembling, "DeleteNode " + assembled}; !slices.Equal(deleted, want) {
+		t.Errorf("DeleteNode calls %v, want %v", deleted, want)
+	}
+	want := []string{running, adopted, outside}
+	slices.Sort(want)
+	if uris := p.nodeURIs(); !slices.Equal(uris, want) {
+		t.Errorf("nodes left %v, want %v", uris, want)
 	}
 }
 
@@ -744,8 +827,8 @@ func TestRecoveryWaitsForUnansweredAllocates(t *testing.T) {
 		t.Fatalf("recovery within a pod-manager timeout of the Allocate: %d left for later, intents %v", n, f.store.ids(KindIntent))
 	}
 	// The pod manager carried both out meanwhile.
-	died := must[string](t, "allocate")((&fakeConn{p: p}).Allocate(f.ctx, AllocateRequest{Name: "died"}))
-	unsure := must[string](t, "allocate")((&fakeConn{p: p}).Allocate(f.ctx, AllocateRequest{Name: "unsure"}))
+	died := p.allocate(AllocateRequest{Name: "died"})
+	unsure := p.allocate(AllocateRequest{Name: "unsure"})
 	f.clock.advance(10 * time.Second)
 	if n := f.svc.recoverIntents(f.ctx); n != 0 {
 		t.Errorf("recovery left %d", n)

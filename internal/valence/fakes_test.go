@@ -377,6 +377,10 @@ type fakePodm struct {
 	// wholeAtOnce makes Allocate compose as the composition driver does: the
 	// node is Assembled at once and carries the request's ComposeID.
 	wholeAtOnce bool
+	// marks makes Allocate keep the request's ComposeID on the node and
+	// answer Marked, as the RSD driver does where the pod manager keeps
+	// the Description.
+	marks bool
 	// blockCap, when set, makes it a pod manager that composes of resource
 	// blocks, whose BlockCapacity is this.
 	blockCap *Capacity
@@ -494,12 +498,19 @@ func (p *fakePodm) nodeURIs() []string {
 	return slices.Sorted(maps.Keys(p.nodes))
 }
 
-// compose makes a node outside Valence (for adoption) and returns its index.
-func (p *fakePodm) compose(name string) string {
-	uri, err := (&fakeConn{p: p}).Allocate(context.Background(), AllocateRequest{Name: name})
+// allocate allocates a node outside any compose of the service and
+// returns its URI.
+func (p *fakePodm) allocate(req AllocateRequest) string {
+	a, err := (&fakeConn{p: p}).Allocate(context.Background(), req)
 	if err != nil {
 		panic(err)
 	}
+	return a.URI
+}
+
+// compose makes a node outside Valence (for adoption) and returns its index.
+func (p *fakePodm) compose(name string) string {
+	uri := p.allocate(AllocateRequest{Name: name})
 	p.set(func(p *fakePodm) { p.nodes[uri].State = NodeAssembled })
 	return strings.TrimPrefix(uri, fakeNodes)
 }
@@ -522,9 +533,9 @@ func (c *fakeConn) Probe(ctx context.Context) (ServiceInfo, error) {
 
 func (c *fakeConn) NodeURI(index string) string { return fakeNodes + index }
 
-func (c *fakeConn) Allocate(ctx context.Context, req AllocateRequest) (string, error) {
+func (c *fakeConn) Allocate(ctx context.Context, req AllocateRequest) (Allocation, error) {
 	if err := c.p.enter(ctx, "Allocate", req.Name); err != nil {
-		return "", err
+		return Allocation{}, err
 	}
 	p := c.p
 	p.mu.Lock()
@@ -545,15 +556,19 @@ func (c *fakeConn) Allocate(ctx context.Context, req AllocateRequest) (string, e
 			AllowedResets: slices.Clone(p.resets),
 			Metadata:      NodeMetadata{Processors: []ProcessorInfo{{Model: "Xeon", TotalCores: sys.cores}}},
 		}
+		marked := (p.marks || p.wholeAtOnce) && req.ComposeID != ""
+		if marked {
+			p.nodes[uri].ComposeID = req.ComposeID
+		}
 		if p.wholeAtOnce {
-			p.nodes[uri].State, p.nodes[uri].ComposeID = NodeAssembled, req.ComposeID
+			p.nodes[uri].State = NodeAssembled
 		}
 		if p.loseAllocate {
-			return "", Errorf(Timeout, "Allocate: the answer was lost")
+			return Allocation{}, Errorf(Timeout, "Allocate: the answer was lost")
 		}
-		return uri, nil
+		return Allocation{URI: uri, Marked: marked}, nil
 	}
-	return "", &Error{Code: Conflict, Message: "There are not enough free resources.",
+	return Allocation{}, &Error{Code: Conflict, Message: "There are not enough free resources.",
 		ExtendedInfo: []string{"No free system offers the requested resources."}}
 }
 

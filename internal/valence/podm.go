@@ -46,7 +46,9 @@ type PodManagerConn interface {
 	// NodeURI is the path of the node whose Id is index.
 	NodeURI(index string) string
 
-	Allocate(ctx context.Context, req AllocateRequest) (nodeURI string, err error)
+	// Allocate asks for a node of req and says where it is and whether it
+	// is known to carry req.ComposeID (see Allocation).
+	Allocate(ctx context.Context, req AllocateRequest) (Allocation, error)
 	Assemble(ctx context.Context, nodeURI string) error
 	// WaitAssembled returns the node once it is Assembled, as read then:
 	// its identity and state at least (a compose records no more than
@@ -106,9 +108,21 @@ type PodmNode struct {
 	AllowedResets  []string
 	Metadata       NodeMetadata
 	// ComposeID is the AllocateRequest.ComposeID that made the node, read
-	// back from the pod manager by a driver that keeps it there; empty when
-	// the driver cannot tell (RSD's Allocate has no place for it).
+	// back from the pod manager where the driver keeps it (at the head of
+	// the node's Description); empty when it is not there: a node made
+	// outside Valence, or by a pod manager that did not keep it.
 	ComposeID string
+}
+
+// Allocation is what an Allocate made.
+type Allocation struct {
+	// URI is the node's path.
+	URI string
+	// Marked says that the node is known to carry the request's ComposeID,
+	// so that recovery finds it by PodmNode.ComposeID in any state, without
+	// the intent naming it. False when it is not known: the pod manager was
+	// seen to drop the mark, or could not be asked yet.
+	Marked bool
 }
 
 // Boot is a boot override.

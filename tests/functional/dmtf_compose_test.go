@@ -78,7 +78,7 @@ func testDMTFComposeForms(t *testing.T, b backend) {
 // composes in a task (rsd-simulator --compose-task): the crash loses the
 // task monitor's answer, and recovery finds the system by the compose's id.
 func testDMTFTaskCrashRecovery(t *testing.T, b backend) {
-	sim := crashRecovery(t, b, append(slices.Clone(dmtfSim), "--compose-task", "5m"), (*simulator).composed)
+	sim := crashRecovery(t, b, append(slices.Clone(dmtfSim), "--compose-task", "5m"), (*simulator).composed, (*simulator).composed)
 	if used := sim.usedBlocks(t); len(used) != 0 {
 		t.Errorf("blocks still in use after the recovery: %v", used)
 	}

@@ -44,6 +44,7 @@ var scenarios = []struct {
 	{"Restart", testRestart},
 	{"PodManagerSessionLost", testPodManagerSessionLost},
 	{"CrashRecovery", testCrashRecovery},
+	{"CrashRecoveryUnmarked", testCrashRecoveryUnmarked},
 	{"DMTFCrashRecovery", testDMTFCrashRecovery},
 	{"DMTFTaskCrashRecovery", testDMTFTaskCrashRecovery},
 	{"Replicas", testReplicas},

@@ -22,13 +22,23 @@ import (
 const recoveryBound = 15 * time.Second
 
 // testCrashRecovery kills valence-api (SIGKILL) in the middle of a compose,
-// after the pod manager has allocated the node, with every setting at its
+// while the pod manager assembles the node, with every setting at its
 // default. On bolt the next server on the file undoes the compose as it
 // starts; on etcd a replica that was running beside the dead one does, as
 // soon as the dead one's lease expires. Either way within recoveryBound,
-// far ahead of the compose deadline (10 minutes).
+// far ahead of the compose deadline (10 minutes). The simulator keeps the
+// Allocate's Description, so the node carries the compose's mark and the
+// intent never names it: recovery finds it Assembling by its mark.
 func testCrashRecovery(t *testing.T, b backend) {
-	crashRecovery(t, b, []string{"--systems", "2", "--assemble-delay", "5m"}, (*simulator).nodes)
+	crashRecovery(t, b, []string{"--systems", "2", "--assemble-delay", "5m"}, (*simulator).nodes, (*simulator).assembling)
+}
+
+// testCrashRecoveryUnmarked is testCrashRecovery on a pod manager that does
+// not keep the Allocate's Description (--drop-description): the node
+// carries no mark, so the compose names it in its intent before the
+// Assemble, and recovery deletes it by that name.
+func testCrashRecoveryUnmarked(t *testing.T, b backend) {
+	crashRecovery(t, b, []string{"--systems", "2", "--assemble-delay", "5m", "--drop-description"}, (*simulator).nodes, (*simulator).assembling)
 }
 
 // testDMTFCrashRecovery is testCrashRecovery on a DMTF composition service
@@ -36,15 +46,16 @@ func testCrashRecovery(t *testing.T, b backend) {
 // the answer, so the intent never names the system, and recovery knows it
 // by the compose's id it carries. Its blocks are free again.
 func testDMTFCrashRecovery(t *testing.T, b backend) {
-	sim := crashRecovery(t, b, append(slices.Clone(dmtfSim), "--compose-delay", "5m"), (*simulator).composed)
+	sim := crashRecovery(t, b, append(slices.Clone(dmtfSim), "--compose-delay", "5m"), (*simulator).composed, (*simulator).composed)
 	if used := sim.usedBlocks(t); len(used) != 0 {
 		t.Errorf("blocks still in use after the recovery: %v", used)
 	}
 }
 
 // crashRecovery runs the crash of testCrashRecovery on a simulator started
-// with args, whose nodes lists what a compose made on it.
-func crashRecovery(t *testing.T, b backend, args []string, nodes func(*simulator, *testing.T) []string) *simulator {
+// with args, whose nodes lists what a compose made on it; the crash comes
+// once crashAt lists the compose's node.
+func crashRecovery(t *testing.T, b backend, args []string, nodes, crashAt func(*simulator, *testing.T) []string) *simulator {
 	sim := startSimulator(t, args...)
 	store := b.storeEnv(t)
 	first := runAPI(t, store...)
@@ -61,7 +72,7 @@ func crashRecovery(t *testing.T, b backend, args []string, nodes func(*simulator
 			resp.Body.Close()
 		}
 	}()
-	waitFor(t, "the simulator to allocate the node", func() bool { return len(nodes(sim, t)) == 1 })
+	waitFor(t, "the compose's node on the simulator", func() bool { return len(crashAt(sim, t)) == 1 })
 	first.proc.kill()
 	start := time.Now()
 	if other == nil {
@@ -84,6 +95,19 @@ func crashRecovery(t *testing.T, b backend, args []string, nodes func(*simulator
 		t.Errorf("%d intents left in the store", n)
 	}
 	return sim
+}
+
+// assembling lists the simulator's nodes that are Assembling.
+func (s *simulator) assembling(t *testing.T) []string {
+	var out []string
+	for _, uri := range s.nodes(t) {
+		var n struct{ ComposedNodeState string }
+		s.get(t, uri, &n)
+		if n.ComposedNodeState == "Assembling" {
+			out = append(out, uri)
+		}
+	}
+	return out
 }
 
 // storeCount opens the store that the VALENCE_* settings env name, as
