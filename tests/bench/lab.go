@@ -100,7 +100,10 @@ func startLab(s settings) (l *lab, err error) {
 		return nil, err
 	}
 	// An older build ignores VALENCE_INVENTORY_MAX_STALE: it never answers stale.
-	if l.cold, l.coldURL, err = l.startAPI("cold", "1ns", "VALENCE_INVENTORY_MAX_STALE=0s", "VALENCE_PODM_ETAGS=false"); err != nil {
+	// The cold server also records the walk through a proxy in front of each
+	// simulator, slower than the walk itself: at 4 × 2,500 systems more than
+	// the default 30 s a pod manager's call may take, which cut it short.
+	if l.cold, l.coldURL, err = l.startAPI("cold", "1ns", "VALENCE_INVENTORY_MAX_STALE=0s", "VALENCE_PODM_ETAGS=false", "VALENCE_PODM_TIMEOUT=5m"); err != nil {
 		return nil, err
 	}
 	if l.refresh, l.refreshURL, err = l.startAPI("refresh", "1ns", "VALENCE_INVENTORY_MAX_STALE=0s"); err != nil {

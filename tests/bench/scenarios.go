@@ -429,8 +429,13 @@ func (l *lab) recordList() ([]string, error) {
 		}
 		recs[i].take() // what registering read
 	}
-	if _, err := l.do(http.MethodGet, l.coldURL+"/v1/systems", "", false, http.StatusOK); err != nil {
+	_, h, err := l.doH(http.MethodGet, l.coldURL+"/v1/systems", "", false, http.StatusOK)
+	if err != nil {
 		return nil, err
+	}
+	if w := h.Get("Warning"); w != "" {
+		// A walk cut short would make the replay, the limit, a part of it.
+		return nil, fmt.Errorf("the recorded walk was not whole: %.300s", w)
 	}
 	var urls []string
 	for i, sim := range l.simURLs {
