@@ -46,14 +46,21 @@ func member(collection, idOrURI string) string {
 // loop), or named by a page without members fails the read, and so do more
 // than Config.MaxMembers members in all, before any further request.
 func (c *Client) members(ctx context.Context, uri string) ([]string, error) {
-	var out []string
-	read := map[string]bool{uri: true}
+	var (
+		out  []string
+		read map[string]bool // the pages read, made once a page names a next one
+	)
 	for page := uri; ; {
 		var coll collectionJSON
 		if err := c.getJSON(ctx, page, &coll); err != nil {
 			return nil, err
 		}
-		out = append(out, coll.Members.ToStrings()...)
+		// Most collections are one page: theirs is the answer, not a copy.
+		if members := coll.Members.ToStrings(); out == nil {
+			out = members
+		} else {
+			out = append(out, members...)
+		}
 		switch {
 		case len(out) > c.maxMembers:
 			return nil, fmt.Errorf("redfish: GET %s: %w of %d", uri, ErrTooManyMembers, c.maxMembers)
@@ -65,6 +72,9 @@ func (c *Client) members(ctx context.Context, uri string) ([]string, error) {
 		next, err := c.pagePath(coll.NextLink)
 		if err != nil {
 			return nil, fmt.Errorf("redfish: GET %s: next page %q: %w", uri, clip(coll.NextLink), err)
+		}
+		if read == nil {
+			read = map[string]bool{uri: true}
 		}
 		if read[next] {
 			return nil, fmt.Errorf("redfish: GET %s: %w: page %s links back to %s", uri, ErrBadPaging, clip(page), clip(next))

@@ -118,7 +118,7 @@ func (s *Simulator) serve(w http.ResponseWriter, r *http.Request) *apiError {
 		if e := s.injectError(OpGet); e != nil {
 			return e
 		}
-		d, e := d.at(path, r.URL.Query())
+		d, e := d.at(path, r.URL)
 		if e != nil {
 			return e
 		}

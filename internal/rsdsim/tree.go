@@ -169,11 +169,14 @@ func (p *pages) page(path string, skip int) *doc {
 	return render(path, c)
 }
 
-// at returns the page of d that query's $skip names: d itself without $skip or when d is
+// at returns the page of d that u's $skip names: d itself without $skip or when d is
 // not paged; a $skip that is not a count of members is a 400.
-func (d *doc) at(path string, query url.Values) (*doc, *apiError) {
-	v, ok := query["$skip"]
-	if !ok || d.pages == nil {
+func (d *doc) at(path string, u *url.URL) (*doc, *apiError) {
+	if d.pages == nil {
+		return d, nil // the query of a GET not paged is not even parsed
+	}
+	v, ok := u.Query()["$skip"]
+	if !ok {
 		return d, nil
 	}
 	skip, err := strconv.Atoi(v[0])
