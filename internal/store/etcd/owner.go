@@ -80,9 +80,8 @@ func (s *Store) grant(ctx context.Context) (clientv3.LeaseID, int64, error) {
 func (s *Store) keepAlive(ctx context.Context, lease clientv3.LeaseID) {
 	for {
 		acks, err := s.cli.KeepAlive(ctx, lease)
-		if err == nil {
-			for range acks { // drained until the lease is lost or ctx ends
-			}
+		if err == nil && !drained(ctx, acks) {
+			return
 		}
 		for {
 			select {
@@ -93,6 +92,22 @@ func (s *Store) keepAlive(ctx context.Context, lease clientv3.LeaseID) {
 			if lease, _, err = s.grant(ctx); err == nil {
 				s.lease.Store(int64(lease))
 				break
+			}
+		}
+	}
+}
+
+// drained reads acks until the channel is closed, the lease lost (true), or
+// ctx ends (false). It does not wait for the close alone: a client closed
+// before its first keep-alive loop started never closes the channel.
+func drained(ctx context.Context, acks <-chan *clientv3.LeaseKeepAliveResponse) bool {
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case _, ok := <-acks:
+			if !ok {
+				return true
 			}
 		}
 	}
